@@ -1,0 +1,57 @@
+import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { AuditRepository, openAuditStore } from '#audit-store';
+import {
+  auditConsumer,
+  auditStream,
+  deadLetterStream,
+  ensureConsumer,
+  ensureStream,
+  type Bus,
+} from '#messaging';
+import { BUS, BusModule, createHealthController, READINESS } from '#runtime';
+import type { AuditConfig } from './audit.config.js';
+import { AUDIT_DATA_SOURCE, AUDIT_REPOSITORY } from './audit.tokens.js';
+import { RecordEventConsumer } from './record-event/record-event.consumer.js';
+
+class DataSourceCloser implements OnApplicationShutdown {
+  constructor(@Inject(AUDIT_DATA_SOURCE) private readonly ds: DataSource) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.ds.destroy();
+  }
+}
+
+/** The audit service: the only writer of the audit trail in PostgreSQL. */
+@Module({})
+export class AuditModule {
+  static forRoot(config: AuditConfig): DynamicModule {
+    return {
+      module: AuditModule,
+      imports: [BusModule.forRoot({ servers: config.MSX_NATS_URL, name: 'msx-audit' })],
+      controllers: [createHealthController('audit')],
+      providers: [
+        {
+          provide: AUDIT_DATA_SOURCE,
+          // Migrations run at start; the schema is never synchronised from entities.
+          useFactory: () =>
+            openAuditStore({ url: config.MSX_DATABASE_URL, schema: config.MSX_DATABASE_SCHEMA }),
+        },
+        {
+          provide: AUDIT_REPOSITORY,
+          inject: [AUDIT_DATA_SOURCE, BUS],
+          useFactory: async (ds: DataSource, bus: Bus) => {
+            // The audit stream and its consumer do not depend on the directory: declare them here too.
+            await ensureStream(bus.jsm, auditStream(), config.MSX_STREAM_REPLICAS);
+            await ensureStream(bus.jsm, deadLetterStream(), config.MSX_STREAM_REPLICAS);
+            await ensureConsumer(bus.jsm, auditConsumer());
+            return new AuditRepository(ds);
+          },
+        },
+        DataSourceCloser,
+        RecordEventConsumer,
+        { provide: READINESS, useExisting: RecordEventConsumer },
+      ],
+    };
+  }
+}

@@ -1,0 +1,3 @@
+/** Injection tokens of the audit app. */
+export const AUDIT_DATA_SOURCE = Symbol('MSX_AUDIT_DATA_SOURCE');
+export const AUDIT_REPOSITORY = Symbol('MSX_AUDIT_REPOSITORY');

@@ -1,0 +1,31 @@
+import { describe, expect, it } from '@jest/globals';
+import { AuditOperation, newAuditEvent } from '#contracts';
+import { auditPublisherOf, checkAuditPublisher } from './record-event.handler.js';
+
+const event = (actorNode: string) =>
+  newAuditEvent({
+    eventId: '0193a1b2-0000-5000-8000-000000000001',
+    operation: AuditOperation.RECEIVED,
+    actorNode,
+  });
+
+describe('who may record an audit event', () => {
+  it('reads the publisher from the audit subject', () => {
+    expect(auditPublisherOf('msx.audit.cp-it')).toBe('cp-it');
+  });
+
+  it('accepts a node recording its own operation', () => {
+    expect(() => checkAuditPublisher(event('cp-it'), 'cp-it')).not.toThrow();
+  });
+
+  it('accepts the router and the gateway recording operations of the nodes they serve', () => {
+    expect(() => checkAuditPublisher(event('emlo-ne'), 'msx-router')).not.toThrow();
+    expect(() => checkAuditPublisher(event('emlo-ne'), 'msx-gateway')).not.toThrow();
+  });
+
+  it("refuses a node recording another node's operation", () => {
+    expect(() => checkAuditPublisher(event('jot-mare'), 'cp-it')).toThrow(
+      expect.objectContaining({ code: 'AUDIT.FORGED_ACTOR', retryable: false }),
+    );
+  });
+});

@@ -1,0 +1,24 @@
+import { MsxError, type AuditEvent } from '#contracts';
+
+/** Core services that publish audit events on behalf of the nodes they serve. */
+export const TRUSTED_PUBLISHERS: ReadonlySet<string> = new Set(['msx-router', 'msx-gateway']);
+
+/** The publisher in an audit subject `msx.audit.<publisher>`. */
+export function auditPublisherOf(subject: string): string {
+  return subject.slice(subject.lastIndexOf('.') + 1);
+}
+
+/**
+ * A node may only record its own operations: the event's actor must be the node whose subject carried it,
+ * unless a core service (router, gateway) published it.
+ * @throws MsxError `AUDIT.FORGED_ACTOR` (permanent)
+ */
+export function checkAuditPublisher(event: AuditEvent, publisher: string): void {
+  if (event.actorNode !== publisher && !TRUSTED_PUBLISHERS.has(publisher)) {
+    throw new MsxError(
+      'AUDIT.FORGED_ACTOR',
+      `event ${event.eventId} names actor ${event.actorNode} but was published by ${publisher}`,
+    );
+  }
+  if (!event.eventId) throw new MsxError('AUDIT.EVENT_ID_MISSING', 'audit event without event id');
+}

@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+import { bootMicroservice, loadNodeAppConfig, NodeAppModule, runMain } from '#runtime';
+import { NationalDispatchHandler } from './dispatch-nationally/national-dispatch.handler.js';
+
+/** A member state's contact point on migrant smuggling; MSX_NODE_ID names it (cp-it, cp-mt, …). */
+runMain(async () => {
+  const config = loadNodeAppConfig();
+  await bootMicroservice(
+    NodeAppModule.forNode({
+      nodeId: config.MSX_NODE_ID,
+      natsUrl: config.MSX_NATS_URL,
+      handler: NationalDispatchHandler,
+    }),
+    { servers: config.MSX_NATS_URL, name: config.MSX_NODE_ID, logLevel: config.MSX_LOG_LEVEL },
+  );
+});

@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import {
+  asJson,
+  AuditOperation,
+  decodeAuditEvent,
+  decodeEnvelope,
+  validRouteReportEnvelope,
+  validSuspectVesselReportEnvelope,
+} from '#contracts';
+import { loadConfig } from '#config';
+import { auditStream, connectBus, ensureStream, Streams, Subjects, type Bus } from '#messaging';
+import { startNatsServer, type TestNatsServer } from '#testing';
+import { gatewaySpec } from './gateway.config.js';
+import { GatewayModule } from './gateway.module.js';
+
+const TOKEN = 'emlo-ne-test-token-0123456789abcdef';
+
+describe('gateway over HTTP, publishing to a real nats-server', () => {
+  let nats: TestNatsServer;
+  let bus: Bus;
+  let app: NestFastifyApplication;
+  let base: string;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    bus = await connectBus({ servers: nats.url, name: 'gateway-test' });
+    await ensureStream(bus.jsm, auditStream());
+    const config = loadConfig(gatewaySpec, {
+      MSX_NATS_URL: nats.url,
+      MSX_GATEWAY_TOKENS: `emlo-ne=${TOKEN}`,
+      MSX_GATEWAY_BODY_LIMIT_BYTES: '4096',
+      MSX_LOG_LEVEL: 'error',
+    });
+    app = await NestFactory.create<NestFastifyApplication>(
+      GatewayModule.forRoot(config),
+      new FastifyAdapter({ bodyLimit: config.MSX_GATEWAY_BODY_LIMIT_BYTES }),
+      { logger: ['error'], rawBody: true, abortOnError: false },
+    );
+    await app.listen(0, '127.0.0.1');
+    base = await app.getUrl();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await bus?.close();
+    await nats?.dispose();
+  });
+
+  const post = (body: unknown, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }) =>
+    fetch(`${base}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  const submitted = async () => (await bus.jsm.streams.info(Streams.submit)).state.messages;
+
+  async function lastRejection() {
+    const m = await bus.jsm.streams.getMessage(Streams.audit, {
+      last_by_subj: Subjects.audit('msx-gateway'),
+    });
+    return decodeAuditEvent(m!.data);
+  }
+
+  it('accepts a valid route report and publishes it on the node submit subject', async () => {
+    const before = await submitted();
+    const res = await post(asJson(validRouteReportEnvelope({ id: undefined })), {
+      authorization: `Bearer ${TOKEN}`,
+      'x-correlation-id': 'corr-accept-1',
+    });
+    expect(res.status).toBe(202);
+    expect(res.headers.get('x-correlation-id')).toBe('corr-accept-1');
+    const body = (await res.json()) as { id: string; status: string; correlationId: string };
+    expect(body).toMatchObject({ status: 'accepted', correlationId: 'corr-accept-1' });
+    expect(await submitted()).toBe(before + 1);
+    const m = await bus.jsm.streams.getMessage(Streams.submit, { last_by_subj: Subjects.submit('emlo-ne') });
+    const envelope = decodeEnvelope(m!.data);
+    expect(envelope.id).toBe(body.id);
+    expect(envelope.sender).toBe('emlo-ne');
+    expect(envelope.payload.case).toBe('routeReport');
+    expect(m!.header.get('Msx-Correlation-Id')).toBe('corr-accept-1');
+  });
+
+  it('publishes a resubmitted envelope once and says it was a duplicate', async () => {
+    const envelope = asJson(validRouteReportEnvelope({ id: '01976342-9f40-7d42-9f0a-000000000001' }));
+    expect((await post(envelope)).status).toBe(202);
+    const before = await submitted();
+    const again = await post(envelope);
+    expect(again.status).toBe(202);
+    expect(await again.json()).toMatchObject({ status: 'duplicate' });
+    expect(await submitted()).toBe(before);
+  });
+
+  it('refuses a bad IMO check digit with 400 naming the field and rule, publishes nothing, and audits the rejection', async () => {
+    const before = await submitted();
+    const envelope = asJson(validSuspectVesselReportEnvelope());
+    (envelope.suspectVesselReport as { imoNumber: string }).imoNumber = '9074728';
+    const res = await post(envelope);
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { code: string; violations: { field: string; rule: string }[] };
+    expect(body.code).toBe('CONTRACT.INVALID');
+    expect(body.violations).toEqual([
+      expect.objectContaining({ field: 'suspectVesselReport.imoNumber', rule: 'imoCheckDigit' }),
+    ]);
+    expect(await submitted()).toBe(before);
+    const audit = await lastRejection();
+    expect(audit.operation).toBe(AuditOperation.REJECTED);
+    expect(audit.actorNode).toBe('emlo-ne');
+    expect(audit.actorPerson).toBe('emlo-ne.officer-17');
+    expect(audit.rule).toBe('CONTRACT.INVALID');
+    expect(audit.messageSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.parse(audit.detailJson)).toMatchObject({
+      status: 400,
+      violations: [{ field: 'suspectVesselReport.imoNumber', rule: 'imoCheckDigit' }],
+    });
+    // Only paths and rule names are audited, never the submitted values.
+    expect(audit.detailJson).not.toContain('9074728');
+  });
+
+  it('refuses a request without a valid token with 401, and audits it', async () => {
+    const res = await post(asJson(validRouteReportEnvelope()), { authorization: 'Bearer not-the-token' });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="msx"');
+    expect(await res.json()).toMatchObject({ code: 'GATEWAY.UNAUTHENTICATED' });
+    const audit = await lastRejection();
+    expect(audit).toMatchObject({ actorNode: 'msx-gateway', rule: 'GATEWAY.UNAUTHENTICATED' });
+    expect((await post({}, {})).status).toBe(401);
+  });
+
+  it("refuses an envelope that claims another node's sender with 403", async () => {
+    const res = await post(asJson(validRouteReportEnvelope({ sender: 'cp-it' })));
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ code: 'GATEWAY.SENDER_MISMATCH' });
+  });
+
+  it('refuses malformed JSON and oversized bodies with clear codes', async () => {
+    const bad = await post('{"routeReport": ');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: 'GATEWAY.INVALID_JSON' });
+    const big = await post({ ...asJson(validRouteReportEnvelope()), purpose: 'x'.repeat(5000) });
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ code: 'GATEWAY.BODY_TOO_LARGE' });
+  });
+
+  it('answers 503 with Retry-After when the bus cannot confirm a submission', async () => {
+    await nats.stop();
+    try {
+      const res = await post(
+        asJson(validRouteReportEnvelope({ id: '01976342-9f40-7d42-9f0a-000000000099' })),
+      );
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(await res.json()).toMatchObject({ code: 'BUS.PUBLISH_FAILED' });
+    } finally {
+      await nats.start();
+    }
+  });
+});

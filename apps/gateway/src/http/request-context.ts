@@ -1,0 +1,24 @@
+import type { FastifyRequest } from 'fastify';
+import { uuidv7 } from '#contracts';
+
+/** What the gateway learns about a request before the handler runs. */
+export interface RequestContext {
+  /** The node the bearer token belongs to, once authenticated. */
+  node?: string;
+  correlationId: string;
+}
+
+/** A request with MSX's context and, for JSON bodies, the exact bytes received. */
+export type MsxRequest = FastifyRequest & { msx?: RequestContext; rawBody?: Buffer };
+
+const SAFE_CORRELATION_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The request's context, created on first use; a caller's `x-correlation-id` is kept when it is safe to log. */
+export function contextOf(req: MsxRequest): RequestContext {
+  if (!req.msx) {
+    const given = req.headers['x-correlation-id'];
+    const correlationId = typeof given === 'string' && SAFE_CORRELATION_ID.test(given) ? given : uuidv7();
+    req.msx = { correlationId };
+  }
+  return req.msx;
+}

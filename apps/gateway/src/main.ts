@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createLogger, runMain } from '#runtime';
+import { loadGatewayConfig } from './gateway.config.js';
+import { GatewayModule } from './gateway.module.js';
+
+/** The HTTP gateway: liaison officers and analysts submit intelligence on behalf of their node. */
+runMain(async () => {
+  const config = loadGatewayConfig();
+  const logger = createLogger(config.MSX_LOG_LEVEL, 'msx-gateway');
+  if (config.MSX_GATEWAY_TOKENS.size === 0)
+    logger.warn('MSX_GATEWAY_TOKENS is empty: every request will be refused');
+  const app = await NestFactory.create<NestFastifyApplication>(
+    GatewayModule.forRoot(config),
+    new FastifyAdapter({ bodyLimit: config.MSX_GATEWAY_BODY_LIMIT_BYTES }),
+    { logger, rawBody: true },
+  );
+  app.enableShutdownHooks();
+  await app.listen(config.MSX_GATEWAY_PORT, config.MSX_GATEWAY_HOST);
+  logger.log(`gateway ready on ${await app.getUrl()}`, 'Bootstrap');
+});

@@ -1,0 +1,59 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { encodeEnvelope, envelopeFromJson, MsxError, uuidv7, ContractViolationError } from '#contracts';
+import { Headers, publishDurably, Subjects, type Bus } from '#messaging';
+import { BUS } from '#runtime';
+
+/** How long one publish attempt waits for the submit stream's ack, in milliseconds. */
+const PUBLISH_TIMEOUT_MS = 2_000;
+
+/** What the gateway answers for an accepted submission. */
+export interface SubmitResult {
+  id: string;
+  /** `accepted`, or `duplicate` when the same envelope id was already submitted (nothing is published twice). */
+  status: 'accepted' | 'duplicate';
+  correlationId: string;
+}
+
+/**
+ * Completes an officer's envelope with what the gateway vouches for (sender; id and creation time when
+ * absent), checks every contract rule, and publishes it on the node's submit subject. Nothing is published
+ * unless every rule holds.
+ */
+export function completeEnvelopeJson(json: unknown, node: string, nowMs: number): Record<string, unknown> {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new ContractViolationError([
+      { field: '', rule: 'jsonObject', message: 'the body must be a JSON object (an msx.v1.Envelope)' },
+    ]);
+  }
+  const obj = { ...(json as Record<string, unknown>) };
+  if (obj.sender !== undefined && obj.sender !== node) {
+    throw new MsxError('GATEWAY.SENDER_MISMATCH', `sender must be your own node (${node}) or left out`);
+  }
+  obj.sender = node;
+  // Deduplication compares ids as text: keep them in the canonical lower case.
+  obj.id = typeof obj.id === 'string' ? obj.id.toLowerCase() : (obj.id ?? uuidv7(nowMs));
+  obj.createdAt ??= new Date(nowMs).toISOString();
+  return obj;
+}
+
+@Injectable()
+export class SubmitMessageHandler {
+  private readonly logger = new Logger('SubmitMessage');
+
+  constructor(@Inject(BUS) private readonly bus: Bus) {}
+
+  async submit(json: unknown, node: string, correlationId: string): Promise<SubmitResult> {
+    const envelope = envelopeFromJson(completeEnvelopeJson(json, node, Date.now()));
+    const ack = await publishDurably(this.bus.js, Subjects.submit(node), encodeEnvelope(envelope), {
+      msgID: envelope.id,
+      headers: { [Headers.correlationId]: correlationId },
+      // An officer waits on the answer: refuse with "retry later" within seconds rather than hang.
+      attempts: 2,
+      timeoutMs: PUBLISH_TIMEOUT_MS,
+    });
+    this.logger.log(
+      `${node} submitted ${envelope.payload.case} ${envelope.id}${ack.duplicate ? ' (duplicate)' : ''} [${correlationId}]`,
+    );
+    return { id: envelope.id, status: ack.duplicate ? 'duplicate' : 'accepted', correlationId };
+  }
+}

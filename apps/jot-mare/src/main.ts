@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+import { bootMicroservice, loadNodeAppConfig, NodeAppModule, runMain } from '#runtime';
+import { SuspectVesselHandler } from './suspect-vessel-list/suspect-vessel.handler.js';
+
+/** Europol's JOT MARE: the EU information hub on smuggling by sea. */
+runMain(async () => {
+  const config = loadNodeAppConfig('jot-mare');
+  await bootMicroservice(
+    NodeAppModule.forNode({
+      nodeId: config.MSX_NODE_ID,
+      natsUrl: config.MSX_NATS_URL,
+      handler: SuspectVesselHandler,
+    }),
+    { servers: config.MSX_NATS_URL, name: config.MSX_NODE_ID, logLevel: config.MSX_LOG_LEVEL },
+  );
+});

@@ -1,0 +1,28 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AuditOperation } from '#contracts';
+import type { InboxHandler, InboxItem, NodeOperation } from '#runtime';
+import { SuspectVesselList } from './suspect-vessel-list.js';
+
+/**
+ * JOT MARE correlates what it receives: suspect-vessel reports are combined into the monitored list; a
+ * vessel reported by more than one party is a combination of data, audited as such.
+ */
+@Injectable()
+export class SuspectVesselHandler implements InboxHandler {
+  private readonly logger = new Logger('SuspectVesselList');
+  readonly list = new SuspectVesselList();
+
+  handle({ envelope }: InboxItem): Promise<NodeOperation[]> {
+    if (envelope.payload.case !== 'suspectVesselReport') return Promise.resolve([]);
+    const entry = this.list.add(envelope.id, envelope.sender, envelope.payload.value);
+    this.logger.log(`vessel ${entry.key} (${entry.name}) reported by ${entry.reporters.size} part(ies)`);
+    if (entry.reporters.size < 2) return Promise.resolve([]);
+    return Promise.resolve([
+      {
+        operation: AuditOperation.COMBINED,
+        key: `combine:${entry.key}:${[...entry.reporters].sort().join(',')}`,
+        detail: { vessel: entry.key, reporters: [...entry.reporters].sort(), reports: entry.reports.size },
+      },
+    ]);
+  }
+}

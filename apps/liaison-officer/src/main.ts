@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+import { bootMicroservice, loadNodeAppConfig, NodeAppModule, runMain } from '#runtime';
+import { ReceiptHandler } from './read-receipts/receipt.handler.js';
+
+/** A European migration liaison officer's post abroad; MSX_NODE_ID names it (emlo-ne, ilo-it-ly, …). */
+runMain(async () => {
+  const config = loadNodeAppConfig();
+  await bootMicroservice(
+    NodeAppModule.forNode({
+      nodeId: config.MSX_NODE_ID,
+      natsUrl: config.MSX_NATS_URL,
+      handler: ReceiptHandler,
+    }),
+    { servers: config.MSX_NATS_URL, name: config.MSX_NODE_ID, logLevel: config.MSX_LOG_LEVEL },
+  );
+});

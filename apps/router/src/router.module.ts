@@ -1,0 +1,41 @@
+import { Inject, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
+import type { Directory } from '#directory';
+import { provisionBus, type Bus } from '#messaging';
+import { BUS, BusModule, createHealthController, READINESS } from '#runtime';
+import type { RouterConfig } from './router.config.js';
+import { RouteMessageConsumer } from './route-message/route-message.consumer.js';
+import { DIRECTORY } from './router.tokens.js';
+
+const REPLICAS = Symbol('MSX_STREAM_REPLICAS');
+
+/** Declares the exchange's streams and consumers before the router starts reading. */
+class BusProvisioner implements OnModuleInit {
+  constructor(
+    @Inject(BUS) private readonly bus: Bus,
+    @Inject(DIRECTORY) private readonly directory: Directory,
+    @Inject(REPLICAS) private readonly replicas: number,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await provisionBus(this.bus.jsm, this.directory.nodeIds(), this.replicas);
+  }
+}
+
+/** The router: applies the sharing rules to every submission. */
+@Module({})
+export class RouterModule {
+  static forRoot(config: RouterConfig, directory: Directory): DynamicModule {
+    return {
+      module: RouterModule,
+      imports: [BusModule.forRoot({ servers: config.MSX_NATS_URL, name: 'msx-router' })],
+      controllers: [createHealthController('router')],
+      providers: [
+        { provide: DIRECTORY, useValue: directory },
+        { provide: REPLICAS, useValue: config.MSX_STREAM_REPLICAS },
+        BusProvisioner,
+        RouteMessageConsumer,
+        { provide: READINESS, useExisting: RouteMessageConsumer },
+      ],
+    };
+  }
+}

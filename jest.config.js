@@ -1,0 +1,31 @@
+/**
+ * Three tiers (STYLE §12): `unit` (*.spec.ts, no I/O), `integration` (*.int-spec.ts, real NATS and
+ * PostgreSQL), `e2e` (test/*.e2e-spec.ts, the services as processes). ESM mode: NestJS 12 is ESM-only.
+ */
+const libs = ['contracts', 'messaging', 'policy', 'directory', 'audit-store', 'config', 'runtime', 'testing'];
+
+const common = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper: {
+    ...Object.fromEntries(libs.map((lib) => [`^#${lib}$`, `<rootDir>/libs/${lib}/src/index.ts`])),
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }] },
+};
+
+/** @type {import('jest').Config} */
+export default {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,scripts}/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'],
+    },
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+  ],
+  // Per test; integration and end-to-end tests start real servers. Jest takes this option only globally.
+  testTimeout: 60_000,
+};

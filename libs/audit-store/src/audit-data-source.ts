@@ -1,0 +1,48 @@
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { AuditEntryEntity } from './audit-entry.entity.js';
+import { CreateAuditEntry1764370000000 } from './migrations/1764370000000-create-audit-entry.js';
+
+export interface AuditStoreOptions {
+  /** PostgreSQL URL. */
+  url: string;
+  /** Schema holding the audit tables. */
+  schema: string;
+  /** Connections in the pool. */
+  poolSize?: number;
+}
+
+/** Every migration, in order. Entities and migrations must agree; a test checks it. */
+export const AUDIT_MIGRATIONS = [CreateAuditEntry1764370000000];
+export const AUDIT_ENTITIES = [AuditEntryEntity];
+
+/** A TypeORM data source for the audit store; schema changes only through migrations, never `synchronize`. */
+export function createAuditDataSource(opts: AuditStoreOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: opts.url,
+    schema: opts.schema,
+    entities: AUDIT_ENTITIES,
+    migrations: AUDIT_MIGRATIONS,
+    migrationsTableName: 'audit_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: ['error'],
+    extra: { max: opts.poolSize ?? 4, connectionTimeoutMillis: 5_000 },
+  });
+}
+
+/** Creates the schema if needed (TypeORM does not), then opens the data source and applies pending migrations. */
+export async function openAuditStore(opts: AuditStoreOptions): Promise<DataSource> {
+  const client = new pg.Client({ connectionString: opts.url, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS "${opts.schema}"`);
+  } finally {
+    await client.end();
+  }
+  const ds = createAuditDataSource(opts);
+  await ds.initialize();
+  await ds.runMigrations({ transaction: 'each' });
+  return ds;
+}

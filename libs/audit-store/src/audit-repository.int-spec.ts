@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import type { DataSource } from 'typeorm';
+import { AuditOperation, HandlingCode, nameBasedId, newAuditEvent, Tlp } from '#contracts';
+import { createTestSchema, freePort, type TestSchema } from '#testing';
+import { openAuditStore } from './audit-data-source.js';
+import { AuditRepository } from './audit-repository.js';
+import { classifyStorageError } from './storage-errors.js';
+
+describe('AuditRepository on a real PostgreSQL', () => {
+  let db: TestSchema;
+  let ds: DataSource;
+  let repo: AuditRepository;
+
+  beforeAll(async () => {
+    db = await createTestSchema('audit_repo');
+    ds = await openAuditStore({ url: db.url, schema: db.schema });
+    repo = new AuditRepository(ds);
+  });
+
+  afterAll(async () => {
+    await ds.destroy();
+    await db.drop();
+  });
+
+  const event = (messageId: string, op: AuditOperation, recipient = '') =>
+    newAuditEvent({
+      eventId: nameBasedId(messageId, String(op), recipient),
+      operation: op,
+      actorNode: 'emlo-ne',
+      actorPerson: 'emlo-ne.officer-17',
+      counterpartNode: recipient,
+      messageId,
+      messageType: 'routeReport',
+      handlingCode: HandlingCode.H2,
+      tlp: Tlp.AMBER_STRICT,
+      messageSha256: 'a'.repeat(64),
+      rule: 'POLICY.ALLOWED',
+      detailJson: JSON.stringify({ reason: 'subscribed' }),
+    });
+
+  it('creates the trail only through migrations, and the entities agree with them', async () => {
+    const pending = await ds.driver.createSchemaBuilder().log();
+    expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+    const tables = await db.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
+      [db.schema],
+    );
+    expect(tables.map((t) => t.table_name)).toEqual(['audit_entry', 'audit_migrations']);
+  });
+
+  it('stores each field of an event in its column', async () => {
+    const id = '0193a1b2-0000-7000-8000-000000000001';
+    expect(await repo.append([event(id, AuditOperation.DELIVERED, 'cp-it')])).toBe(1);
+    const [row] = await repo.trailOf(id);
+    expect(row).toMatchObject({
+      operation: 'delivered',
+      actorNode: 'emlo-ne',
+      actorPerson: 'emlo-ne.officer-17',
+      counterpartNode: 'cp-it',
+      messageType: 'routeReport',
+      handlingCode: 'H2',
+      tlp: 'AMBER+STRICT',
+      rule: 'POLICY.ALLOWED',
+      detail: { reason: 'subscribed' },
+      justification: null,
+    });
+  });
+
+  it('stores a redelivered event once (idempotent by event id)', async () => {
+    const id = '0193a1b2-0000-7000-8000-000000000002';
+    const batch = [event(id, AuditOperation.SUBMITTED), event(id, AuditOperation.DELIVERED, 'jot-mare')];
+    expect(await repo.append(batch)).toBe(2);
+    expect(await repo.append(batch)).toBe(0);
+    expect(await repo.append([...batch, event(id, AuditOperation.DELIVERED, 'cp-it')])).toBe(1);
+    const trail = await repo.trailOf(id);
+    expect(trail.map((r) => `${r.operation}:${r.counterpartNode ?? ''}`)).toEqual([
+      'submitted:',
+      'delivered:jot-mare',
+      'delivered:cp-it',
+    ]);
+  });
+
+  it('classifies an unreachable database as retryable and a bad statement as permanent', async () => {
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: await freePort(),
+      connectionTimeoutMillis: 2_000,
+    });
+    const unreachable = await client.connect().catch((err: unknown) => err);
+    expect(classifyStorageError(unreachable)).toMatchObject({
+      code: 'AUDIT.STORE_UNAVAILABLE',
+      retryable: true,
+    });
+    const bad: unknown = await ds.query('SELECT * FROM no_such_table').then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(classifyStorageError(bad)).toMatchObject({ code: 'AUDIT.STORE_REJECTED', retryable: false });
+  });
+});

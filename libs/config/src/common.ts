@@ -1,0 +1,25 @@
+import { int, oneOf, schemaName, str, url } from './config.js';
+
+/** Where the bus is. */
+export const natsSpec = {
+  /** NATS server URL(s), comma separated. */
+  MSX_NATS_URL: url(['nats', 'tls'], 'nats://127.0.0.1:4222'),
+  /** Replicas of every stream: 1 on one server, 3 in a cluster. */
+  MSX_STREAM_REPLICAS: int(1, 1, 5),
+};
+
+/** Where the audit store is. */
+export const databaseSpec = {
+  MSX_DATABASE_URL: url(['postgres', 'postgresql'], 'postgres://postgres@127.0.0.1:5432/postgres'),
+  /** The schema that holds MSX's tables; tests use their own. */
+  MSX_DATABASE_SCHEMA: schemaName('msx'),
+};
+
+export const logSpec = {
+  MSX_LOG_LEVEL: oneOf(['error', 'warn', 'log', 'debug', 'verbose'] as const, 'log'),
+};
+
+/** Path of the directory of parties (deploy/directory.yaml). */
+export const directorySpec = {
+  MSX_DIRECTORY_FILE: str('deploy/directory.yaml'),
+};

@@ -1,0 +1,80 @@
+import { create, fromBinary, fromJson, toBinary, toJson, type JsonValue } from '@bufbuild/protobuf';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
+import { AuditEventSchema, type AuditEvent } from './gen/msx/v1/audit_pb.js';
+import { EnvelopeSchema, type Envelope } from './gen/msx/v1/envelope_pb.js';
+import { ContractViolationError } from './errors.js';
+import { assertValidEnvelopeJson } from './validation/index.js';
+
+/** The payload case of an envelope, for example `routeReport`; the message type named in topics and audit rows. */
+export type PayloadType = NonNullable<Envelope['payload']['case']>;
+
+/** Wire bytes of an envelope. */
+export function encodeEnvelope(envelope: Envelope): Uint8Array {
+  return toBinary(EnvelopeSchema, envelope);
+}
+
+/** The canonical JSON form of an envelope (what the gateway accepts and the validator checks). */
+export function envelopeToJson(envelope: Envelope): JsonValue {
+  return toJson(EnvelopeSchema, envelope);
+}
+
+/**
+ * Decodes wire bytes and checks every contract rule.
+ * @throws ContractViolationError (`CONTRACT.INVALID`) naming each broken field and rule; an undecodable
+ *   message is reported with rule `protobufDecode`.
+ */
+export function decodeEnvelope(bytes: Uint8Array): Envelope {
+  let envelope: Envelope;
+  try {
+    envelope = fromBinary(EnvelopeSchema, bytes);
+  } catch (err) {
+    throw new ContractViolationError([
+      {
+        field: '',
+        rule: 'protobufDecode',
+        message: `not a valid msx.v1.Envelope: ${(err as Error).message}`,
+      },
+    ]);
+  }
+  assertValidEnvelopeJson(envelopeToJson(envelope));
+  return envelope;
+}
+
+/**
+ * Builds an envelope from its JSON form after checking every contract rule.
+ * @throws ContractViolationError naming each broken field and rule
+ */
+export function envelopeFromJson(json: unknown): Envelope {
+  assertValidEnvelopeJson(json);
+  return fromJson(EnvelopeSchema, json as JsonValue);
+}
+
+export function encodeAuditEvent(event: AuditEvent): Uint8Array {
+  return toBinary(AuditEventSchema, event);
+}
+
+/** @throws ContractViolationError with rule `protobufDecode` when the bytes are not an AuditEvent */
+export function decodeAuditEvent(bytes: Uint8Array): AuditEvent {
+  try {
+    return fromBinary(AuditEventSchema, bytes);
+  } catch (err) {
+    throw new ContractViolationError([
+      {
+        field: '',
+        rule: 'protobufDecode',
+        message: `not a valid msx.v1.AuditEvent: ${(err as Error).message}`,
+      },
+    ]);
+  }
+}
+
+/** A fresh AuditEvent with the given fields; `occurredAt` defaults to now. */
+export function newAuditEvent(
+  fields: Omit<Partial<AuditEvent>, '$typeName'>,
+  nowMs = Date.now(),
+): AuditEvent {
+  return create(AuditEventSchema, { occurredAt: timestampFromMs(nowMs), ...fields });
+}
+
+/** Milliseconds since the epoch of a protobuf Timestamp. */
+export { timestampMs, timestampFromMs, timestampNow } from '@bufbuild/protobuf/wkt';

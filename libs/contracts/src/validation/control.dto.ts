@@ -1,0 +1,122 @@
+/**
+ * DTOs of the control messages of `proto/msx/v1/control.proto`, in their protobuf JSON shape. Message
+ * ids are UUIDs and node ids are node ids; rules that span several fields live in payload-rules.ts.
+ */
+import { IsBoolean, IsOptional } from 'class-validator';
+import {
+  AlertLevelSchema,
+  AnalysisProductKindSchema,
+  DecisionOutcomeSchema,
+  RecallReasonSchema,
+} from '../gen/msx/v1/control_pb.js';
+import { SelectorDto } from './common.dto.js';
+import {
+  IsImoNumber,
+  IsMmsi,
+  IsNodeId,
+  IsProtoEnum,
+  IsRfc3339,
+  IsSha256Hex,
+  IsUuid,
+  Required,
+  UniqueValues,
+} from './decorators.js';
+import { List, Message, MessageList, OptionalString, TEXT, Text } from './fields.js';
+import { RULE } from './rule-names.js';
+
+/** List limits of the control messages. */
+const MAX = {
+  /** One receipt covers every candidate recipient of one message. */
+  decisions: 500,
+  recipients: 100,
+  messageIds: 500,
+  selectors: 100,
+} as const;
+
+/** msx.v1.RecipientDecision: which node, what happened; a withheld one names its rule (withheldNamesRule). */
+export class RecipientDecisionDto {
+  @Required() @IsNodeId() recipient!: string;
+  @Required() @IsProtoEnum(DecisionOutcomeSchema) outcome!: string;
+  @OptionalString() @Text(TEXT.code) rule?: string;
+  @OptionalString() @Text(TEXT.statement) reason?: string;
+}
+
+/** msx.v1.DeliveryReceipt. */
+export class DeliveryReceiptDto {
+  @Required() @IsUuid() messageId!: string;
+  @IsOptional() @MessageList(() => RecipientDecisionDto, MAX.decisions) decisions?: RecipientDecisionDto[];
+}
+
+/** msx.v1.Acknowledgement. */
+export class AcknowledgementDto {
+  @Required() @IsUuid() messageId!: string;
+  @OptionalString() @IsRfc3339() receivedAt?: string;
+}
+
+/** msx.v1.ShareRequest: the originator decides on named nodes and a stated justification. */
+export class ShareRequestDto {
+  @Required() @IsUuid() messageId!: string;
+  @Required()
+  @List(MAX.recipients, IsNodeId({ each: true }), UniqueValues(RULE.uniqueRecipients))
+  proposedRecipients!: string[];
+  @Required() @Text(TEXT.statement, true) justification!: string;
+}
+
+/** msx.v1.ShareDecision; refusal needs a reason, a grant needs recipients (shareDecisionCoherent). */
+export class ShareDecisionDto {
+  @Required() @IsUuid() requestId!: string;
+  @Required() @IsUuid() messageId!: string;
+  @IsOptional() @IsBoolean() granted?: boolean;
+  @OptionalString() @Text(TEXT.statement, true) reason?: string;
+  @IsOptional()
+  @List(MAX.recipients, IsNodeId({ each: true }), UniqueValues(RULE.uniqueRecipients))
+  grantedRecipients?: string[];
+  @OptionalString() @IsRfc3339() validUntil?: string;
+}
+
+/** msx.v1.Recall: which message and why. */
+export class RecallDto {
+  @Required() @IsUuid() messageId!: string;
+  @Required() @IsProtoEnum(RecallReasonSchema) reason!: string;
+  @OptionalString() @Text(TEXT.statement, true) explanation?: string;
+}
+
+/** msx.v1.ErasureReceipt: the erasure time is what the originator and auditors need. */
+export class ErasureReceiptDto {
+  @Required() @IsUuid() messageId!: string;
+  @OptionalString() @IsUuid() recallId?: string;
+  @Required() @IsRfc3339() erasedAt!: string;
+}
+
+/** msx.v1.VesselAlert: a vessel (vesselIdentified), a level and the reason for the alert. */
+export class VesselAlertDto {
+  @OptionalString() @IsImoNumber() imoNumber?: string;
+  @OptionalString() @IsMmsi() mmsi?: string;
+  @OptionalString() @Text(TEXT.name) vesselName?: string;
+  @Required() @IsProtoEnum(AlertLevelSchema) level!: string;
+  @Required() @Text(TEXT.statement, true) reason!: string;
+  @IsOptional() @List(MAX.messageIds, IsUuid({ each: true }), UniqueValues()) relatedMessageIds?: string[];
+}
+
+/** msx.v1.AnalysisProduct: a kind and a title; statistics are aggregated (statisticsAggregated). */
+export class AnalysisProductDto {
+  @Required() @IsProtoEnum(AnalysisProductKindSchema) kind!: string;
+  @Required() @Text(TEXT.title) title!: string;
+  @OptionalString() @Text(TEXT.narrative, true) summary?: string;
+  @IsOptional() @List(MAX.messageIds, IsUuid({ each: true }), UniqueValues()) sourceMessageIds?: string[];
+  @IsOptional() @IsBoolean() aggregated?: boolean;
+  @OptionalString() @IsSha256Hex() documentSha256?: string;
+}
+
+/** msx.v1.CrossCheckRequest: selectors, and the purpose that justifies checking them. */
+export class CrossCheckRequestDto {
+  @Required() @MessageList(() => SelectorDto, MAX.selectors) selectors!: SelectorDto[];
+  @Required() @Text(TEXT.statement, true) purpose!: string;
+}
+
+/** msx.v1.HitNotice: which request, which selector matched. */
+export class HitNoticeDto {
+  @Required() @IsUuid() requestId!: string;
+  @Required() @Message(() => SelectorDto) selector!: SelectorDto;
+  @IsOptional() @List(MAX.messageIds, IsUuid({ each: true }), UniqueValues()) matchingMessageIds?: string[];
+}

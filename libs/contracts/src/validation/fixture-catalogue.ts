@@ -1,0 +1,48 @@
+/** Every valid-envelope factory by the payload it carries: one per member of `oneof payload`. */
+import {
+  validAcknowledgementEnvelope,
+  validAnalysisProductEnvelope,
+  validCrossCheckRequestEnvelope,
+  validDeliveryReceiptEnvelope,
+  validErasureReceiptEnvelope,
+  validHitNoticeEnvelope,
+  validRecallEnvelope,
+  validShareDecisionEnvelope,
+  validShareRequestEnvelope,
+  validVesselAlertEnvelope,
+} from './control-fixtures.js';
+import type { PayloadName } from './envelope.dto.js';
+import {
+  type EnvelopeJson,
+  validDebriefingReportEnvelope,
+  validDocumentFraudReportEnvelope,
+  validFinancialLeadEnvelope,
+  validInternetContentReferralEnvelope,
+  validModusOperandiReportEnvelope,
+  validRouteReportEnvelope,
+  validSuspectVesselReportEnvelope,
+} from './fixtures.js';
+
+/** A factory of valid envelopes; `overrides` replaces top-level fields. */
+export type EnvelopeFactory = (overrides?: Partial<EnvelopeJson>) => EnvelopeJson;
+
+/** One valid-envelope factory per payload, keyed by the payload's JSON name. */
+export const VALID_ENVELOPE_FACTORIES: Readonly<Record<PayloadName, EnvelopeFactory>> = {
+  routeReport: validRouteReportEnvelope,
+  modusOperandiReport: validModusOperandiReportEnvelope,
+  financialLead: validFinancialLeadEnvelope,
+  suspectVesselReport: validSuspectVesselReportEnvelope,
+  documentFraudReport: validDocumentFraudReportEnvelope,
+  internetContentReferral: validInternetContentReferralEnvelope,
+  debriefingReport: validDebriefingReportEnvelope,
+  deliveryReceipt: validDeliveryReceiptEnvelope,
+  acknowledgement: validAcknowledgementEnvelope,
+  shareRequest: validShareRequestEnvelope,
+  shareDecision: validShareDecisionEnvelope,
+  recall: validRecallEnvelope,
+  erasureReceipt: validErasureReceiptEnvelope,
+  vesselAlert: validVesselAlertEnvelope,
+  analysisProduct: validAnalysisProductEnvelope,
+  crossCheckRequest: validCrossCheckRequestEnvelope,
+  hitNotice: validHitNoticeEnvelope,
+};

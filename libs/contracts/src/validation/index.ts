@@ -1,0 +1,24 @@
+/**
+ * Public API of the contract validation: predicates, the envelope check, the DTOs it is built from,
+ * the rule names it reports, and valid envelope fixtures for tests of other libs and apps.
+ */
+export * from './rules.js';
+export { RULE, type RuleName } from './rule-names.js';
+export {
+  validateEnvelopeJson,
+  assertValidEnvelopeJson,
+  type ValidateEnvelopeOptions,
+} from './validate-envelope.js';
+export { CLOCK_SKEW_MS } from './coherence.js';
+export { MAX_JSON_DEPTH } from './json-shape.js';
+export { personalDataPaths } from './envelope-rules.js';
+export { protoEnumNames } from './decorators.js';
+
+export * from './common.dto.js';
+export * from './intel.dto.js';
+export * from './control.dto.js';
+export * from './envelope.dto.js';
+
+export * from './fixtures.js';
+export * from './control-fixtures.js';
+export * from './fixture-catalogue.js';

@@ -1,0 +1,278 @@
+import { describe, expect, it } from '@jest/globals';
+import { fromJson, toJson } from '@bufbuild/protobuf';
+import { ContractViolationError } from '../errors.js';
+import { EnvelopeSchema } from '../gen/msx/v1/envelope_pb.js';
+import {
+  MAX_JSON_DEPTH,
+  VALID_ENVELOPE_FACTORIES,
+  asJson,
+  assertValidEnvelopeJson,
+  validateEnvelopeJson,
+  validModusOperandiReportEnvelope,
+  validRouteReportEnvelope,
+  validSuspectVesselReportEnvelope,
+  type EnvelopeJson,
+} from './index.js';
+
+const NOW = new Date('2025-07-01T00:00:00Z');
+
+/** The (field, rule) pairs of an input's violations, after a trip through JSON text as on the wire. */
+function found(input: unknown): { field: string; rule: string }[] {
+  const wire: unknown = input === undefined ? undefined : JSON.parse(JSON.stringify(input));
+  return validateEnvelopeJson(wire, { now: NOW }).map(({ field, rule }) => ({ field, rule }));
+}
+
+/** A route report with some of its top-level fields changed to anything, valid or not. */
+function routeReportWith(changes: Record<string, unknown>): unknown {
+  return { ...asJson(validRouteReportEnvelope()), ...changes };
+}
+
+const FACTORIES = Object.entries(VALID_ENVELOPE_FACTORIES);
+
+describe('validateEnvelopeJson: the valid fixtures', () => {
+  it.each(FACTORIES)('accepts the %s fixture', (_payload, factory) => {
+    expect(found(factory())).toEqual([]);
+  });
+
+  it.each(FACTORIES)(
+    'the %s fixture survives fromJson and comes back unchanged from toJson',
+    (payload, factory) => {
+      const json = asJson(factory());
+      const envelope = fromJson(EnvelopeSchema, json);
+      expect(envelope.payload.case).toBe(payload);
+      expect(toJson(EnvelopeSchema, envelope)).toEqual(json);
+    },
+  );
+
+  it('returns fresh objects, so one test cannot spoil another', () => {
+    const first = validRouteReportEnvelope();
+    first.recipients?.push('cp-gr');
+    expect(validRouteReportEnvelope().recipients).toEqual(['cp-it', 'jot-mare']);
+  });
+});
+
+describe('validateEnvelopeJson: the input as a whole', () => {
+  it.each([[null], [[]], ['{"id":"x"}'], [42], [true]])('refuses %j, which is not a JSON object', (input) => {
+    expect(found(input)).toEqual([{ field: '', rule: 'jsonObject' }]);
+  });
+
+  it('refuses undefined', () => {
+    expect(found(undefined)).toEqual([{ field: '', rule: 'jsonObject' }]);
+  });
+
+  it('refuses an unknown property of the envelope', () => {
+    expect(found(routeReportWith({ priority: 'high' }))).toEqual([
+      { field: 'priority', rule: 'unknownProperty' },
+    ]);
+  });
+
+  it('refuses an unknown property deep inside the payload', () => {
+    const envelope = validRouteReportEnvelope();
+    Object.assign(envelope.routeReport!.segments[1], { driver: 'Abu Salah' });
+    expect(found(envelope)).toEqual([{ field: 'routeReport.segments[1].driver', rule: 'unknownProperty' }]);
+  });
+
+  it('refuses snake_case names, which fromJson would accept, and says which name to use', () => {
+    const { createdAt, ...rest } = asJson(validRouteReportEnvelope());
+    const violations = validateEnvelopeJson({ ...rest, created_at: createdAt }, { now: NOW });
+    expect(violations.map(({ field, rule }) => ({ field, rule }))).toEqual([
+      { field: 'created_at', rule: 'unknownProperty' },
+      { field: 'createdAt', rule: 'required' },
+    ]);
+    expect(violations[0]?.message).toContain('lowerCamelCase: createdAt');
+  });
+
+  it('refuses __proto__ and constructor keys, which class-transformer would silently drop', () => {
+    const input: unknown = JSON.parse(
+      `{"__proto__": {"tlp": "TLP_CLEAR"}, ${JSON.stringify(asJson(validRouteReportEnvelope())).slice(1)}`,
+    );
+    expect(found(input)).toEqual([{ field: '__proto__', rule: 'unknownProperty' }]);
+    expect(found(routeReportWith({ constructor: 'x' }))).toEqual([
+      { field: 'constructor', rule: 'unknownProperty' },
+    ]);
+  });
+
+  it('refuses nesting deeper than any message has, before converting it', () => {
+    let deep: Record<string, unknown> = {};
+    const extra = deep;
+    for (let level = 0; level < MAX_JSON_DEPTH; level++) deep = deep.next = {};
+    expect(found(routeReportWith({ extra }))).toEqual([{ field: '', rule: 'jsonDepth' }]);
+  });
+});
+
+describe('validateEnvelopeJson: field rules', () => {
+  it('reports every missing required envelope field', () => {
+    expect(found({ routeReport: asJson(validRouteReportEnvelope()).routeReport })).toEqual([
+      { field: 'id', rule: 'required' },
+      { field: 'sender', rule: 'required' },
+      { field: 'author', rule: 'required' },
+      { field: 'createdAt', rule: 'required' },
+      { field: 'handlingCode', rule: 'required' },
+      { field: 'tlp', rule: 'required' },
+      { field: 'releasability', rule: 'required' },
+      { field: 'evaluation.sourceReliability', rule: 'evaluationRequired' },
+      { field: 'evaluation.informationAccuracy', rule: 'evaluationRequired' },
+      { field: 'route', rule: 'routeRequired' },
+    ]);
+  });
+
+  it('requires the releasability scope', () => {
+    expect(found(routeReportWith({ releasability: {} }))).toEqual([
+      { field: 'releasability.scope', rule: 'required' },
+    ]);
+  });
+
+  it('treats "" as a missing required field, as protobuf JSON does', () => {
+    expect(found(routeReportWith({ author: '' }))).toEqual([{ field: 'author', rule: 'required' }]);
+  });
+
+  it('accepts "" for an optional string field, as protobuf JSON does', () => {
+    expect(found(routeReportWith({ threadId: '', purpose: '' }))).toEqual([]);
+  });
+
+  it.each([
+    ['id', '1976342-9f40-7d42-9f0a-64fa368f37ee', 'uuid'],
+    ['threadId', 'thread-1', 'uuid'],
+    ['sender', 'EMLO_NE', 'nodeId'],
+    ['author', 'officer 17', 'officerId'],
+    ['createdAt', '2025-06-12 08:30', 'rfc3339'],
+    ['expiresAt', 1749717000, 'rfc3339'],
+    ['tlp', 'TLP_AMBER+STRICT', 'protoEnum'],
+    ['tlp', 'TLP_UNSPECIFIED', 'protoEnum'],
+    ['tlp', 3, 'protoEnum'],
+    ['handlingCode', 'H1', 'protoEnum'],
+    ['route', '', 'protoEnum'],
+    ['containsPersonalData', 'yes', 'isBoolean'],
+    ['purpose', 'line\u0000break', 'noControlCharacters'],
+    ['purpose', 'x'.repeat(2001), 'maxLength'],
+    ['evaluation', 'B2', 'jsonObject'],
+    ['releasability', 'RELEASABILITY_SCOPE_EU_ONLY', 'jsonObject'],
+    ['recipients', 'cp-it', 'isArray'],
+  ])('reports %s = %j under %s', (field, value, rule) => {
+    expect(found(routeReportWith({ [field]: value }))).toEqual([{ field, rule }]);
+  });
+
+  it('points at the failing element of a list of values', () => {
+    expect(found(routeReportWith({ recipients: ['cp-it', 'CP-MT', 'jot-mare', 7] }))).toEqual([
+      { field: 'recipients[1]', rule: 'nodeId' },
+      { field: 'recipients[3]', rule: 'nodeId' },
+    ]);
+  });
+
+  it('refuses a recipient named twice and more than 100 recipients', () => {
+    expect(found(routeReportWith({ recipients: ['cp-it', 'jot-mare', 'cp-it'] }))).toEqual([
+      { field: 'recipients', rule: 'uniqueRecipients' },
+    ]);
+    const many = Array.from({ length: 101 }, (_, i) => `cp-${i}`);
+    expect(found(routeReportWith({ recipients: many }))).toEqual([
+      { field: 'recipients', rule: 'arrayMaxSize' },
+    ]);
+  });
+
+  it('points at nested fields with dotted paths and list indexes', () => {
+    const envelope = validRouteReportEnvelope();
+    envelope.routeReport!.segments[2].toCountry = 'ITA';
+    envelope.routeReport!.pricePerPerson = { amount: '3,000', currency: 'usd' };
+    expect(found(envelope)).toEqual([
+      { field: 'routeReport.segments[2].toCountry', rule: 'iso3166Alpha2' },
+      { field: 'routeReport.pricePerPerson.amount', rule: 'decimalAmount' },
+      { field: 'routeReport.pricePerPerson.currency', rule: 'iso4217' },
+    ]);
+  });
+
+  it('names the full path in the message', () => {
+    const envelope = validSuspectVesselReportEnvelope();
+    envelope.suspectVesselReport!.imoNumber = '9074728';
+    expect(validateEnvelopeJson(asJson(envelope), { now: NOW })).toEqual([
+      {
+        field: 'suspectVesselReport.imoNumber',
+        rule: 'imoCheckDigit',
+        message: 'suspectVesselReport.imoNumber must be a 7-digit IMO number whose check digit matches',
+      },
+    ]);
+  });
+
+  it('reports a wrong JSON type once, not every rule the value then fails', () => {
+    const envelope = validRouteReportEnvelope();
+    Object.assign(envelope.routeReport!, {
+      peopleCarried: '85',
+      period: [{ start: '2025-05-01T00:00:00Z' }],
+    });
+    expect(found(envelope)).toEqual([
+      { field: 'routeReport.period', rule: 'jsonObject' },
+      { field: 'routeReport.peopleCarried', rule: 'isInt' },
+    ]);
+  });
+
+  it('reports a list element of the wrong type once, and still checks the other elements', () => {
+    const envelope = validModusOperandiReportEnvelope();
+    envelope.modusOperandiReport!.indicators = ['ok', 7 as unknown as string, 'bell\u0007'];
+    expect(found(envelope)).toEqual([
+      { field: 'modusOperandiReport.indicators[1]', rule: 'isString' },
+      { field: 'modusOperandiReport.indicators[2]', rule: 'noControlCharacters' },
+    ]);
+  });
+
+  it('refuses a list of messages that holds something else', () => {
+    const envelope = validRouteReportEnvelope();
+    (envelope.routeReport!.segments as unknown[]).push('LY-IT', [{ fromCountry: 'LY', toCountry: 'IT' }]);
+    expect(found(envelope)).toEqual([
+      { field: 'routeReport.segments[3]', rule: 'jsonObject' },
+      { field: 'routeReport.segments[4]', rule: 'jsonObject' },
+    ]);
+  });
+
+  it('keeps WGS 84 coordinates in range and accepts the equator, which protobuf JSON leaves out', () => {
+    const envelope = validSuspectVesselReportEnvelope();
+    envelope.suspectVesselReport!.lastPosition!.point = { latitude: 91, longitude: -180.5 };
+    expect(found(envelope)).toEqual([
+      { field: 'suspectVesselReport.lastPosition.point.latitude', rule: 'max' },
+      { field: 'suspectVesselReport.lastPosition.point.longitude', rule: 'min' },
+    ]);
+    envelope.suspectVesselReport!.lastPosition!.point = { longitude: 12.5 };
+    expect(found(envelope)).toEqual([]);
+  });
+
+  it('bounds titles and narratives', () => {
+    const envelope = validModusOperandiReportEnvelope();
+    envelope.modusOperandiReport!.title = 'x'.repeat(201);
+    envelope.modusOperandiReport!.narrative = 'x'.repeat(8001);
+    expect(found(envelope)).toEqual([
+      { field: 'modusOperandiReport.title', rule: 'maxLength' },
+      { field: 'modusOperandiReport.narrative', rule: 'maxLength' },
+    ]);
+  });
+
+  it('reports in a stable order: field rules in proto order, then coherence rules', () => {
+    const input = routeReportWith({ tlp: 'TLP_RED', recipients: [], sender: 'Bad Sender', route: undefined });
+    const first = validateEnvelopeJson(JSON.parse(JSON.stringify(input)), { now: NOW });
+    expect(first.map(({ field, rule }) => ({ field, rule }))).toEqual([
+      { field: 'sender', rule: 'nodeId' },
+      { field: 'recipients', rule: 'tlpRedRequiresRecipients' },
+      { field: 'route', rule: 'routeRequired' },
+    ]);
+    expect(validateEnvelopeJson(JSON.parse(JSON.stringify(input)), { now: NOW })).toEqual(first);
+  });
+});
+
+describe('assertValidEnvelopeJson', () => {
+  it('passes a valid envelope', () => {
+    const json: unknown = asJson(validRouteReportEnvelope());
+    assertValidEnvelopeJson(json, { now: NOW });
+    expect(fromJson(EnvelopeSchema, json).id).toBe('01976342-9f40-7d42-9f0a-64fa368f37ee');
+  });
+
+  it('throws ContractViolationError with code CONTRACT.INVALID and every violation', () => {
+    const envelope: EnvelopeJson = validRouteReportEnvelope({ sender: 'EMLO', tlp: 'TLP_PURPLE' });
+    let thrown: unknown;
+    try {
+      assertValidEnvelopeJson(asJson(envelope), { now: NOW });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ContractViolationError);
+    const error = thrown as ContractViolationError;
+    expect(error.code).toBe('CONTRACT.INVALID');
+    expect(error.violations.map((v) => v.rule)).toEqual(['nodeId', 'protoEnum']);
+  });
+});

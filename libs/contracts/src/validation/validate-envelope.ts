@@ -1,0 +1,56 @@
+/**
+ * The contract check of an envelope in protobuf JSON, as it arrives at the edge (gateway body, NATS
+ * message decoded to JSON). It is strict where protobuf's `fromJson` is lenient: lowerCamelCase names
+ * only, enums by name only, no unknown properties; whatever passes here also passes `fromJson`.
+ */
+import type { JsonObject } from '@bufbuild/protobuf';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { ContractViolationError, type Violation } from '../errors.js';
+import type { CoherenceContext } from './coherence.js';
+import { EnvelopeDto } from './envelope.dto.js';
+import { ENVELOPE_RULES } from './envelope-rules.js';
+import { flattenErrors } from './flatten-errors.js';
+import { checkJsonShape } from './json-shape.js';
+import { PAYLOAD_RULES } from './payload-rules.js';
+import { timestampMillis } from './rules.js';
+
+/** Options of validateEnvelopeJson. */
+export interface ValidateEnvelopeOptions {
+  /** The current time, for `createdAtNotInFuture`; defaults to the system clock. */
+  now?: Date;
+}
+
+/**
+ * Every contract violation of an envelope in protobuf JSON, or none. Synchronous and pure apart from
+ * reading the clock. Order is stable: raw-JSON problems, then field rules in the order of the proto's
+ * fields (unknown properties first within each object), then coherence rules in the order of
+ * ENVELOPE_RULES and PAYLOAD_RULES.
+ */
+export function validateEnvelopeJson(json: unknown, options: ValidateEnvelopeOptions = {}): Violation[] {
+  const shape = checkJsonShape(json);
+  if (!shape.usable) return shape.violations;
+  const envelope = plainToInstance(EnvelopeDto, json as Record<string, unknown>);
+  const errors = validateSync(envelope, {
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    validationError: { target: true, value: true },
+  });
+  const violations = flattenErrors(errors, '', [...shape.violations]);
+  const context: CoherenceContext = {
+    nowMs: (options.now ?? new Date()).getTime(),
+    createdMs: timestampMillis(envelope.createdAt),
+  };
+  for (const rule of [...ENVELOPE_RULES, ...PAYLOAD_RULES]) violations.push(...rule(envelope, context));
+  return violations;
+}
+
+/** Throws ContractViolationError (code CONTRACT.INVALID) listing every violation, unless there are none. */
+export function assertValidEnvelopeJson(
+  json: unknown,
+  options: ValidateEnvelopeOptions = {},
+): asserts json is JsonObject {
+  const violations = validateEnvelopeJson(json, options);
+  if (violations.length > 0) throw new ContractViolationError(violations);
+}

@@ -1,0 +1,193 @@
+import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import { MsxError } from '#contracts';
+import type { Bus, BusLogger } from './connection.js';
+import { publishDeadLetter, type DeadLetterReason } from './dead-letter.js';
+import type { ConsumerSpec } from './topology.js';
+
+/** A message taken from a stream together with its decoded value. */
+export interface Received<T> {
+  msg: JsMsg;
+  value: T;
+}
+
+export interface JetStreamWorkerOptions<T> {
+  bus: Bus;
+  consumer: ConsumerSpec;
+  /** The service that consumes, used in the dead-letter subject `msx.dlq.<service>`. */
+  service: string;
+  /** Turns the bytes into a value; a throw is permanent: the message goes to the dead-letter subject. */
+  decode(msg: JsMsg): T;
+  /**
+   * Does and commits the work for a batch. Resolving means committed: every message of the batch is acked.
+   * Throwing a retryable error (or any non-MsxError) naks the batch with a delay; throwing a permanent
+   * MsxError retries each message alone, so only the offending one is dead-lettered.
+   */
+  handle(batch: Received<T>[]): Promise<void>;
+  /** Largest batch handed to `handle`; 1 processes one message at a time, in order. */
+  batchSize?: number;
+  /** First redelivery delay in milliseconds; doubles with each delivery up to 30 s. */
+  retryDelayMs?: number;
+  /** Called after a message was dead-lettered, for example to audit it. */
+  onDeadLetter?(msg: JsMsg, reason: DeadLetterReason): Promise<void>;
+  logger?: BusLogger;
+  /** How long to wait at start for the consumer to be provisioned, in milliseconds. */
+  waitForConsumerMs?: number;
+}
+
+const MAX_RETRY_DELAY_MS = 30_000;
+
+function reasonOf(err: unknown): DeadLetterReason {
+  if (err instanceof MsxError) return { code: err.code, message: err.message };
+  return { code: 'INTERNAL.UNEXPECTED', message: err instanceof Error ? err.message : String(err) };
+}
+
+function isPermanent(err: unknown): boolean {
+  return err instanceof MsxError && !err.retryable;
+}
+
+/** Waits until a durable consumer exists (it is created by provisioning) and returns it. */
+export async function waitForConsumer(
+  bus: Bus,
+  spec: ConsumerSpec,
+  timeoutMs: number,
+  logger?: BusLogger,
+): Promise<Consumer> {
+  const deadline = Date.now() + timeoutMs;
+  let warned = false;
+  for (;;) {
+    try {
+      const consumer = await bus.js.consumers.get(spec.stream, spec.durable);
+      await consumer.info();
+      return consumer;
+    } catch (err) {
+      if (Date.now() > deadline) {
+        throw new MsxError('BUS.CONSUMER_MISSING', `consumer ${spec.stream}/${spec.durable} does not exist`, {
+          cause: err,
+        });
+      }
+      if (!warned) logger?.warn(`waiting for consumer ${spec.stream}/${spec.durable} to be provisioned`);
+      warned = true;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+/**
+ * The consumer base of MSX: pulls from a durable consumer, hands batches to `handle`, acks only after the
+ * handler has committed, naks retryable failures with a growing delay, and sends permanent failures (and
+ * messages that keep failing until `maxDeliver`) to the dead-letter subject. Nothing is dropped silently:
+ * if even the dead-letter publish fails, the message is nak'ed and comes back.
+ */
+export class JetStreamWorker<T> {
+  private messages?: ConsumerMessages;
+  private readonly queue: JsMsg[] = [];
+  private wake?: () => void;
+  private closed = false;
+  private pump?: Promise<void>;
+  private worker?: Promise<void>;
+  private readonly batchSize: number;
+  private readonly retryDelayMs: number;
+
+  constructor(private readonly opts: JetStreamWorkerOptions<T>) {
+    this.batchSize = opts.batchSize ?? 1;
+    this.retryDelayMs = opts.retryDelayMs ?? 1_000;
+  }
+
+  async start(): Promise<void> {
+    const consumer = await waitForConsumer(
+      this.opts.bus,
+      this.opts.consumer,
+      this.opts.waitForConsumerMs ?? 60_000,
+      this.opts.logger,
+    );
+    this.messages = await consumer.consume({ max_messages: Math.max(this.batchSize * 2, 16) });
+    const messages = this.messages;
+    this.pump = (async () => {
+      for await (const m of messages) {
+        this.queue.push(m);
+        this.wake?.();
+      }
+      this.closed = true;
+      this.wake?.();
+    })();
+    this.worker = this.run();
+  }
+
+  /** Stops pulling, finishes the messages already taken, and returns when they are settled. */
+  async stop(): Promise<void> {
+    this.messages?.stop();
+    await this.pump;
+    await this.worker;
+  }
+
+  private async run(): Promise<void> {
+    for (;;) {
+      if (this.queue.length === 0) {
+        if (this.closed) return;
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
+        continue;
+      }
+      const batch = this.queue.splice(0, this.batchSize);
+      try {
+        await this.process(batch);
+      } catch (err) {
+        // Settling failed (connection lost mid-ack): the server redelivers after ack_wait.
+        this.opts.logger?.error(`could not settle a batch of ${batch.length}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private async process(msgs: JsMsg[]): Promise<void> {
+    const batch: Received<T>[] = [];
+    for (const msg of msgs) {
+      try {
+        batch.push({ msg, value: this.opts.decode(msg) });
+      } catch (err) {
+        await this.deadLetter(msg, reasonOf(err));
+      }
+    }
+    if (batch.length === 0) return;
+    try {
+      await this.opts.handle(batch);
+      for (const { msg } of batch) msg.ack();
+    } catch (err) {
+      if (isPermanent(err) && batch.length > 1) {
+        for (const item of batch) await this.process([item.msg]);
+        return;
+      }
+      for (const { msg } of batch) await this.fail(msg, err);
+    }
+  }
+
+  private async fail(msg: JsMsg, err: unknown): Promise<void> {
+    const reason = reasonOf(err);
+    if (isPermanent(err)) return this.deadLetter(msg, reason);
+    if (msg.info.deliveryCount >= this.opts.consumer.maxDeliver) {
+      return this.deadLetter(msg, {
+        code: 'BUS.MAX_DELIVERIES',
+        message: `gave up after ${msg.info.deliveryCount} deliveries; last error ${reason.code}: ${reason.message}`,
+      });
+    }
+    const delay = Math.min(this.retryDelayMs * 2 ** (msg.info.deliveryCount - 1), MAX_RETRY_DELAY_MS);
+    this.opts.logger?.warn(
+      `${reason.code} on ${msg.subject} #${msg.info.streamSequence}, retry in ${delay} ms: ${reason.message}`,
+    );
+    msg.nak(delay);
+  }
+
+  private async deadLetter(msg: JsMsg, reason: DeadLetterReason): Promise<void> {
+    try {
+      await publishDeadLetter(this.opts.bus.js, this.opts.service, msg, reason);
+      await this.opts.onDeadLetter?.(msg, reason);
+      this.opts.logger?.warn(`dead-lettered ${msg.subject} #${msg.info.streamSequence}: ${reason.code}`);
+      // No reason text: nats-server 2.9 ignores '+TERM <reason>' and would redeliver.
+      msg.term();
+    } catch (err) {
+      this.opts.logger?.error(
+        `could not dead-letter ${msg.subject} #${msg.info.streamSequence}, will retry: ${(err as Error).message}`,
+      );
+      msg.nak(this.retryDelayMs);
+    }
+  }
+}

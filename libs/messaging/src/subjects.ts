@@ -1,0 +1,45 @@
+/**
+ * Every subject and stream name of MSX, in one place. Subjects are shaped for broker-level isolation
+ * (DESIGN §4): each node publishes only on subjects that end in its own id and reads only its own inbox
+ * stream, so its credentials never need rights on another node's subjects or on a shared stream's API.
+ */
+export const Subjects = {
+  /** Where a node (or the gateway on its behalf) submits envelopes: `msx.submit.<sender>`. */
+  submit: (node: string) => `msx.submit.${node}`,
+  submitAll: 'msx.submit.*',
+  /** A node's inbox: `msx.deliver.<recipient>`. */
+  deliver: (node: string) => `msx.deliver.${node}`,
+  /** Audit events about operations performed by `actor`: `msx.audit.<actor>`. */
+  audit: (actor: string) => `msx.audit.${actor}`,
+  auditAll: 'msx.audit.*',
+  /** Messages a service could not process, by the service that gave up on them: `msx.dlq.<service>`. */
+  deadLetter: (service: string) => `msx.dlq.${service}`,
+  deadLetterAll: 'msx.dlq.*',
+} as const;
+
+export const Streams = {
+  submit: 'MSX_SUBMIT',
+  /** One stream per node, so that a node's JetStream rights can be limited to its own stream. */
+  inbox: (node: string) => `MSX_INBOX_${node}`,
+  audit: 'MSX_AUDIT',
+  deadLetter: 'MSX_DEAD_LETTER',
+} as const;
+
+/** Durable consumer names. */
+export const Durables = {
+  router: 'router',
+  audit: 'audit',
+  /** A node's own consumer on its inbox stream. */
+  inbox: (node: string) => `inbox-${node}`,
+} as const;
+
+/** NATS headers MSX sets. `Nats-Msg-Id` (deduplication) is set through `msgID`. */
+export const Headers = {
+  correlationId: 'Msx-Correlation-Id',
+  deadLetterCode: 'Msx-Dead-Letter-Code',
+  deadLetterReason: 'Msx-Dead-Letter-Reason',
+  originSubject: 'Msx-Origin-Subject',
+  originStream: 'Msx-Origin-Stream',
+  originSequence: 'Msx-Origin-Sequence',
+  deliveryCount: 'Msx-Delivery-Count',
+} as const;

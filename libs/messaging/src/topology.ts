@@ -1,0 +1,177 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  type ConsumerConfig,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { Durables, Streams, Subjects } from './subjects.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const nanos = (ms: number) => ms * 1_000_000;
+
+/** A stream as MSX declares it. */
+export interface StreamSpec {
+  name: string;
+  subjects: string[];
+  /** How long a message is kept, in milliseconds. */
+  maxAgeMs: number;
+  /** Window in which a repeated `Nats-Msg-Id` is dropped as a duplicate, in milliseconds. */
+  duplicateWindowMs: number;
+}
+
+/** A durable pull consumer as MSX declares it. */
+export interface ConsumerSpec {
+  stream: string;
+  durable: string;
+  /** How long the server waits for an ack before redelivering, in milliseconds. */
+  ackWaitMs: number;
+  /** Deliveries before the consumer gives up on a message and sends it to the dead-letter subject. */
+  maxDeliver: number;
+  /** Unacknowledged messages in flight; 1 keeps strict order. */
+  maxAckPending: number;
+}
+
+/** Submissions wait here for the router; kept a day so a stopped router loses nothing. */
+export const submitStream = (): StreamSpec => ({
+  name: Streams.submit,
+  subjects: [Subjects.submitAll],
+  maxAgeMs: 7 * DAY_MS,
+  // Officers on poor links resubmit; the same envelope id within two hours is one submission.
+  duplicateWindowMs: 2 * HOUR_MS,
+});
+
+/** A node's inbox: kept long enough for a liaison officer's post to be offline for weeks. */
+export const inboxStream = (node: string): StreamSpec => ({
+  name: Streams.inbox(node),
+  subjects: [Subjects.deliver(node)],
+  maxAgeMs: 60 * DAY_MS,
+  duplicateWindowMs: 2 * HOUR_MS,
+});
+
+/** Audit events in transit to PostgreSQL, the system of record. */
+export const auditStream = (): StreamSpec => ({
+  name: Streams.audit,
+  subjects: [Subjects.auditAll],
+  maxAgeMs: 30 * DAY_MS,
+  duplicateWindowMs: 2 * HOUR_MS,
+});
+
+/** What no service could process, kept for an administrator to inspect and replay. */
+export const deadLetterStream = (): StreamSpec => ({
+  name: Streams.deadLetter,
+  subjects: [Subjects.deadLetterAll],
+  maxAgeMs: 365 * DAY_MS,
+  duplicateWindowMs: 2 * HOUR_MS,
+});
+
+export const routerConsumer = (): ConsumerSpec => ({
+  stream: Streams.submit,
+  durable: Durables.router,
+  ackWaitMs: 30_000,
+  maxDeliver: 10,
+  maxAckPending: 1_000,
+});
+
+export const auditConsumer = (): ConsumerSpec => ({
+  stream: Streams.audit,
+  durable: Durables.audit,
+  ackWaitMs: 30_000,
+  maxDeliver: 20,
+  maxAckPending: 5_000,
+});
+
+export const inboxConsumer = (node: string): ConsumerSpec => ({
+  stream: Streams.inbox(node),
+  durable: Durables.inbox(node),
+  ackWaitMs: 30_000,
+  maxDeliver: 10,
+  maxAckPending: 1,
+});
+
+/** Everything the exchange needs on the bus for the given nodes. */
+export function busTopology(nodes: readonly string[]): { streams: StreamSpec[]; consumers: ConsumerSpec[] } {
+  return {
+    streams: [submitStream(), auditStream(), deadLetterStream(), ...nodes.map(inboxStream)],
+    consumers: [routerConsumer(), auditConsumer(), ...nodes.map(inboxConsumer)],
+  };
+}
+
+function streamConfig(spec: StreamSpec, replicas: number): Partial<StreamConfig> & { name: string } {
+  return {
+    name: spec.name,
+    subjects: spec.subjects,
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    discard: DiscardPolicy.New,
+    max_age: nanos(spec.maxAgeMs),
+    duplicate_window: nanos(spec.duplicateWindowMs),
+    num_replicas: replicas,
+  };
+}
+
+function consumerConfig(spec: ConsumerSpec): Partial<ConsumerConfig> {
+  return {
+    durable_name: spec.durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(spec.ackWaitMs),
+    max_deliver: spec.maxDeliver,
+    max_ack_pending: spec.maxAckPending,
+  };
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.status === 404;
+}
+
+/** Creates the stream, or brings an existing one to the declared subjects and limits. Idempotent. */
+export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, replicas = 1): Promise<void> {
+  const config = streamConfig(spec, replicas);
+  try {
+    await jsm.streams.info(spec.name);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    try {
+      await jsm.streams.add(config);
+      return;
+    } catch (addErr) {
+      // Another service created it at the same moment: fall through to update.
+      if (!(addErr instanceof JetStreamApiError)) throw addErr;
+    }
+  }
+  await jsm.streams.update(spec.name, config);
+}
+
+/** Creates the durable consumer, or updates it to the declared settings. Idempotent. */
+export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec): Promise<void> {
+  const config = consumerConfig(spec);
+  try {
+    await jsm.consumers.info(spec.stream, spec.durable);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    try {
+      await jsm.consumers.add(spec.stream, config);
+      return;
+    } catch (addErr) {
+      if (!(addErr instanceof JetStreamApiError)) throw addErr;
+    }
+  }
+  await jsm.consumers.update(spec.stream, spec.durable, config);
+}
+
+/** Declares every stream and consumer of the exchange for `nodes`. Idempotent; run by the core services at start. */
+export async function provisionBus(
+  jsm: JetStreamManager,
+  nodes: readonly string[],
+  replicas = 1,
+): Promise<void> {
+  const { streams, consumers } = busTopology(nodes);
+  for (const s of streams) await ensureStream(jsm, s, replicas);
+  for (const c of consumers) await ensureConsumer(jsm, c);
+}

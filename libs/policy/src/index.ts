@@ -1,0 +1,5 @@
+/** Public entry of the policy library: topics and the sharing rules, pure functions without I/O. */
+export * from './sharing-rule.js';
+export * from './rules.js';
+export * from './topics.js';
+export * from './decide-recipients.js';

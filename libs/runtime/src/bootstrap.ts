@@ -1,0 +1,55 @@
+import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import type { BusLogger } from '#messaging';
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+/** A Nest logger that prints `level` and everything more severe. */
+export function createLogger(level: LogLevel, prefix: string): ConsoleLogger {
+  return new ConsoleLogger({
+    prefix,
+    logLevels: LEVELS.slice(0, LEVELS.indexOf(level) + 1),
+    colors: Boolean(process.stdout.isTTY),
+  });
+}
+
+/** Adapts a Nest logger to the messaging library's logger port. */
+export function busLogger(context: string): BusLogger {
+  const logger = new Logger(context);
+  return { log: (m) => logger.log(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) };
+}
+
+export interface MicroserviceBootOptions {
+  /** NATS URL(s) for the request/reply transport. */
+  servers: string;
+  /** Service name for logs, for example `router` or `cp-it`. */
+  name: string;
+  logLevel: LogLevel;
+}
+
+/**
+ * Starts a NestJS microservice on the NATS transport (request/reply: health, queries) and shuts it down
+ * cleanly on SIGTERM/SIGINT. Workers start in their `onApplicationBootstrap` hooks.
+ */
+export async function bootMicroservice(module: unknown, opts: MicroserviceBootOptions): Promise<void> {
+  const logger = createLogger(opts.logLevel, `msx-${opts.name}`);
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(module as never, {
+    transport: Transport.NATS,
+    options: { servers: opts.servers.split(',').map((s) => s.trim()), name: `msx-${opts.name}-rpc` },
+    logger,
+  });
+  app.enableShutdownHooks();
+  await app.listen();
+  logger.log(`${opts.name} ready`, 'Bootstrap');
+}
+
+/** Runs `main`, printing a fatal error (configuration, unreachable bus) and exiting non-zero. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    const e = err as Error;
+    // Configuration and directory errors already name every problem; print them as they are.
+    process.stderr.write(`fatal: ${e.message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,27 @@
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern } from '@nestjs/microservices';
+
+/** Injection token of the readiness probe of a service. */
+export const READINESS = Symbol('MSX_READINESS');
+
+/** Reports whether the service's workers are attached and running. */
+export interface Readiness {
+  ready(): boolean;
+}
+
+/** Subject on which a service or node answers health requests: `msx.health.<name>`. */
+export const healthSubject = (name: string) => `msx.health.${name}`;
+
+/** Health over NATS request/reply on `msx.health.<name>`, answering `{ name, ready }`. */
+export function createHealthController(name: string) {
+  @Controller()
+  class HealthController {
+    constructor(@Inject(READINESS) private readonly readiness: Readiness) {}
+
+    @MessagePattern<string>(healthSubject(name))
+    health(): { name: string; ready: boolean } {
+      return { name, ready: this.readiness.ready() };
+    }
+  }
+  return HealthController;
+}

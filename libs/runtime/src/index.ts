@@ -1,0 +1,7 @@
+/** Public entry of the runtime library: what every MSX service process shares (bus, health, boot, node inbox). */
+export * from './bus.module.js';
+export * from './health.js';
+export * from './bootstrap.js';
+export * from './inbox-worker.js';
+export * from './node-app.module.js';
+export * from './node-app.config.js';

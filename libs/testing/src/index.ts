@@ -1,0 +1,6 @@
+/** Public entry of the test harness: private nats-servers, own schemas, service processes. */
+export * from './free-port.js';
+export * from './nats-server.js';
+export * from './postgres.js';
+export * from './service-process.js';
+export * from './wait-for.js';

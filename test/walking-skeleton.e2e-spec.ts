@@ -1,0 +1,179 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync } from 'node:fs';
+import { asJson, uuidv7, validRouteReportEnvelope, validSuspectVesselReportEnvelope } from '#contracts';
+import { connectBus, Streams, type Bus } from '#messaging';
+import {
+  createTestSchema,
+  freePort,
+  startNatsServer,
+  startService,
+  waitFor,
+  type ServiceProcess,
+  type TestNatsServer,
+  type TestSchema,
+} from '#testing';
+
+/**
+ * The walking skeleton end to end: the services run as processes from the build, on a private nats-server
+ * and an own PostgreSQL schema; the test drives them over HTTP only and reads the audit trail.
+ */
+const TOKEN = 'emlo-ne-e2e-token-0123456789abcdefghij';
+
+interface AuditRow {
+  operation: string;
+  actor_node: string;
+  counterpart_node: string | null;
+  message_type: string | null;
+  message_sha256: string | null;
+  rule: string | null;
+}
+
+describe('a report travels from a liaison officer to a contact point and JOT MARE, audited', () => {
+  let nats: TestNatsServer;
+  let db: TestSchema;
+  let bus: Bus;
+  let gatewayUrl: string;
+  const services: ServiceProcess[] = [];
+  const service = (name: string) => services.find((s) => s.name === name)!;
+
+  beforeAll(async () => {
+    if (!existsSync('dist/apps/gateway/src/main.js'))
+      throw new Error('build first: npm run build (npm test does it)');
+    nats = await startNatsServer();
+    db = await createTestSchema('e2e');
+    bus = await connectBus({ servers: nats.url, name: 'e2e-test' });
+    const port = await freePort();
+    gatewayUrl = `http://127.0.0.1:${port}`;
+    const env = {
+      MSX_NATS_URL: nats.url,
+      MSX_DATABASE_URL: db.url,
+      MSX_DATABASE_SCHEMA: db.schema,
+      MSX_DIRECTORY_FILE: 'deploy/directory.yaml',
+      MSX_GATEWAY_PORT: String(port),
+      MSX_GATEWAY_TOKENS: `emlo-ne=${TOKEN}`,
+    };
+    services.push(
+      startService('router', env),
+      startService('audit', env),
+      startService('gateway', env),
+      startService('contact-point', { ...env, MSX_NODE_ID: 'cp-it' }, 'cp-it'),
+      startService('jot-mare', { ...env, MSX_NODE_ID: 'jot-mare' }, 'jot-mare'),
+      startService('liaison-officer', { ...env, MSX_NODE_ID: 'emlo-ne' }, 'emlo-ne'),
+    );
+    await Promise.all(services.map((s) => s.waitForLine(/ ready/, 60_000)));
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(services.map((s) => s.kill()));
+    await bus?.close();
+    await nats?.dispose();
+    await db?.drop();
+  }, 60_000);
+
+  const post = (body: unknown) =>
+    fetch(`${gatewayUrl}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify(body),
+    });
+
+  const trail = (messageId: string) =>
+    db.query<AuditRow>(
+      `SELECT operation, actor_node, counterpart_node, message_type, message_sha256, rule
+         FROM "${db.schema}".audit_entry WHERE message_id = $1 ORDER BY seq`,
+      [messageId],
+    );
+
+  /** Waits until the rows matching `pick` number at least `count`. */
+  const rowsOf = (messageId: string, pick: (r: AuditRow) => boolean, count: number) =>
+    waitFor(
+      async () => {
+        const rows = (await trail(messageId)).filter(pick);
+        return rows.length >= count ? rows : undefined;
+      },
+      `${count} audit row(s) of ${messageId}`,
+      30_000,
+    );
+
+  it('delivers a route report to cp-it and jot-mare, who receive and ack it, and audits every step', async () => {
+    const res = await post(asJson(validRouteReportEnvelope({ id: uuidv7() })));
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+
+    const received = await rowsOf(id, (r) => r.operation === 'received', 2);
+    expect(received.map((r) => r.actor_node).sort()).toEqual(['cp-it', 'jot-mare']);
+    const rows = await trail(id);
+    expect(rows.filter((r) => r.operation === 'submitted')).toEqual([
+      expect.objectContaining({ actor_node: 'emlo-ne', message_type: 'routeReport' }),
+    ]);
+    const delivered = rows.filter((r) => r.operation === 'delivered').map((r) => r.counterpart_node);
+    expect(delivered).toEqual(expect.arrayContaining(['cp-it', 'jot-mare']));
+    // Everyone hashed the same bytes: the router forwards what it received, unchanged.
+    expect(new Set(rows.map((r) => r.message_sha256)).size).toBe(1);
+    await service('cp-it').waitForLine(new RegExp(`received routeReport ${id} from emlo-ne`));
+    await service('jot-mare').waitForLine(new RegExp(`received routeReport ${id} from emlo-ne`));
+    await rowsOf(id, (r) => r.operation === 'dispatched' && r.actor_node === 'cp-it', 1);
+  });
+
+  it('returns a receipt to the liaison officer naming who received the report', async () => {
+    const res = await post(asJson(validRouteReportEnvelope({ id: uuidv7() })));
+    const { id } = (await res.json()) as { id: string };
+    const line = await service('emlo-ne').waitForLine(new RegExp(`report ${id}: delivered to `), 30_000);
+    expect(line).toMatch(/cp-it/);
+    expect(line).toMatch(/jot-mare/);
+  });
+
+  it('keeps a TLP RED report from jot-mare when only cp-it is named', async () => {
+    const res = await post(
+      asJson(validRouteReportEnvelope({ id: uuidv7(), tlp: 'TLP_RED', recipients: ['cp-it'] })),
+    );
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    await rowsOf(id, (r) => r.operation === 'received' && r.actor_node === 'cp-it', 1);
+    const rows = await trail(id);
+    expect(rows.find((r) => r.counterpart_node === 'jot-mare')).toMatchObject({
+      operation: 'withheld',
+      rule: 'POLICY.TLP_RED_NAMED_ONLY',
+    });
+    expect(rows.filter((r) => r.operation === 'delivered').map((r) => r.counterpart_node)).toEqual(['cp-it']);
+    expect(rows.some((r) => r.actor_node === 'jot-mare')).toBe(false);
+  });
+
+  it('refuses a vessel report with a bad IMO check digit: 400, nothing published, the rejection audited', async () => {
+    const before = (await bus.jsm.streams.info(Streams.submit)).state.messages;
+    const envelope = asJson(validSuspectVesselReportEnvelope({ id: uuidv7() }));
+    (envelope.suspectVesselReport as { imoNumber: string }).imoNumber = '9074728';
+    const res = await post(envelope);
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as {
+      violations: { field: string; rule: string }[];
+      correlationId: string;
+    };
+    expect(body.violations).toEqual([
+      expect.objectContaining({ field: 'suspectVesselReport.imoNumber', rule: 'imoCheckDigit' }),
+    ]);
+    const rejected = await waitFor(
+      async () =>
+        (
+          await db.query<AuditRow>(
+            `SELECT operation, actor_node, rule FROM "${db.schema}".audit_entry WHERE correlation_id = $1`,
+            [body.correlationId],
+          )
+        )[0],
+      'the rejection in the audit trail',
+    );
+    expect(rejected).toMatchObject({
+      operation: 'rejected',
+      actor_node: 'emlo-ne',
+      rule: 'CONTRACT.INVALID',
+    });
+    expect((await bus.jsm.streams.info(Streams.submit)).state.messages).toBe(before);
+  });
+
+  it('stops every service cleanly on SIGTERM', async () => {
+    const endings = await Promise.all(services.map(async (s) => [s.name, await s.stop()]));
+    // Nest re-raises the signal after its shutdown hooks ran; a hang would end in the test's timeout instead.
+    expect(endings).toEqual(services.map((s) => [s.name, expect.stringMatching(/^(0|SIGTERM)$/)]));
+    for (const s of services) expect(s.lines.filter((l) => /\bERROR\b|fatal:/.test(l))).toEqual([]);
+  });
+});
