@@ -1,4 +1,5 @@
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import { AuditOperation, nameBasedId, newAuditEvent, sha256Hex, type AuditEvent } from '#contracts';
 import { publishDurably } from './publisher.js';
 import { Headers, Subjects } from './subjects.js';
 
@@ -33,5 +34,32 @@ export async function publishDeadLetter(
         ? { [Headers.correlationId]: msg.headers.get(Headers.correlationId) }
         : {}),
     },
+  });
+}
+
+/**
+ * The audit event for a dead-lettered message: who gave up on it (`actorPerson`, a service), whose it was
+ * (`actorNode`), the code of the reason, and the hash of the exact bytes. Its id is derived from the origin
+ * stream and sequence, so it is recorded once however often the dead-lettering is retried.
+ */
+export function deadLetterAuditEvent(
+  msg: JsMsg,
+  reason: DeadLetterReason,
+  actorNode: string,
+  actorPerson: string,
+): AuditEvent {
+  return newAuditEvent({
+    eventId: nameBasedId(actorPerson, msg.info.stream, String(msg.info.streamSequence), 'dead-lettered'),
+    operation: AuditOperation.DEAD_LETTERED,
+    actorNode,
+    actorPerson,
+    messageSha256: sha256Hex(msg.data),
+    rule: reason.code,
+    correlationId: msg.headers?.get(Headers.correlationId) ?? '',
+    detailJson: JSON.stringify({
+      reason: reason.message,
+      subject: msg.subject,
+      sequence: msg.info.streamSequence,
+    }),
   });
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   AuditOperation,
   decodeEnvelope,
@@ -7,10 +7,17 @@ import {
   sha256Hex,
   type Envelope,
 } from '#contracts';
-import { Headers, inboxConsumer, JetStreamWorker, publishAuditEvent, type Bus } from '#messaging';
+import {
+  deadLetterAuditEvent,
+  Headers,
+  inboxConsumer,
+  JetStreamWorker,
+  publishAuditEvent,
+  type Bus,
+} from '#messaging';
 import { busLogger } from './bootstrap.js';
 import { BUS } from './bus.module.js';
-import type { Readiness } from './health.js';
+import { WorkerService } from './worker-service.js';
 
 /** Injection tokens of a node app. */
 export const NODE_ID = Symbol('MSX_NODE_ID');
@@ -43,24 +50,20 @@ export interface InboxHandler {
  * lets the node's handler work, audits `received` (and the handler's operations), then acks.
  */
 @Injectable()
-export class InboxWorker implements OnApplicationBootstrap, OnApplicationShutdown, Readiness {
-  private worker?: JetStreamWorker<InboxItem>;
-  private running = false;
+export class InboxWorker extends WorkerService<InboxItem> {
   private readonly logger = busLogger('Inbox');
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
     @Inject(NODE_ID) private readonly nodeId: string,
     @Inject(INBOX_HANDLER) private readonly handler: InboxHandler,
-  ) {}
-
-  ready(): boolean {
-    return this.running;
+  ) {
+    super();
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  protected createWorker(): JetStreamWorker<InboxItem> {
     const node = this.nodeId;
-    this.worker = new JetStreamWorker<InboxItem>({
+    return new JetStreamWorker<InboxItem>({
       bus: this.bus,
       consumer: inboxConsumer(node),
       service: node,
@@ -110,33 +113,8 @@ export class InboxWorker implements OnApplicationBootstrap, OnApplicationShutdow
           `received ${base.messageType} ${envelope.id} from ${envelope.sender} [${correlationId}]`,
         );
       },
-      onDeadLetter: async (msg, reason) => {
-        await publishAuditEvent(
-          this.bus.js,
-          node,
-          newAuditEvent({
-            eventId: nameBasedId(node, msg.info.stream, String(msg.info.streamSequence), 'dead-lettered'),
-            operation: AuditOperation.DEAD_LETTERED,
-            actorNode: node,
-            actorPerson: `${node}.inbox`,
-            messageSha256: sha256Hex(msg.data),
-            rule: reason.code,
-            detailJson: JSON.stringify({
-              reason: reason.message,
-              stream: msg.info.stream,
-              sequence: msg.info.streamSequence,
-            }),
-          }),
-        );
-      },
+      onDeadLetter: (msg, reason) =>
+        publishAuditEvent(this.bus.js, node, deadLetterAuditEvent(msg, reason, node, `${node}.inbox`)),
     });
-    await this.worker.start();
-    this.running = true;
-    this.logger.log(`reading inbox of ${node}`);
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    await this.worker?.stop();
   }
 }

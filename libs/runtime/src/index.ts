@@ -5,3 +5,4 @@ export * from './bootstrap.js';
 export * from './inbox-worker.js';
 export * from './node-app.module.js';
 export * from './node-app.config.js';
+export * from './worker-service.js';

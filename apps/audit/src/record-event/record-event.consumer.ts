@@ -1,15 +1,8 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import {
-  AuditOperation,
-  decodeAuditEvent,
-  nameBasedId,
-  newAuditEvent,
-  sha256Hex,
-  type AuditEvent,
-} from '#contracts';
+import { Inject, Injectable } from '@nestjs/common';
+import { decodeAuditEvent, type AuditEvent } from '#contracts';
 import type { AuditRepository } from '#audit-store';
-import { auditConsumer, Headers, JetStreamWorker, type Bus } from '#messaging';
-import { BUS, busLogger, type Readiness } from '#runtime';
+import { auditConsumer, deadLetterAuditEvent, JetStreamWorker, type Bus } from '#messaging';
+import { BUS, busLogger, WorkerService } from '#runtime';
 import { AUDIT_REPOSITORY } from '../audit.tokens.js';
 import { auditPublisherOf, checkAuditPublisher } from './record-event.handler.js';
 
@@ -21,22 +14,18 @@ const BATCH_SIZE = 500;
  * event id are skipped), and its messages are acked only after the commit.
  */
 @Injectable()
-export class RecordEventConsumer implements OnApplicationBootstrap, OnApplicationShutdown, Readiness {
-  private worker?: JetStreamWorker<AuditEvent>;
-  private running = false;
+export class RecordEventConsumer extends WorkerService<AuditEvent> {
   private readonly logger = busLogger('RecordEvent');
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
     @Inject(AUDIT_REPOSITORY) private readonly repository: AuditRepository,
-  ) {}
-
-  ready(): boolean {
-    return this.running;
+  ) {
+    super();
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.worker = new JetStreamWorker<AuditEvent>({
+  protected createWorker(): JetStreamWorker<AuditEvent> {
+    return new JetStreamWorker<AuditEvent>({
       bus: this.bus,
       consumer: auditConsumer(),
       service: 'audit',
@@ -54,29 +43,9 @@ export class RecordEventConsumer implements OnApplicationBootstrap, OnApplicatio
       // A forged or undecodable event is itself recorded, under the publisher that sent it.
       onDeadLetter: async (msg, reason) => {
         await this.repository.append([
-          newAuditEvent({
-            eventId: nameBasedId('audit', msg.info.stream, String(msg.info.streamSequence), 'dead-lettered'),
-            operation: AuditOperation.DEAD_LETTERED,
-            actorNode: auditPublisherOf(msg.subject),
-            actorPerson: 'msx-audit',
-            messageSha256: sha256Hex(msg.data),
-            rule: reason.code,
-            correlationId: msg.headers?.get(Headers.correlationId) ?? '',
-            detailJson: JSON.stringify({
-              reason: reason.message,
-              subject: msg.subject,
-              sequence: msg.info.streamSequence,
-            }),
-          }),
+          deadLetterAuditEvent(msg, reason, auditPublisherOf(msg.subject), 'msx-audit'),
         ]);
       },
     });
-    await this.worker.start();
-    this.running = true;
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    await this.worker?.stop();
   }
 }

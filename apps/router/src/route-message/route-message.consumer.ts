@@ -1,14 +1,8 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import {
-  AuditOperation,
-  decodeEnvelope,
-  encodeEnvelope,
-  nameBasedId,
-  newAuditEvent,
-  sha256Hex,
-} from '#contracts';
+import { Inject, Injectable } from '@nestjs/common';
+import { decodeEnvelope, encodeEnvelope } from '#contracts';
 import type { Directory } from '#directory';
 import {
+  deadLetterAuditEvent,
   Headers,
   JetStreamWorker,
   publishAuditEvent,
@@ -17,7 +11,7 @@ import {
   Subjects,
   type Bus,
 } from '#messaging';
-import { BUS, busLogger, type Readiness } from '#runtime';
+import { BUS, busLogger, WorkerService } from '#runtime';
 import { DIRECTORY } from '../router.tokens.js';
 import { planRouting, publisherOf, ROUTER_NODE, type Submission } from './route-message.handler.js';
 
@@ -29,22 +23,18 @@ const BATCH_SIZE = 64;
  * receipt → ack. Every publish carries a deterministic id, so a redelivered submission is routed once.
  */
 @Injectable()
-export class RouteMessageConsumer implements OnApplicationBootstrap, OnApplicationShutdown, Readiness {
-  private worker?: JetStreamWorker<Submission>;
-  private running = false;
+export class RouteMessageConsumer extends WorkerService<Submission> {
   private readonly logger = busLogger('RouteMessage');
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
     @Inject(DIRECTORY) private readonly directory: Directory,
-  ) {}
-
-  ready(): boolean {
-    return this.running;
+  ) {
+    super();
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    this.worker = new JetStreamWorker<Submission>({
+  protected createWorker(): JetStreamWorker<Submission> {
+    return new JetStreamWorker<Submission>({
       bus: this.bus,
       consumer: routerConsumer(),
       service: 'router',
@@ -57,34 +47,13 @@ export class RouteMessageConsumer implements OnApplicationBootstrap, OnApplicati
         correlationId: msg.headers?.get(Headers.correlationId) ?? '',
       }),
       handle: (batch) => Promise.all(batch.map(({ value }) => this.route(value))).then(() => undefined),
-      onDeadLetter: async (msg, reason) => {
-        await publishAuditEvent(
+      onDeadLetter: (msg, reason) =>
+        publishAuditEvent(
           this.bus.js,
           ROUTER_NODE,
-          newAuditEvent({
-            eventId: nameBasedId('router', msg.info.stream, String(msg.info.streamSequence), 'dead-lettered'),
-            operation: AuditOperation.DEAD_LETTERED,
-            actorNode: publisherOf(msg.subject),
-            actorPerson: ROUTER_NODE,
-            messageSha256: sha256Hex(msg.data),
-            rule: reason.code,
-            correlationId: msg.headers?.get(Headers.correlationId) ?? '',
-            detailJson: JSON.stringify({
-              reason: reason.message,
-              subject: msg.subject,
-              sequence: msg.info.streamSequence,
-            }),
-          }),
-        );
-      },
+          deadLetterAuditEvent(msg, reason, publisherOf(msg.subject), ROUTER_NODE),
+        ),
     });
-    await this.worker.start();
-    this.running = true;
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    await this.worker?.stop();
   }
 
   private async route(submission: Submission): Promise<void> {
