@@ -1,10 +1,13 @@
 import { Inject, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import type { Directory } from '#directory';
 import { provisionBus, type Bus } from '#messaging';
-import { BUS, BusModule, createHealthController, READINESS } from '#runtime';
+import { AuditGate, BUS, BusModule, createHealthController, READINESS } from '#runtime';
 import type { RouterConfig } from './router.config.js';
 import { RouteMessageConsumer } from './route-message/route-message.consumer.js';
-import { DIRECTORY } from './router.tokens.js';
+import { DIRECTORY, EXPIRY_INDEX, LEDGER } from './router.tokens.js';
+import { ExpiryIndex } from './expire-items/expiry-index.js';
+import { ExpirySweeper } from './expire-items/expiry.sweeper.js';
+import { JetStreamLedger } from './ledger/jetstream-ledger.js';
 
 const REPLICAS = Symbol('MSX_STREAM_REPLICAS');
 
@@ -33,7 +36,21 @@ export class RouterModule {
         { provide: DIRECTORY, useValue: directory },
         { provide: REPLICAS, useValue: config.MSX_STREAM_REPLICAS },
         BusProvisioner,
+        { provide: LEDGER, inject: [BUS], useFactory: (bus: Bus) => new JetStreamLedger(bus) },
+        { provide: EXPIRY_INDEX, useValue: new ExpiryIndex() },
+        {
+          // Fail closed: nothing is routed while the audit trail cannot record it (DESIGN §5).
+          provide: AuditGate,
+          inject: [BUS],
+          useFactory: (bus: Bus) =>
+            AuditGate.start({
+              bus,
+              backlogLimit: config.MSX_AUDIT_BACKLOG_LIMIT,
+              heartbeatTimeoutMs: config.MSX_AUDIT_HEARTBEAT_TIMEOUT_MS,
+            }),
+        },
         RouteMessageConsumer,
+        ExpirySweeper,
         { provide: READINESS, useExisting: RouteMessageConsumer },
       ],
     };

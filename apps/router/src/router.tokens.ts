@@ -1,2 +1,6 @@
 /** Injection token of the loaded directory. */
 export const DIRECTORY = Symbol('MSX_DIRECTORY');
+/** Injection token of the router's ledger. */
+export const LEDGER = Symbol('MSX_LEDGER');
+/** Injection token of the index of items that will expire. */
+export const EXPIRY_INDEX = Symbol('MSX_EXPIRY_INDEX');

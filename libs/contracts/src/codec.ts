@@ -78,3 +78,8 @@ export function newAuditEvent(
 
 /** Milliseconds since the epoch of a protobuf Timestamp. */
 export { timestampMs, timestampFromMs, timestampNow } from '@bufbuild/protobuf/wkt';
+
+/** Wire bytes of an envelope's payload alone (the same intelligence gives the same bytes whoever sends it). */
+export function toBinaryPayload(envelope: Envelope): Uint8Array {
+  return toBinary(EnvelopeSchema, create(EnvelopeSchema, { payload: envelope.payload }));
+}

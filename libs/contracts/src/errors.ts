@@ -6,16 +6,22 @@
 export class MsxError extends Error {
   /** True when the same operation may succeed later (connection lost, backlog): nak and retry, HTTP 503. */
   readonly retryable: boolean;
+  /**
+   * True when the service holds work back for a reason of its own (the audit trail cannot record): the
+   * message is not at fault, so it is retried without limit instead of ending as a dead letter.
+   */
+  readonly hold: boolean;
 
   constructor(
     /** Stable code, `AREA.REASON`. */
     readonly code: string,
     message: string,
-    options: { cause?: unknown; retryable?: boolean } = {},
+    options: { cause?: unknown; retryable?: boolean; hold?: boolean } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = 'MsxError';
-    this.retryable = options.retryable ?? false;
+    this.hold = options.hold ?? false;
+    this.retryable = this.hold || (options.retryable ?? false);
   }
 }
 

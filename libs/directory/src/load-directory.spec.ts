@@ -76,7 +76,9 @@ describe('directory loading', () => {
         expect.stringMatching(/^parties\[2\] \(cp-nl\): unknown field "colour"/),
         expect.stringMatching(/^parties\[2\] \(cp-nl\): kind must be one of/),
         expect.stringMatching(/^parties\[3\] \(emlo-ne\): subscription "intel..x" is not a topic pattern/),
-        expect.stringMatching(/^parties\[3\] \(emlo-ne\): mayPublish has unknown message type "gossip"/),
+        expect.stringMatching(
+          /^parties\[3\] \(emlo-ne\): mayPublish has "gossip", which is not one of routeReport/,
+        ),
       ]),
     );
   });
@@ -92,5 +94,65 @@ describe('directory loading', () => {
     expect(() => loadDirectory('deploy/no-such-directory.yaml')).toThrow(
       /cannot read deploy\/no-such-directory.yaml/,
     );
+  });
+
+  it('loads the agreements with third countries and finds those in force', () => {
+    const dir = loadDirectory('deploy/directory.yaml');
+    expect(dir.agreementsFor('SN', '2026-11-28').map((a) => a.id)).toEqual(['frontex-sn-2024']);
+    expect(dir.agreementsFor('ML', '2026-11-28')).toEqual([]);
+    const limited = parseDirectory({
+      parties: [party({ id: 'afic-partner-ne', kind: 'afic-partner', country: 'NE' })],
+      agreements: [
+        {
+          id: 'a-ne',
+          country: 'NE',
+          title: 'WA',
+          personalData: false,
+          handlingCodes: ['H0'],
+          validUntil: '2026-06-30',
+        },
+      ],
+    });
+    expect(limited.agreementsFor('NE', '2026-06-30')).toHaveLength(1);
+    expect(limited.agreementsFor('NE', '2026-07-01')).toHaveLength(0);
+  });
+
+  it('names each problem of an agreement', () => {
+    const problems = problemsOf({
+      parties: [party(), party({ id: 'afic-partner-ne', kind: 'afic-partner', country: 'NE' })],
+      agreements: [
+        { id: 'a-ne', country: 'NE', title: 'WA', personalData: true, handlingCodes: ['H0'] },
+        {
+          id: 'a-it',
+          country: 'IT',
+          title: 'Not a third country',
+          personalData: false,
+          handlingCodes: ['H5'],
+        },
+      ],
+    });
+    expect(problems).toEqual([
+      'agreements[0] (a-ne): personalData is true, so legalBasis must state the legal basis for transfers',
+      'agreements[1] (a-it): handlingCodes must list one or more of H0, H1, H2, H3',
+    ]);
+    const euCountry = problemsOf({
+      parties: [party()],
+      agreements: [{ id: 'a-it', country: 'IT', title: 'x', personalData: false, handlingCodes: ['H0'] }],
+    });
+    expect(euCountry).toEqual(['agreements[0] (a-it): IT is not a third country of the exchange']);
+  });
+
+  it('applies the default publish rights of each kind and requires them for EU agencies', () => {
+    const dir = parseDirectory({
+      parties: [party({ id: 'afic-partner-ne', kind: 'afic-partner', country: 'NE' })],
+    });
+    expect(dir.party('afic-partner-ne')!.mayPublish).toEqual([
+      'routeReport',
+      'modusOperandiReport',
+      'debriefingReport',
+    ]);
+    expect(problemsOf({ parties: [party({ id: 'euaa', kind: 'eu-agency' })] })).toEqual([
+      'parties[0] (euaa): mayPublish is required for kind eu-agency',
+    ]);
   });
 });

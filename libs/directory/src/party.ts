@@ -22,12 +22,37 @@ export interface Party {
   kind: PartyKind;
   /** Human name, for receipts and the console. */
   name: string;
-  /** ISO 3166-1 alpha-2 of the party's state (for EU agencies, the seat). */
+  /** ISO 3166-1 alpha-2 of the party's state (for EU agencies, the seat; for liaison officers, the posting). */
   country: string;
   /** Highest handling code the party may receive. */
   clearance: HandlingLevel;
-  /** Message types the party may publish. */
+  /** Intelligence and product types the party may publish; control messages are open to every party. */
   mayPublish: PayloadType[];
   /** Topic patterns with NATS wildcards (`intel.vessel.*`, `intel.>`). */
   subscriptions: string[];
+  /** True for a party that may receive aggregated, non-personal statistics only (Eurostat). */
+  aggregatesOnly: boolean;
+}
+
+/** A registered agreement that allows release of information to a third country. */
+export interface Agreement {
+  /** Stable id, cited in audit rows: `frontex-ne-2023`. */
+  id: string;
+  /** The third country, ISO 3166-1 alpha-2. */
+  country: string;
+  /** The instrument, for example "Working arrangement between Frontex and the Republic of Niger". */
+  title: string;
+  /** Whether personal data may be transferred under it. */
+  personalData: boolean;
+  /** The legal basis for transfers of personal data; required when `personalData` is true. */
+  legalBasis?: string;
+  /** Handling codes it covers. */
+  handlingCodes: HandlingLevel[];
+  /** Last day it applies (ISO date), if limited in time. */
+  validUntil?: string;
+}
+
+/** AFIC partner countries are third countries; every other party is an EU party, wherever it is posted. */
+export function isThirdCountryParty(party: Party): boolean {
+  return party.kind === 'afic-partner';
 }

@@ -11,7 +11,7 @@ export interface DeadLetterReason {
 
 /**
  * Moves a message to `msx.dlq.<service>` with its original bytes and the reason in headers, deduplicated by
- * origin stream and sequence so a retry cannot store it twice.
+ * service, origin stream and sequence so a retry cannot store it twice (and two services each keep theirs).
  */
 export async function publishDeadLetter(
   js: JetStreamClient,
@@ -21,7 +21,7 @@ export async function publishDeadLetter(
 ): Promise<void> {
   const info = msg.info;
   await publishDurably(js, Subjects.deadLetter(service), msg.data, {
-    msgID: `dlq:${info.stream}:${info.streamSequence}`,
+    msgID: `dlq:${service}:${info.stream}:${info.streamSequence}`,
     headers: {
       [Headers.deadLetterCode]: reason.code,
       // Header values are single-line; the reason never carries message contents.

@@ -208,4 +208,38 @@ describe('JetStreamWorker against a real nats-server', () => {
     expect(dlq!.header.get(Headers.deadLetterCode)).toBe('BUS.MAX_DELIVERIES');
     expect(dlq!.header.get(Headers.deliveryCount)).toBe('3');
   });
+
+  it('retries a hold beyond maxDeliver without dead-lettering: the message is not at fault', async () => {
+    const spec = { ...routerConsumer(), durable: 't-hold', maxDeliver: 2 };
+    await bus.jsm.consumers.add(Streams.submit, {
+      durable_name: spec.durable,
+      ack_policy: 'explicit',
+      filter_subject: Subjects.submit('hold'),
+      max_deliver: -1,
+    });
+    await publishDurably(bus.js, Subjects.submit('hold'), enc.encode('h'), { msgID: 'h-1' });
+    let attempts = 0;
+    const worker = new JetStreamWorker<string>({
+      bus,
+      consumer: spec,
+      service: 'hold-test',
+      retryDelayMs: 10,
+      decode: (m) => dec.decode(m.data),
+      handle: async () => {
+        attempts++;
+        if (attempts <= 4) throw new MsxError('AUDIT.UNAVAILABLE', 'trail down', { hold: true });
+      },
+    });
+    await worker.start();
+    await waitFor(
+      async () => ((await pending(spec)) === 0 && attempts === 5 ? true : undefined),
+      'processed after the hold',
+    );
+    await worker.stop();
+    expect(attempts).toBe(5);
+    const dlq = await bus.jsm.streams.getMessage(Streams.deadLetter, {
+      last_by_subj: Subjects.deadLetter('hold-test'),
+    });
+    expect(dlq).toBeNull();
+  });
 });

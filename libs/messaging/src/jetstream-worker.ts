@@ -19,7 +19,8 @@ export interface JetStreamWorkerOptions<T> {
   decode(msg: JsMsg): T;
   /**
    * Does and commits the work for a batch. Resolving means committed: every message of the batch is acked.
-   * Throwing a retryable error (or any non-MsxError) naks the batch with a delay; throwing a permanent
+   * Throwing a retryable error (or any non-MsxError) naks the batch with a delay, and dead-letters a message
+   * that keeps failing until `maxDeliver`; a hold (`MsxError.hold`) is retried without limit; throwing a permanent
    * MsxError retries each message alone, so only the offending one is dead-lettered.
    */
   handle(batch: Received<T>[]): Promise<void>;
@@ -163,7 +164,8 @@ export class JetStreamWorker<T> {
   private async fail(msg: JsMsg, err: unknown): Promise<void> {
     const reason = reasonOf(err);
     if (isPermanent(err)) return this.deadLetter(msg, reason);
-    if (msg.info.deliveryCount >= this.opts.consumer.maxDeliver) {
+    const hold = err instanceof MsxError && err.hold;
+    if (!hold && msg.info.deliveryCount >= this.opts.consumer.maxDeliver) {
       return this.deadLetter(msg, {
         code: 'BUS.MAX_DELIVERIES',
         message: `gave up after ${msg.info.deliveryCount} deliveries; last error ${reason.code}: ${reason.message}`,

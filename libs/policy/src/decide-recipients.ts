@@ -1,43 +1,103 @@
 import type { Envelope } from '#contracts';
 import type { Directory } from '#directory';
-import { ALLOWED, type Candidate, type Decision, type SharingRule } from './sharing-rule.js';
-import { SHARING_RULES } from './rules.js';
+import { isForward, type PolicyFacts } from './facts.js';
+import { RECIPIENT_UNKNOWN, SHARING_RULES } from './rules.js';
+import {
+  ALLOWED,
+  type Candidate,
+  type Decision,
+  type SharingRule,
+  type SubmissionRule,
+} from './sharing-rule.js';
+import { SUBMISSION_RULES } from './submission-rules.js';
 import { topicsOf } from './topics.js';
 
-/** Candidate recipients: the named recipients plus the subscribers of the envelope's topics, never the sender. */
-export function candidatesOf(envelope: Envelope, directory: Directory): Candidate[] {
+/**
+ * Candidate recipients, never the sender:
+ * - a recall goes to every party that received the item; a share request and an erasure receipt to its
+ *   originator; a share decision to the requester: these are the parties concerned, whoever is named;
+ * - a forwarded copy and other control messages go to the named recipients;
+ * - intelligence goes to the named recipients and the subscribers of its topics.
+ */
+export function candidatesOf(envelope: Envelope, directory: Directory, facts: PolicyFacts): Candidate[] {
   const byNode = new Map<string, Candidate>();
-  for (const node of envelope.recipients) {
-    byNode.set(node, { node, party: directory.party(node), named: true, viaTopics: [] });
-  }
-  for (const topic of topicsOf(envelope)) {
-    for (const party of directory.subscribersOf(topic)) {
-      const existing = byNode.get(party.id);
-      if (existing) existing.viaTopics.push(topic);
-      else byNode.set(party.id, { node: party.id, party, named: false, viaTopics: [topic] });
+  const add = (node: string, named: boolean, topic?: string) => {
+    const existing = byNode.get(node);
+    if (existing) {
+      if (topic) existing.viaTopics.push(topic);
+      existing.named ||= named;
+    } else {
+      byNode.set(node, { node, party: directory.party(node), named, viaTopics: topic ? [topic] : [] });
+    }
+  };
+  const type = envelope.payload.case;
+  if (type === 'recall' && facts.item) {
+    for (const node of facts.item.recipients) add(node, true);
+  } else if ((type === 'shareRequest' || type === 'erasureReceipt') && facts.item) {
+    add(facts.item.originator, true);
+  } else if (type === 'shareDecision' && facts.request) {
+    add(facts.request.requester, true);
+  } else {
+    for (const node of envelope.recipients) add(node, true);
+    if (!isForward(envelope)) {
+      for (const topic of topicsOf(envelope))
+        for (const party of directory.subscribersOf(topic)) add(party.id, false, topic);
     }
   }
   byNode.delete(envelope.sender);
   return [...byNode.values()].sort((a, b) => a.node.localeCompare(b.node));
 }
 
+/** Recalls and erasure receipts must reach everyone concerned: only the directory check applies to them. */
+function mustReach(envelope: Envelope): boolean {
+  return envelope.payload.case === 'recall' || envelope.payload.case === 'erasureReceipt';
+}
+
 /**
  * Applies every sharing rule to every candidate recipient. Each candidate gets exactly one decision:
- * delivered, or withheld with the code of the first rule that refused it.
+ * delivered, or withheld with the code of the first rule that refused it. A submission-level rule that
+ * refuses withholds the item from every candidate under its code.
  */
 export function decideRecipients(
   envelope: Envelope,
   directory: Directory,
-  nowMs: number = Date.now(),
-  rules: readonly SharingRule[] = SHARING_RULES,
+  facts: PolicyFacts,
+  rules: { submission: readonly SubmissionRule[]; recipient: readonly SharingRule[] } = {
+    submission: SUBMISSION_RULES,
+    recipient: SHARING_RULES,
+  },
 ): Decision[] {
   const sender = directory.party(envelope.sender);
-  return candidatesOf(envelope, directory).map((candidate) => {
-    for (const rule of rules) {
-      const reason = rule.check({ envelope, sender, candidate, directory, nowMs });
-      if (reason !== null) return { recipient: candidate.node, outcome: 'withheld', rule: rule.code, reason };
+  const base = { envelope, sender, directory, facts };
+  const candidates = candidatesOf(envelope, directory, facts);
+  for (const rule of rules.submission) {
+    const reason = rule.check(base);
+    if (reason !== null) {
+      return candidates.map((c) => ({ recipient: c.node, outcome: 'withheld', rule: rule.code, reason }));
     }
-    const why = candidate.named ? 'named by the sender' : `subscribed to ${candidate.viaTopics.join(', ')}`;
+  }
+  return candidates.map((candidate): Decision => {
+    const party = candidate.party;
+    if (!party) {
+      return {
+        recipient: candidate.node,
+        outcome: 'withheld',
+        rule: RECIPIENT_UNKNOWN,
+        reason: `${candidate.node} is not a party of the exchange`,
+      };
+    }
+    if (!mustReach(envelope)) {
+      for (const rule of rules.recipient) {
+        const reason = rule.check({ ...base, candidate: { ...candidate, party } });
+        if (reason !== null)
+          return { recipient: candidate.node, outcome: 'withheld', rule: rule.code, reason };
+      }
+    }
+    const why = isForward(envelope)
+      ? `forwarded under consent ${envelope.consentRef}`
+      : candidate.named
+        ? 'named by the sender'
+        : `subscribed to ${candidate.viaTopics.join(', ')}`;
     return { recipient: candidate.node, outcome: 'delivered', rule: ALLOWED, reason: why };
   });
 }

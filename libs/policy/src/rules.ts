@@ -1,12 +1,97 @@
-import { handlingLabel, ReleasabilityScope, Tlp } from '#contracts';
-import { HANDLING_LEVELS, type HandlingLevel, type Party } from '#directory';
-import type { SharingRule } from './sharing-rule.js';
+import { HandlingCode, handlingLabel, ReleasabilityScope, Tlp } from '#contracts';
+import { HANDLING_LEVELS, isThirdCountryParty, type Agreement, type HandlingLevel } from '#directory';
+import { isForward } from './facts.js';
+import type { RuleContext, SharingRule } from './sharing-rule.js';
 
-/** A named recipient must be a party of the directory. */
-export const recipientKnown: SharingRule = {
-  code: 'POLICY.RECIPIENT_UNKNOWN',
-  description: 'A recipient must be a party registered in the directory.',
-  check: ({ candidate }) => (candidate.party ? null : `${candidate.node} is not a party of the exchange`),
+/** The agreements in force for the candidate's country on the decision day. */
+function agreementsInForce({ candidate, directory, facts }: RuleContext): Agreement[] {
+  return directory.agreementsFor(candidate.party.country, new Date(facts.nowMs).toISOString().slice(0, 10));
+}
+
+function coveringCode(ctx: RuleContext): Agreement[] {
+  const code = handlingLabel(ctx.envelope.handlingCode) as HandlingLevel;
+  return agreementsInForce(ctx).filter((a) => a.handlingCodes.includes(code));
+}
+
+/** A recipient receives only handling codes up to its clearance. */
+export const recipientCleared: SharingRule = {
+  code: 'POLICY.RECIPIENT_NOT_CLEARED',
+  description: "The recipient's clearance must cover the item's handling code.",
+  check: ({ envelope, candidate }) => {
+    const code = handlingLabel(envelope.handlingCode) as HandlingLevel;
+    const party = candidate.party;
+    return HANDLING_LEVELS.indexOf(code) > HANDLING_LEVELS.indexOf(party.clearance)
+      ? `${code} exceeds the clearance of ${party.id} (${party.clearance})`
+      : null;
+  },
+};
+
+/** Eurostat and the like receive aggregated statistics and nothing else. */
+export const aggregatesOnly: SharingRule = {
+  code: 'POLICY.AGGREGATES_ONLY',
+  description: 'A statistics recipient receives only aggregated analysis products without personal data.',
+  check: ({ envelope, candidate }) => {
+    if (!candidate.party.aggregatesOnly) return null;
+    const p = envelope.payload;
+    const aggregated = p.case === 'analysisProduct' && p.value.aggregated && !envelope.containsPersonalData;
+    return aggregated ? null : `${candidate.node} receives aggregated statistics only`;
+  },
+};
+
+export const thirdCountryAgreement: SharingRule = {
+  code: 'POLICY.THIRD_COUNTRY_NO_AGREEMENT',
+  description: 'A third country receives nothing without a registered agreement in force.',
+  check: (ctx) =>
+    isThirdCountryParty(ctx.candidate.party) && agreementsInForce(ctx).length === 0
+      ? `no agreement with ${ctx.candidate.party.country} is in force`
+      : null,
+};
+
+export const thirdCountryReleasable: SharingRule = {
+  code: 'POLICY.THIRD_COUNTRY_NOT_RELEASABLE',
+  description: 'A third country receives only items whose releasability names it.',
+  check: ({ envelope, candidate }) => {
+    if (!isThirdCountryParty(candidate.party)) return null;
+    const r = envelope.releasability;
+    if (r?.scope === ReleasabilityScope.THIRD_COUNTRIES && r.thirdCountries.includes(candidate.party.country))
+      return null;
+    return `the item is not released to ${candidate.party.country}`;
+  },
+};
+
+export const thirdCountryHandlingCode: SharingRule = {
+  code: 'POLICY.THIRD_COUNTRY_HANDLING_CODE',
+  description: "The agreement must cover the item's handling code.",
+  check: (ctx) =>
+    isThirdCountryParty(ctx.candidate.party) && coveringCode(ctx).length === 0
+      ? `no agreement with ${ctx.candidate.party.country} covers ${handlingLabel(ctx.envelope.handlingCode)}`
+      : null,
+};
+
+export const thirdCountryPersonalData: SharingRule = {
+  code: 'POLICY.THIRD_COUNTRY_PERSONAL_DATA',
+  description:
+    'Personal data reaches a third country only under an agreement that states a legal basis for it.',
+  check: (ctx) => {
+    if (!isThirdCountryParty(ctx.candidate.party) || !ctx.envelope.containsPersonalData) return null;
+    return coveringCode(ctx).some((a) => a.personalData && a.legalBasis)
+      ? null
+      : `no legal basis for personal data to ${ctx.candidate.party.country}`;
+  },
+};
+
+/** H2/H3 reaches a third country only where the originator consented: by naming it, or through a share decision. */
+export const thirdCountryRestrictedNeedsConsent: SharingRule = {
+  code: 'POLICY.THIRD_COUNTRY_NEEDS_CONSENT',
+  description:
+    "H2 and H3 items reach a third country only with the originator's consent, never by subscription.",
+  check: ({ envelope, candidate }) => {
+    if (!isThirdCountryParty(candidate.party)) return null;
+    if (envelope.handlingCode !== HandlingCode.H2 && envelope.handlingCode !== HandlingCode.H3) return null;
+    return candidate.named
+      ? null
+      : `${handlingLabel(envelope.handlingCode)} and ${candidate.node} was not named by the originator`;
+  },
 };
 
 /** TLP RED is for the people and organisations the sender names, no one else. */
@@ -19,43 +104,28 @@ export const tlpRedNamedOnly: SharingRule = {
       : null,
 };
 
-/** A recipient receives only handling codes up to its clearance. */
-export const recipientCleared: SharingRule = {
-  code: 'POLICY.RECIPIENT_NOT_CLEARED',
-  description: "The recipient's clearance must cover the item's handling code.",
-  check: ({ envelope, candidate }) => {
-    const code = handlingLabel(envelope.handlingCode) as HandlingLevel | null;
-    const party = candidate.party!;
-    if (code && HANDLING_LEVELS.indexOf(code) > HANDLING_LEVELS.indexOf(party.clearance)) {
-      return `${code} exceeds the clearance of ${party.id} (${party.clearance})`;
-    }
-    return null;
-  },
+/** A forwarded copy reaches only the recipients the originator consented to. */
+export const forwardConsented: SharingRule = {
+  code: 'POLICY.FORWARD_NOT_CONSENTED',
+  description: 'A forwarded copy reaches only the recipients named in the consent.',
+  check: ({ envelope, candidate, facts }) =>
+    isForward(envelope) && !facts.consent?.grantedRecipients.includes(candidate.node)
+      ? `the originator's consent does not cover ${candidate.node}`
+      : null,
 };
 
-/** Whether a party sits outside the EU: AFIC partner countries are third countries. */
-export function isThirdCountryParty(party: Party): boolean {
-  return party.kind === 'afic-partner';
-}
-
-/** A third country receives an item only when the sender released it to that country. */
-export const thirdCountryReleasable: SharingRule = {
-  code: 'POLICY.THIRD_COUNTRY_NOT_RELEASABLE',
-  description: 'A third country receives only items whose releasability names it.',
-  check: ({ envelope, candidate }) => {
-    const party = candidate.party!;
-    if (!isThirdCountryParty(party)) return null;
-    const r = envelope.releasability;
-    if (r?.scope === ReleasabilityScope.THIRD_COUNTRIES && r.thirdCountries.includes(party.country))
-      return null;
-    return `${party.id} is in a third country (${party.country}) the item is not released to`;
-  },
-};
-
-/** The rules in the order they are applied; the first that withholds decides. */
+/** Applied in order to each candidate; the first that withholds decides. */
 export const SHARING_RULES: readonly SharingRule[] = [
-  recipientKnown,
   recipientCleared,
+  aggregatesOnly,
+  thirdCountryAgreement,
   thirdCountryReleasable,
+  thirdCountryHandlingCode,
+  thirdCountryPersonalData,
+  thirdCountryRestrictedNeedsConsent,
   tlpRedNamedOnly,
+  forwardConsented,
 ];
+
+/** Codes of every rule, submission-level first; stable, cited in audit rows and receipts. */
+export const RECIPIENT_UNKNOWN = 'POLICY.RECIPIENT_UNKNOWN';

@@ -1,5 +1,6 @@
 import type { Envelope } from '#contracts';
 import type { Directory, Party } from '#directory';
+import type { PolicyFacts } from './facts.js';
 
 /** A party that might receive an envelope, and why it is a candidate. */
 export interface Candidate {
@@ -13,23 +14,37 @@ export interface Candidate {
   viaTopics: string[];
 }
 
-/** Everything a rule may look at. Rules are pure: no I/O. */
-export interface RuleContext {
+/** What a submission-level rule looks at. */
+export interface SubmissionContext {
   envelope: Envelope;
+  /** The sender's directory entry (undefined for an unknown sender or the router itself). */
   sender: Party | undefined;
-  candidate: Candidate;
   directory: Directory;
-  /** Decision time in milliseconds since the epoch. */
-  nowMs: number;
+  facts: PolicyFacts;
 }
 
-/** A named sharing rule with a stable code; `check` returns the reason for withholding, or null to allow. */
+/** What a recipient rule looks at: the submission plus one candidate, known to the directory. */
+export interface RuleContext extends SubmissionContext {
+  candidate: Candidate & { party: Party };
+}
+
+/** A withheld verdict: the reason, and optionally a note for a delivered decision (the agreement used). */
+export type Verdict = string | null;
+
+/** A named rule on the submission as a whole: if it refuses, every candidate is withheld with its code. */
+export interface SubmissionRule {
+  /** Stable code, for example `POLICY.TYPE_NOT_PERMITTED`. */
+  code: string;
+  description: string;
+  check(ctx: SubmissionContext): Verdict;
+}
+
+/** A named rule applied to each candidate recipient; `check` returns the reason for withholding, or null. */
 export interface SharingRule {
   /** Stable code, for example `POLICY.TLP_RED_NAMED_ONLY`; audited with every withheld decision. */
   code: string;
-  /** One sentence stating the rule. */
   description: string;
-  check(ctx: RuleContext): string | null;
+  check(ctx: RuleContext): Verdict;
 }
 
 /** The outcome for one candidate recipient. */

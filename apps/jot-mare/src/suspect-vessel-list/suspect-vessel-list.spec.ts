@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { create } from '@bufbuild/protobuf';
 import { SuspectVesselReportSchema } from '#contracts';
-import { SuspectVesselList, vesselKey } from './suspect-vessel-list.js';
+import { reportersOf, SuspectVesselList, vesselKey } from './suspect-vessel-list.js';
 
 const report = (over: Record<string, string> = {}) =>
   create(SuspectVesselReportSchema, { name: 'Ezadeen', ...over });
@@ -18,9 +18,19 @@ describe('SuspectVesselList', () => {
     list.add('r1', 'cp-it', report({ imoNumber: '9074729' }));
     list.add('r1', 'cp-it', report({ imoNumber: '9074729' }));
     const entry = list.add('r2', 'jot-mare', report({ imoNumber: '9074729', name: 'Blue Sky M' }));
-    expect([...entry.reporters]).toEqual(['cp-it', 'jot-mare']);
+    expect(reportersOf(entry)).toEqual(['cp-it', 'jot-mare']);
     expect(entry.reports.size).toBe(2);
     expect(entry.name).toBe('Blue Sky M');
     expect(list.size()).toBe(1);
+  });
+
+  it('forgets a recalled report, and the vessel once no report speaks of it', () => {
+    const list = new SuspectVesselList();
+    list.add('r1', 'cp-it', report({ imoNumber: '9074729' }));
+    list.add('r2', 'cp-gr', report({ imoNumber: '9074729' }));
+    list.removeReport('r1');
+    expect(reportersOf(list.get('imo:9074729')!)).toEqual(['cp-gr']);
+    list.removeReport('r2');
+    expect(list.get('imo:9074729')).toBeUndefined();
   });
 });

@@ -7,12 +7,17 @@ export function vesselKey(report: SuspectVesselReport): string {
   return `name:${report.name.trim().toUpperCase()}`;
 }
 
-/** One vessel on the monitored list and the parties that reported it. */
+/** One vessel on the monitored list and the reports about it. */
 export interface ListedVessel {
   key: string;
   name: string;
-  reporters: Set<string>;
-  reports: Set<string>;
+  /** Report id → the party that reported it. */
+  reports: Map<string, string>;
+}
+
+/** The parties that reported a vessel, sorted. */
+export function reportersOf(entry: ListedVessel): string[] {
+  return [...new Set(entry.reports.values())].sort();
 }
 
 /**
@@ -25,17 +30,19 @@ export class SuspectVesselList {
   /** Records a report; returns the vessel's entry after it. */
   add(reportId: string, reporter: string, report: SuspectVesselReport): ListedVessel {
     const key = vesselKey(report);
-    const entry = this.vessels.get(key) ?? {
-      key,
-      name: report.name,
-      reporters: new Set(),
-      reports: new Set(),
-    };
-    entry.reporters.add(reporter);
-    entry.reports.add(reportId);
+    const entry = this.vessels.get(key) ?? { key, name: report.name, reports: new Map<string, string>() };
+    entry.reports.set(reportId, reporter);
     if (report.name) entry.name = report.name;
     this.vessels.set(key, entry);
     return entry;
+  }
+
+  /** Forgets a recalled report; a vessel no report speaks of any more leaves the list. */
+  removeReport(reportId: string): void {
+    for (const [key, entry] of this.vessels) {
+      if (!entry.reports.delete(reportId)) continue;
+      if (entry.reports.size === 0) this.vessels.delete(key);
+    }
   }
 
   get(key: string): ListedVessel | undefined {

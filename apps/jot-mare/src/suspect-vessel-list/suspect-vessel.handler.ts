@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditOperation } from '#contracts';
 import type { InboxHandler, InboxItem, NodeOperation } from '#runtime';
-import { SuspectVesselList } from './suspect-vessel-list.js';
+import { reportersOf, SuspectVesselList } from './suspect-vessel-list.js';
 
 /**
  * JOT MARE correlates what it receives: suspect-vessel reports are combined into the monitored list; a
@@ -12,16 +12,23 @@ export class SuspectVesselHandler implements InboxHandler {
   private readonly logger = new Logger('SuspectVesselList');
   readonly list = new SuspectVesselList();
 
+  /** A recalled report leaves the list; its reporter stays listed only through other reports. */
+  erase(messageId: string): Promise<void> {
+    this.list.removeReport(messageId);
+    return Promise.resolve();
+  }
+
   handle({ envelope }: InboxItem): Promise<NodeOperation[]> {
     if (envelope.payload.case !== 'suspectVesselReport') return Promise.resolve([]);
     const entry = this.list.add(envelope.id, envelope.sender, envelope.payload.value);
-    this.logger.log(`vessel ${entry.key} (${entry.name}) reported by ${entry.reporters.size} part(ies)`);
-    if (entry.reporters.size < 2) return Promise.resolve([]);
+    const reporters = reportersOf(entry);
+    this.logger.log(`vessel ${entry.key} (${entry.name}) reported by ${reporters.join(', ')}`);
+    if (reporters.length < 2) return Promise.resolve([]);
     return Promise.resolve([
       {
         operation: AuditOperation.COMBINED,
-        key: `combine:${entry.key}:${[...entry.reporters].sort().join(',')}`,
-        detail: { vessel: entry.key, reporters: [...entry.reporters].sort(), reports: entry.reports.size },
+        key: `combine:${entry.key}:${reporters.join(',')}`,
+        detail: { vessel: entry.key, reporters, reports: entry.reports.size },
       },
     ]);
   }

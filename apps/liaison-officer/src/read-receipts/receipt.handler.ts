@@ -4,7 +4,8 @@ import type { InboxHandler, InboxItem, NodeOperation } from '#runtime';
 
 /**
  * A liaison officer's post: reads the receipts for its own reports (who received them, what was withheld
- * and why) and the intelligence it subscribed to.
+ * and why), requests to share them onward, confirmations that recalled reports were erased, and the
+ * intelligence it subscribed to.
  */
 @Injectable()
 export class ReceiptHandler implements InboxHandler {
@@ -21,6 +22,13 @@ export class ReceiptHandler implements InboxHandler {
         .map((d) => `${d.recipient} (${d.rule})`);
       this.logger.log(
         `report ${receipt.messageId}: delivered to ${delivered.join(', ') || 'no one'}; withheld from ${withheld.join(', ') || 'no one'}`,
+      );
+    } else if (envelope.payload.case === 'erasureReceipt') {
+      this.logger.log(`erasure of ${envelope.payload.value.messageId} confirmed by ${envelope.sender}`);
+    } else if (envelope.payload.case === 'shareRequest') {
+      const r = envelope.payload.value;
+      this.logger.log(
+        `${envelope.sender} asks to share ${r.messageId} with ${r.proposedRecipients.join(', ')}: answer with a shareDecision (requestId ${envelope.id})`,
       );
     } else {
       this.logger.log(`received ${envelope.payload.case} ${envelope.id} from ${envelope.sender}`);

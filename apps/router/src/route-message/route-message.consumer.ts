@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { decodeEnvelope, encodeEnvelope } from '#contracts';
+import { decodeEnvelope, encodeEnvelope, type Envelope } from '#contracts';
 import type { Directory } from '#directory';
 import {
   deadLetterAuditEvent,
@@ -8,19 +8,31 @@ import {
   publishAuditEvent,
   publishDurably,
   routerConsumer,
+  Streams,
   Subjects,
   type Bus,
 } from '#messaging';
-import { BUS, busLogger, WorkerService } from '#runtime';
-import { DIRECTORY } from '../router.tokens.js';
-import { planRouting, publisherOf, ROUTER_NODE, type Submission } from './route-message.handler.js';
+import type { PolicyFacts } from '#policy';
+import { AuditGate, BUS, busLogger, WorkerService } from '#runtime';
+import type { Ledger } from '../ledger/ledger.js';
+import type { ExpiryIndex } from '../expire-items/expiry-index.js';
+import { DIRECTORY, EXPIRY_INDEX, LEDGER } from '../router.tokens.js';
+import {
+  factsNeeded,
+  planRouting,
+  publisherOf,
+  ROUTER_NODE,
+  type RoutingPlan,
+  type Submission,
+} from './route-message.handler.js';
 
 /** How many submissions the router works on at once. */
 const BATCH_SIZE = 64;
 
 /**
- * JetStream adapter of the router: decode and check → plan → publish audit events, deliveries and the
- * receipt → ack. Every publish carries a deterministic id, so a redelivered submission is routed once.
+ * JetStream adapter of the router: decode and check → look up the facts in the ledger → plan → publish
+ * audit events, deliveries and the receipt → remember in the ledger → ack. Every publish carries a
+ * deterministic id, so a redelivered submission is routed once.
  */
 @Injectable()
 export class RouteMessageConsumer extends WorkerService<Submission> {
@@ -29,6 +41,9 @@ export class RouteMessageConsumer extends WorkerService<Submission> {
   constructor(
     @Inject(BUS) private readonly bus: Bus,
     @Inject(DIRECTORY) private readonly directory: Directory,
+    @Inject(LEDGER) private readonly ledger: Ledger,
+    @Inject(EXPIRY_INDEX) private readonly expiring: ExpiryIndex,
+    private readonly auditGate: AuditGate,
   ) {
     super();
   }
@@ -46,7 +61,11 @@ export class RouteMessageConsumer extends WorkerService<Submission> {
         publisher: publisherOf(msg.subject),
         correlationId: msg.headers?.get(Headers.correlationId) ?? '',
       }),
-      handle: (batch) => Promise.all(batch.map(({ value }) => this.route(value))).then(() => undefined),
+      handle: async (batch) => {
+        // Held, not failed, while the audit trail cannot record: the submissions wait in the stream.
+        this.auditGate.check();
+        await Promise.all(batch.map(({ value }) => this.route(value)));
+      },
       onDeadLetter: (msg, reason) =>
         publishAuditEvent(
           this.bus.js,
@@ -56,35 +75,84 @@ export class RouteMessageConsumer extends WorkerService<Submission> {
     });
   }
 
-  private async route(submission: Submission): Promise<void> {
-    const plan = planRouting(submission, this.directory);
+  /** Looks up what the sharing rules need to know beyond the envelope. */
+  async factsFor(envelope: Envelope, nowMs: number): Promise<PolicyFacts> {
+    const need = factsNeeded(envelope);
+    const [consent, request, samePayload] = await Promise.all([
+      need.consentId ? this.ledger.consent(need.consentId) : undefined,
+      need.requestId ? this.ledger.request(need.requestId) : undefined,
+      need.checkSamePayload ? this.ledger.itemByPayload(need.payloadSha256) : undefined,
+    ]);
+    const itemId = need.itemId ?? consent?.messageId;
+    const item = itemId ? await this.ledger.item(itemId) : undefined;
+    return { nowMs, payloadSha256: need.payloadSha256, item, consent, request, samePayload };
+  }
+
+  /** Routes one submission end to end; also used for the router's own expiry recalls. */
+  async route(submission: Submission): Promise<RoutingPlan> {
+    const facts = await this.factsFor(submission.envelope, Date.now());
+    const plan = planRouting(submission, this.directory, facts);
     const headers = submission.correlationId
       ? { [Headers.correlationId]: submission.correlationId }
       : undefined;
     // Audit first: nothing reaches a recipient that the trail has not been told about.
     await Promise.all(plan.auditEvents.map((e) => publishAuditEvent(this.bus.js, ROUTER_NODE, e)));
-    await Promise.all([
-      ...plan.deliveries.map((d) =>
-        publishDurably(this.bus.js, Subjects.deliver(d.node), submission.bytes, { msgID: d.msgID, headers }),
+    const [acks] = await Promise.all([
+      Promise.all(
+        plan.deliveries.map((d) =>
+          publishDurably(this.bus.js, Subjects.deliver(d.node), submission.bytes, {
+            msgID: d.msgID,
+            headers,
+          }),
+        ),
       ),
-      publishDurably(
-        this.bus.js,
-        Subjects.deliver(submission.envelope.sender),
-        encodeEnvelope(plan.receipt.envelope),
-        {
-          msgID: plan.receipt.msgID,
-          headers,
-        },
-      ),
+      plan.receipt &&
+        publishDurably(
+          this.bus.js,
+          Subjects.deliver(submission.envelope.sender),
+          encodeEnvelope(plan.receipt.envelope),
+          {
+            msgID: plan.receipt.msgID,
+            headers,
+          },
+        ),
     ]);
+    await this.remember(
+      plan,
+      acks.map((a, i) => [plan.deliveries[i].node, a.seq] as const),
+    );
+    for (const c of plan.deleteCopies) {
+      // The recipient may already have removed it, or the stream aged it out: either way it is gone.
+      await this.bus.jsm.streams.deleteMessage(Streams.inbox(c.node), c.seq).catch(() => false);
+    }
+    this.logRouted(submission, plan);
+    return plan;
+  }
+
+  private async remember(plan: RoutingPlan, copies: (readonly [string, number])[]): Promise<void> {
+    const w = plan.ledger;
+    const writes: Promise<void>[] = [];
+    if (w.item) {
+      const item = { ...w.item, copies: { ...w.item.copies } };
+      if (!item.recalled) for (const [node, seq] of copies) item.copies[node] = seq;
+      writes.push(this.ledger.putItem(item).then(() => this.expiring.track(item)));
+    }
+    if (w.payloadIndex)
+      writes.push(this.ledger.putPayloadIndex(w.payloadIndex.payloadSha256, w.payloadIndex.messageId));
+    if (w.request) writes.push(this.ledger.putRequest(w.request));
+    if (w.consent) writes.push(this.ledger.putConsent(w.consent));
+    await Promise.all(writes);
+  }
+
+  private logRouted({ envelope, correlationId }: Submission, plan: RoutingPlan): void {
     const delivered = plan.deliveries.map((d) => d.node).join(', ') || 'no one';
     const withheld = plan.decisions
       .filter((d) => d.outcome === 'withheld')
       .map((d) => `${d.recipient} (${d.rule})`);
     this.logger.log(
-      `routed ${submission.envelope.payload.case} ${submission.envelope.id} from ${submission.envelope.sender} to ${delivered}` +
+      `routed ${envelope.payload.case} ${envelope.id} from ${envelope.sender} to ${delivered}` +
         (withheld.length ? `; withheld from ${withheld.join(', ')}` : '') +
-        ` [${submission.correlationId}]`,
+        ` [${correlationId}]`,
     );
   }
 }

@@ -1,0 +1,71 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { encodeEnvelope } from '#contracts';
+import { AuditGate, busLogger } from '#runtime';
+import type { Ledger } from '../ledger/ledger.js';
+import { expiryRecallFor, ROUTER_NODE } from '../route-message/route-message.handler.js';
+import { RouteMessageConsumer } from '../route-message/route-message.consumer.js';
+import { EXPIRY_INDEX, LEDGER } from '../router.tokens.js';
+import type { ExpiryIndex } from './expiry-index.js';
+
+/** How often the router looks for expired items, in milliseconds. */
+export const EXPIRY_SWEEP_MS = 2_000;
+
+/**
+ * Expiry propagates like a recall: when an item's retention ends, the router recalls it from everyone who
+ * received it (reason EXPIRED); each recipient erases its copy and confirms with an erasure receipt.
+ */
+@Injectable()
+export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private sweeping = false;
+  private readonly logger = busLogger('Expiry');
+
+  constructor(
+    @Inject(LEDGER) private readonly ledger: Ledger,
+    @Inject(EXPIRY_INDEX) private readonly index: ExpiryIndex,
+    private readonly router: RouteMessageConsumer,
+    private readonly auditGate: AuditGate,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const item of await this.ledger.expiringItems()) this.index.track(item);
+    this.timer = setInterval(() => void this.sweep(), EXPIRY_SWEEP_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Recalls every item whose retention has ended; returns how many. */
+  async sweep(nowMs: number = Date.now()): Promise<number> {
+    if (this.sweeping) return 0;
+    this.sweeping = true;
+    let recalled = 0;
+    try {
+      for (const id of this.index.due(nowMs)) {
+        // While the audit trail cannot record, recalls wait for the next sweep.
+        if (!this.auditGate.state().open) break;
+        const item = await this.ledger.item(id);
+        if (!item || item.recalled) {
+          this.index.track({ messageId: id });
+          continue;
+        }
+        const recall = expiryRecallFor(item, nowMs);
+        await this.router.route({
+          envelope: recall,
+          bytes: encodeEnvelope(recall),
+          publisher: ROUTER_NODE,
+          correlationId: '',
+        });
+        this.logger.log(`recalled expired ${item.type} ${item.messageId} from ${item.recipients.join(', ')}`);
+        recalled++;
+      }
+    } catch (err) {
+      this.logger.error(`expiry sweep failed, will retry: ${(err as Error).message}`);
+    } finally {
+      this.sweeping = false;
+    }
+    return recalled;
+  }
+}

@@ -1,0 +1,124 @@
+import { DeliverPolicy, type JetStreamManager } from '@nats-io/jetstream';
+import { MsxError } from '#contracts';
+import { publishDurably, Streams, Subjects, type Bus } from '#messaging';
+import type { ConsentRecord, ShareRequestRecord } from '#policy';
+import type { Ledger, LedgerItem } from './ledger.js';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+/** Items kept in memory for fast routing of control messages; older ones are read from the stream again. */
+const CACHE_LIMIT = 50_000;
+
+/**
+ * The ledger on a JetStream stream that keeps the latest message per subject (`msx.ledger.<kind>.<id>`):
+ * durable, replicated like every stream, and readable by id without a database.
+ */
+export class JetStreamLedger implements Ledger {
+  private readonly items = new Map<string, LedgerItem>();
+
+  constructor(private readonly bus: Bus) {}
+
+  private async get<T>(subject: string): Promise<T | undefined> {
+    try {
+      const m = await this.bus.jsm.streams.getMessage(Streams.ledger, { last_by_subj: subject });
+      return m ? (JSON.parse(dec.decode(m.data)) as T) : undefined;
+    } catch (err) {
+      if ((err as { code?: number }).code === 404 || /no message found/i.test((err as Error).message))
+        return undefined;
+      throw new MsxError('ROUTER.LEDGER_UNAVAILABLE', `ledger read failed: ${(err as Error).message}`, {
+        cause: err,
+        retryable: true,
+      });
+    }
+  }
+
+  private async put(subject: string, value: unknown, msgID: string): Promise<void> {
+    await publishDurably(this.bus.js, subject, enc.encode(JSON.stringify(value)), { msgID });
+  }
+
+  private remember(item: LedgerItem): void {
+    if (this.items.size >= CACHE_LIMIT) this.items.delete(this.items.keys().next().value!);
+    this.items.set(item.messageId, item);
+  }
+
+  async item(messageId: string): Promise<LedgerItem | undefined> {
+    const cached = this.items.get(messageId);
+    if (cached) return cached;
+    const item = await this.get<LedgerItem>(Subjects.ledger('item', messageId));
+    if (item) this.remember(item);
+    return item;
+  }
+
+  async itemByPayload(payloadSha256: string): Promise<LedgerItem | undefined> {
+    const ref = await this.get<{ messageId: string }>(Subjects.ledger('payload', payloadSha256));
+    return ref ? this.item(ref.messageId) : undefined;
+  }
+
+  request(requestId: string): Promise<ShareRequestRecord | undefined> {
+    return this.get(Subjects.ledger('request', requestId));
+  }
+
+  consent(decisionId: string): Promise<ConsentRecord | undefined> {
+    return this.get(Subjects.ledger('consent', decisionId));
+  }
+
+  async putItem(item: LedgerItem): Promise<void> {
+    // The id changes with the content, so a retried write is deduplicated and a real change is not.
+    const version = `${item.recipients.length}:${Object.keys(item.copies).length}:${item.recalled ? 'r' : ''}`;
+    await this.put(Subjects.ledger('item', item.messageId), item, `ledger:item:${item.messageId}:${version}`);
+    this.remember(item);
+  }
+
+  putPayloadIndex(payloadSha256: string, messageId: string): Promise<void> {
+    return this.put(
+      Subjects.ledger('payload', payloadSha256),
+      { messageId },
+      `ledger:payload:${payloadSha256}`,
+    );
+  }
+
+  putRequest(request: ShareRequestRecord): Promise<void> {
+    return this.put(
+      Subjects.ledger('request', request.requestId),
+      request,
+      `ledger:request:${request.requestId}`,
+    );
+  }
+
+  putConsent(consent: ConsentRecord): Promise<void> {
+    return this.put(
+      Subjects.ledger('consent', consent.decisionId),
+      consent,
+      `ledger:consent:${consent.decisionId}`,
+    );
+  }
+
+  async expiringItems(): Promise<LedgerItem[]> {
+    return readAll<LedgerItem>(this.bus, this.bus.jsm, Subjects.ledger('item', '*')).then((items) =>
+      items.filter((i) => i.expiresAtMs !== undefined && !i.recalled),
+    );
+  }
+}
+
+/** Reads the latest value of every subject matching `filter` with an ordered consumer. */
+async function readAll<T>(bus: Bus, jsm: JetStreamManager, filter: string): Promise<T[]> {
+  const info = await jsm.streams.info(Streams.ledger);
+  if (info.state.messages === 0) return [];
+  const consumer = await bus.js.consumers.get(Streams.ledger, {
+    // One filter as a string: nats-server 2.9 knows filter_subject only.
+    filter_subjects: filter,
+    deliver_policy: DeliverPolicy.LastPerSubject,
+  });
+  const out: T[] = [];
+  for (;;) {
+    const batch = await consumer.fetch({ max_messages: 1_000, expires: 1_000 });
+    let n = 0;
+    for await (const m of batch) {
+      n++;
+      out.push(JSON.parse(dec.decode(m.data)) as T);
+      if (m.info.pending === 0) return out;
+    }
+    if (n === 0) return out;
+  }
+}

@@ -1,0 +1,27 @@
+import type { ConsentRecord, ItemRecord, ShareRequestRecord } from '#policy';
+
+/** Where inbox copies of an item are: recipient → stream sequence in its inbox. */
+export type CopyLocations = Record<string, number>;
+
+/** An item with where its copies are, so a recall can remove them from the inboxes too. */
+export interface LedgerItem extends ItemRecord {
+  copies: CopyLocations;
+}
+
+/**
+ * The router's memory, behind a port so the routing logic does not know where it lives: what was routed
+ * to whom, which share requests were made and which consents given.
+ */
+export interface Ledger {
+  item(messageId: string): Promise<LedgerItem | undefined>;
+  /** The first item carrying this payload (by SHA-256 of its bytes). */
+  itemByPayload(payloadSha256: string): Promise<LedgerItem | undefined>;
+  request(requestId: string): Promise<ShareRequestRecord | undefined>;
+  consent(decisionId: string): Promise<ConsentRecord | undefined>;
+  putItem(item: LedgerItem): Promise<void>;
+  putPayloadIndex(payloadSha256: string, messageId: string): Promise<void>;
+  putRequest(request: ShareRequestRecord): Promise<void>;
+  putConsent(consent: ConsentRecord): Promise<void>;
+  /** Every item not yet recalled that expires; read at start to resume expiry. */
+  expiringItems(): Promise<LedgerItem[]>;
+}

@@ -1,0 +1,75 @@
+import type { Envelope, HandlingCode, PayloadType, Tlp } from '#contracts';
+
+/** What the exchange remembers of a routed item (the router's ledger keeps it). */
+export interface ItemRecord {
+  messageId: string;
+  /** The node that first published it: the provider whose consent governs onward sharing. */
+  originator: string;
+  type: PayloadType;
+  handlingCode: HandlingCode;
+  tlp: Tlp;
+  /** SHA-256 (hex) of the payload's wire bytes: recognises the same intelligence re-submitted by another node. */
+  payloadSha256: string;
+  /** Nodes it was delivered to: its first recipients and consented forwards. */
+  recipients: string[];
+  /** When it expires, in milliseconds since the epoch. */
+  expiresAtMs?: number;
+  /** True once recalled or expired. */
+  recalled?: boolean;
+}
+
+/** The originator's answer to a share request, as the router recorded it. */
+export interface ConsentRecord {
+  /** Id of the envelope that carried the ShareDecision; a forwarded copy cites it as `consentRef`. */
+  decisionId: string;
+  messageId: string;
+  originator: string;
+  requester: string;
+  granted: boolean;
+  grantedRecipients: string[];
+  validUntilMs?: number;
+}
+
+/** A share request as the router recorded it, so the originator's decision finds its requester. */
+export interface ShareRequestRecord {
+  /** Id of the envelope that carried the ShareRequest. */
+  requestId: string;
+  messageId: string;
+  requester: string;
+  proposedRecipients: string[];
+}
+
+/** What the router knows beyond the envelope when it decides. Everything is looked up before the decision. */
+export interface PolicyFacts {
+  /** Decision time, milliseconds since the epoch. */
+  nowMs: number;
+  /** SHA-256 (hex) of this envelope's payload bytes. */
+  payloadSha256: string;
+  /** The item a control message or a forwarded copy is about. */
+  item?: ItemRecord;
+  /** For a forwarded copy: the consent its `consentRef` names. */
+  consent?: ConsentRecord;
+  /** An item already in the exchange with the same payload. */
+  samePayload?: ItemRecord;
+  /** For a share decision: the request it answers. */
+  request?: ShareRequestRecord;
+}
+
+/** The id of the item a control message concerns, or undefined for intelligence. */
+export function concernedMessageId(envelope: Envelope): string | undefined {
+  switch (envelope.payload.case) {
+    case 'shareRequest':
+    case 'shareDecision':
+    case 'recall':
+    case 'erasureReceipt':
+    case 'acknowledgement':
+      return envelope.payload.value.messageId;
+    default:
+      return undefined;
+  }
+}
+
+/** A forwarded copy: onward sharing under the originator's consent. */
+export function isForward(envelope: Envelope): boolean {
+  return envelope.consentRef !== '';
+}

@@ -1,0 +1,163 @@
+import { HandlingCode, Tlp, timestampMs } from '#contracts';
+import { CONTROL_TYPES, ROUTER_ONLY_TYPES } from '#directory';
+import { concernedMessageId, isForward } from './facts.js';
+import type { SubmissionRule } from './sharing-rule.js';
+
+/** The node id under which the router itself speaks (receipts, expiry recalls). */
+export const ROUTER_NODE = 'msx-router';
+
+/** Handling that makes an item the originator's to release: H2/H3, or TLP that limits its audience. */
+export function needsOriginatorConsent(handlingCode: HandlingCode, tlp: Tlp): boolean {
+  return (
+    handlingCode === HandlingCode.H2 ||
+    handlingCode === HandlingCode.H3 ||
+    tlp === Tlp.AMBER ||
+    tlp === Tlp.AMBER_STRICT ||
+    tlp === Tlp.RED
+  );
+}
+
+export const senderKnown: SubmissionRule = {
+  code: 'POLICY.SENDER_UNKNOWN',
+  description: 'The sender must be a party of the directory.',
+  check: ({ envelope, sender }) =>
+    sender || envelope.sender === ROUTER_NODE ? null : `${envelope.sender} is not a party of the exchange`,
+};
+
+export const typePermitted: SubmissionRule = {
+  code: 'POLICY.TYPE_NOT_PERMITTED',
+  description:
+    'Each party publishes only the types its kind may; delivery receipts come from the router only.',
+  check: ({ envelope, sender }) => {
+    const type = envelope.payload.case!;
+    if (envelope.sender === ROUTER_NODE)
+      return type === 'deliveryReceipt' || type === 'recall' ? null : `the router does not publish ${type}`;
+    if (ROUTER_ONLY_TYPES.includes(type)) return `only the router issues ${type}`;
+    if (CONTROL_TYPES.includes(type) || sender!.mayPublish.includes(type)) return null;
+    return `${sender!.id} (${sender!.kind}) may not publish ${type}`;
+  },
+};
+
+export const notExpired: SubmissionRule = {
+  code: 'POLICY.EXPIRED',
+  description: 'An expired item is delivered to no one.',
+  check: ({ envelope, facts }) =>
+    envelope.expiresAt && timestampMs(envelope.expiresAt) <= facts.nowMs
+      ? 'the item expired before it was routed'
+      : null,
+};
+
+/** Control messages about an item: the item must be known, and the sender must have the right role in it. */
+export const concernsKnownItem: SubmissionRule = {
+  code: 'POLICY.ITEM_UNKNOWN',
+  description:
+    'A share request, share decision, recall, erasure receipt or acknowledgement must concern an item of the exchange.',
+  check: ({ envelope, facts }) => {
+    const id = concernedMessageId(envelope);
+    return id !== undefined && !facts.item ? `no item ${id} was routed through the exchange` : null;
+  },
+};
+
+export const originatorOnly: SubmissionRule = {
+  code: 'POLICY.NOT_ORIGINATOR',
+  description: 'Only the originator decides on onward sharing and recalls an item.',
+  check: ({ envelope, facts }) => {
+    const type = envelope.payload.case;
+    if (type !== 'shareDecision' && type !== 'recall') return null;
+    if (type === 'recall' && envelope.sender === ROUTER_NODE) return null;
+    return facts.item && facts.item.originator !== envelope.sender
+      ? `${envelope.sender} is not the originator of ${facts.item.messageId} (${facts.item.originator} is)`
+      : null;
+  },
+};
+
+export const recipientsOnly: SubmissionRule = {
+  code: 'POLICY.NOT_A_RECIPIENT',
+  description:
+    'Only a party that received an item may ask to share it, acknowledge it or confirm its erasure.',
+  check: ({ envelope, facts }) => {
+    const type = envelope.payload.case;
+    if (type !== 'shareRequest' && type !== 'erasureReceipt' && type !== 'acknowledgement') return null;
+    return facts.item && !facts.item.recipients.includes(envelope.sender)
+      ? `${envelope.sender} never received ${facts.item.messageId}`
+      : null;
+  },
+};
+
+export const amberStrictNoOnward: SubmissionRule = {
+  code: 'POLICY.AMBER_STRICT_NO_ONWARD',
+  description:
+    'TLP AMBER+STRICT stays within the recipient organisation: never shared onward, not even with consent.',
+  check: ({ envelope, facts }) => {
+    const onward = isForward(envelope) || envelope.payload.case === 'shareRequest';
+    return onward && facts.item?.tlp === Tlp.AMBER_STRICT ? 'the item is TLP AMBER+STRICT' : null;
+  },
+};
+
+/** A forwarded copy must cite a consent that covers it. */
+export const forwardConsentValid: SubmissionRule = {
+  code: 'POLICY.FORWARD_CONSENT_INVALID',
+  description:
+    "A forwarded copy cites the originator's granted, unexpired consent to its own sender, and carries the same intelligence.",
+  check: ({ envelope, facts }) => {
+    if (!isForward(envelope)) return null;
+    const c = facts.consent;
+    if (!c) return `no consent ${envelope.consentRef} is registered`;
+    if (c.requester !== envelope.sender)
+      return `consent ${c.decisionId} was given to ${c.requester}, not ${envelope.sender}`;
+    if (!c.granted) return `the originator refused consent ${c.decisionId}`;
+    if (c.validUntilMs !== undefined && c.validUntilMs <= facts.nowMs)
+      return `consent ${c.decisionId} has expired`;
+    if (facts.item && facts.item.payloadSha256 !== facts.payloadSha256)
+      return `the copy differs from item ${c.messageId}`;
+    if (facts.item && (envelope.handlingCode < facts.item.handlingCode || envelope.tlp < facts.item.tlp)) {
+      return 'the copy carries weaker handling than the original';
+    }
+    return null;
+  },
+};
+
+/** Someone else's restricted intelligence, re-submitted as new, is onward sharing in disguise. */
+export const onwardSharingNeedsConsent: SubmissionRule = {
+  code: 'POLICY.ONWARD_SHARING_NEEDS_CONSENT',
+  description:
+    "Re-publishing another party's H2/H3 or TLP AMBER/RED intelligence needs the originator's consent.",
+  check: ({ envelope, facts }) => {
+    const prior = facts.samePayload;
+    if (isForward(envelope) || !prior || prior.originator === envelope.sender) return null;
+    return needsOriginatorConsent(prior.handlingCode, prior.tlp)
+      ? `the intelligence is ${prior.messageId} of ${prior.originator}; ask for consent with a share request`
+      : null;
+  },
+};
+
+/** A share decision answers a recorded request about the same item, within what was asked. */
+export const shareDecisionAnswersRequest: SubmissionRule = {
+  code: 'POLICY.SHARE_REQUEST_UNKNOWN',
+  description:
+    'A share decision answers a share request about the same item and grants no more than was asked.',
+  check: ({ envelope, facts }) => {
+    if (envelope.payload.case !== 'shareDecision') return null;
+    const decision = envelope.payload.value;
+    const request = facts.request;
+    if (!request || request.messageId !== decision.messageId) {
+      return `no share request ${decision.requestId} about ${decision.messageId} was made`;
+    }
+    const extra = decision.grantedRecipients.filter((r) => !request.proposedRecipients.includes(r));
+    return extra.length > 0 ? `${extra.join(', ')} were not in the request` : null;
+  },
+};
+
+/** Applied in order; the first that refuses decides for every candidate. */
+export const SUBMISSION_RULES: readonly SubmissionRule[] = [
+  senderKnown,
+  typePermitted,
+  notExpired,
+  concernsKnownItem,
+  originatorOnly,
+  recipientsOnly,
+  shareDecisionAnswersRequest,
+  amberStrictNoOnward,
+  forwardConsentValid,
+  onwardSharingNeedsConsent,
+];

@@ -1,0 +1,50 @@
+import { create } from '@bufbuild/protobuf';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
+import {
+  EnvelopeSchema,
+  ErasureReceiptSchema,
+  nameBasedId,
+  ReleasabilityScope,
+  ReleasabilitySchema,
+  type Envelope,
+  type Recall,
+} from '#contracts';
+
+/** The router's node id; a recall from it is an expiry, not the originator's. */
+const ROUTER_NODE = 'msx-router';
+
+/**
+ * A node's confirmation that it erased a recalled item, addressed to the originator (known from the copy,
+ * or the recall's sender). Its id is derived from the recall, so a redelivered recall confirms once.
+ */
+export function erasureReceiptFor(
+  node: string,
+  recallEnvelope: Envelope,
+  recall: Recall,
+  copy: Envelope | undefined,
+  nowMs: number,
+): Envelope {
+  const originator =
+    copy?.sender ?? (recallEnvelope.sender === ROUTER_NODE ? undefined : recallEnvelope.sender);
+  return create(EnvelopeSchema, {
+    id: nameBasedId(node, recallEnvelope.id, 'erasure-receipt'),
+    threadId: recall.messageId,
+    inReplyTo: recallEnvelope.id,
+    sender: node,
+    author: `${node}.inbox`,
+    createdAt: timestampFromMs(nowMs),
+    recipients: originator && originator !== node ? [originator] : [],
+    handlingCode: recallEnvelope.handlingCode,
+    handlingRestriction: recallEnvelope.handlingRestriction,
+    tlp: recallEnvelope.tlp,
+    releasability: create(ReleasabilitySchema, { scope: ReleasabilityScope.EU_ONLY }),
+    payload: {
+      case: 'erasureReceipt',
+      value: create(ErasureReceiptSchema, {
+        messageId: recall.messageId,
+        recallId: recallEnvelope.id,
+        erasedAt: timestampFromMs(nowMs),
+      }),
+    },
+  });
+}

@@ -1,0 +1,55 @@
+import { waitFor, type TestSchema } from '#testing';
+
+/** What an audit row looks like to the end-to-end tests. */
+export interface AuditRow {
+  operation: string;
+  actor_node: string;
+  counterpart_node: string | null;
+  message_id: string | null;
+  message_type: string | null;
+  message_sha256: string | null;
+  rule: string | null;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * Submits through the gateway as a client should: on 503 it waits as Retry-After says and tries again
+ * (the gateway refuses while the audit trail cannot keep up, for instance just after start).
+ */
+export async function submit(
+  gatewayUrl: string,
+  token: string,
+  body: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const res = await fetch(`${gatewayUrl}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    });
+    const json = (await res.json()) as Record<string, unknown>;
+    if (res.status !== 503 || Date.now() > deadline) return { status: res.status, json };
+    await new Promise((r) => setTimeout(r, 1_000 * Math.min(Number(res.headers.get('retry-after') ?? 1), 2)));
+  }
+}
+
+/** Reads the audit rows of one message, and waits until `pick` selects at least `count` of them. */
+export function auditTrail(db: TestSchema) {
+  const trail = (messageId: string) =>
+    db.query<AuditRow & Record<string, unknown>>(
+      `SELECT operation, actor_node, counterpart_node, message_id, message_type, message_sha256, rule, detail
+         FROM "${db.schema}".audit_entry WHERE message_id = $1 ORDER BY seq`,
+      [messageId],
+    );
+  const rowsOf = (messageId: string, pick: (r: AuditRow) => boolean, count: number, timeoutMs = 30_000) =>
+    waitFor(
+      async () => {
+        const rows = (await trail(messageId)).filter(pick);
+        return rows.length >= count ? rows : undefined;
+      },
+      `${count} audit row(s) of ${messageId}`,
+      timeoutMs,
+    );
+  return { trail, rowsOf };
+}
