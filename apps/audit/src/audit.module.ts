@@ -1,6 +1,6 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { AuditRepository, openAuditStore } from '#audit-store';
+import { AuditQueries, AuditRepository, openAuditStore } from '#audit-store';
 import {
   auditConsumer,
   auditStream,
@@ -12,7 +12,12 @@ import {
 import { BUS, BusModule, createHealthController, READINESS } from '#runtime';
 import type { AuditConfig } from './audit.config.js';
 import { AUDIT_DATA_SOURCE, AUDIT_REPOSITORY } from './audit.tokens.js';
+import { AuditStatusPublisher } from './publish-status/audit-status.publisher.js';
+import { QueryFlowsController } from './query-flows/query-flows.controller.js';
+import { QueryOfficerActivityController } from './query-officer-activity/query-officer-activity.controller.js';
+import { QueryTrailController } from './query-trail/query-trail.controller.js';
 import { RecordEventConsumer } from './record-event/record-event.consumer.js';
+import { signCheckpointProviders } from './sign-checkpoint/sign-checkpoint.providers.js';
 
 class DataSourceCloser implements OnApplicationShutdown {
   constructor(@Inject(AUDIT_DATA_SOURCE) private readonly ds: DataSource) {}
@@ -29,7 +34,12 @@ export class AuditModule {
     return {
       module: AuditModule,
       imports: [BusModule.forRoot({ servers: config.MSX_NATS_URL, name: 'msx-audit' })],
-      controllers: [createHealthController('audit')],
+      controllers: [
+        createHealthController('audit'),
+        QueryTrailController,
+        QueryFlowsController,
+        QueryOfficerActivityController,
+      ],
       providers: [
         {
           provide: AUDIT_DATA_SOURCE,
@@ -50,6 +60,14 @@ export class AuditModule {
         },
         DataSourceCloser,
         RecordEventConsumer,
+        ...signCheckpointProviders(config),
+        // Auditors' queries and the fail-closed heartbeat read the same database.
+        {
+          provide: AuditQueries,
+          inject: [AUDIT_DATA_SOURCE],
+          useFactory: (ds: DataSource) => new AuditQueries(ds),
+        },
+        AuditStatusPublisher,
         { provide: READINESS, useExisting: RecordEventConsumer },
       ],
     };

@@ -1,3 +1,4 @@
 /** Injection tokens of the audit app. */
 export const AUDIT_DATA_SOURCE = Symbol('MSX_AUDIT_DATA_SOURCE');
 export const AUDIT_REPOSITORY = Symbol('MSX_AUDIT_REPOSITORY');
+export const AUDIT_CHECKPOINT_STORE = Symbol('MSX_AUDIT_CHECKPOINT_STORE');

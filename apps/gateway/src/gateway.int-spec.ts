@@ -11,8 +11,18 @@ import {
   validSuspectVesselReportEnvelope,
 } from '#contracts';
 import { loadConfig } from '#config';
-import { auditStream, connectBus, ensureStream, Streams, Subjects, type Bus } from '#messaging';
-import { startNatsServer, type TestNatsServer } from '#testing';
+import {
+  auditConsumer,
+  auditStream,
+  connectBus,
+  ensureConsumer,
+  ensureStream,
+  Streams,
+  Subjects,
+  type Bus,
+} from '#messaging';
+import { encodeAuditStatus, publishAuditStatus, type AuditStatus } from '#runtime';
+import { startNatsServer, waitFor, type TestNatsServer } from '#testing';
 import { gatewaySpec } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
 
@@ -23,15 +33,34 @@ describe('gateway over HTTP, publishing to a real nats-server', () => {
   let bus: Bus;
   let app: NestFastifyApplication;
   let base: string;
+  // No audit service runs here: the test speaks for it (heartbeat and status answers), so the gateway's
+  // audit gate opens, and a test can fall silent to see the gate close.
+  let auditHeard = true;
+  let heartbeat: NodeJS.Timeout;
+  const auditStatus = (): AuditStatus => ({
+    databaseReachable: true,
+    lastCommitAt: null,
+    at: new Date().toISOString(),
+  });
 
   beforeAll(async () => {
     nats = await startNatsServer();
     bus = await connectBus({ servers: nats.url, name: 'gateway-test' });
     await ensureStream(bus.jsm, auditStream());
+    await ensureConsumer(bus.jsm, auditConsumer());
+    bus.nc.subscribe(Subjects.auditStatusRequest, {
+      callback: (_err, msg) => {
+        if (auditHeard) msg.respond(encodeAuditStatus(auditStatus()));
+      },
+    });
+    heartbeat = setInterval(() => {
+      if (auditHeard && !bus.nc.isClosed()) publishAuditStatus(bus.nc, auditStatus());
+    }, 500);
     const config = loadConfig(gatewaySpec, {
       MSX_NATS_URL: nats.url,
       MSX_GATEWAY_TOKENS: `emlo-ne=${TOKEN}`,
       MSX_GATEWAY_BODY_LIMIT_BYTES: '4096',
+      MSX_AUDIT_HEARTBEAT_TIMEOUT_MS: '1500',
       MSX_LOG_LEVEL: 'error',
     });
     app = await NestFactory.create<NestFastifyApplication>(
@@ -44,6 +73,7 @@ describe('gateway over HTTP, publishing to a real nats-server', () => {
   });
 
   afterAll(async () => {
+    clearInterval(heartbeat);
     await app?.close();
     await bus?.close();
     await nats?.dispose();
@@ -143,6 +173,28 @@ describe('gateway over HTTP, publishing to a real nats-server', () => {
     const big = await post({ ...asJson(validRouteReportEnvelope()), purpose: 'x'.repeat(5000) });
     expect(big.status).toBe(413);
     expect(await big.json()).toMatchObject({ code: 'GATEWAY.BODY_TOO_LARGE' });
+  });
+
+  it('refuses submissions with 503 and Retry-After while the audit trail is silent, then accepts them again', async () => {
+    auditHeard = false;
+    try {
+      const refused = await waitFor(async () => {
+        const res = await post(asJson(validRouteReportEnvelope({ id: undefined })));
+        return res.status === 503 ? res : undefined;
+      }, 'a refusal while the audit service is silent');
+      expect(refused.headers.get('retry-after')).toBe('5');
+      expect(await refused.json()).toMatchObject({ code: 'AUDIT.UNAVAILABLE' });
+      const atRefusal = await submitted();
+      expect((await post(asJson(validRouteReportEnvelope({ id: undefined })))).status).toBe(503);
+      expect(await submitted()).toBe(atRefusal);
+    } finally {
+      auditHeard = true;
+    }
+    const accepted = await waitFor(async () => {
+      const res = await post(asJson(validRouteReportEnvelope({ id: undefined })));
+      return res.status === 202 ? res : undefined;
+    }, 'acceptance once the audit service is heard again');
+    expect(await accepted.json()).toMatchObject({ status: 'accepted' });
   });
 
   it('answers 503 with Retry-After when the bus cannot confirm a submission', async () => {

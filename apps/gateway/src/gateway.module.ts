@@ -1,8 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ensureStream, submitStream, type Bus } from '#messaging';
-import { BUS, BusModule } from '#runtime';
+import { AuditGate, BUS, BusModule } from '#runtime';
+import { AuditorTokenGuard } from './auth/auditor-token.guard.js';
+import { GatewayTokens } from './auth/gateway-tokens.js';
 import { NodeTokenGuard } from './auth/node-token.guard.js';
+import { AuditQueryClient } from './consult-audit/audit-query.client.js';
+import { ConsultAuditController } from './consult-audit/consult-audit.controller.js';
+import { ConsultAuditHandler } from './consult-audit/consult-audit.handler.js';
 import type { GatewayConfig } from './gateway.config.js';
 import { GATEWAY_CONFIG } from './gateway.tokens.js';
 import { HealthController } from './health/health.controller.js';
@@ -11,14 +16,14 @@ import { RejectionAuditor } from './http/rejection-auditor.js';
 import { SubmitMessageController } from './submit-message/submit-message.controller.js';
 import { SubmitMessageHandler } from './submit-message/submit-message.handler.js';
 
-/** The HTTP gateway for liaison officers and analysts. */
+/** The HTTP gateway for liaison officers and analysts, and for auditors. */
 @Module({})
 export class GatewayModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
       imports: [BusModule.forRoot({ servers: config.MSX_NATS_URL, name: 'msx-gateway' })],
-      controllers: [SubmitMessageController, HealthController],
+      controllers: [SubmitMessageController, ConsultAuditController, HealthController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         {
@@ -27,9 +32,24 @@ export class GatewayModule {
           inject: [BUS],
           useFactory: (bus: Bus) => ensureStream(bus.jsm, submitStream(), config.MSX_STREAM_REPLICAS),
         },
+        {
+          // Fail closed: no submission is accepted while the audit trail cannot record it.
+          provide: AuditGate,
+          inject: [BUS],
+          useFactory: (bus: Bus) =>
+            AuditGate.start({
+              bus,
+              backlogLimit: config.MSX_AUDIT_BACKLOG_LIMIT,
+              heartbeatTimeoutMs: config.MSX_AUDIT_HEARTBEAT_TIMEOUT_MS,
+            }),
+        },
+        { provide: AuditQueryClient, useFactory: () => new AuditQueryClient(config.MSX_NATS_URL) },
+        GatewayTokens,
         NodeTokenGuard,
+        AuditorTokenGuard,
         RejectionAuditor,
         SubmitMessageHandler,
+        ConsultAuditHandler,
         { provide: APP_FILTER, useClass: HttpErrorFilter },
       ],
     };

@@ -1,7 +1,11 @@
 import pg from 'pg';
 import { DataSource } from 'typeorm';
+import { AuditCheckpointEntity } from './audit-checkpoint.entity.js';
 import { AuditEntryEntity } from './audit-entry.entity.js';
+import { AuditEventIdEntity } from './audit-event-id.entity.js';
 import { CreateAuditEntry1764370000000 } from './migrations/1764370000000-create-audit-entry.js';
+import { ChainAndPartitionAuditEntry1764400000000 } from './migrations/1764400000000-chain-and-partition-audit-entry.js';
+import { AppendOnlyAuditTrail1764400000001 } from './migrations/1764400000001-append-only-audit-trail.js';
 
 export interface AuditStoreOptions {
   /** PostgreSQL URL. */
@@ -13,8 +17,12 @@ export interface AuditStoreOptions {
 }
 
 /** Every migration, in order. Entities and migrations must agree; a test checks it. */
-export const AUDIT_MIGRATIONS = [CreateAuditEntry1764370000000];
-export const AUDIT_ENTITIES = [AuditEntryEntity];
+export const AUDIT_MIGRATIONS = [
+  CreateAuditEntry1764370000000,
+  ChainAndPartitionAuditEntry1764400000000,
+  AppendOnlyAuditTrail1764400000001,
+];
+export const AUDIT_ENTITIES = [AuditEntryEntity, AuditEventIdEntity, AuditCheckpointEntity];
 
 /** A TypeORM data source for the audit store; schema changes only through migrations, never `synchronize`. */
 export function createAuditDataSource(opts: AuditStoreOptions): DataSource {

@@ -1,28 +1,38 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * One row of the audit trail: one operation in the sense of Law Enforcement Directive Art. 25 and Europol
- * Regulation Art. 40. Rows are only ever inserted.
+ * Regulation Art. 40. Rows are only ever inserted, by one chain writer, each linked to the one before by
+ * `prevHash` (see `AUDIT_ROW_FORMAT`). The table is partitioned by month of `recordedAt`.
  */
 @Entity({ name: 'audit_entry' })
-@Index('uq_audit_entry_event_id', ['eventId'], { unique: true })
+@Index('ix_audit_entry_event_id', ['eventId'])
 @Index('ix_audit_entry_message_id', ['messageId'])
 @Index('ix_audit_entry_actor_node', ['actorNode', 'occurredAt'])
 @Index('ix_audit_entry_counterpart_node', ['counterpartNode', 'occurredAt'])
 @Index('ix_audit_entry_actor_person', ['actorPerson', 'occurredAt'])
 export class AuditEntryEntity {
-  /** Position in the trail, in insertion order. */
-  @PrimaryGeneratedColumn({ type: 'bigint', name: 'seq' })
+  /** Position in the trail, 1, 2, 3, … without gaps; assigned by the chain writer. */
+  @PrimaryColumn({ type: 'bigint', name: 'seq', primaryKeyConstraintName: 'PK_audit_entry_seq_recorded_at' })
   seq!: string;
 
-  /** Deterministic id of the operation: a redelivered event hits the unique key and is not stored twice. */
+  /**
+   * Deterministic id of the operation. Exactly-once is kept by the primary key of `audit_event_id` (a
+   * partitioned table cannot have a unique key without its partition key).
+   */
   @Column({ type: 'uuid', name: 'event_id' })
   eventId!: string;
 
   @Column({ type: 'timestamptz', name: 'occurred_at' })
   occurredAt!: Date;
 
-  @Column({ type: 'timestamptz', name: 'recorded_at', default: () => 'now()' })
+  /** When the chain writer stored the row; never earlier than the row before it. The partition key. */
+  @PrimaryColumn({
+    type: 'timestamptz',
+    name: 'recorded_at',
+    default: () => 'now()',
+    primaryKeyConstraintName: 'PK_audit_entry_seq_recorded_at',
+  })
   recordedAt!: Date;
 
   /** `submitted`, `rejected`, `delivered`, `withheld`, `received`, … */
@@ -66,4 +76,12 @@ export class AuditEntryEntity {
 
   @Column({ type: 'text', name: 'correlation_id', nullable: true })
   correlationId!: string | null;
+
+  /** `rowHash` of the row before (hex SHA-256), or 64 zeros for the first row. */
+  @Column({ type: 'char', length: 64, name: 'prev_hash' })
+  prevHash!: string;
+
+  /** Hex SHA-256 of the canonical serialization of this row, `prevHash` included. */
+  @Column({ type: 'char', length: 64, name: 'row_hash' })
+  rowHash!: string;
 }

@@ -6,6 +6,7 @@ import { createTestSchema, freePort, type TestSchema } from '#testing';
 import { openAuditStore } from './audit-data-source.js';
 import { AuditRepository } from './audit-repository.js';
 import { classifyStorageError } from './storage-errors.js';
+import { verifyAuditChain } from './verify-audit-chain.js';
 
 describe('AuditRepository on a real PostgreSQL', () => {
   let db: TestSchema;
@@ -43,10 +44,16 @@ describe('AuditRepository on a real PostgreSQL', () => {
     const pending = await ds.driver.createSchemaBuilder().log();
     expect(pending.upQueries.map((q) => q.query)).toEqual([]);
     const tables = await db.query<{ table_name: string }>(
-      `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
+      `SELECT table_name FROM information_schema.tables
+        WHERE table_schema = $1 AND table_name NOT LIKE 'audit\\_entry\\_p%' ORDER BY table_name`,
       [db.schema],
     );
-    expect(tables.map((t) => t.table_name)).toEqual(['audit_entry', 'audit_migrations']);
+    expect(tables.map((t) => t.table_name)).toEqual([
+      'audit_checkpoint',
+      'audit_entry',
+      'audit_event_id',
+      'audit_migrations',
+    ]);
   });
 
   it('stores each field of an event in its column', async () => {
@@ -79,6 +86,35 @@ describe('AuditRepository on a real PostgreSQL', () => {
       'delivered:jot-mare',
       'delivered:cp-it',
     ]);
+  });
+
+  it('chains every row onto the one before, with dense seqs, even with two writers at once', async () => {
+    const other = await openAuditStore({ url: db.url, schema: db.schema });
+    const second = new AuditRepository(other);
+    const batches = Array.from({ length: 10 }, (_, b) =>
+      Array.from({ length: 20 }, (_, i) =>
+        event(
+          `0193a1b2-0000-7000-8000-0000000001${String(b).padStart(2, '0')}`,
+          AuditOperation.DELIVERED,
+          `n${i}`,
+        ),
+      ),
+    );
+    const counts = await Promise.all(batches.map((batch, b) => (b % 2 ? second : repo).append(batch)));
+    await other.destroy();
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(200);
+    const rows = await db.query<{ seq: string; prev_hash: string; row_hash: string; recorded_at: Date }>(
+      `SELECT seq::text AS seq, prev_hash, row_hash, recorded_at FROM "${db.schema}".audit_entry ORDER BY audit_entry.seq`,
+    );
+    expect(rows.map((r) => Number(r.seq))).toEqual(rows.map((_, i) => i + 1));
+    rows.slice(1).forEach((r, i) => {
+      expect(r.prev_hash).toBe(rows[i].row_hash);
+      expect(r.recorded_at.getTime()).toBeGreaterThanOrEqual(rows[i].recorded_at.getTime());
+    });
+    expect(await verifyAuditChain({ url: db.url, schema: db.schema }, [])).toMatchObject({
+      ok: true,
+      rowsVerified: rows.length,
+    });
   });
 
   it('classifies an unreachable database as retryable and a bad statement as permanent', async () => {

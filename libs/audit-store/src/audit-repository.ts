@@ -1,23 +1,31 @@
 import type { DataSource } from 'typeorm';
-import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { handlingLabel, operationLabel, timestampMs, tlpLabel, type AuditEvent } from '#contracts';
+import { canonicalJson, GENESIS_HASH, msToUs, type ChainedFields } from './audit-chain.js';
 import { AuditEntryEntity } from './audit-entry.entity.js';
+import { auditRoles } from './audit-roles.js';
+import { chainRows, insertChainedRows, usToIso, type SqlRunner } from './chained-row.js';
 import { classifyStorageError } from './storage-errors.js';
 
 function orNull(s: string): string | null {
   return s === '' ? null : s;
 }
 
-/** Maps a bus event to the row shape. */
-export function toAuditRow(e: AuditEvent): Omit<AuditEntryEntity, 'seq' | 'recordedAt'> {
-  let detail: Record<string, unknown> = {};
-  if (e.detailJson) {
-    try {
-      detail = JSON.parse(e.detailJson) as Record<string, unknown>;
-    } catch {
-      detail = { unparsedDetail: e.detailJson.slice(0, 2000) };
-    }
+function detailOf(e: AuditEvent): Record<string, unknown> {
+  if (!e.detailJson) return {};
+  try {
+    const parsed: unknown = JSON.parse(e.detailJson);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
+    return { value: parsed };
+  } catch {
+    return { unparsedDetail: e.detailJson.slice(0, 2000) };
   }
+}
+
+/** Maps a bus event to the row shape (without the chain columns, which the chain writer adds). */
+export function toAuditRow(
+  e: AuditEvent,
+): Omit<AuditEntryEntity, 'seq' | 'recordedAt' | 'prevHash' | 'rowHash'> {
   return {
     eventId: e.eventId,
     occurredAt: new Date(e.occurredAt ? timestampMs(e.occurredAt) : Date.now()),
@@ -32,33 +40,146 @@ export function toAuditRow(e: AuditEvent): Omit<AuditEntryEntity, 'seq' | 'recor
     messageSha256: orNull(e.messageSha256),
     rule: orNull(e.rule),
     justification: orNull(e.justification),
-    detail,
+    detail: detailOf(e),
     correlationId: orNull(e.correlationId),
   };
 }
 
-/** Writes and reads audit rows. The only writer of the trail; inserts only. */
+/** The chained fields of an event stored as row `seq` at `recordedAtUs` (microseconds, decimal). */
+export function toChainedFields(e: AuditEvent, seq: bigint, recordedAtUs: string): ChainedFields {
+  const row = toAuditRow(e);
+  const occurredAtUs = e.occurredAt
+    ? (e.occurredAt.seconds * 1_000_000n + BigInt(Math.floor(e.occurredAt.nanos / 1000))).toString()
+    : recordedAtUs;
+  return {
+    seq: seq.toString(),
+    eventId: row.eventId.toLowerCase(),
+    occurredAtUs,
+    recordedAtUs,
+    operation: row.operation,
+    actorNode: row.actorNode,
+    actorPerson: row.actorPerson,
+    counterpartNode: row.counterpartNode,
+    messageId: row.messageId,
+    messageType: row.messageType,
+    handlingCode: row.handlingCode,
+    tlp: row.tlp,
+    messageSha256: row.messageSha256,
+    rule: row.rule,
+    justification: row.justification,
+    correlationId: row.correlationId,
+    detail: canonicalJson(row.detail),
+  };
+}
+
+/** The last row of the chain: how many rows it has and the hash a checkpoint signs. */
+export interface ChainHead {
+  /** Seq of the last row; 0 for an empty trail. */
+  treeSize: bigint;
+  /** `row_hash` of the last row, or {@link GENESIS_HASH}. */
+  headHash: string;
+  /** `recorded_at` of the last row in microseconds, or null for an empty trail. */
+  recordedAtUs: string | null;
+}
+
+/** Arbitrary first key of the chain writer's advisory lock (the second is a hash of the schema name). */
+const CHAIN_LOCK_CLASS = 0x4d53_5841; // "MSXA"
+
+/**
+ * Writes and reads audit rows. The only writer of the trail: inserts only, one chain.
+ */
 export class AuditRepository {
-  constructor(private readonly ds: DataSource) {}
+  readonly schema: string;
+  private readonly writerRole: string;
+
+  constructor(private readonly ds: DataSource) {
+    this.schema = (ds.options as { schema?: string }).schema ?? 'public';
+    this.writerRole = auditRoles(this.schema).writer;
+  }
 
   /**
-   * Inserts a batch in one transaction; events already stored (same event id) are skipped, so a redelivered
-   * batch is harmless. Resolves only after commit.
+   * Appends a batch to the chain in one transaction, as the writer role and under the chain's advisory lock
+   * (one chain writer even with several audit processes): events whose id is already stored are dropped,
+   * the rest get the next seqs, are hashed in order onto the head and inserted with one statement. A
+   * redelivered batch inserts nothing. Resolves only after commit.
    * @returns how many rows were new
    * @throws MsxError `AUDIT.STORE_UNAVAILABLE` (retryable) or `AUDIT.STORE_REJECTED`
    */
   async append(events: readonly AuditEvent[]): Promise<number> {
     if (events.length === 0) return 0;
     try {
-      const result = await this.ds
-        .createQueryBuilder()
-        .insert()
-        .into(AuditEntryEntity)
-        .values(events.map(toAuditRow) as QueryDeepPartialEntity<AuditEntryEntity>[])
-        .orIgnore()
-        .returning(['seq'])
-        .execute();
-      return (result.raw as unknown[]).length;
+      return await this.ds.transaction(async (m) => (await this.appendIn(m, events)).inserted);
+    } catch (err) {
+      throw classifyStorageError(err);
+    }
+  }
+
+  /**
+   * {@link append} inside the caller's transaction (the retention command audits itself this way). Takes the
+   * chain lock and switches to the writer role for the rest of the transaction.
+   */
+  async appendIn(
+    runner: SqlRunner,
+    events: readonly AuditEvent[],
+  ): Promise<{ inserted: number; head: ChainHead }> {
+    const s = this.schema;
+    const nowUs = msToUs(Date.now());
+    await runner.query(
+      `SET LOCAL ROLE "${this.writerRole}";
+       SELECT pg_advisory_xact_lock(${CHAIN_LOCK_CLASS}, hashtext('${s}'));
+       SELECT "${s}".audit_ensure_partition('${usToIso(nowUs)}')`,
+    );
+    const [state] = (await runner.query(
+      `WITH fresh AS (
+         INSERT INTO "${s}"."audit_event_id" (event_id) SELECT unnest($1::uuid[])
+         ON CONFLICT DO NOTHING RETURNING event_id)
+       SELECT (SELECT array_agg(event_id::text) FROM fresh) AS fresh, h.seq::text AS seq, h.row_hash,
+              (extract(epoch FROM h.recorded_at) * 1000000)::int8::text AS recorded_at_us
+         FROM (SELECT 1) one LEFT JOIN LATERAL (
+           SELECT seq, row_hash, recorded_at FROM "${s}"."audit_entry" ORDER BY seq DESC LIMIT 1) h ON true`,
+      [events.map((e) => e.eventId)],
+    )) as {
+      fresh: string[] | null;
+      seq: string | null;
+      row_hash: string | null;
+      recorded_at_us: string | null;
+    }[];
+    const head: ChainHead = {
+      treeSize: BigInt(state.seq ?? '0'),
+      headHash: state.row_hash ?? GENESIS_HASH,
+      recordedAtUs: state.recorded_at_us,
+    };
+    const fresh = new Set(state.fresh ?? []);
+    if (fresh.size === 0) return { inserted: 0, head };
+
+    // Never earlier than the row before: partitions then hold contiguous stretches of the chain.
+    const recordedAtUs =
+      head.recordedAtUs !== null && BigInt(head.recordedAtUs) > BigInt(nowUs) ? head.recordedAtUs : nowUs;
+    const fields: ChainedFields[] = [];
+    for (const e of events) {
+      const id = e.eventId.toLowerCase();
+      if (!fresh.delete(id)) continue; // stored before, or a repeat within the batch
+      fields.push(toChainedFields(e, head.treeSize + BigInt(fields.length + 1), recordedAtUs));
+    }
+    const rows = chainRows(head.headHash, fields);
+    await insertChainedRows(runner, s, rows);
+    const last = rows[rows.length - 1];
+    return {
+      inserted: rows.length,
+      head: { treeSize: BigInt(last.fields.seq), headHash: last.rowHash, recordedAtUs },
+    };
+  }
+
+  /** The current head of the chain (committed rows only). */
+  async head(): Promise<ChainHead> {
+    try {
+      const [h] = await this.ds.query<{ size: string; row_hash: string; us: string }[]>(
+        `SELECT seq::text AS size, row_hash, (extract(epoch FROM recorded_at) * 1000000)::int8::text AS us
+           FROM "${this.schema}"."audit_entry" ORDER BY audit_entry.seq DESC LIMIT 1`,
+      );
+      return h
+        ? { treeSize: BigInt(h.size), headHash: h.row_hash, recordedAtUs: h.us }
+        : { treeSize: 0n, headHash: GENESIS_HASH, recordedAtUs: null };
     } catch (err) {
       throw classifyStorageError(err);
     }

@@ -9,3 +9,4 @@ export * from './ids.js';
 export * from './codec.js';
 export * from './validation/index.js';
 export * from './labels.js';
+export * from './checkpoint.js';

@@ -6,3 +6,4 @@ export * from './publisher.js';
 export * from './dead-letter.js';
 export * from './jetstream-worker.js';
 export * from './audit-events.js';
+export * from './broker/index.js';

@@ -15,6 +15,21 @@ export const Subjects = {
   /** Messages a service could not process, by the service that gave up on them: `msx.dlq.<service>`. */
   deadLetter: (service: string) => `msx.dlq.${service}`,
   deadLetterAll: 'msx.dlq.*',
+  /** Signed checkpoints of the audit trail, published by the audit service for the witnesses. */
+  checkpointAudit: 'msx.checkpoint.audit',
+  /** The router's ledger: what it must remember of items, share requests and consents (`msx.ledger.<kind>.<id>`). */
+  ledger: (kind: 'item' | 'payload' | 'request' | 'consent', id: string) => `msx.ledger.${kind}.${id}`,
+  ledgerAll: 'msx.ledger.>',
+  /** Core NATS (not a stream): the audit service's heartbeat, whether it can record (AuditStatus JSON). */
+  auditStatus: 'msx.status.audit',
+  /** Request/reply: the audit service answers its current AuditStatus at once. */
+  auditStatusRequest: 'msx.status.audit.request',
+  /** Request/reply queries of the audit trail, answered by the audit service (outside `msx.audit.*`). */
+  auditQuery: {
+    trail: 'msx.query.audit.trail',
+    flows: 'msx.query.audit.flows',
+    officerActivity: 'msx.query.audit.officer-activity',
+  },
 } as const;
 
 export const Streams = {
@@ -23,6 +38,9 @@ export const Streams = {
   inbox: (node: string) => `MSX_INBOX_${node}`,
   audit: 'MSX_AUDIT',
   deadLetter: 'MSX_DEAD_LETTER',
+  /** Audit checkpoints; each witness reads them through its own durable consumer, never another node's inbox. */
+  checkpoints: 'MSX_CHECKPOINTS',
+  ledger: 'MSX_LEDGER',
 } as const;
 
 /** Durable consumer names. */
@@ -31,6 +49,8 @@ export const Durables = {
   audit: 'audit',
   /** A node's own consumer on its inbox stream. */
   inbox: (node: string) => `inbox-${node}`,
+  /** A node's consumer on the checkpoint stream, when it keeps the audit checkpoints as a witness. */
+  witness: (node: string) => `witness-${node}`,
 } as const;
 
 /** NATS headers MSX sets. `Nats-Msg-Id` (deduplication) is set through `msgID`. */

@@ -23,6 +23,8 @@ export interface StreamSpec {
   maxAgeMs: number;
   /** Window in which a repeated `Nats-Msg-Id` is dropped as a duplicate, in milliseconds. */
   duplicateWindowMs: number;
+  /** Keep only the latest message per subject (a key-value ledger); unlimited when absent. */
+  maxMsgsPerSubject?: number;
 }
 
 /** A durable pull consumer as MSX declares it. */
@@ -31,7 +33,7 @@ export interface ConsumerSpec {
   durable: string;
   /** How long the server waits for an ack before redelivering, in milliseconds. */
   ackWaitMs: number;
-  /** Deliveries before the consumer gives up on a message and sends it to the dead-letter subject. */
+  /** Failed deliveries after which the worker sends a message to the dead-letter subject (holds do not count). */
   maxDeliver: number;
   /** Unacknowledged messages in flight; 1 keeps strict order. */
   maxAckPending: number;
@@ -70,6 +72,24 @@ export const deadLetterStream = (): StreamSpec => ({
   duplicateWindowMs: 2 * HOUR_MS,
 });
 
+/** The router's memory: items routed, share requests, consents; the latest value per subject. */
+export const ledgerStream = (): StreamSpec => ({
+  name: Streams.ledger,
+  subjects: [Subjects.ledgerAll],
+  // Items are remembered as long as the longest retention an item may have.
+  maxAgeMs: 10 * 365 * DAY_MS,
+  duplicateWindowMs: 2 * HOUR_MS,
+  maxMsgsPerSubject: 1,
+});
+
+/** Signed audit checkpoints: small and rare (one per N rows or T seconds), kept a year for witnesses offline. */
+export const checkpointStream = (): StreamSpec => ({
+  name: Streams.checkpoints,
+  subjects: [Subjects.checkpointAudit],
+  maxAgeMs: 365 * DAY_MS,
+  duplicateWindowMs: 2 * HOUR_MS,
+});
+
 export const routerConsumer = (): ConsumerSpec => ({
   stream: Streams.submit,
   durable: Durables.router,
@@ -94,11 +114,35 @@ export const inboxConsumer = (node: string): ConsumerSpec => ({
   maxAckPending: 1,
 });
 
-/** Everything the exchange needs on the bus for the given nodes. */
+/** A witness's own consumer on the checkpoint stream; it gets every checkpoint once, in order. */
+export const witnessConsumer = (node: string): ConsumerSpec => ({
+  stream: Streams.checkpoints,
+  durable: Durables.witness(node),
+  ackWaitMs: 30_000,
+  maxDeliver: 10,
+  maxAckPending: 100,
+});
+
+/**
+ * Everything the exchange needs on the bus for the given nodes. Every node gets a witness consumer on the
+ * checkpoint stream (cheap: checkpoints are rare), so any node can be made a witness by configuration alone.
+ */
 export function busTopology(nodes: readonly string[]): { streams: StreamSpec[]; consumers: ConsumerSpec[] } {
   return {
-    streams: [submitStream(), auditStream(), deadLetterStream(), ...nodes.map(inboxStream)],
-    consumers: [routerConsumer(), auditConsumer(), ...nodes.map(inboxConsumer)],
+    streams: [
+      submitStream(),
+      auditStream(),
+      deadLetterStream(),
+      ledgerStream(),
+      checkpointStream(),
+      ...nodes.map(inboxStream),
+    ],
+    consumers: [
+      routerConsumer(),
+      auditConsumer(),
+      ...nodes.map(inboxConsumer),
+      ...nodes.map(witnessConsumer),
+    ],
   };
 }
 
@@ -111,6 +155,7 @@ function streamConfig(spec: StreamSpec, replicas: number): Partial<StreamConfig>
     discard: DiscardPolicy.New,
     max_age: nanos(spec.maxAgeMs),
     duplicate_window: nanos(spec.duplicateWindowMs),
+    max_msgs_per_subject: spec.maxMsgsPerSubject ?? -1,
     num_replicas: replicas,
   };
 }
@@ -121,7 +166,9 @@ function consumerConfig(spec: ConsumerSpec): Partial<ConsumerConfig> {
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     ack_wait: nanos(spec.ackWaitMs),
-    max_deliver: spec.maxDeliver,
+    // The worker gives up on a message after spec.maxDeliver failures of its own; the server must not stop
+    // redelivering earlier, or a message held back (audit trail down) would be dropped silently.
+    max_deliver: -1,
     max_ack_pending: spec.maxAckPending,
   };
 }

@@ -1,6 +1,20 @@
-import { loadConfig, logSpec, natsSpec, nodeId } from '#config';
+import { loadConfig, logSpec, natsSpec, nodeId, str } from '#config';
+
+/** A node app keeps the audit trail's signed checkpoints as a witness when `MSX_WITNESS_DIR` is set. */
+export const witnessSpec = {
+  /** Folder where this node keeps the audit checkpoints it witnesses (`<log id>.jsonl`); empty: no witness. */
+  MSX_WITNESS_DIR: str(''),
+  /**
+   * The audit service's public key (PEM) the checkpoints must verify against. When empty, the key of the
+   * first checkpoint of each trail is pinned in `<dir>/<log id>.key` and later checkpoints must match it.
+   */
+  MSX_WITNESS_AUDIT_KEY_FILE: str(''),
+};
 
 /** Configuration of a node app (contact point, JOT MARE, AFIC, liaison officer). */
 export function loadNodeAppConfig(defaultNodeId?: string) {
-  return loadConfig({ ...natsSpec, ...logSpec, MSX_NODE_ID: nodeId(defaultNodeId) });
+  return loadConfig({ ...natsSpec, ...logSpec, ...witnessSpec, MSX_NODE_ID: nodeId(defaultNodeId) });
 }
+
+/** Only the witness settings, for the node app module. */
+export const loadWitnessConfig = () => loadConfig(witnessSpec);

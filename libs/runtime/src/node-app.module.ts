@@ -1,7 +1,13 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { publicKeyDer } from '#contracts';
 import { BusModule } from './bus.module.js';
+import { CheckpointWitness, WITNESS_OPTIONS, type WitnessOptions } from './checkpoint-witness.js';
+import { loadWitnessConfig } from './node-app.config.js';
 import { createHealthController, READINESS } from './health.js';
-import { INBOX_HANDLER, InboxWorker, NODE_ID, type InboxHandler } from './inbox-worker.js';
+import { CopyStore } from './copy-store.js';
+import { COPY_STORE, INBOX_HANDLER, InboxWorker, NODE_ID, type InboxHandler } from './inbox-worker.js';
 
 export interface NodeAppOptions {
   nodeId: string;
@@ -10,12 +16,26 @@ export interface NodeAppOptions {
   handler: Type<InboxHandler>;
   /** Further providers the handler needs. */
   providers?: DynamicModule['providers'];
+  /** Keep the audit checkpoints as a witness; default: from `MSX_WITNESS_DIR` (off when unset). */
+  witness?: WitnessOptions | null;
+}
+
+/** The witness settings from the configuration, or null when `MSX_WITNESS_DIR` is not set. */
+function witnessFromConfig(): WitnessOptions | null {
+  const c = loadWitnessConfig();
+  if (!c.MSX_WITNESS_DIR) return null;
+  const keyFile = c.MSX_WITNESS_AUDIT_KEY_FILE;
+  return {
+    dir: c.MSX_WITNESS_DIR,
+    publicKey: keyFile ? publicKeyDer(createPublicKey(readFileSync(keyFile))) : undefined,
+  };
 }
 
 /** The common shape of every node app: its bus connection, its inbox worker, its health endpoint. */
 @Module({})
 export class NodeAppModule {
   static forNode(opts: NodeAppOptions): DynamicModule {
+    const witness = opts.witness === undefined ? witnessFromConfig() : opts.witness;
     return {
       module: NodeAppModule,
       imports: [BusModule.forRoot({ servers: opts.natsUrl, name: `msx-${opts.nodeId}` })],
@@ -23,9 +43,11 @@ export class NodeAppModule {
       providers: [
         { provide: NODE_ID, useValue: opts.nodeId },
         { provide: INBOX_HANDLER, useClass: opts.handler },
+        { provide: COPY_STORE, useValue: new CopyStore() },
         InboxWorker,
         { provide: READINESS, useExisting: InboxWorker },
         ...(opts.providers ?? []),
+        ...(witness ? [{ provide: WITNESS_OPTIONS, useValue: witness }, CheckpointWitness] : []),
       ],
     };
   }

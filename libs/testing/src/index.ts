@@ -4,3 +4,5 @@ export * from './nats-server.js';
 export * from './postgres.js';
 export * from './service-process.js';
 export * from './wait-for.js';
+export * from './embedded-postgres.js';
+export * from './test-directory.js';

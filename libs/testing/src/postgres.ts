@@ -32,6 +32,14 @@ export async function createTestSchema(prefix: string): Promise<TestSchema> {
     query,
     drop: async () => {
       await query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      // Roles are cluster-wide; the audit store names its roles after the schema (`<schema>_writer`, …).
+      await query(`
+        DO $$ DECLARE r text; BEGIN
+          FOR r IN SELECT rolname FROM pg_roles WHERE starts_with(rolname, '${schema}_') LOOP
+            EXECUTE format('DROP OWNED BY %I', r);
+            EXECUTE format('DROP ROLE %I', r);
+          END LOOP;
+        END $$`);
     },
   };
 }

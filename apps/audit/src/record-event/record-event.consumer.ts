@@ -4,6 +4,7 @@ import type { AuditRepository } from '#audit-store';
 import { auditConsumer, deadLetterAuditEvent, JetStreamWorker, type Bus } from '#messaging';
 import { BUS, busLogger, WorkerService } from '#runtime';
 import { AUDIT_REPOSITORY } from '../audit.tokens.js';
+import { AuditCheckpointer } from '../sign-checkpoint/audit-checkpointer.js';
 import { auditPublisherOf, checkAuditPublisher } from './record-event.handler.js';
 
 /** Events per transaction: one commit covers the batch, one ack per event after it. */
@@ -20,6 +21,7 @@ export class RecordEventConsumer extends WorkerService<AuditEvent> {
   constructor(
     @Inject(BUS) private readonly bus: Bus,
     @Inject(AUDIT_REPOSITORY) private readonly repository: AuditRepository,
+    private readonly checkpointer: AuditCheckpointer,
   ) {
     super();
   }
@@ -38,6 +40,7 @@ export class RecordEventConsumer extends WorkerService<AuditEvent> {
       },
       handle: async (batch) => {
         const inserted = await this.repository.append(batch.map((b) => b.value));
+        this.checkpointer.recorded(inserted);
         this.logger.log(`recorded ${inserted} audit row(s) (${batch.length - inserted} already present)`);
       },
       // A forged or undecodable event is itself recorded, under the publisher that sent it.

@@ -23,6 +23,9 @@ const STATUS_BY_CODE: Record<string, number> = {
   'GATEWAY.INVALID_JSON': 400,
   'GATEWAY.UNAUTHENTICATED': 401,
   'GATEWAY.SENDER_MISMATCH': 403,
+  'GATEWAY.FORBIDDEN': 403,
+  'AUDIT.QUERY_INVALID': 400,
+  'AUDIT.JUSTIFICATION_REQUIRED': 400,
   'GATEWAY.NOT_FOUND': 404,
   'GATEWAY.BODY_TOO_LARGE': 413,
   'GATEWAY.UNSUPPORTED_MEDIA_TYPE': 415,
@@ -78,7 +81,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       const author = (req.body as { author?: unknown } | undefined)?.author;
       await this.auditor.record({
         node: ctx.node,
-        author: typeof author === 'string' && author.length <= 64 ? author : undefined,
+        author: ctx.auditor ?? (typeof author === 'string' && author.length <= 64 ? author : undefined),
         code: body.code,
         status: body.statusCode,
         correlationId: ctx.correlationId,

@@ -5,6 +5,8 @@ import { uuidv7 } from '#contracts';
 export interface RequestContext {
   /** The node the bearer token belongs to, once authenticated. */
   node?: string;
+  /** The auditor the bearer token belongs to, on audit-trail routes. */
+  auditor?: string;
   correlationId: string;
 }
 

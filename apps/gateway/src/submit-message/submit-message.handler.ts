@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { encodeEnvelope, envelopeFromJson, MsxError, uuidv7, ContractViolationError } from '#contracts';
 import { Headers, publishDurably, Subjects, type Bus } from '#messaging';
-import { BUS } from '#runtime';
+import { AuditGate, BUS } from '#runtime';
 
 /** How long one publish attempt waits for the submit stream's ack, in milliseconds. */
 const PUBLISH_TIMEOUT_MS = 2_000;
@@ -40,10 +40,16 @@ export function completeEnvelopeJson(json: unknown, node: string, nowMs: number)
 export class SubmitMessageHandler {
   private readonly logger = new Logger('SubmitMessage');
 
-  constructor(@Inject(BUS) private readonly bus: Bus) {}
+  constructor(
+    @Inject(BUS) private readonly bus: Bus,
+    private readonly auditGate: AuditGate,
+  ) {}
 
   async submit(json: unknown, node: string, correlationId: string): Promise<SubmitResult> {
     const envelope = envelopeFromJson(completeEnvelopeJson(json, node, Date.now()));
+    // After validation, so a bad report still gets its specific 400; before publishing, so nothing is
+    // accepted that the audit trail cannot record (AUDIT.UNAVAILABLE, 503 with Retry-After).
+    this.auditGate.check();
     const ack = await publishDurably(this.bus.js, Subjects.submit(node), encodeEnvelope(envelope), {
       msgID: envelope.id,
       headers: { [Headers.correlationId]: correlationId },

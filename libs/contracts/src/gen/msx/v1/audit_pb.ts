@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file msx/v1/audit.proto.
  */
 export const file_msx_v1_audit: GenFile = /*@__PURE__*/
-  fileDesc("ChJtc3gvdjEvYXVkaXQucHJvdG8SBm1zeC52MSKZAwoKQXVkaXRFdmVudBIQCghldmVudF9pZBgBIAEoCRIpCglvcGVyYXRpb24YAiABKA4yFi5tc3gudjEuQXVkaXRPcGVyYXRpb24SLwoLb2NjdXJyZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmFjdG9yX25vZGUYBCABKAkSFAoMYWN0b3JfcGVyc29uGAUgASgJEhgKEGNvdW50ZXJwYXJ0X25vZGUYBiABKAkSEgoKbWVzc2FnZV9pZBgHIAEoCRIUCgxtZXNzYWdlX3R5cGUYCCABKAkSKwoNaGFuZGxpbmdfY29kZRgJIAEoDjIULm1zeC52MS5IYW5kbGluZ0NvZGUSGAoDdGxwGAogASgOMgsubXN4LnYxLlRscBIWCg5tZXNzYWdlX3NoYTI1NhgLIAEoCRIMCgRydWxlGAwgASgJEhUKDWp1c3RpZmljYXRpb24YDSABKAkSEwoLZGV0YWlsX2pzb24YDiABKAkSFgoOY29ycmVsYXRpb25faWQYDyABKAkqoQMKDkF1ZGl0T3BlcmF0aW9uEh8KG0FVRElUX09QRVJBVElPTl9VTlNQRUNJRklFRBAAEh0KGUFVRElUX09QRVJBVElPTl9TVUJNSVRURUQQARIcChhBVURJVF9PUEVSQVRJT05fUkVKRUNURUQQAhIdChlBVURJVF9PUEVSQVRJT05fREVMSVZFUkVEEAMSHAoYQVVESVRfT1BFUkFUSU9OX1dJVEhIRUxEEAQSHAoYQVVESVRfT1BFUkFUSU9OX1JFQ0VJVkVEEAUSHQoZQVVESVRfT1BFUkFUSU9OX0ZPUldBUkRFRBAGEh4KGkFVRElUX09QRVJBVElPTl9ESVNQQVRDSEVEEAcSHQoZQVVESVRfT1BFUkFUSU9OX0NPTlNVTFRFRBAIEhsKF0FVRElUX09QRVJBVElPTl9BTFRFUkVEEAkSHAoYQVVESVRfT1BFUkFUSU9OX0NPTUJJTkVEEAoSGgoWQVVESVRfT1BFUkFUSU9OX0VSQVNFRBALEiEKHUFVRElUX09QRVJBVElPTl9ERUFEX0xFVFRFUkVEEAxiBnByb3RvMw", [file_google_protobuf_timestamp, file_msx_v1_common]);
+  fileDesc("ChJtc3gvdjEvYXVkaXQucHJvdG8SBm1zeC52MSKZAwoKQXVkaXRFdmVudBIQCghldmVudF9pZBgBIAEoCRIpCglvcGVyYXRpb24YAiABKA4yFi5tc3gudjEuQXVkaXRPcGVyYXRpb24SLwoLb2NjdXJyZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmFjdG9yX25vZGUYBCABKAkSFAoMYWN0b3JfcGVyc29uGAUgASgJEhgKEGNvdW50ZXJwYXJ0X25vZGUYBiABKAkSEgoKbWVzc2FnZV9pZBgHIAEoCRIUCgxtZXNzYWdlX3R5cGUYCCABKAkSKwoNaGFuZGxpbmdfY29kZRgJIAEoDjIULm1zeC52MS5IYW5kbGluZ0NvZGUSGAoDdGxwGAogASgOMgsubXN4LnYxLlRscBIWCg5tZXNzYWdlX3NoYTI1NhgLIAEoCRIMCgRydWxlGAwgASgJEhUKDWp1c3RpZmljYXRpb24YDSABKAkSEwoLZGV0YWlsX2pzb24YDiABKAkSFgoOY29ycmVsYXRpb25faWQYDyABKAkirQEKD0F1ZGl0Q2hlY2twb2ludBIOCgZsb2dfaWQYASABKAkSEQoJdHJlZV9zaXplGAIgASgEEhEKCWhlYWRfaGFzaBgDIAEoCRItCglzaWduZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmtleV9pZBgFIAEoCRISCgpwdWJsaWNfa2V5GAYgASgMEhEKCXNpZ25hdHVyZRgHIAEoDCqhAwoOQXVkaXRPcGVyYXRpb24SHwobQVVESVRfT1BFUkFUSU9OX1VOU1BFQ0lGSUVEEAASHQoZQVVESVRfT1BFUkFUSU9OX1NVQk1JVFRFRBABEhwKGEFVRElUX09QRVJBVElPTl9SRUpFQ1RFRBACEh0KGUFVRElUX09QRVJBVElPTl9ERUxJVkVSRUQQAxIcChhBVURJVF9PUEVSQVRJT05fV0lUSEhFTEQQBBIcChhBVURJVF9PUEVSQVRJT05fUkVDRUlWRUQQBRIdChlBVURJVF9PUEVSQVRJT05fRk9SV0FSREVEEAYSHgoaQVVESVRfT1BFUkFUSU9OX0RJU1BBVENIRUQQBxIdChlBVURJVF9PUEVSQVRJT05fQ09OU1VMVEVEEAgSGwoXQVVESVRfT1BFUkFUSU9OX0FMVEVSRUQQCRIcChhBVURJVF9PUEVSQVRJT05fQ09NQklORUQQChIaChZBVURJVF9PUEVSQVRJT05fRVJBU0VEEAsSIQodQVVESVRfT1BFUkFUSU9OX0RFQURfTEVUVEVSRUQQDGIGcHJvdG8z", [file_google_protobuf_timestamp, file_msx_v1_common]);
 
 /**
  * One auditable operation, as it travels to the audit service.
@@ -122,6 +122,69 @@ export type AuditEvent = Message<"msx.v1.AuditEvent"> & {
  */
 export const AuditEventSchema: GenMessage<AuditEvent> = /*@__PURE__*/
   messageDesc(file_msx_v1_audit, 0);
+
+/**
+ * A signed statement over the audit trail's hash chain (DESIGN §5): the trail `log_id` held `tree_size` rows
+ * and the row hash of row `tree_size` was `head_hash`. Published on `msx.checkpoint.audit` and kept by
+ * witnesses, so a rewrite of the trail shows as a different head hash at a size a witness holds.
+ *
+ * @generated from message msx.v1.AuditCheckpoint
+ */
+export type AuditCheckpoint = Message<"msx.v1.AuditCheckpoint"> & {
+  /**
+   * Which audit trail (a deployment may run several).
+   *
+   * @generated from field: string log_id = 1;
+   */
+  logId: string;
+
+  /**
+   * Rows 1..tree_size are covered.
+   *
+   * @generated from field: uint64 tree_size = 2;
+   */
+  treeSize: bigint;
+
+  /**
+   * Hex SHA-256 row hash of row tree_size.
+   *
+   * @generated from field: string head_hash = 3;
+   */
+  headHash: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp signed_at = 4;
+   */
+  signedAt?: Timestamp | undefined;
+
+  /**
+   * Fingerprint of the signing key: hex of the first 16 bytes of SHA-256 over its SPKI DER encoding.
+   *
+   * @generated from field: string key_id = 5;
+   */
+  keyId: string;
+
+  /**
+   * The Ed25519 public key, SPKI DER, so a witness can pin it on first sight and check it later.
+   *
+   * @generated from field: bytes public_key = 6;
+   */
+  publicKey: Uint8Array;
+
+  /**
+   * Ed25519 signature over the checkpoint's signed text (see libs/contracts/src/checkpoint.ts).
+   *
+   * @generated from field: bytes signature = 7;
+   */
+  signature: Uint8Array;
+};
+
+/**
+ * Describes the message msx.v1.AuditCheckpoint.
+ * Use `create(AuditCheckpointSchema)` to create a new message.
+ */
+export const AuditCheckpointSchema: GenMessage<AuditCheckpoint> = /*@__PURE__*/
+  messageDesc(file_msx_v1_audit, 1);
 
 /**
  * Operations recorded in the audit trail (Law Enforcement Directive Art. 25, Europol Regulation Art. 40).

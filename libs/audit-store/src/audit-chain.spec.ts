@@ -1,0 +1,87 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  auditRowHash,
+  canonicalAuditRow,
+  canonicalJson,
+  GENESIS_HASH,
+  type ChainedFields,
+} from './audit-chain.js';
+import { chainRows, usToIso } from './chained-row.js';
+
+const row = (seq: number): ChainedFields => ({
+  seq: String(seq),
+  eventId: '0193a1b2-0000-5000-8000-000000000001',
+  occurredAtUs: '1767225600123456',
+  recordedAtUs: '1767225600200000',
+  operation: 'delivered',
+  actorNode: 'msx-router',
+  actorPerson: 'emlo-ne.officer-17',
+  counterpartNode: 'cp-it',
+  messageId: '0193a1b2-0000-7000-8000-000000000009',
+  messageType: 'routeReport',
+  handlingCode: 'H2',
+  tlp: 'AMBER+STRICT',
+  messageSha256: 'a'.repeat(64),
+  rule: 'POLICY.ALLOWED',
+  justification: null,
+  correlationId: 'corr-1',
+  detail: canonicalJson({ reason: 'subscribed' }),
+});
+
+describe('the audit hash chain', () => {
+  it('serializes detail with sorted keys at every level and no whitespace', () => {
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: null, y: 'é"' }], c: true } })).toBe(
+      '{"a":{"c":true,"d":[1,{"y":"é\\"","z":null}]},"b":1}',
+    );
+  });
+
+  it('puts the previous hash, the seq and every field into the hashed text', () => {
+    const text = canonicalAuditRow(GENESIS_HASH, row(1));
+    expect(JSON.parse(text)).toEqual([
+      'msx-audit-row/v1',
+      GENESIS_HASH,
+      '1',
+      '0193a1b2-0000-5000-8000-000000000001',
+      '1767225600123456',
+      '1767225600200000',
+      'delivered',
+      'msx-router',
+      'emlo-ne.officer-17',
+      'cp-it',
+      '0193a1b2-0000-7000-8000-000000000009',
+      'routeReport',
+      'H2',
+      'AMBER+STRICT',
+      'a'.repeat(64),
+      'POLICY.ALLOWED',
+      null,
+      'corr-1',
+      '{"reason":"subscribed"}',
+    ]);
+  });
+
+  it('changes the row hash when any single field changes, and tells null from empty', () => {
+    const base = auditRowHash(GENESIS_HASH, row(1));
+    const fields = Object.keys(row(1)) as (keyof ChainedFields)[];
+    for (const f of fields) {
+      const changed = { ...row(1), [f]: `${row(1)[f] ?? ''}x` };
+      expect([f, auditRowHash(GENESIS_HASH, changed)]).not.toEqual([f, base]);
+    }
+    expect(auditRowHash(GENESIS_HASH, { ...row(1), justification: '' })).not.toBe(base);
+    expect(auditRowHash('1'.repeat(64), row(1))).not.toBe(base);
+  });
+
+  it('links each row to the hash of the one before', () => {
+    const rows = chainRows(GENESIS_HASH, [row(1), row(2), row(3)]);
+    expect(rows[0].prevHash).toBe(GENESIS_HASH);
+    expect(rows[1].prevHash).toBe(rows[0].rowHash);
+    expect(rows[2].prevHash).toBe(rows[1].rowHash);
+    expect(rows[2].rowHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('writes microsecond times exactly', () => {
+    expect(usToIso('1767225600123456')).toBe('2026-01-01T00:00:00.123456Z');
+    expect(usToIso('0')).toBe('1970-01-01T00:00:00.000000Z');
+    expect(usToIso('-1')).toBe('1969-12-31T23:59:59.999999Z');
+  });
+});

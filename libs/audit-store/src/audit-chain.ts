@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The hash chain of the audit trail (DESIGN §5). Every row carries `prev_hash` (the `row_hash` of the row
+ * before it, or {@link GENESIS_HASH} for seq 1) and
+ *
+ *     row_hash = hex(SHA-256(UTF-8(canonicalAuditRow(row))))
+ *
+ * where the canonical serialization is the JSON text (as `JSON.stringify` writes it: no spaces, `\uXXXX`
+ * escapes in lowercase hex) of this array, every element a string or null:
+ *
+ *     ["msx-audit-row/v1", prev_hash, seq, event_id, occurred_at_us, recorded_at_us, operation,
+ *      actor_node, actor_person, counterpart_node, message_id, message_type, handling_code, tlp,
+ *      message_sha256, rule, justification, correlation_id, detail]
+ *
+ * - `seq` in decimal; `event_id` the lowercase UUID; timestamps as decimal microseconds since the epoch
+ *   (PostgreSQL's own precision, so no stored digit escapes the hash);
+ * - `detail` the canonical JSON of the stored object: keys sorted by UTF-16 code units at every level,
+ *   no spaces, numbers as JavaScript writes them;
+ * - absent optional columns are null, never "".
+ *
+ * Because `prev_hash` is inside the hashed text, changing, deleting, inserting or swapping any row breaks
+ * every later link; only a signed checkpoint held by a witness can then tell a consistent rewrite apart.
+ */
+export const AUDIT_ROW_FORMAT = 'msx-audit-row/v1';
+
+/** `prev_hash` of the first row of a trail. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The fields of a row as the chain hashes them (see {@link AUDIT_ROW_FORMAT}). */
+export interface ChainedFields {
+  /** Position in the trail, decimal. */
+  seq: string;
+  eventId: string;
+  /** Microseconds since the epoch, decimal. */
+  occurredAtUs: string;
+  /** Microseconds since the epoch, decimal. */
+  recordedAtUs: string;
+  operation: string;
+  actorNode: string;
+  actorPerson: string | null;
+  counterpartNode: string | null;
+  messageId: string | null;
+  messageType: string | null;
+  handlingCode: string | null;
+  tlp: string | null;
+  messageSha256: string | null;
+  rule: string | null;
+  justification: string | null;
+  correlationId: string | null;
+  /** The detail object in canonical JSON ({@link canonicalJson}). */
+  detail: string;
+}
+
+/** JSON with object keys sorted at every level and no whitespace: one text per value. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+}
+
+/** The canonical serialization of a row, including the hash of the row before it. */
+export function canonicalAuditRow(prevHash: string, f: ChainedFields): string {
+  return JSON.stringify([
+    AUDIT_ROW_FORMAT,
+    prevHash,
+    f.seq,
+    f.eventId,
+    f.occurredAtUs,
+    f.recordedAtUs,
+    f.operation,
+    f.actorNode,
+    f.actorPerson,
+    f.counterpartNode,
+    f.messageId,
+    f.messageType,
+    f.handlingCode,
+    f.tlp,
+    f.messageSha256,
+    f.rule,
+    f.justification,
+    f.correlationId,
+    f.detail,
+  ]);
+}
+
+/** `row_hash` of a row: hex SHA-256 of its canonical serialization. */
+export function auditRowHash(prevHash: string, f: ChainedFields): string {
+  return createHash('sha256').update(canonicalAuditRow(prevHash, f)).digest('hex');
+}
+
+/** Microseconds since the epoch, decimal, of a time in milliseconds. */
+export function msToUs(ms: number): string {
+  return (BigInt(ms) * 1000n).toString();
+}

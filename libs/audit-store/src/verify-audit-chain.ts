@@ -1,0 +1,294 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { keyIdOf, verifyCheckpointSignature, type SignedCheckpointRecord } from '#contracts';
+import { auditRowHash, GENESIS_HASH } from './audit-chain.js';
+import { chainedRowOf, CHAINED_SELECT } from './chained-row.js';
+import type { SignedCheckpoint } from './checkpoint-store.js';
+
+/** Why a trail failed verification. */
+export type ChainProblemCode =
+  /** A row's content does not hash to its `row_hash`: a field was altered. */
+  | 'ROW_ALTERED'
+  /** A row's `prev_hash` is not the hash of the row before: rows were removed, inserted or reordered. */
+  | 'BROKEN_LINK'
+  /** A seq is missing or repeated. */
+  | 'SEQ_GAP'
+  /** The first row is not row 1 and no valid checkpoint vouches for the row before it. */
+  | 'NO_ANCHOR'
+  /** A valid checkpoint covers more rows than the trail holds. */
+  | 'TRUNCATED'
+  /** The row at a checkpoint's size does not have the head hash the checkpoint signed. */
+  | 'CHECKPOINT_MISMATCH'
+  /** A stored checkpoint's signature is invalid, or made with a key that is not trusted. */
+  | 'BAD_CHECKPOINT';
+
+export interface ChainProblem {
+  code: ChainProblemCode;
+  /** The first bad row, when there is one. */
+  seq: string | null;
+  /** A sentence for the auditor. */
+  reason: string;
+}
+
+/** A checkpoint as one witness kept it. */
+export interface WitnessCheckpoint {
+  /** Who kept it, e.g. `jot-mare`. */
+  witness: string;
+  checkpoint: SignedCheckpointRecord;
+}
+
+export interface VerifyAuditChainOptions {
+  /**
+   * Public keys (SPKI DER) allowed to sign checkpoints. When empty, any valid signature counts; a rewrite
+   * is still caught by the witnesses' checkpoints, which the rewriter cannot change.
+   */
+  trustedKeys?: readonly Uint8Array[];
+  /** Checkpoints kept by other nodes; rows are checked against them too. */
+  witnessCheckpoints?: readonly WitnessCheckpoint[];
+  /** Rows per query (keyset pages over `(seq, recorded_at)`). */
+  batchSize?: number;
+  /** Called after each page with the rows verified so far and the expected total. */
+  onProgress?(verified: number, total: number): void;
+}
+
+export interface VerifyAuditChainReport {
+  ok: boolean;
+  /** The first problem found; verification stops there. */
+  problem?: ChainProblem;
+  rowsVerified: number;
+  /** First and last seq seen, or null for an empty trail. */
+  firstSeq: string | null;
+  lastSeq: string | null;
+  /** Stored checkpoints whose signature was checked. */
+  checkpointsChecked: number;
+  /** Witness checkpoints with a valid signature that the trail was compared with. */
+  witnessCheckpointsChecked: number;
+  /** Witness records ignored because their signature does not verify (a damaged witness file). */
+  witnessCheckpointsRejected: number;
+  /** Checkpoints (stored or witnessed) whose size lay inside the rows present and whose head hash matched. */
+  checkpointsMatched: number;
+  elapsedMs: number;
+}
+
+interface Expectation {
+  headHash: string;
+  source: string;
+}
+
+function valid(c: SignedCheckpointRecord | SignedCheckpoint): boolean {
+  const statement = {
+    logId: c.logId,
+    treeSize: BigInt(c.treeSize),
+    headHash: c.headHash,
+    signedAtMs: c.signedAtMs,
+    keyId: c.keyId,
+  };
+  const key = typeof c.publicKey === 'string' ? Buffer.from(c.publicKey, 'base64') : c.publicKey;
+  const sig = typeof c.signature === 'string' ? Buffer.from(c.signature, 'base64') : c.signature;
+  return verifyCheckpointSignature(statement, sig, key);
+}
+
+/** Reads the checkpoints a witness keeps for `logId` (`<dir>/<logId>.jsonl`, one JSON object per line). */
+export function readWitnessCheckpoints(dir: string, logId: string): WitnessCheckpoint[] {
+  const file = join(dir, `${logId}.jsonl`);
+  if (!existsSync(file)) return [];
+  const out: WitnessCheckpoint[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const r = JSON.parse(line) as SignedCheckpointRecord & { witness?: string };
+      out.push({ witness: r.witness ?? dir, checkpoint: r });
+    } catch {
+      // A torn last line after a crash: the lines before it still count.
+    }
+  }
+  return out;
+}
+
+/**
+ * Verifies the audit trail in `schema` from its first remaining row to its last (DESIGN §5): every row's
+ * hash, every link, seqs without gaps, the start against a signed checkpoint when older partitions were
+ * dropped by retention, every stored checkpoint's signature, and the rows against every checkpoint stored or
+ * kept by a witness. Rows are streamed in keyset pages and hashed here, not in the database.
+ * Stops at the first problem and names the row.
+ */
+export async function verifyAuditChain(
+  db: { url: string; schema: string },
+  checkpoints: readonly SignedCheckpoint[],
+  opts: VerifyAuditChainOptions = {},
+): Promise<VerifyAuditChainReport> {
+  const started = Date.now();
+  const batchSize = opts.batchSize ?? 20_000;
+  const report: VerifyAuditChainReport = {
+    ok: false,
+    rowsVerified: 0,
+    firstSeq: null,
+    lastSeq: null,
+    checkpointsChecked: 0,
+    witnessCheckpointsChecked: 0,
+    witnessCheckpointsRejected: 0,
+    checkpointsMatched: 0,
+    elapsedMs: 0,
+  };
+  const finish = (problem?: ChainProblem) => {
+    report.ok = !problem;
+    report.problem = problem;
+    report.elapsedMs = Date.now() - started;
+    return report;
+  };
+
+  // What the signed checkpoints say the head hash at each size must be.
+  const trusted = new Set((opts.trustedKeys ?? []).map((k) => keyIdOf(k)));
+  const expected = new Map<bigint, Expectation[]>();
+  const expect = (size: bigint, e: Expectation) => expected.set(size, [...(expected.get(size) ?? []), e]);
+  for (const c of checkpoints) {
+    report.checkpointsChecked++;
+    if (!valid(c))
+      return finish({
+        code: 'BAD_CHECKPOINT',
+        seq: c.treeSize.toString(),
+        reason: `the stored checkpoint at size ${c.treeSize} has an invalid signature`,
+      });
+    if (trusted.size > 0 && !trusted.has(c.keyId))
+      return finish({
+        code: 'BAD_CHECKPOINT',
+        seq: c.treeSize.toString(),
+        reason: `the stored checkpoint at size ${c.treeSize} is signed with key ${c.keyId}, which is not trusted`,
+      });
+    expect(c.treeSize, {
+      headHash: c.headHash,
+      source: `the stored checkpoint signed ${new Date(c.signedAtMs).toISOString()}`,
+    });
+  }
+  for (const w of opts.witnessCheckpoints ?? []) {
+    const c = w.checkpoint;
+    if (!valid(c) || (trusted.size > 0 && !trusted.has(c.keyId))) {
+      report.witnessCheckpointsRejected++;
+      continue;
+    }
+    report.witnessCheckpointsChecked++;
+    expect(BigInt(c.treeSize), {
+      headHash: c.headHash,
+      source: `the checkpoint kept by witness ${w.witness}, signed ${new Date(c.signedAtMs).toISOString()}`,
+    });
+  }
+  const largest = [...expected.keys()].reduce((a, b) => (b > a ? b : a), 0n);
+
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    const text = { getTypeParser: () => (v: string) => v };
+    const table = `"${db.schema}"."audit_entry"`;
+    const [bounds] = (
+      await client.query<{ lo: string | null; hi: string | null }>(
+        `SELECT min(seq)::text AS lo, max(seq)::text AS hi FROM ${table}`,
+      )
+    ).rows;
+    const total = bounds.lo === null ? 0 : Number(BigInt(bounds.hi!) - BigInt(bounds.lo) + 1n);
+    /** The page after the row (seq, recorded_at in µs), or the first page. */
+    const page = (after?: { seq: string; us: string }) => {
+      const pending = client.query<(string | null)[]>({
+        text: `SELECT ${CHAINED_SELECT} FROM ${table}
+                WHERE ${after ? `(seq, recorded_at) > ($1::int8, 'epoch'::timestamptz + $2::int8 * interval '1 microsecond')` : 'true'}
+                ORDER BY seq, recorded_at LIMIT ${batchSize}`,
+        values: after ? [after.seq, after.us] : [],
+        rowMode: 'array',
+        types: text,
+      });
+      // Prefetched while the page before is hashed; a verification that stops early leaves it unread.
+      pending.catch(() => undefined);
+      return pending;
+    };
+
+    let prevHash: string | undefined;
+    let prevSeq = 0n;
+    let next = page();
+    for (;;) {
+      const rows = (await next).rows;
+      if (rows.length === batchSize) {
+        const last = rows[rows.length - 1];
+        next = page({ seq: last[0]!, us: last[3]! });
+      }
+      for (const cols of rows) {
+        const row = chainedRowOf(cols);
+        const seq = BigInt(row.fields.seq);
+        if (prevHash === undefined) {
+          // The first remaining row: row 1 after genesis, or a row vouched for by a checkpoint.
+          report.firstSeq = row.fields.seq;
+          if (seq === 1n) {
+            if (row.prevHash !== GENESIS_HASH)
+              return finish({
+                code: 'BROKEN_LINK',
+                seq: '1',
+                reason: 'row 1 does not start from the genesis hash',
+              });
+          } else {
+            const anchors = expected.get(seq - 1n) ?? [];
+            if (anchors.length === 0)
+              return finish({
+                code: 'NO_ANCHOR',
+                seq: row.fields.seq,
+                reason: `the trail starts at row ${seq} but no signed checkpoint covers row ${seq - 1n}: rows before it are missing`,
+              });
+            const wrong = anchors.find((a) => a.headHash !== row.prevHash);
+            if (wrong)
+              return finish({
+                code: 'BROKEN_LINK',
+                seq: row.fields.seq,
+                reason: `row ${seq} does not continue the head hash at size ${seq - 1n} signed in ${wrong.source}`,
+              });
+            report.checkpointsMatched += anchors.length;
+          }
+        } else {
+          if (seq !== prevSeq + 1n)
+            return finish({
+              code: 'SEQ_GAP',
+              seq: (prevSeq + 1n).toString(),
+              reason:
+                seq <= prevSeq
+                  ? `row ${seq} appears twice`
+                  : `row ${prevSeq + 1n} is missing (the row after ${prevSeq} is ${seq})`,
+            });
+          if (row.prevHash !== prevHash)
+            return finish({
+              code: 'BROKEN_LINK',
+              seq: row.fields.seq,
+              reason: `row ${seq} does not link to row ${prevSeq} (prev_hash differs): rows were removed, inserted or reordered`,
+            });
+        }
+        const hash = auditRowHash(row.prevHash, row.fields);
+        if (hash !== row.rowHash)
+          return finish({
+            code: 'ROW_ALTERED',
+            seq: row.fields.seq,
+            reason: `row ${seq} does not match its row_hash: a field of it was altered`,
+          });
+        for (const e of expected.get(seq) ?? []) {
+          if (e.headHash !== hash)
+            return finish({
+              code: 'CHECKPOINT_MISMATCH',
+              seq: row.fields.seq,
+              reason: `row ${seq} has head hash ${hash.slice(0, 16)}… but ${e.source} says ${e.headHash.slice(0, 16)}…: rows up to ${seq} were rewritten`,
+            });
+          report.checkpointsMatched++;
+        }
+        prevHash = hash;
+        prevSeq = seq;
+        report.rowsVerified++;
+      }
+      report.lastSeq = prevHash === undefined ? null : prevSeq.toString();
+      opts.onProgress?.(report.rowsVerified, total);
+      if (rows.length < batchSize) break;
+    }
+    if (largest > prevSeq)
+      return finish({
+        code: 'TRUNCATED',
+        seq: (prevSeq + 1n).toString(),
+        reason: `the trail ends at row ${prevSeq} but a signed checkpoint covers ${largest} rows: rows ${prevSeq + 1n}…${largest} are missing`,
+      });
+    return finish();
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,43 @@
+import { Logger } from '@nestjs/common';
+import { RpcException } from '@nestjs/microservices';
+import { MsxError } from '#contracts';
+
+/** An error as it crosses a NATS request/reply hop: the stable code survives, `instanceof` does not. */
+export interface RpcErrorBody {
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+const logger = new Logger('Rpc');
+
+/**
+ * Runs a request handler and turns its failure into an RpcException carrying the error's code, so the
+ * caller can map it (HTTP status, retry). Unexpected errors are logged here and answered without internals.
+ */
+export async function answerRpc<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof MsxError) {
+      throw new RpcException({ code: err.code, message: err.message, retryable: err.retryable });
+    }
+    logger.error(`${what} failed: ${(err as Error).stack ?? String(err)}`);
+    throw new RpcException({
+      code: 'INTERNAL.UNEXPECTED',
+      message: `${what} failed unexpectedly`,
+      retryable: false,
+    } satisfies RpcErrorBody);
+  }
+}
+
+/** The MsxError a caller rethrows for an error answer of a request; anything unrecognised is `INTERNAL.UNEXPECTED`. */
+export function fromRpcError(err: unknown): MsxError {
+  const e = err as Partial<RpcErrorBody> | undefined;
+  if (e && typeof e.code === 'string' && typeof e.message === 'string') {
+    return new MsxError(e.code, e.message, { retryable: e.retryable === true });
+  }
+  return new MsxError('INTERNAL.UNEXPECTED', 'the service answered with an unrecognised error', {
+    cause: err,
+  });
+}

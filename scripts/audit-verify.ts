@@ -1,0 +1,86 @@
+/**
+ * `npm run audit:verify [-- --witness-dir <dir>…] [--public-key <pem>…] [--log-id <id>] [--progress]`
+ *
+ * Verifies the audit trail in MSX_DATABASE_URL / MSX_DATABASE_SCHEMA: every row's hash and link, seqs without
+ * gaps, the start against a retained checkpoint, the stored checkpoints' signatures, and the rows against the
+ * checkpoints kept by witnesses (`<dir>/<log id>.jsonl`). Prints OK or the first bad row; exits 0 when OK,
+ * 1 when the trail fails verification, 2 on a usage or connection error.
+ * Checkpoint keys: the `--public-key` files (PEM, public or private); by default the audit signing key
+ * (MSX_AUDIT_SIGNING_KEY_FILE, or .msx/audit-signing-key.pem when it exists).
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { databaseSpec, loadConfig, str } from '#config';
+import {
+  AuditCheckpointStore,
+  createAuditDataSource,
+  loadPublicKeyDer,
+  readWitnessCheckpoints,
+  verifyAuditChain,
+  type WitnessCheckpoint,
+} from '#audit-store';
+import { parseArgs, perSecond, ProgressBar, wantProgress } from './audit-cli.js';
+
+async function main(): Promise<number> {
+  const config = loadConfig({
+    ...databaseSpec,
+    MSX_AUDIT_SIGNING_KEY_FILE: str(''),
+    MSX_AUDIT_LOG_ID: str(''),
+  });
+  const args = parseArgs(process.argv.slice(2), {
+    values: ['witness-dir', 'public-key', 'log-id'],
+    flags: ['progress'],
+  });
+  const schema = config.MSX_DATABASE_SCHEMA;
+  const logId = args.values.get('log-id')?.[0] ?? (config.MSX_AUDIT_LOG_ID || schema);
+  const localKey = resolve('.msx/audit-signing-key.pem');
+  const keyFiles =
+    args.values.get('public-key') ??
+    (config.MSX_AUDIT_SIGNING_KEY_FILE
+      ? [config.MSX_AUDIT_SIGNING_KEY_FILE]
+      : existsSync(localKey)
+        ? [localKey]
+        : []);
+  const trustedKeys = keyFiles.map(loadPublicKeyDer);
+  const witnessCheckpoints: WitnessCheckpoint[] = (args.values.get('witness-dir') ?? []).flatMap((dir) =>
+    readWitnessCheckpoints(dir, logId),
+  );
+
+  const ds = createAuditDataSource({ url: config.MSX_DATABASE_URL, schema, poolSize: 1 });
+  await ds.initialize();
+  const checkpoints = await new AuditCheckpointStore(ds).all().finally(() => ds.destroy());
+
+  const bar = new ProgressBar('verifying', wantProgress(args.flags));
+  const report = await verifyAuditChain({ url: config.MSX_DATABASE_URL, schema }, checkpoints, {
+    trustedKeys,
+    witnessCheckpoints,
+    onProgress: (done, total) => bar.update(done, total),
+  });
+  bar.done();
+
+  const lines = [
+    report.ok ? `OK: audit trail ${schema} verifies` : `FAILED: audit trail ${schema} does not verify`,
+    ...(report.problem
+      ? [
+          `  first bad row: ${report.problem.seq ?? '-'} (${report.problem.code})`,
+          `  why: ${report.problem.reason}`,
+        ]
+      : []),
+    `  rows verified: ${report.rowsVerified.toLocaleString('en')}` +
+      (report.firstSeq ? ` (seq ${report.firstSeq}…${report.lastSeq ?? report.firstSeq})` : ''),
+    `  checkpoints: ${report.checkpointsChecked} stored checked, ${report.witnessCheckpointsChecked} from witnesses` +
+      ` (${report.witnessCheckpointsRejected} rejected), ${report.checkpointsMatched} matched against rows`,
+    `  keys trusted: ${trustedKeys.length === 0 ? 'none given (any valid signature counts)' : keyFiles.join(', ')}`,
+    `  time: ${(report.elapsedMs / 1000).toFixed(2)} s, ${perSecond(report.rowsVerified, report.elapsedMs)} rows/s`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return report.ok ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`audit:verify: ${(err as Error).message}\n`);
+    process.exit(2);
+  },
+);
