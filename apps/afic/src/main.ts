@@ -1,16 +1,18 @@
 import 'reflect-metadata';
-import { bootMicroservice, loadNodeAppConfig, NodeAppModule, runMain } from '#runtime';
+import { bootMicroservice, loadNodeAppConfig, natsCredentials, NodeAppModule, runMain } from '#runtime';
 import { PartnerBridgeHandler } from './partner-bridge/partner-bridge.handler.js';
 
 /** Frontex's Africa-Frontex Intelligence Community. */
 runMain(async () => {
   const config = loadNodeAppConfig('afic');
+  const credentials = natsCredentials(config.MSX_NATS_NKEY_SEED_FILE, config.MSX_NODE_ID);
   await bootMicroservice(
     NodeAppModule.forNode({
       nodeId: config.MSX_NODE_ID,
       natsUrl: config.MSX_NATS_URL,
       handler: PartnerBridgeHandler,
+      credentials,
     }),
-    { servers: config.MSX_NATS_URL, name: config.MSX_NODE_ID, logLevel: config.MSX_LOG_LEVEL },
+    { servers: config.MSX_NATS_URL, name: config.MSX_NODE_ID, logLevel: config.MSX_LOG_LEVEL, credentials },
   );
 });

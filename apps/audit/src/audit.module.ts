@@ -9,7 +9,7 @@ import {
   ensureStream,
   type Bus,
 } from '#messaging';
-import { BUS, BusModule, createHealthController, READINESS } from '#runtime';
+import { BUS, BusModule, createHealthController, natsCredentials, READINESS } from '#runtime';
 import type { AuditConfig } from './audit.config.js';
 import { AUDIT_DATA_SOURCE, AUDIT_REPOSITORY } from './audit.tokens.js';
 import { AuditStatusPublisher } from './publish-status/audit-status.publisher.js';
@@ -33,7 +33,13 @@ export class AuditModule {
   static forRoot(config: AuditConfig): DynamicModule {
     return {
       module: AuditModule,
-      imports: [BusModule.forRoot({ servers: config.MSX_NATS_URL, name: 'msx-audit' })],
+      imports: [
+        BusModule.forRoot({
+          servers: config.MSX_NATS_URL,
+          name: 'msx-audit',
+          credentials: natsCredentials(config.MSX_NATS_NKEY_SEED_FILE, 'msx-audit'),
+        }),
+      ],
       controllers: [
         createHealthController('audit'),
         QueryTrailController,

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { bootMicroservice, runMain } from '#runtime';
+import { bootMicroservice, natsCredentials, runMain } from '#runtime';
 import { loadAuditConfig } from './audit.config.js';
 import { AuditModule } from './audit.module.js';
 
@@ -10,5 +10,6 @@ runMain(async () => {
     servers: config.MSX_NATS_URL,
     name: 'audit',
     logLevel: config.MSX_LOG_LEVEL,
+    credentials: natsCredentials(config.MSX_NATS_NKEY_SEED_FILE, 'msx-audit'),
   });
 });

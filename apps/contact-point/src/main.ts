@@ -1,16 +1,18 @@
 import 'reflect-metadata';
-import { bootMicroservice, loadNodeAppConfig, NodeAppModule, runMain } from '#runtime';
+import { bootMicroservice, loadNodeAppConfig, natsCredentials, NodeAppModule, runMain } from '#runtime';
 import { NationalDispatchHandler } from './dispatch-nationally/national-dispatch.handler.js';
 
 /** A member state's contact point on migrant smuggling; MSX_NODE_ID names it (cp-it, cp-mt, …). */
 runMain(async () => {
   const config = loadNodeAppConfig();
+  const credentials = natsCredentials(config.MSX_NATS_NKEY_SEED_FILE, config.MSX_NODE_ID);
   await bootMicroservice(
     NodeAppModule.forNode({
       nodeId: config.MSX_NODE_ID,
       natsUrl: config.MSX_NATS_URL,
       handler: NationalDispatchHandler,
+      credentials,
     }),
-    { servers: config.MSX_NATS_URL, name: config.MSX_NODE_ID, logLevel: config.MSX_LOG_LEVEL },
+    { servers: config.MSX_NATS_URL, name: config.MSX_NODE_ID, logLevel: config.MSX_LOG_LEVEL, credentials },
   );
 });

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ensureStream, submitStream, type Bus } from '#messaging';
-import { AuditGate, BUS, BusModule } from '#runtime';
+import { AuditGate, BUS, BusModule, natsCredentials } from '#runtime';
 import { AuditorTokenGuard } from './auth/auditor-token.guard.js';
 import { GatewayTokens } from './auth/gateway-tokens.js';
 import { NodeTokenGuard } from './auth/node-token.guard.js';
@@ -22,7 +22,13 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [BusModule.forRoot({ servers: config.MSX_NATS_URL, name: 'msx-gateway' })],
+      imports: [
+        BusModule.forRoot({
+          servers: config.MSX_NATS_URL,
+          name: 'msx-gateway',
+          credentials: natsCredentials(config.MSX_NATS_NKEY_SEED_FILE, 'msx-gateway'),
+        }),
+      ],
       controllers: [SubmitMessageController, ConsultAuditController, HealthController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
@@ -43,7 +49,14 @@ export class GatewayModule {
               heartbeatTimeoutMs: config.MSX_AUDIT_HEARTBEAT_TIMEOUT_MS,
             }),
         },
-        { provide: AuditQueryClient, useFactory: () => new AuditQueryClient(config.MSX_NATS_URL) },
+        {
+          provide: AuditQueryClient,
+          useFactory: () =>
+            new AuditQueryClient(
+              config.MSX_NATS_URL,
+              natsCredentials(config.MSX_NATS_NKEY_SEED_FILE, 'msx-gateway'),
+            ),
+        },
         GatewayTokens,
         NodeTokenGuard,
         AuditorTokenGuard,

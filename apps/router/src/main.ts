@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { loadDirectory } from '#directory';
-import { bootMicroservice, runMain } from '#runtime';
+import { bootMicroservice, natsCredentials, runMain } from '#runtime';
 import { loadRouterConfig } from './router.config.js';
 import { RouterModule } from './router.module.js';
 
@@ -12,5 +12,6 @@ runMain(async () => {
     servers: config.MSX_NATS_URL,
     name: 'router',
     logLevel: config.MSX_LOG_LEVEL,
+    credentials: natsCredentials(config.MSX_NATS_NKEY_SEED_FILE, 'msx-router'),
   });
 });

@@ -1,7 +1,7 @@
 import { Inject, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import type { Directory } from '#directory';
 import { provisionBus, type Bus } from '#messaging';
-import { AuditGate, BUS, BusModule, createHealthController, READINESS } from '#runtime';
+import { AuditGate, BUS, BusModule, createHealthController, natsCredentials, READINESS } from '#runtime';
 import type { RouterConfig } from './router.config.js';
 import { RouteMessageConsumer } from './route-message/route-message.consumer.js';
 import { DIRECTORY, EXPIRY_INDEX, LEDGER } from './router.tokens.js';
@@ -30,7 +30,13 @@ export class RouterModule {
   static forRoot(config: RouterConfig, directory: Directory): DynamicModule {
     return {
       module: RouterModule,
-      imports: [BusModule.forRoot({ servers: config.MSX_NATS_URL, name: 'msx-router' })],
+      imports: [
+        BusModule.forRoot({
+          servers: config.MSX_NATS_URL,
+          name: 'msx-router',
+          credentials: natsCredentials(config.MSX_NATS_NKEY_SEED_FILE, 'msx-router'),
+        }),
+      ],
       controllers: [createHealthController('router')],
       providers: [
         { provide: DIRECTORY, useValue: directory },

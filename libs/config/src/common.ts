@@ -1,4 +1,4 @@
-import { int, oneOf, schemaName, str, url } from './config.js';
+import { int, oneOf, optionalStr, schemaName, str, url } from './config.js';
 
 /** Where the bus is. */
 export const natsSpec = {
@@ -6,6 +6,11 @@ export const natsSpec = {
   MSX_NATS_URL: url(['nats', 'tls'], 'nats://127.0.0.1:4222'),
   /** Replicas of every stream: 1 on one server, 3 in a cluster. */
   MSX_STREAM_REPLICAS: int(1, 1, 5),
+  /**
+   * File holding this service's or node's NKey seed, when the broker requires authentication (a
+   * configuration from `npm run nats:config`); absent for an open local server.
+   */
+  MSX_NATS_NKEY_SEED_FILE: optionalStr(),
 };
 
 /** Where the audit store is. */

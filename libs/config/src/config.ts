@@ -45,6 +45,11 @@ export function str(def?: string): Parser<string> {
   };
 }
 
+/** A text value that may be absent (undefined). */
+export function optionalStr(): Parser<string | undefined> {
+  return (raw) => (present(raw) ? raw.trim() : undefined);
+}
+
 /** A URL whose scheme is one of `schemes`. Several may be given separated by commas when `list` is set. */
 export function url(schemes: string[], def?: string): Parser<string> {
   return (raw) => {

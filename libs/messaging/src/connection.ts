@@ -1,4 +1,5 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, nkeyAuthenticator, type Authenticator, type NatsConnection } from '@nats-io/transport-node';
+import { inboxPrefixOf } from './broker/permissions.js';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 
 /** Minimal logger port, so the library does not depend on a framework. */
@@ -16,12 +17,34 @@ export interface Bus {
   close(): Promise<void>;
 }
 
+/** How a principal proves who it is to a broker that requires it (DESIGN §4). */
+export interface BusCredentials {
+  /** Node id or core service (`msx-router`); replies come back under `_INBOX_<principal>`, which only it may read. */
+  principal: string;
+  /** The principal's NKey seed: a secret, never logged. */
+  nkeySeed: string;
+}
+
+/** Client options for a principal: its NKey authenticator and its own reply prefix; none without credentials. */
+export function natsAuthOptions(credentials?: BusCredentials): {
+  authenticator?: Authenticator;
+  inboxPrefix?: string;
+} {
+  if (!credentials) return {};
+  return {
+    authenticator: nkeyAuthenticator(new TextEncoder().encode(credentials.nkeySeed)),
+    inboxPrefix: inboxPrefixOf(credentials.principal),
+  };
+}
+
 export interface BusOptions {
   /** NATS server URLs, comma separated. */
   servers: string;
   /** Connection name shown in server monitoring, for example `msx-router`. */
   name: string;
   logger?: BusLogger;
+  /** Credentials, when the broker requires them. */
+  credentials?: BusCredentials;
   /** Give up on the first connection after this long, in milliseconds; reconnects after that are unlimited. */
   connectTimeoutMs?: number;
 }
@@ -42,6 +65,7 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
         maxReconnectAttempts: -1,
         reconnectTimeWait: 500,
         timeout: 5_000,
+        ...natsAuthOptions(opts.credentials),
       });
     } catch (err) {
       lastErr = err;

@@ -1,7 +1,7 @@
 import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
-import type { BusLogger } from '#messaging';
+import { natsAuthOptions, type BusCredentials, type BusLogger } from '#messaging';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -26,6 +26,8 @@ export interface MicroserviceBootOptions {
   /** Service name for logs, for example `router` or `cp-it`. */
   name: string;
   logLevel: LogLevel;
+  /** Credentials, when the broker requires them. */
+  credentials?: BusCredentials;
 }
 
 /**
@@ -36,7 +38,11 @@ export async function bootMicroservice(module: unknown, opts: MicroserviceBootOp
   const logger = createLogger(opts.logLevel, `msx-${opts.name}`);
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(module as never, {
     transport: Transport.NATS,
-    options: { servers: opts.servers.split(',').map((s) => s.trim()), name: `msx-${opts.name}-rpc` },
+    options: {
+      servers: opts.servers.split(',').map((s) => s.trim()),
+      name: `msx-${opts.name}-rpc`,
+      ...natsAuthOptions(opts.credentials),
+    },
     logger,
   });
   app.enableShutdownHooks();

@@ -6,7 +6,7 @@ import {
   type DynamicModule,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { connectBus, type Bus } from '#messaging';
+import { connectBus, type Bus, type BusCredentials } from '#messaging';
 
 /** Injection token of the service's bus connection. */
 export const BUS = Symbol('MSX_BUS');
@@ -16,6 +16,8 @@ export interface BusModuleOptions {
   servers: string;
   /** Connection name, for example `msx-router`. */
   name: string;
+  /** Credentials, when the broker requires them. */
+  credentials?: BusCredentials;
 }
 
 class BusCloser implements OnApplicationShutdown {

@@ -12,3 +12,4 @@ export * from './audit-gate.js';
 export * from './rpc-errors.js';
 export * from './copy-store.js';
 export * from './erasure-receipt.js';
+export * from './nats-credentials.js';

@@ -2,6 +2,7 @@ import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { publicKeyDer } from '#contracts';
+import type { BusCredentials } from '#messaging';
 import { BusModule } from './bus.module.js';
 import { CheckpointWitness, WITNESS_OPTIONS, type WitnessOptions } from './checkpoint-witness.js';
 import { loadWitnessConfig } from './node-app.config.js';
@@ -16,6 +17,8 @@ export interface NodeAppOptions {
   handler: Type<InboxHandler>;
   /** Further providers the handler needs. */
   providers?: DynamicModule['providers'];
+  /** Credentials, when the broker requires them. */
+  credentials?: BusCredentials;
   /** Keep the audit checkpoints as a witness; default: from `MSX_WITNESS_DIR` (off when unset). */
   witness?: WitnessOptions | null;
 }
@@ -38,7 +41,13 @@ export class NodeAppModule {
     const witness = opts.witness === undefined ? witnessFromConfig() : opts.witness;
     return {
       module: NodeAppModule,
-      imports: [BusModule.forRoot({ servers: opts.natsUrl, name: `msx-${opts.nodeId}` })],
+      imports: [
+        BusModule.forRoot({
+          servers: opts.natsUrl,
+          name: `msx-${opts.nodeId}`,
+          credentials: opts.credentials,
+        }),
+      ],
       controllers: [createHealthController(opts.nodeId)],
       providers: [
         { provide: NODE_ID, useValue: opts.nodeId },

@@ -2,6 +2,7 @@ import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 import { MsxError } from '#contracts';
+import { natsAuthOptions, type BusCredentials } from '#messaging';
 import { fromRpcError } from '#runtime';
 
 /** How long the gateway waits for the audit service to answer a query, in milliseconds. */
@@ -12,10 +13,14 @@ export const AUDIT_QUERY_TIMEOUT_MS = 10_000;
 export class AuditQueryClient implements OnApplicationShutdown {
   private readonly client: ClientProxy;
 
-  constructor(servers: string) {
+  constructor(servers: string, credentials?: BusCredentials) {
     this.client = ClientProxyFactory.create({
       transport: Transport.NATS,
-      options: { servers: servers.split(',').map((s) => s.trim()), name: 'msx-gateway-rpc' },
+      options: {
+        servers: servers.split(',').map((s) => s.trim()),
+        name: 'msx-gateway-rpc',
+        ...natsAuthOptions(credentials),
+      },
     });
   }
 

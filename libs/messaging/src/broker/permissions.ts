@@ -27,6 +27,7 @@ export function nodePermissions(node: string): Permissions {
     publish: [
       Subjects.submit(node),
       Subjects.audit(node),
+      Subjects.deadLetter(node),
       '$JS.API.INFO',
       `$JS.API.CONSUMER.INFO.${inbox}.${durable}`,
       `$JS.API.CONSUMER.MSG.NEXT.${inbox}.${durable}`,
