@@ -25,6 +25,8 @@ export interface StreamSpec {
   duplicateWindowMs: number;
   /** Keep only the latest message per subject (a key-value ledger); unlimited when absent. */
   maxMsgsPerSubject?: number;
+  /** Serve reads by subject with direct get, which bypasses the JetStream API queue (fast lookups). */
+  allowDirect?: boolean;
 }
 
 /** A durable pull consumer as MSX declares it. */
@@ -80,6 +82,7 @@ export const ledgerStream = (): StreamSpec => ({
   maxAgeMs: 10 * 365 * DAY_MS,
   duplicateWindowMs: 2 * HOUR_MS,
   maxMsgsPerSubject: 1,
+  allowDirect: true,
 });
 
 /** Signed audit checkpoints: small and rare (one per N rows or T seconds), kept a year for witnesses offline. */
@@ -156,6 +159,7 @@ function streamConfig(spec: StreamSpec, replicas: number): Partial<StreamConfig>
     max_age: nanos(spec.maxAgeMs),
     duplicate_window: nanos(spec.duplicateWindowMs),
     max_msgs_per_subject: spec.maxMsgsPerSubject ?? -1,
+    allow_direct: spec.allowDirect ?? false,
     num_replicas: replicas,
   };
 }

@@ -21,7 +21,8 @@ export class JetStreamLedger implements Ledger {
 
   private async get<T>(subject: string): Promise<T | undefined> {
     try {
-      const m = await this.bus.jsm.streams.getMessage(Streams.ledger, { last_by_subj: subject });
+      // Direct get: answered by the stream itself, not queued behind the JetStream API.
+      const m = await this.bus.jsm.direct.getMessage(Streams.ledger, { last_by_subj: subject });
       return m ? (JSON.parse(dec.decode(m.data)) as T) : undefined;
     } catch (err) {
       if ((err as { code?: number }).code === 404 || /no message found/i.test((err as Error).message))
