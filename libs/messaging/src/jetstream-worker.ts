@@ -24,8 +24,13 @@ export interface JetStreamWorkerOptions<T> {
    * MsxError retries each message alone, so only the offending one is dead-lettered.
    */
   handle(batch: Received<T>[]): Promise<void>;
-  /** Largest batch handed to `handle`; 1 processes one message at a time, in order. */
+  /** Largest batch handed to `handle`. */
   batchSize?: number;
+  /**
+   * Batches worked on at once. 1 (the default) keeps order: a node reads its inbox in order. Services whose
+   * messages are independent (the router) take many at once, so one slow message does not hold the others.
+   */
+  concurrency?: number;
   /** First redelivery delay in milliseconds; doubles with each delivery up to 30 s. */
   retryDelayMs?: number;
   /** Called after a message was dead-lettered, for example to audit it. */
@@ -87,10 +92,13 @@ export class JetStreamWorker<T> {
   private pump?: Promise<void>;
   private worker?: Promise<void>;
   private readonly batchSize: number;
+  private readonly concurrency: number;
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly retryDelayMs: number;
 
   constructor(private readonly opts: JetStreamWorkerOptions<T>) {
     this.batchSize = opts.batchSize ?? 1;
+    this.concurrency = opts.concurrency ?? 1;
     this.retryDelayMs = opts.retryDelayMs ?? 1_000;
   }
 
@@ -101,7 +109,9 @@ export class JetStreamWorker<T> {
       this.opts.waitForConsumerMs ?? 60_000,
       this.opts.logger,
     );
-    this.messages = await consumer.consume({ max_messages: Math.max(this.batchSize * 2, 16) });
+    this.messages = await consumer.consume({
+      max_messages: Math.max(this.batchSize * this.concurrency * 2, 16),
+    });
     const messages = this.messages;
     this.pump = (async () => {
       for await (const m of messages) {
@@ -123,19 +133,30 @@ export class JetStreamWorker<T> {
 
   private async run(): Promise<void> {
     for (;;) {
+      if (this.inFlight.size >= this.concurrency) {
+        await Promise.race(this.inFlight);
+        continue;
+      }
       if (this.queue.length === 0) {
-        if (this.closed) return;
+        if (this.closed) {
+          await Promise.all(this.inFlight);
+          return;
+        }
         await new Promise<void>((resolve) => (this.wake = resolve));
         this.wake = undefined;
         continue;
       }
       const batch = this.queue.splice(0, this.batchSize);
-      try {
-        await this.process(batch);
-      } catch (err) {
-        // Settling failed (connection lost mid-ack): the server redelivers after ack_wait.
-        this.opts.logger?.error(`could not settle a batch of ${batch.length}: ${(err as Error).message}`);
-      }
+      const work = this.process(batch)
+        .catch((err: unknown) => {
+          // Settling failed (connection lost mid-ack): the server redelivers after ack_wait.
+          this.opts.logger?.error(`could not settle a batch of ${batch.length}: ${(err as Error).message}`);
+        })
+        .finally(() => {
+          this.inFlight.delete(work);
+          this.wake?.();
+        });
+      this.inFlight.add(work);
     }
   }
 

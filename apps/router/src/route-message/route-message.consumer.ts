@@ -26,8 +26,8 @@ import {
   type Submission,
 } from './route-message.handler.js';
 
-/** How many submissions the router works on at once. */
-const BATCH_SIZE = 64;
+/** How many submissions the router works on at once; each is routed on its own, so none waits for another. */
+const CONCURRENCY = 128;
 
 /**
  * JetStream adapter of the router: decode and check → look up the facts in the ledger → plan → publish
@@ -53,7 +53,7 @@ export class RouteMessageConsumer extends WorkerService<Submission> {
       bus: this.bus,
       consumer: routerConsumer(),
       service: 'router',
-      batchSize: BATCH_SIZE,
+      concurrency: CONCURRENCY,
       logger: this.logger,
       decode: (msg) => ({
         envelope: decodeEnvelope(msg.data),
