@@ -14,3 +14,4 @@ export * from './signing-key.js';
 export * from './checkpoint-store.js';
 export * from './verify-audit-chain.js';
 export * from './audit-export.js';
+export * from './audit-retention.js';
