@@ -227,5 +227,5 @@ export async function runDemo(target: DemoTarget, write: (line: string) => void)
     `${sent.length}/${items.length} items accepted, ${recorded} recorded in the audit trail` +
       (failures > 0 ? `, ${failures} refused (see above)` : ''),
   );
-  return failures === 0 && recorded === sent.length && verification.ok !== false;
+  return failures === 0 && recorded === sent.length && verification.ok;
 }
