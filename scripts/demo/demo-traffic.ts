@@ -9,7 +9,7 @@
  * Names, numbers and accounts are invented; IMO numbers and IBANs are in real format with valid check digits.
  */
 import { createHash } from 'node:crypto';
-import { uuidv7, type EnvelopeJson } from '#contracts';
+import { uuidv7, validDebriefingReportEnvelope, type EnvelopeJson } from '#contracts';
 
 /** One item the demo submits through the gateway, on behalf of `envelope.sender`. */
 export interface DemoItem {
@@ -423,52 +423,8 @@ export function demoTraffic(nowMs: number = Date.now()): DemoItem[] {
     ...base('cp-it', 'debrief-team-2'),
     ...debriefingBase,
     recipients: ['jot-mare', 'frontex-ra'],
-    debriefingReport: {
-      hotspot: 'Lampedusa',
-      hotspotCountry: 'IT',
-      debriefedAt: daysAgo(1),
-      routeTaken: [
-        {
-          fromCountry: 'SD',
-          fromPlace: 'Khartoum',
-          toCountry: 'LY',
-          toPlace: 'Kufra',
-          mode: 'TRANSPORT_MODE_LAND',
-          conveyance: 'pick-up truck',
-        },
-        {
-          fromCountry: 'LY',
-          fromPlace: 'Kufra',
-          toCountry: 'LY',
-          toPlace: 'Sabratha',
-          mode: 'TRANSPORT_MODE_LAND',
-        },
-        {
-          fromCountry: 'LY',
-          fromPlace: 'Sabratha',
-          toCountry: 'IT',
-          toPlace: 'Lampedusa',
-          mode: 'TRANSPORT_MODE_SEA',
-          conveyance: 'wooden fishing boat',
-        },
-      ],
-      pricePaid: { amount: '4200.00', currency: 'USD' },
-      facilitators: [
-        {
-          role: 'boat driver',
-          nationality: 'LY',
-          description: 'called "Abu Salah", about 40, scar on the left cheek',
-        },
-        {
-          role: 'hawala agent',
-          nationality: 'SD',
-          description: 'shop near the central bus station of Khartoum',
-        },
-      ],
-      selectors: { phoneNumbers: ['+218912345678', '+249912345678'], vesselNames: ['AL FAJR'] },
-      nationality: 'SD',
-      narrative: 'Paid in two instalments through a hawala agent in Khartoum; held six weeks in Sabratha.',
-    },
+    // The account of the debriefing fixture, as if heard yesterday.
+    debriefingReport: { ...validDebriefingReportEnvelope().debriefingReport!, debriefedAt: daysAgo(1) },
   });
   add(debriefings, `cp-it: passengers of IMO ${DEMO_VESSEL_IMO} describe the crew and the price`, {
     ...base('cp-it', 'debrief-team-2'),

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { ensureStream, submitStream, type Bus } from '#messaging';
-import { AuditGate, BUS, BusModule, natsCredentials } from '#runtime';
+import { auditGateProvider, BUS, BusModule, natsCredentials } from '#runtime';
 import { AuditorTokenGuard } from './auth/auditor-token.guard.js';
 import { GatewayTokens } from './auth/gateway-tokens.js';
 import { NodeTokenGuard } from './auth/node-token.guard.js';
@@ -38,17 +38,8 @@ export class GatewayModule {
           inject: [BUS],
           useFactory: (bus: Bus) => ensureStream(bus.jsm, submitStream(), config.MSX_STREAM_REPLICAS),
         },
-        {
-          // Fail closed: no submission is accepted while the audit trail cannot record it.
-          provide: AuditGate,
-          inject: [BUS],
-          useFactory: (bus: Bus) =>
-            AuditGate.start({
-              bus,
-              backlogLimit: config.MSX_AUDIT_BACKLOG_LIMIT,
-              heartbeatTimeoutMs: config.MSX_AUDIT_HEARTBEAT_TIMEOUT_MS,
-            }),
-        },
+        // Fail closed: no submission is accepted while the audit trail cannot record it (DESIGN §5).
+        auditGateProvider(config),
         {
           provide: AuditQueryClient,
           useFactory: () =>

@@ -1,7 +1,14 @@
 import { Inject, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import type { Directory } from '#directory';
 import { provisionBus, type Bus } from '#messaging';
-import { AuditGate, BUS, BusModule, createHealthController, natsCredentials, READINESS } from '#runtime';
+import {
+  auditGateProvider,
+  BUS,
+  BusModule,
+  createHealthController,
+  natsCredentials,
+  READINESS,
+} from '#runtime';
 import type { RouterConfig } from './router.config.js';
 import { RouteMessageConsumer } from './route-message/route-message.consumer.js';
 import { DIRECTORY, EXPIRY_INDEX, LEDGER } from './router.tokens.js';
@@ -44,17 +51,8 @@ export class RouterModule {
         BusProvisioner,
         { provide: LEDGER, inject: [BUS], useFactory: (bus: Bus) => new JetStreamLedger(bus) },
         { provide: EXPIRY_INDEX, useValue: new ExpiryIndex() },
-        {
-          // Fail closed: nothing is routed while the audit trail cannot record it (DESIGN §5).
-          provide: AuditGate,
-          inject: [BUS],
-          useFactory: (bus: Bus) =>
-            AuditGate.start({
-              bus,
-              backlogLimit: config.MSX_AUDIT_BACKLOG_LIMIT,
-              heartbeatTimeoutMs: config.MSX_AUDIT_HEARTBEAT_TIMEOUT_MS,
-            }),
-        },
+        // Fail closed: nothing is routed while the audit trail cannot record it (DESIGN §5).
+        auditGateProvider(config),
         RouteMessageConsumer,
         ExpirySweeper,
         { provide: READINESS, useExisting: RouteMessageConsumer },

@@ -1,8 +1,9 @@
-import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
 import { int } from '#config';
 import { MsxError } from '#contracts';
 import { auditConsumer, Subjects, type Bus } from '#messaging';
+import { BUS } from './bus.module.js';
 import { decodeAuditStatus, type AuditStatus } from './audit-status.js';
 
 /** Configuration of the audit gate; spread it into the spec of every service that accepts submissions. */
@@ -186,4 +187,24 @@ export class AuditGate implements OnApplicationShutdown {
       this.polling = false;
     }
   }
+}
+
+/**
+ * The gate as a Nest provider for a service that accepts submissions, started from the service's
+ * configuration (which spreads `auditGateSpec`).
+ */
+export function auditGateProvider(config: {
+  MSX_AUDIT_BACKLOG_LIMIT: number;
+  MSX_AUDIT_HEARTBEAT_TIMEOUT_MS: number;
+}): Provider {
+  return {
+    provide: AuditGate,
+    inject: [BUS],
+    useFactory: (bus: Bus) =>
+      AuditGate.start({
+        bus,
+        backlogLimit: config.MSX_AUDIT_BACKLOG_LIMIT,
+        heartbeatTimeoutMs: config.MSX_AUDIT_HEARTBEAT_TIMEOUT_MS,
+      }),
+  };
 }
