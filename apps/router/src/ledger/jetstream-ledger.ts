@@ -71,6 +71,10 @@ export class JetStreamLedger implements Ledger {
     this.remember(item);
   }
 
+  preview(item: LedgerItem): void {
+    this.remember(item);
+  }
+
   putPayloadIndex(payloadSha256: string, messageId: string): Promise<void> {
     return this.put(
       Subjects.ledger('payload', payloadSha256),

@@ -19,6 +19,11 @@ export interface Ledger {
   request(requestId: string): Promise<ShareRequestRecord | undefined>;
   consent(decisionId: string): Promise<ConsentRecord | undefined>;
   putItem(item: LedgerItem): Promise<void>;
+  /**
+   * Makes an item visible to this router at once, before it is stored: a recipient may answer (ask to share,
+   * acknowledge) as soon as its copy lands, possibly before {@link putItem} has completed.
+   */
+  preview(item: LedgerItem): void;
   putPayloadIndex(payloadSha256: string, messageId: string): Promise<void>;
   putRequest(request: ShareRequestRecord): Promise<void>;
   putConsent(consent: ConsentRecord): Promise<void>;

@@ -95,8 +95,12 @@ export class RouteMessageConsumer extends WorkerService<Submission> {
     const headers = submission.correlationId
       ? { [Headers.correlationId]: submission.correlationId }
       : undefined;
-    // Audit first: nothing reaches a recipient that the trail has not been told about.
-    await Promise.all(plan.auditEvents.map((e) => publishAuditEvent(this.bus.js, ROUTER_NODE, e)));
+    // Audit first: nothing reaches a recipient that the trail has not been told about. What the ledger must
+    // know before a recipient can answer (requests, consents, the item itself) is recorded by then too.
+    await Promise.all([
+      ...plan.auditEvents.map((e) => publishAuditEvent(this.bus.js, ROUTER_NODE, e)),
+      this.rememberBeforeDelivery(plan),
+    ]);
     const [acks] = await Promise.all([
       Promise.all(
         plan.deliveries.map((d) =>
@@ -129,19 +133,25 @@ export class RouteMessageConsumer extends WorkerService<Submission> {
     return plan;
   }
 
+  /** Ledger writes that do not depend on the deliveries, done before anyone can answer them. */
+  private async rememberBeforeDelivery(plan: RoutingPlan): Promise<void> {
+    const w = plan.ledger;
+    if (w.item) this.ledger.preview(w.item);
+    await Promise.all([
+      w.payloadIndex && this.ledger.putPayloadIndex(w.payloadIndex.payloadSha256, w.payloadIndex.messageId),
+      w.request && this.ledger.putRequest(w.request),
+      w.consent && this.ledger.putConsent(w.consent),
+    ]);
+  }
+
+  /** The item with where its copies landed, once the deliveries are confirmed. */
   private async remember(plan: RoutingPlan, copies: (readonly [string, number])[]): Promise<void> {
     const w = plan.ledger;
-    const writes: Promise<void>[] = [];
-    if (w.item) {
-      const item = { ...w.item, copies: { ...w.item.copies } };
-      if (!item.recalled) for (const [node, seq] of copies) item.copies[node] = seq;
-      writes.push(this.ledger.putItem(item).then(() => this.expiring.track(item)));
-    }
-    if (w.payloadIndex)
-      writes.push(this.ledger.putPayloadIndex(w.payloadIndex.payloadSha256, w.payloadIndex.messageId));
-    if (w.request) writes.push(this.ledger.putRequest(w.request));
-    if (w.consent) writes.push(this.ledger.putConsent(w.consent));
-    await Promise.all(writes);
+    if (!w.item) return;
+    const item = { ...w.item, copies: { ...w.item.copies } };
+    if (!item.recalled) for (const [node, seq] of copies) item.copies[node] = seq;
+    await this.ledger.putItem(item);
+    this.expiring.track(item);
   }
 
   private logRouted({ envelope, correlationId }: Submission, plan: RoutingPlan): void {
