@@ -1,6 +1,6 @@
 import { create, fromBinary, fromJson, toBinary, toJson, type JsonValue } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import { AuditEventSchema, type AuditEvent } from './gen/msx/v1/audit_pb.js';
+import { AuditEventBatchSchema, AuditEventSchema, type AuditEvent } from './gen/msx/v1/audit_pb.js';
 import { EnvelopeSchema, type Envelope } from './gen/msx/v1/envelope_pb.js';
 import { ContractViolationError } from './errors.js';
 import { assertValidEnvelopeJson } from './validation/index.js';
@@ -51,6 +51,26 @@ export function envelopeFromJson(json: unknown): Envelope {
 
 export function encodeAuditEvent(event: AuditEvent): Uint8Array {
   return toBinary(AuditEventSchema, event);
+}
+
+/** Wire bytes of several audit events published as one message. */
+export function encodeAuditEventBatch(events: readonly AuditEvent[]): Uint8Array {
+  return toBinary(AuditEventBatchSchema, create(AuditEventBatchSchema, { events: [...events] }));
+}
+
+/** @throws ContractViolationError with rule `protobufDecode` when the bytes are not an AuditEventBatch */
+export function decodeAuditEventBatch(bytes: Uint8Array): AuditEvent[] {
+  try {
+    return fromBinary(AuditEventBatchSchema, bytes).events;
+  } catch (err) {
+    throw new ContractViolationError([
+      {
+        field: '',
+        rule: 'protobufDecode',
+        message: `not a valid msx.v1.AuditEventBatch: ${(err as Error).message}`,
+      },
+    ]);
+  }
 }
 
 /** @throws ContractViolationError with rule `protobufDecode` when the bytes are not an AuditEvent */

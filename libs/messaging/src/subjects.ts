@@ -56,6 +56,8 @@ export const Durables = {
 /** NATS headers MSX sets. `Nats-Msg-Id` (deduplication) is set through `msgID`. */
 export const Headers = {
   correlationId: 'Msx-Correlation-Id',
+  /** Set on an audit message that carries an AuditEventBatch rather than one AuditEvent. */
+  auditBatch: 'Msx-Audit-Batch',
   deadLetterCode: 'Msx-Dead-Letter-Code',
   deadLetterReason: 'Msx-Dead-Letter-Reason',
   originSubject: 'Msx-Origin-Subject',

@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { decodeAuditEvent, type AuditEvent } from '#contracts';
+import { decodeAuditEvent, decodeAuditEventBatch, type AuditEvent } from '#contracts';
 import type { AuditRepository } from '#audit-store';
-import { auditConsumer, deadLetterAuditEvent, JetStreamWorker, type Bus } from '#messaging';
+import { auditConsumer, deadLetterAuditEvent, Headers, JetStreamWorker, type Bus } from '#messaging';
 import { BUS, busLogger, WorkerService } from '#runtime';
 import { AUDIT_REPOSITORY } from '../audit.tokens.js';
 import { AuditCheckpointer } from '../sign-checkpoint/audit-checkpointer.js';
 import { auditPublisherOf, checkAuditPublisher } from './record-event.handler.js';
 
-/** Events per transaction: one commit covers the batch, one ack per event after it. */
+/** Audit messages per transaction: one commit covers the batch, one ack per message after it. */
 const BATCH_SIZE = 500;
 
 /**
@@ -15,7 +15,7 @@ const BATCH_SIZE = 500;
  * event id are skipped), and its messages are acked only after the commit.
  */
 @Injectable()
-export class RecordEventConsumer extends WorkerService<AuditEvent> {
+export class RecordEventConsumer extends WorkerService<AuditEvent[]> {
   private readonly logger = busLogger('RecordEvent');
 
   constructor(
@@ -26,22 +26,26 @@ export class RecordEventConsumer extends WorkerService<AuditEvent> {
     super();
   }
 
-  protected createWorker(): JetStreamWorker<AuditEvent> {
-    return new JetStreamWorker<AuditEvent>({
+  protected createWorker(): JetStreamWorker<AuditEvent[]> {
+    return new JetStreamWorker<AuditEvent[]>({
       bus: this.bus,
       consumer: auditConsumer(),
       service: 'audit',
       batchSize: BATCH_SIZE,
       logger: this.logger,
+      // One message carries one event, or the events of one operation (the router's decisions).
       decode: (msg) => {
-        const event = decodeAuditEvent(msg.data);
-        checkAuditPublisher(event, auditPublisherOf(msg.subject));
-        return event;
+        const events = msg.headers?.has(Headers.auditBatch)
+          ? decodeAuditEventBatch(msg.data)
+          : [decodeAuditEvent(msg.data)];
+        for (const event of events) checkAuditPublisher(event, auditPublisherOf(msg.subject));
+        return events;
       },
       handle: async (batch) => {
-        const inserted = await this.repository.append(batch.map((b) => b.value));
+        const events = batch.flatMap((b) => b.value);
+        const inserted = await this.repository.append(events);
         this.checkpointer.recorded(inserted);
-        this.logger.log(`recorded ${inserted} audit row(s) (${batch.length - inserted} already present)`);
+        this.logger.log(`recorded ${inserted} audit row(s) (${events.length - inserted} already present)`);
       },
       // A forged or undecodable event is itself recorded, under the publisher that sent it.
       onDeadLetter: async (msg, reason) => {

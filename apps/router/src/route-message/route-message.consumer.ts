@@ -6,6 +6,7 @@ import {
   Headers,
   JetStreamWorker,
   publishAuditEvent,
+  publishAuditEvents,
   publishDurably,
   routerConsumer,
   Streams,
@@ -98,7 +99,7 @@ export class RouteMessageConsumer extends WorkerService<Submission> {
     // Audit first: nothing reaches a recipient that the trail has not been told about. What the ledger must
     // know before a recipient can answer (requests, consents, the item itself) is recorded by then too.
     await Promise.all([
-      ...plan.auditEvents.map((e) => publishAuditEvent(this.bus.js, ROUTER_NODE, e)),
+      publishAuditEvents(this.bus.js, ROUTER_NODE, plan.auditEvents, `${submission.envelope.id}:audit`),
       this.rememberBeforeDelivery(plan),
     ]);
     const [acks] = await Promise.all([
