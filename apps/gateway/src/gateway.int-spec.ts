@@ -6,7 +6,11 @@ import {
   asJson,
   AuditOperation,
   decodeAuditEvent,
+  decodeAuditEventBatch,
   decodeEnvelope,
+  encodeEnvelope,
+  envelopeFromJson,
+  uuidv7,
   validRouteReportEnvelope,
   validSuspectVesselReportEnvelope,
 } from '#contracts';
@@ -17,6 +21,8 @@ import {
   connectBus,
   ensureConsumer,
   ensureStream,
+  inboxStream,
+  publishDurably,
   Streams,
   Subjects,
   type Bus,
@@ -209,5 +215,90 @@ describe('gateway over HTTP, publishing to a real nats-server', () => {
     } finally {
       await nats.start();
     }
+  });
+
+  describe('an officer reads the node inbox', () => {
+    const read = (query: string, headers: Record<string, string> = {}) =>
+      fetch(`${base}/v1/inbox${query}`, {
+        headers: { authorization: `Bearer ${TOKEN}`, 'x-msx-officer': 'emlo-ne.officer-17', ...headers },
+      });
+    const ids = [uuidv7(), uuidv7(), uuidv7()];
+
+    beforeAll(async () => {
+      // The test before restarted the server: wait until JetStream answers again.
+      await waitFor(
+        async () => {
+          for (const node of ['emlo-ne', 'cp-it']) await ensureStream(bus.jsm, inboxStream(node));
+          return true;
+        },
+        'JetStream after the restart',
+        30_000,
+      );
+      for (const id of ids) {
+        const bytes = encodeEnvelope(envelopeFromJson(asJson(validRouteReportEnvelope({ id }))));
+        await publishDurably(bus.js, Subjects.deliver('emlo-ne'), bytes, { msgID: `${id}:emlo-ne` });
+      }
+      // Someone else's inbox, which emlo-ne's token must never reach.
+      const other = encodeEnvelope(envelopeFromJson(asJson(validRouteReportEnvelope({ id: uuidv7() }))));
+      await publishDurably(bus.js, Subjects.deliver('cp-it'), other, { msgID: 'cp-it-item' });
+    });
+
+    it('returns the items after a position, page by page, as envelopes with their hashes', async () => {
+      const first = await read('?limit=2');
+      expect(first.status).toBe(200);
+      const page = (await first.json()) as {
+        items: { seq: number; sha256: string; envelope: { id: string } }[];
+        nextAfter: number;
+      };
+      expect(page.items.map((i) => i.envelope.id)).toEqual(ids.slice(0, 2));
+      expect(page.items[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+      const second = (await (await read(`?after=${page.nextAfter}&limit=2`)).json()) as typeof page;
+      expect(second.items.map((i) => i.envelope.id)).toEqual([ids[2]]);
+      const empty = (await (await read(`?after=${second.nextAfter}`)).json()) as typeof page;
+      expect(empty).toEqual({ items: [], nextAfter: second.nextAfter });
+    });
+
+    it('records each item read as a consultation by the officer, before answering', async () => {
+      await read(`?after=0&limit=1`);
+      const m = await bus.jsm.streams.getMessage(Streams.audit, {
+        last_by_subj: Subjects.audit('msx-gateway'),
+      });
+      const events = m!.header.has('Msx-Audit-Batch')
+        ? decodeAuditEventBatch(m!.data)
+        : [decodeAuditEvent(m!.data)];
+      expect(events).toEqual([
+        expect.objectContaining({
+          operation: AuditOperation.CONSULTED,
+          actorNode: 'emlo-ne',
+          actorPerson: 'emlo-ne.officer-17',
+          messageId: ids[0],
+          rule: 'GATEWAY.INBOX_READ',
+        }),
+      ]);
+    });
+
+    it("reads only the token's own node: no parameter reaches another inbox", async () => {
+      const all = (await (await read('?limit=100&node=cp-it')).json()) as {
+        items: { envelope: { id: string } }[];
+      };
+      expect(all.items.map((i) => i.envelope.id)).toEqual(ids);
+    });
+
+    it('requires the officer and sensible paging, naming the problem', async () => {
+      const noOfficer = await fetch(`${base}/v1/inbox`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(noOfficer.status).toBe(400);
+      expect(await noOfficer.json()).toMatchObject({
+        code: 'GATEWAY.INVALID_QUERY',
+        message: expect.stringMatching(/x-msx-officer/),
+      });
+      const badLimit = await read('?limit=1000');
+      expect(badLimit.status).toBe(400);
+      expect(await badLimit.json()).toMatchObject({
+        message: expect.stringMatching(/limit must be an integer from 1 to 100/),
+      });
+      expect(
+        (await fetch(`${base}/v1/inbox`, { headers: { 'x-msx-officer': 'emlo-ne.officer-17' } })).status,
+      ).toBe(401);
+    });
   });
 });

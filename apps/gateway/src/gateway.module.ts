@@ -15,6 +15,8 @@ import { HttpErrorFilter } from './http/http-error.filter.js';
 import { RejectionAuditor } from './http/rejection-auditor.js';
 import { SubmitMessageController } from './submit-message/submit-message.controller.js';
 import { SubmitMessageHandler } from './submit-message/submit-message.handler.js';
+import { ReadInboxController } from './read-inbox/read-inbox.controller.js';
+import { ReadInboxHandler } from './read-inbox/read-inbox.handler.js';
 
 /** The HTTP gateway for liaison officers and analysts, and for auditors. */
 @Module({})
@@ -29,7 +31,7 @@ export class GatewayModule {
           credentials: natsCredentials(config.MSX_NATS_NKEY_SEED_FILE, 'msx-gateway'),
         }),
       ],
-      controllers: [SubmitMessageController, ConsultAuditController, HealthController],
+      controllers: [SubmitMessageController, ReadInboxController, ConsultAuditController, HealthController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         {
@@ -53,6 +55,7 @@ export class GatewayModule {
         AuditorTokenGuard,
         RejectionAuditor,
         SubmitMessageHandler,
+        ReadInboxHandler,
         ConsultAuditHandler,
         { provide: APP_FILTER, useClass: HttpErrorFilter },
       ],

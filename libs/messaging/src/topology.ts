@@ -56,6 +56,8 @@ export const inboxStream = (node: string): StreamSpec => ({
   subjects: [Subjects.deliver(node)],
   maxAgeMs: 60 * DAY_MS,
   duplicateWindowMs: 2 * HOUR_MS,
+  // The gateway reads an officer's inbox by position, beside the node's own consumer.
+  allowDirect: true,
 });
 
 /** Audit events in transit to PostgreSQL, the system of record. */

@@ -1,0 +1,133 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  AuditOperation,
+  decodeEnvelope,
+  envelopeToJson,
+  isOfficerId,
+  MsxError,
+  newAuditEvent,
+  sha256Hex,
+  uuidv7,
+  type AuditEvent,
+} from '#contracts';
+import { publishAuditEvents, Streams, Subjects, type Bus } from '#messaging';
+import { BUS } from '#runtime';
+import { GATEWAY_NODE } from '../http/rejection-auditor.js';
+
+/** Items per page when the caller names no limit, and the most a page may hold. */
+export const DEFAULT_INBOX_PAGE = 20;
+export const MAX_INBOX_PAGE = 100;
+
+/** One item of a node's inbox as an officer reads it. */
+export interface InboxEntry {
+  /** Position in the node's inbox; pass the last one back as `after` to read on. */
+  seq: number;
+  /** When the router delivered it. */
+  deliveredAt: string;
+  /** SHA-256 of the exact bytes delivered (the same hash as in the audit trail). */
+  sha256: string;
+  /** The envelope in its JSON form. */
+  envelope: unknown;
+}
+
+export interface InboxPage {
+  items: InboxEntry[];
+  /** The `after` for the next page; equal to the request's when nothing new has arrived. */
+  nextAfter: number;
+}
+
+/** What an officer asks for: the page after a position. */
+export interface InboxRead {
+  node: string;
+  officer: string;
+  after: number;
+  limit: number;
+  correlationId: string;
+}
+
+/**
+ * Checks the query of an inbox read; the officer is required because every consultation names its person.
+ * @throws MsxError `GATEWAY.INVALID_QUERY` naming each bad parameter
+ */
+export function checkInboxQuery(
+  officer: unknown,
+  after: unknown,
+  limit: unknown,
+): Omit<InboxRead, 'node' | 'correlationId'> {
+  const problems: string[] = [];
+  if (typeof officer !== 'string' || !isOfficerId(officer)) {
+    problems.push('header x-msx-officer must name the officer reading (for example emlo-ne.officer-17)');
+  }
+  const a = after === undefined ? 0 : Number(after);
+  if (!Number.isSafeInteger(a) || a < 0) problems.push('after must be a position (an integer of 0 or more)');
+  const l = limit === undefined ? DEFAULT_INBOX_PAGE : Number(limit);
+  if (!Number.isInteger(l) || l < 1 || l > MAX_INBOX_PAGE)
+    problems.push(`limit must be an integer from 1 to ${MAX_INBOX_PAGE}`);
+  if (problems.length > 0) throw new MsxError('GATEWAY.INVALID_QUERY', problems.join('; '));
+  return { officer: officer as string, after: a, limit: l };
+}
+
+/**
+ * An officer reads the node's inbox through the gateway: the items after a position, in delivery order,
+ * without taking them from the node's own consumer. Each item read is a consultation, recorded in the audit
+ * trail before anything is returned; if it cannot be recorded, nothing is returned. Recalled items are no
+ * longer there to read.
+ */
+@Injectable()
+export class ReadInboxHandler {
+  private readonly logger = new Logger('ReadInbox');
+
+  constructor(@Inject(BUS) private readonly bus: Bus) {}
+
+  async read(r: InboxRead): Promise<InboxPage> {
+    const stream = Streams.inbox(r.node);
+    const items: InboxEntry[] = [];
+    const events: AuditEvent[] = [];
+    let seq = r.after + 1;
+    while (items.length < r.limit) {
+      // Direct get of the next item at or after `seq`: reads without touching the node's consumer.
+      const m = await this.bus.jsm.direct
+        .getMessage(stream, { seq, next_by_subj: Subjects.deliver(r.node) })
+        .catch((err: unknown) => {
+          if ((err as { code?: number }).code === 404 || /no message found/i.test((err as Error).message))
+            return null;
+          throw new MsxError('BUS.UNAVAILABLE', `cannot read the inbox: ${(err as Error).message}`, {
+            cause: err,
+            retryable: true,
+          });
+        });
+      if (!m) break;
+      seq = m.seq + 1;
+      const envelope = decodeEnvelope(m.data);
+      const sha256 = sha256Hex(m.data);
+      items.push({
+        seq: m.seq,
+        deliveredAt: m.time.toISOString(),
+        sha256,
+        envelope: envelopeToJson(envelope),
+      });
+      events.push(
+        newAuditEvent({
+          eventId: uuidv7(),
+          operation: AuditOperation.CONSULTED,
+          actorNode: r.node,
+          actorPerson: r.officer,
+          counterpartNode: envelope.sender,
+          messageId: envelope.id,
+          messageType: envelope.payload.case ?? '',
+          handlingCode: envelope.handlingCode,
+          tlp: envelope.tlp,
+          messageSha256: sha256,
+          rule: 'GATEWAY.INBOX_READ',
+          correlationId: r.correlationId,
+          detailJson: JSON.stringify({ via: 'gateway', inboxSeq: m.seq }),
+        }),
+      );
+    }
+    if (events.length > 0) await publishAuditEvents(this.bus.js, GATEWAY_NODE, events, uuidv7());
+    this.logger.log(
+      `${r.officer} read ${items.length} item(s) of the inbox of ${r.node} [${r.correlationId}]`,
+    );
+    return { items, nextAfter: items.at(-1)?.seq ?? r.after };
+  }
+}
