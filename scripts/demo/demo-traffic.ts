@@ -9,7 +9,12 @@
  * Names, numbers and accounts are invented; IMO numbers and IBANs are in real format with valid check digits.
  */
 import { createHash } from 'node:crypto';
-import { uuidv7, validDebriefingReportEnvelope, type EnvelopeJson } from '#contracts';
+import {
+  uuidv7,
+  validDebriefingReportEnvelope,
+  validRouteReportEnvelope,
+  type EnvelopeJson,
+} from '#contracts';
 
 /** One item the demo submits through the gateway, on behalf of `envelope.sender`. */
 export interface DemoItem {
@@ -80,42 +85,10 @@ export function demoTraffic(nowMs: number = Date.now()): DemoItem[] {
       recipients: ['cp-it', 'jot-mare'],
       // Released to Niger under the AFIC agreement: Niger's AFIC partner may have it, Nigeria's may not.
       releasability: { scope: 'RELEASABILITY_SCOPE_THIRD_COUNTRIES', thirdCountries: ['NE'] },
+      // The route of the route-report fixture, observed over the last weeks.
       routeReport: {
-        segments: [
-          {
-            fromCountry: 'NE',
-            fromPlace: 'Agadez',
-            toCountry: 'LY',
-            toPlace: 'Sabha',
-            mode: 'TRANSPORT_MODE_LAND',
-            conveyance: 'pick-up trucks in convoys of 10 to 15',
-          },
-          {
-            fromCountry: 'LY',
-            fromPlace: 'Sabha',
-            toCountry: 'LY',
-            toPlace: 'Zuwara',
-            mode: 'TRANSPORT_MODE_LAND',
-            conveyance: 'lorry with a hidden compartment',
-          },
-          {
-            fromCountry: 'LY',
-            fromPlace: 'Zuwara',
-            toCountry: 'IT',
-            toPlace: 'Lampedusa',
-            mode: 'TRANSPORT_MODE_SEA',
-            conveyance: 'inflatable rubber boat',
-          },
-        ],
-        departureArea: 'Zuwara coast',
-        departureCountry: 'LY',
+        ...validRouteReportEnvelope().routeReport!,
         period: { start: daysAgo(40), end: daysAgo(10) },
-        peopleCarried: 85,
-        pricePerPerson: { amount: '3000.00', currency: 'USD' },
-        nationalities: ['ER', 'SD', 'ML', 'NG', 'BD'],
-        narrative:
-          'Weekly departures from the Zuwara coast. Migrants are held in warehouses near Sabha until relatives ' +
-          'have paid the full price; boats leave at night with a migrant at the helm.',
       },
     },
     'released to Niger: afic-partner-ne receives it, afic-partner-ng does not',
