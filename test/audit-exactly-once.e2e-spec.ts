@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
 import { verifyAuditChain } from '#audit-store';
 import { AuditOperation, encodeAuditEvent, nameBasedId, newAuditEvent } from '#contracts';
 import { auditStream, connectBus, ensureStream, Subjects, type Bus } from '#messaging';
@@ -12,6 +11,7 @@ import {
   type TestNatsServer,
   type TestSchema,
 } from '#testing';
+import { requireBuild } from './support.js';
 
 /** Audit events published while the audit service is killed and restarted. */
 const EVENTS = 20_000;
@@ -46,8 +46,7 @@ describe('the audit trail records every event exactly once although its service 
     )[0];
 
   beforeAll(async () => {
-    if (!existsSync('dist/apps/audit/src/main.js'))
-      throw new Error('build first: npm run build (npm test does it)');
+    requireBuild();
     nats = await startNatsServer();
     db = await createTestSchema('exactly_once');
     bus = await connectBus({ servers: nats.url, name: 'exactly-once-test' });

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
 import { asJson, validRouteReportEnvelope } from '#contracts';
 import {
   freePort,
@@ -11,6 +10,7 @@ import {
   type TestNatsServer,
   type TestPostgres,
 } from '#testing';
+import { exchangeEnv, requireBuild } from './support.js';
 
 const TOKEN = 'emlo-ne-e2e-token-0123456789abcdefghij';
 const SCHEMA = 'msx_fail_closed';
@@ -29,19 +29,19 @@ describe('submissions are refused while the audit trail cannot record them', () 
   const services: ServiceProcess[] = [];
 
   beforeAll(async () => {
-    if (!existsSync('dist/apps/gateway/src/main.js'))
-      throw new Error('build first: npm run build (npm test does it)');
+    requireBuild();
     pg = await startEmbeddedPostgres();
     nats = await startNatsServer();
     const port = await freePort();
     gatewayUrl = `http://127.0.0.1:${port}`;
     const env = {
-      MSX_NATS_URL: nats.url,
-      MSX_DATABASE_URL: pg.url,
-      MSX_DATABASE_SCHEMA: SCHEMA,
-      MSX_DIRECTORY_FILE: 'deploy/directory.yaml',
-      MSX_GATEWAY_PORT: String(port),
-      MSX_GATEWAY_TOKENS: `emlo-ne=${TOKEN}`,
+      ...exchangeEnv({
+        natsUrl: nats.url,
+        databaseUrl: pg.url,
+        schema: SCHEMA,
+        gatewayPort: port,
+        tokens: { 'emlo-ne': TOKEN },
+      }),
       MSX_AUDIT_HEARTBEAT_TIMEOUT_MS: '2000',
     };
     services.push(startService('audit', env), startService('router', env), startService('gateway', env));

@@ -23,7 +23,7 @@ import {
   type ServiceProcess,
   type TestSchema,
 } from '#testing';
-import { auditTrail, submit } from './support.js';
+import { auditTrail, exchangeEnv, requireBuild, submit } from './support.js';
 
 /**
  * The exchange running on a broker that enforces the generated permissions: every service and node
@@ -41,8 +41,7 @@ describe('the exchange on a broker with per-node credentials', () => {
   const services: ServiceProcess[] = [];
 
   beforeAll(async () => {
-    if (!existsSync('dist/apps/gateway/src/main.js'))
-      throw new Error('build first: npm run build (npm test does it)');
+    requireBuild();
     dir = mkdtempSync(join(tmpdir(), 'msx-broker-e2e-'));
     const port = await freePort();
     const users = brokerUsers(loadDirectory('deploy/directory.yaml').nodeIds());
@@ -62,14 +61,16 @@ describe('the exchange on a broker with per-node credentials', () => {
     audit = auditTrail(db);
     const gatewayPort = await freePort();
     gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+    const shared = exchangeEnv({
+      natsUrl: `nats://127.0.0.1:${port}`,
+      databaseUrl: db.url,
+      schema: db.schema,
+      gatewayPort,
+      tokens: { 'emlo-ne': TOKEN },
+    });
     const env = (principal: string) => ({
-      MSX_NATS_URL: `nats://127.0.0.1:${port}`,
+      ...shared,
       MSX_NATS_NKEY_SEED_FILE: join(seeds, `${principal}.nk`),
-      MSX_DATABASE_URL: db.url,
-      MSX_DATABASE_SCHEMA: db.schema,
-      MSX_DIRECTORY_FILE: 'deploy/directory.yaml',
-      MSX_GATEWAY_PORT: String(gatewayPort),
-      MSX_GATEWAY_TOKENS: `emlo-ne=${TOKEN}`,
       MSX_AUDIT_CHECKPOINT_INTERVAL_MS: '1000',
     });
     services.push(

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
 import {
   asJson,
   DecisionOutcome,
@@ -24,7 +23,7 @@ import {
   waitFor,
   type TestSchema,
 } from '#testing';
-import { auditTrail, submit, type AuditRow } from './support.js';
+import { type AuditRow, auditTrail, exchangeEnv, requireBuild, submit } from './support.js';
 
 /**
  * The sharing rules end to end, on the directory shipped in deploy/: a mixed batch of items, the
@@ -47,24 +46,20 @@ describe('sharing rules through the real bus', () => {
   const services: ServiceProcess[] = [];
 
   beforeAll(async () => {
-    if (!existsSync('dist/apps/gateway/src/main.js'))
-      throw new Error('build first: npm run build (npm test does it)');
+    requireBuild();
     nats = await startNatsServer();
     db = await createTestSchema('sharing');
     audit = auditTrail(db);
     bus = await connectBus({ servers: nats.url, name: 'sharing-e2e' });
     const port = await freePort();
     gatewayUrl = `http://127.0.0.1:${port}`;
-    const env = {
-      MSX_NATS_URL: nats.url,
-      MSX_DATABASE_URL: db.url,
-      MSX_DATABASE_SCHEMA: db.schema,
-      MSX_DIRECTORY_FILE: 'deploy/directory.yaml',
-      MSX_GATEWAY_PORT: String(port),
-      MSX_GATEWAY_TOKENS: Object.entries(TOKENS)
-        .map(([n, t]) => `${n}=${t}`)
-        .join(','),
-    };
+    const env = exchangeEnv({
+      natsUrl: nats.url,
+      databaseUrl: db.url,
+      schema: db.schema,
+      gatewayPort: port,
+      tokens: TOKENS,
+    });
     services.push(startService('router', env), startService('audit', env), startService('gateway', env));
     const apps: Record<string, string> = {
       'cp-it': 'contact-point',

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { waitFor, type TestSchema } from '#testing';
 
 /** What an audit row looks like to the end-to-end tests. */
@@ -52,4 +53,31 @@ export function auditTrail(db: TestSchema) {
       timeoutMs,
     );
   return { trail, rowsOf };
+}
+
+/** Fails early, naming the remedy, when the services have not been built (npm test builds them first). */
+export function requireBuild(): void {
+  if (!existsSync('dist/apps/gateway/src/main.js'))
+    throw new Error('build first: npm run build (npm test does it)');
+}
+
+/** What the services of a test exchange share: its bus, its audit database, the shipped directory, the gateway. */
+export function exchangeEnv(o: {
+  natsUrl: string;
+  databaseUrl: string;
+  schema: string;
+  gatewayPort: number;
+  /** Gateway tokens by node. */
+  tokens: Record<string, string>;
+}): Record<string, string> {
+  return {
+    MSX_NATS_URL: o.natsUrl,
+    MSX_DATABASE_URL: o.databaseUrl,
+    MSX_DATABASE_SCHEMA: o.schema,
+    MSX_DIRECTORY_FILE: 'deploy/directory.yaml',
+    MSX_GATEWAY_PORT: String(o.gatewayPort),
+    MSX_GATEWAY_TOKENS: Object.entries(o.tokens)
+      .map(([node, token]) => `${node}=${token}`)
+      .join(','),
+  };
 }

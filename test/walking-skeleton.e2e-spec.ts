@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
 import { asJson, uuidv7, validRouteReportEnvelope, validSuspectVesselReportEnvelope } from '#contracts';
 import { connectBus, Streams, type Bus } from '#messaging';
 import {
@@ -12,6 +11,7 @@ import {
   type TestNatsServer,
   type TestSchema,
 } from '#testing';
+import { exchangeEnv, requireBuild } from './support.js';
 
 /**
  * The walking skeleton end to end: the services run as processes from the build, on a private nats-server
@@ -37,21 +37,19 @@ describe('a report travels from a liaison officer to a contact point and JOT MAR
   const service = (name: string) => services.find((s) => s.name === name)!;
 
   beforeAll(async () => {
-    if (!existsSync('dist/apps/gateway/src/main.js'))
-      throw new Error('build first: npm run build (npm test does it)');
+    requireBuild();
     nats = await startNatsServer();
     db = await createTestSchema('e2e');
     bus = await connectBus({ servers: nats.url, name: 'e2e-test' });
     const port = await freePort();
     gatewayUrl = `http://127.0.0.1:${port}`;
-    const env = {
-      MSX_NATS_URL: nats.url,
-      MSX_DATABASE_URL: db.url,
-      MSX_DATABASE_SCHEMA: db.schema,
-      MSX_DIRECTORY_FILE: 'deploy/directory.yaml',
-      MSX_GATEWAY_PORT: String(port),
-      MSX_GATEWAY_TOKENS: `emlo-ne=${TOKEN}`,
-    };
+    const env = exchangeEnv({
+      natsUrl: nats.url,
+      databaseUrl: db.url,
+      schema: db.schema,
+      gatewayPort: port,
+      tokens: { 'emlo-ne': TOKEN },
+    });
     services.push(
       startService('router', env),
       startService('audit', env),

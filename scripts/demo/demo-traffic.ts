@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import {
   uuidv7,
   validDebriefingReportEnvelope,
+  validDocumentFraudReportEnvelope,
   validRouteReportEnvelope,
   type EnvelopeJson,
 } from '#contracts';
@@ -287,18 +288,10 @@ export function demoTraffic(nowMs: number = Date.now()): DemoItem[] {
     handlingCode: 'HANDLING_CODE_H0',
     tlp: 'TLP_GREEN',
     evaluation: { sourceReliability: 'SOURCE_RELIABILITY_A', informationAccuracy: 'INFORMATION_ACCURACY_1' },
+    // The look-alike cards of the document-fraud fixture, detected six days ago.
     documentFraudReport: {
-      documentType: 'DOCUMENT_TYPE_IDENTITY_CARD',
-      issuingCountry: 'IT',
-      fraudType: 'DOCUMENT_FRAUD_TYPE_LOOK_ALIKE',
-      detectionPlace: 'Bari port, passenger terminal',
-      detectionCountry: 'IT',
+      ...validDocumentFraudReportEnvelope().documentFraudReport!,
       detectedAt: daysAgo(6),
-      features: [
-        'genuine cards, holders resemble the photographs only superficially',
-        'holders do not speak Italian',
-      ],
-      quantity: 3,
     },
   });
   add(
