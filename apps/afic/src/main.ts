@@ -5,7 +5,7 @@ import { PartnerBridgeHandler } from './partner-bridge/partner-bridge.handler.js
 /** Frontex's Africa-Frontex Intelligence Community. */
 runMain(async () => {
   const config = loadNodeAppConfig('afic');
-  const credentials = natsCredentials(config.MSX_NATS_NKEY_SEED_FILE, config.MSX_NODE_ID);
+  const credentials = natsCredentials(config, config.MSX_NODE_ID);
   await bootMicroservice(
     NodeAppModule.forNode({
       nodeId: config.MSX_NODE_ID,

@@ -37,7 +37,7 @@ export class AuditModule {
         BusModule.forRoot({
           servers: config.MSX_NATS_URL,
           name: 'msx-audit',
-          credentials: natsCredentials(config.MSX_NATS_NKEY_SEED_FILE, 'msx-audit'),
+          credentials: natsCredentials(config, 'msx-audit'),
         }),
       ],
       controllers: [

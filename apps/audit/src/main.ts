@@ -10,6 +10,6 @@ runMain(async () => {
     servers: config.MSX_NATS_URL,
     name: 'audit',
     logLevel: config.MSX_LOG_LEVEL,
-    credentials: natsCredentials(config.MSX_NATS_NKEY_SEED_FILE, 'msx-audit'),
+    credentials: natsCredentials(config, 'msx-audit'),
   });
 });

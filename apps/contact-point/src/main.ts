@@ -5,7 +5,7 @@ import { NationalDispatchHandler } from './dispatch-nationally/national-dispatch
 /** A member state's contact point on migrant smuggling; MSX_NODE_ID names it (cp-it, cp-mt, …). */
 runMain(async () => {
   const config = loadNodeAppConfig();
-  const credentials = natsCredentials(config.MSX_NATS_NKEY_SEED_FILE, config.MSX_NODE_ID);
+  const credentials = natsCredentials(config, config.MSX_NODE_ID);
   await bootMicroservice(
     NodeAppModule.forNode({
       nodeId: config.MSX_NODE_ID,

@@ -28,7 +28,7 @@ export class GatewayModule {
         BusModule.forRoot({
           servers: config.MSX_NATS_URL,
           name: 'msx-gateway',
-          credentials: natsCredentials(config.MSX_NATS_NKEY_SEED_FILE, 'msx-gateway'),
+          credentials: natsCredentials(config, 'msx-gateway'),
         }),
       ],
       controllers: [SubmitMessageController, ReadInboxController, ConsultAuditController, HealthController],
@@ -47,7 +47,7 @@ export class GatewayModule {
           useFactory: () =>
             new AuditQueryClient(
               config.MSX_NATS_URL,
-              natsCredentials(config.MSX_NATS_NKEY_SEED_FILE, 'msx-gateway'),
+              natsCredentials(config, 'msx-gateway'),
             ),
         },
         GatewayTokens,

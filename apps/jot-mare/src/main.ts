@@ -5,7 +5,7 @@ import { SuspectVesselHandler } from './suspect-vessel-list/suspect-vessel.handl
 /** Europol's JOT MARE: the EU information hub on smuggling by sea. */
 runMain(async () => {
   const config = loadNodeAppConfig('jot-mare');
-  const credentials = natsCredentials(config.MSX_NATS_NKEY_SEED_FILE, config.MSX_NODE_ID);
+  const credentials = natsCredentials(config, config.MSX_NODE_ID);
   await bootMicroservice(
     NodeAppModule.forNode({
       nodeId: config.MSX_NODE_ID,

@@ -5,7 +5,7 @@ import { ReceiptHandler } from './read-receipts/receipt.handler.js';
 /** A European migration liaison officer's post abroad; MSX_NODE_ID names it (emlo-ne, ilo-it-ly, …). */
 runMain(async () => {
   const config = loadNodeAppConfig();
-  const credentials = natsCredentials(config.MSX_NATS_NKEY_SEED_FILE, config.MSX_NODE_ID);
+  const credentials = natsCredentials(config, config.MSX_NODE_ID);
   await bootMicroservice(
     NodeAppModule.forNode({
       nodeId: config.MSX_NODE_ID,

@@ -12,6 +12,6 @@ runMain(async () => {
     servers: config.MSX_NATS_URL,
     name: 'router',
     logLevel: config.MSX_LOG_LEVEL,
-    credentials: natsCredentials(config.MSX_NATS_NKEY_SEED_FILE, 'msx-router'),
+    credentials: natsCredentials(config, 'msx-router'),
   });
 });

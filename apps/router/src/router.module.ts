@@ -41,7 +41,7 @@ export class RouterModule {
         BusModule.forRoot({
           servers: config.MSX_NATS_URL,
           name: 'msx-router',
-          credentials: natsCredentials(config.MSX_NATS_NKEY_SEED_FILE, 'msx-router'),
+          credentials: natsCredentials(config, 'msx-router'),
         }),
       ],
       controllers: [createHealthController('router')],

@@ -11,6 +11,11 @@ export const natsSpec = {
    * configuration from `npm run nats:config`); absent for an open local server.
    */
   MSX_NATS_NKEY_SEED_FILE: optionalStr(),
+  /** PEM file of the CA that signed the broker's certificate: set it and the connection must use TLS. */
+  MSX_NATS_CA_FILE: optionalStr(),
+  /** PEM certificate and key of this principal, for a broker that requires mutual TLS. */
+  MSX_NATS_CERT_FILE: optionalStr(),
+  MSX_NATS_KEY_FILE: optionalStr(),
 };
 
 /** Where the audit store is. */

@@ -10,3 +10,4 @@ export * from './codec.js';
 export * from './validation/index.js';
 export * from './labels.js';
 export * from './checkpoint.js';
+export * from './delivery-voucher.js';

@@ -1,5 +1,5 @@
 import { connect, nkeyAuthenticator, type Authenticator, type NatsConnection } from '@nats-io/transport-node';
-import { inboxPrefixOf } from './broker/permissions.js';
+import { inboxPrefixOf, isCorePrincipal, PARTY_JS_API_PREFIX } from './broker/permissions.js';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 
 /** Minimal logger port, so the library does not depend on a framework. */
@@ -17,24 +17,50 @@ export interface Bus {
   close(): Promise<void>;
 }
 
+/** TLS settings of a connection: the CA that signed the broker's certificate, and a client certificate for mTLS. */
+export interface BusTls {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+}
+
 /** How a principal proves who it is to a broker that requires it (DESIGN §4). */
 export interface BusCredentials {
   /** Node id or core service (`msx-router`); replies come back under `_INBOX_<principal>`, which only it may read. */
   principal: string;
-  /** The principal's NKey seed: a secret, never logged. */
-  nkeySeed: string;
+  /** The principal's NKey seed: a secret, never logged. Absent on a broker that does not authenticate. */
+  nkeySeed?: string;
+  tls?: BusTls;
 }
 
-/** Client options for a principal: its NKey authenticator and its own reply prefix; none without credentials. */
+/**
+ * Client options for a principal: its NKey authenticator, its own reply prefix and its TLS settings; none
+ * without credentials.
+ */
 export function natsAuthOptions(credentials?: BusCredentials): {
   authenticator?: Authenticator;
   inboxPrefix?: string;
+  tls?: BusTls;
 } {
   if (!credentials) return {};
   return {
-    authenticator: nkeyAuthenticator(new TextEncoder().encode(credentials.nkeySeed)),
-    inboxPrefix: inboxPrefixOf(credentials.principal),
+    ...(credentials.nkeySeed
+      ? {
+          authenticator: nkeyAuthenticator(new TextEncoder().encode(credentials.nkeySeed)),
+          inboxPrefix: inboxPrefixOf(credentials.principal),
+        }
+      : {}),
+    ...(credentials.tls ? { tls: credentials.tls } : {}),
   };
+}
+
+/**
+ * On the isolated broker a party's account has no JetStream of its own: it reaches its inbox consumer through
+ * the service imports under {@link PARTY_JS_API_PREFIX}. Core services (and everyone on an open broker) use
+ * the default `$JS.API`.
+ */
+export function jetStreamApiPrefixOf(credentials?: BusCredentials): string | undefined {
+  return credentials?.nkeySeed && !isCorePrincipal(credentials.principal) ? PARTY_JS_API_PREFIX : undefined;
 }
 
 export interface BusOptions {
@@ -82,10 +108,12 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
       else if (s.type === 'error') opts.logger?.error(`NATS error (${opts.name}): ${String(s.error)}`);
     }
   })();
-  const jsm = await jetstreamManager(conn, { timeout: 10_000 });
+  const apiPrefix = jetStreamApiPrefixOf(opts.credentials);
+  // A party cannot read account-wide JetStream information, so its manager is not checked against the API.
+  const jsm = await jetstreamManager(conn, { timeout: 10_000, apiPrefix, checkAPI: !apiPrefix });
   return {
     nc: conn,
-    js: jetstream(conn, { timeout: 10_000 }),
+    js: jetstream(conn, { timeout: 10_000, apiPrefix }),
     jsm,
     close: () => conn.drain(),
   };

@@ -1,10 +1,23 @@
 import { nkeys } from '@nats-io/transport-node';
-import { nodePermissions, servicePermissions, type Permissions } from './permissions.js';
+import {
+  ADMIN_PRINCIPAL,
+  adminPermissions,
+  CORE_ACCOUNT,
+  CORE_SERVICES,
+  healthSubjectOf,
+  isCorePrincipal,
+  partyPermissions,
+  partyServices,
+  servicePermissions,
+  type Permissions,
+} from './permissions.js';
 
 /** A principal of the broker: a node or a core service, with its NKey. */
 export interface BrokerUser {
   /** `cp-it`, or `msx-router` for a service. */
   principal: string;
+  /** The account it belongs to: {@link CORE_ACCOUNT} for core principals, its own for a party. */
+  account: string;
   /** Public NKey (starts with U), written into the server configuration. */
   publicKey: string;
   /** Private seed (starts with SU): a secret, given only to that principal. */
@@ -12,24 +25,37 @@ export interface BrokerUser {
   permissions: Permissions;
 }
 
-/** Makes a fresh NKey for every node and core service. */
+/** The account of a principal: the core account, or the party's own account named after its node id. */
+export const accountOf = (principal: string) => (isCorePrincipal(principal) ? CORE_ACCOUNT : principal);
+
+/** Makes a fresh NKey for every core service, the operator and every node. */
 export function brokerUsers(nodes: readonly string[]): BrokerUser[] {
   const make = (principal: string, permissions: Permissions): BrokerUser => {
     const kp = nkeys.createUser();
     return {
       principal,
+      account: accountOf(principal),
       publicKey: kp.getPublicKey(),
       seed: new TextDecoder().decode(kp.getSeed()),
       permissions,
     };
   };
   return [
-    ...(['router', 'audit', 'gateway'] as const).map((s) => make(`msx-${s}`, servicePermissions(s))),
-    ...nodes.map((n) => make(n, nodePermissions(n))),
+    ...CORE_SERVICES.map((s) => make(`msx-${s}`, servicePermissions(s))),
+    make(ADMIN_PRINCIPAL, adminPermissions()),
+    ...nodes.map((n) => make(n, partyPermissions(n))),
   ];
 }
 
-const list = (subjects: string[]) => `[${subjects.map((s) => JSON.stringify(s)).join(', ')}]`;
+/** TLS of the broker's client port. */
+export interface BrokerTlsFiles {
+  certFile: string;
+  keyFile: string;
+  /** The CA whose client certificates are accepted (mutual TLS). */
+  caFile: string;
+  /** Require every client to present a certificate signed by the CA (mutual TLS). */
+  verifyClients: boolean;
+}
 
 export interface NatsServerConfigOptions {
   host: string;
@@ -37,40 +63,99 @@ export interface NatsServerConfigOptions {
   /** JetStream storage folder. */
   storeDir: string;
   users: readonly BrokerUser[];
+  /** TLS for client connections; without it the port speaks plain text (tests of the broker's rules only). */
+  tls?: BrokerTlsFiles;
   /**
    * Sync every write to disk before acknowledging it (`sync_interval: always`), as production requires
    * (DESIGN §4). Needs nats-server 2.10+; the local 2.9 rejects the option, so it is off by default.
    */
   syncEveryWrite?: boolean;
+  /** Largest message a client may publish, in bytes (nats-server `max_payload`). */
+  maxPayloadBytes?: number;
+}
+
+const q = (s: string) => JSON.stringify(s);
+const list = (subjects: string[]) => `[${subjects.map(q).join(', ')}]`;
+
+function renderUser(u: BrokerUser, indent: string): string {
+  const p = u.permissions;
+  return `${indent}# ${u.principal}
+${indent}{
+${indent}  nkey: ${u.publicKey}
+${indent}  permissions: {
+${indent}    publish: { allow: ${list(p.publish)} }
+${indent}    subscribe: { allow: ${list(p.subscribe)} }${p.allowResponses ? `\n${indent}    allow_responses: true` : ''}
+${indent}  }
+${indent}}`;
 }
 
 /**
- * A nats-server configuration with one NKey user per node and service, each limited to its own subjects;
- * nothing is allowed that is not listed. Contains public keys only, never seeds.
+ * A nats-server configuration with an account per party and one core account that owns JetStream (DESIGN
+ * §4). The core account exports to each party, as services and to that party alone, exactly what it needs
+ * ({@link partyServices}); each party exports its health subject to the core account. Nothing else crosses.
+ * Within each account every user is limited to its own subjects. Contains public keys only, never seeds.
  */
 export function renderNatsServerConfig(o: NatsServerConfigOptions): string {
-  const users = o.users
-    .map(
-      (u) => `    # ${u.principal}
-    {
-      nkey: ${u.publicKey}
-      permissions: {
-        publish: { allow: ${list(u.permissions.publish)} }
-        subscribe: { allow: ${list(u.permissions.subscribe)} }${u.permissions.allowResponses ? '\n        allow_responses: true' : ''}
-      }
-    }`,
-    )
-    .join('\n');
-  return `# Generated from the directory by MSX; do not edit. Regenerate when the directory changes.
-host: ${JSON.stringify(o.host)}
-port: ${o.port}
-jetstream {
-  store_dir: ${JSON.stringify(o.storeDir)}${o.syncEveryWrite ? '\n  sync_interval: always' : ''}
+  const core = o.users.filter((u) => u.account === CORE_ACCOUNT);
+  const parties = o.users.filter((u) => u.account !== CORE_ACCOUNT);
+  const exports = parties.flatMap((u) =>
+    partyServices(u.principal).map(
+      (s) =>
+        `      { service: ${q(s.subject)}, accounts: [${q(u.account)}]${s.streamResponse ? ', response_type: stream' : ''} }`,
+    ),
+  );
+  const healthImports = parties.map(
+    (u) => `      { service: { account: ${q(u.account)}, subject: ${q(healthSubjectOf(u.principal))} } }`,
+  );
+  const partyAccounts = parties.map((u) => {
+    const imports = partyServices(u.principal).map(
+      (s) =>
+        `      { service: { account: ${q(CORE_ACCOUNT)}, subject: ${q(s.subject)} }${s.local !== s.subject ? `, to: ${q(s.local)}` : ''} }`,
+    );
+    return `  ${q(u.account)}: {
+    users: [
+${renderUser(u, '      ')}
+    ]
+    imports: [
+${imports.join('\n')}
+    ]
+    exports: [
+      { service: ${q(healthSubjectOf(u.principal))}, accounts: [${q(CORE_ACCOUNT)}] }
+    ]
+  }`;
+  });
+  const tls = o.tls
+    ? `tls {
+  cert_file: ${q(o.tls.certFile)}
+  key_file: ${q(o.tls.keyFile)}
+  ca_file: ${q(o.tls.caFile)}
+  verify: ${o.tls.verifyClients}
+  timeout: 5
 }
-authorization {
-  users = [
-${users}
-  ]
+`
+    : '';
+  return `# Generated from the directory by MSX; do not edit. Regenerate when the directory changes.
+# An account per party and one core account that owns JetStream; see deploy/README.md.
+host: ${q(o.host)}
+port: ${o.port}
+max_payload: ${o.maxPayloadBytes ?? 1_048_576}
+${tls}jetstream {
+  store_dir: ${q(o.storeDir)}${o.syncEveryWrite ? '\n  sync_interval: always' : ''}
+}
+accounts {
+  ${q(CORE_ACCOUNT)}: {
+    jetstream: enabled
+    users: [
+${core.map((u) => renderUser(u, '      ')).join('\n')}
+    ]
+    exports: [
+${exports.join('\n')}
+    ]
+    imports: [
+${healthImports.join('\n')}
+    ]
+  }
+${partyAccounts.join('\n')}
 }
 `;
 }

@@ -1,6 +1,6 @@
 import { Durables, Streams, Subjects } from '../subjects.js';
 
-/** What one NATS user may publish and subscribe to (nats-server `permissions` block). */
+/** What one NATS user may publish and subscribe to within its account (nats-server `permissions` block). */
 export interface Permissions {
   publish: string[];
   subscribe: string[];
@@ -8,47 +8,99 @@ export interface Permissions {
   allowResponses: boolean;
 }
 
+/** The core account: it owns JetStream and holds the core services. Parties each have an account of their own. */
+export const CORE_ACCOUNT = 'MSX';
+
+/** The core services and the operator's principal; every other principal is a party (a node of the directory). */
+export const CORE_SERVICES = ['router', 'audit', 'gateway'] as const;
+export type CoreService = (typeof CORE_SERVICES)[number];
+/** The operator's principal: full rights in the core account (inspection, replay of dead letters). */
+export const ADMIN_PRINCIPAL = 'msx-admin';
+export const CORE_PRINCIPALS: readonly string[] = [...CORE_SERVICES.map((s) => `msx-${s}`), ADMIN_PRINCIPAL];
+
+export function isCorePrincipal(principal: string): boolean {
+  return CORE_PRINCIPALS.includes(principal);
+}
+
 /**
- * The reply-subject prefix of a node: JetStream acks and pull responses come back under it, and no other
- * node may subscribe to it. Clients must connect with `inboxPrefix` set to this.
+ * Where a party's account sees the few JetStream API subjects imported from the core account. A party's own
+ * account has no JetStream, so `$JS.API.*` there answers "not enabled"; the imports live under this prefix
+ * and the party's client is configured with it (`jetstream(nc, { apiPrefix })`).
+ */
+export const PARTY_JS_API_PREFIX = 'JS.MSX.API';
+
+/**
+ * The reply-subject prefix of a principal: JetStream acks and pull responses come back under it. Clients must
+ * connect with `inboxPrefix` set to this.
  */
 export const inboxPrefixOf = (principal: string) => `_INBOX_${principal}`;
 
+/** One service the core account exports to exactly one party, seen in the party's account as `local`. */
+export interface PartyService {
+  /** Subject in the core account. */
+  subject: string;
+  /** Subject in the party's account (the same unless a JetStream API subject moves under the party prefix). */
+  local: string;
+  /** Several responses per request (a pull request for messages). */
+  streamResponse?: boolean;
+}
+
+/** The JetStream API of one durable pull consumer, as a party reaches it: info, next message(s), acks. */
+function consumerServices(stream: string, durable: string): PartyService[] {
+  const api = (op: string) => `CONSUMER.${op}.${stream}.${durable}`;
+  const ack = `$JS.ACK.${stream}.${durable}.>`;
+  return [
+    { subject: `$JS.API.${api('INFO')}`, local: `${PARTY_JS_API_PREFIX}.${api('INFO')}` },
+    {
+      subject: `$JS.API.${api('MSG.NEXT')}`,
+      local: `${PARTY_JS_API_PREFIX}.${api('MSG.NEXT')}`,
+      streamResponse: true,
+    },
+    { subject: ack, local: ack },
+  ];
+}
+
 /**
- * A node's rights: publish its own submissions and audit events, read its own inbox (and, as a witness,
- * the audit checkpoints) through its own durable consumers — and nothing else. It has no rights on another
- * node's subjects, on consumer creation, on message or direct get, or on the shared `_INBOX.>` (DESIGN §4).
+ * Everything that crosses from a party's account into the core account, and nothing more (DESIGN §4): its
+ * own submit and audit subjects, and the next-message, info and ack API of its own inbox consumer and of its
+ * witness consumer on the checkpoint stream. They cross as services, so the broker answers on a reply
+ * subject it maps back into the party's account: no reply subject a party chooses is ever published in the
+ * core account, where the streams would capture it.
  */
-export function nodePermissions(node: string): Permissions {
-  const inbox = Streams.inbox(node);
-  const durable = Durables.inbox(node);
-  const witness = Durables.witness(node);
+export function partyServices(node: string): PartyService[] {
+  const same = (subject: string): PartyService => ({ subject, local: subject });
+  return [
+    same(Subjects.submit(node)),
+    same(Subjects.audit(node)),
+    ...consumerServices(Streams.inbox(node), Durables.inbox(node)),
+    ...consumerServices(Streams.checkpoints, Durables.witness(node)),
+  ];
+}
+
+/** Subject on which a service or node answers health requests: `msx.health.<name>`. */
+export const healthSubjectOf = (name: string) => `msx.health.${name}`;
+
+/**
+ * A party's rights inside its own account: the imported services, its own replies and its health subject.
+ * Its account holds nothing else, so these limits are a second fence, not the first.
+ */
+export function partyPermissions(node: string): Permissions {
   return {
-    publish: [
-      Subjects.submit(node),
-      Subjects.audit(node),
-      Subjects.deadLetter(node),
-      '$JS.API.INFO',
-      `$JS.API.CONSUMER.INFO.${inbox}.${durable}`,
-      `$JS.API.CONSUMER.MSG.NEXT.${inbox}.${durable}`,
-      `$JS.ACK.${inbox}.${durable}.>`,
-      `$JS.API.CONSUMER.INFO.${Streams.checkpoints}.${witness}`,
-      `$JS.API.CONSUMER.MSG.NEXT.${Streams.checkpoints}.${witness}`,
-      `$JS.ACK.${Streams.checkpoints}.${witness}.>`,
-    ],
-    subscribe: [`${inboxPrefixOf(node)}.>`, `msx.health.${node}`],
+    publish: partyServices(node).map((s) => s.local),
+    subscribe: [`${inboxPrefixOf(node)}.>`, healthSubjectOf(node)],
     allowResponses: true,
   };
 }
 
 /**
- * The core services' rights. The router, the audit service and the gateway provision and run the
- * exchange, so they may manage its streams. Only the audit service may speak for the audit trail: it alone
- * publishes the heartbeat and answers status requests and queries, so no one can fake a healthy trail.
+ * The core services' rights inside the core account. The router, the audit service and the gateway provision
+ * and run the exchange, so they may manage its streams. Only the audit service may speak for the audit
+ * trail: it alone publishes the heartbeat and answers status requests and queries, so no one can fake a
+ * healthy trail. Only the router writes into inboxes.
  */
-export function servicePermissions(service: 'router' | 'audit' | 'gateway'): Permissions {
+export function servicePermissions(service: CoreService): Permissions {
   const jetStream = ['$JS.API.>', '$JS.ACK.>'];
-  const rights: Record<typeof service, { publish: string[]; subscribe: string[] }> = {
+  const rights: Record<CoreService, { publish: string[]; subscribe: string[] }> = {
     router: {
       publish: [
         ...jetStream,
@@ -85,9 +137,14 @@ export function servicePermissions(service: 'router' | 'audit' | 'gateway'): Per
     publish: rights[service].publish,
     subscribe: [
       `${inboxPrefixOf(`msx-${service}`)}.>`,
-      `msx.health.${service}`,
+      healthSubjectOf(service),
       ...rights[service].subscribe,
     ],
     allowResponses: true,
   };
+}
+
+/** The operator: everything in the core account (health of every party included), nothing in a party's. */
+export function adminPermissions(): Permissions {
+  return { publish: ['>'], subscribe: ['>'], allowResponses: true };
 }
