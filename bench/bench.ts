@@ -13,8 +13,16 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openAuditStore } from '#audit-store';
-import { connectBus, Streams, type Bus } from '#messaging';
-import { freePort, startNatsServer, TEST_DATABASE_URL, type TestNatsServer } from '#testing';
+import { Streams, type Bus } from '#messaging';
+import {
+  freePort,
+  principalOf,
+  startNatsServer,
+  startSecureBroker,
+  TEST_DATABASE_URL,
+  type SecureBroker,
+  type TestNatsServer,
+} from '#testing';
 import { startEmbeddedPostgres } from '../scripts/exchange/embedded-postgres.js';
 import { reachable } from '../scripts/exchange/reachable.js';
 import type { OwnedServer } from '../scripts/exchange/server-process.js';
@@ -148,8 +156,11 @@ async function main(): Promise<void> {
       void cleanup().then(() => process.exit(130));
     });
 
-  const nats: TestNatsServer = await startNatsServer();
+  // MSX runs on the isolated broker, as everywhere; the open broker only measures what isolation costs.
+  const nats: SecureBroker = await startSecureBroker();
   cleanups.push(() => nats.dispose());
+  const openNats: TestNatsServer = await startNatsServer();
+  cleanups.push(() => openNats.dispose());
   const dbUrl = await database();
   const db = new pg.Client({ connectionString: dbUrl });
   await db.connect();
@@ -165,8 +176,14 @@ async function main(): Promise<void> {
   out('\nraw limits');
   const js = await step(
     'rawJetStream',
-    `JetStream publish+ack, 1 KB, 256 in flight, ${sec(p.measureMs)}`,
-    () => rawJetStreamPublish(nats.url, p.measureMs),
+    `JetStream publish+ack, 1 KB, 256 in flight, open broker, ${sec(p.measureMs)}`,
+    () => rawJetStreamPublish(openNats.url, p.measureMs),
+    perSecond,
+  );
+  const jsIsolated = await step(
+    'rawJetStreamIsolated',
+    `JetStream publish+ack, 1 KB, 256 in flight, isolated broker (accounts, mutual TLS), ${sec(p.measureMs)}`,
+    () => rawJetStreamPublish(nats.url, p.measureMs, 256, nats.credentialsOf('msx-admin')),
     perSecond,
   );
   const pgRaw = await step(
@@ -183,6 +200,7 @@ async function main(): Promise<void> {
     (r) => perSecond(r.perSecond),
   );
   if (js !== undefined) figures.rawJetStreamPublishPerSecond = js;
+  if (jsIsolated !== undefined) figures.rawJetStreamIsolatedPublishPerSecond = jsIsolated;
   if (pgRaw !== undefined) figures.rawPostgresInsertRowsPerSecond = pgRaw;
   if (echo) figures.rawHttpEchoPerSecond = echo.perSecond;
 
@@ -192,7 +210,6 @@ async function main(): Promise<void> {
   const witnessRoot = mkdtempSync(join(tmpdir(), 'msx-bench-witness-'));
   cleanups.push(async () => rmSync(witnessRoot, { recursive: true, force: true }));
   const env = {
-    MSX_NATS_URL: nats.url,
     MSX_DATABASE_URL: dbUrl,
     MSX_DATABASE_SCHEMA: schema,
     MSX_DIRECTORY_FILE: 'deploy/directory.yaml',
@@ -205,6 +222,7 @@ async function main(): Promise<void> {
     const spec = LOCAL_SERVICES.find((s) => s.name === name)!;
     const proc = launch(name, `dist/apps/${spec.app}/src/main.js`, {
       ...env,
+      ...nats.envOf(principalOf(spec.app, spec.env.MSX_NODE_ID)),
       ...spec.env,
       ...(spec.witness ? { MSX_WITNESS_DIR: join(witnessRoot, name) } : {}),
     });
@@ -219,7 +237,7 @@ async function main(): Promise<void> {
     async () => {
       await start('audit');
       await Promise.all([start('router'), start('gateway')]);
-      bus = await connectBus({ servers: nats.url, name: 'bench' });
+      bus = await nats.connectAs('msx-admin');
       cleanups.push(() => bus!.close());
       return true;
     },
@@ -359,6 +377,7 @@ async function main(): Promise<void> {
   const maxRss = rssValues.length ? Math.max(...rssValues) : null;
   const heaviest = memory ? Object.entries(memory).sort((a, b) => b[1] - a[1])[0]?.[0] : undefined;
   const routedRatio = ratio(routed?.messagesPerSecond, js);
+  const isolationRatio = ratio(jsIsolated, js);
   const auditRatio = ratio(audit?.rowsPerSecond, pgRaw);
   const gatewayRatio = ratio(gateway?.perSecond, echo?.perSecond);
   const verify1M = verify ? 1_000_000 / verify.rowsPerSecond : null;
@@ -371,6 +390,15 @@ async function main(): Promise<void> {
       goal: '≥ 0.12',
       met: atLeast(routedRatio, 0.12),
       note: routed && routed.fanOut !== 3 ? `fan-out measured ${routed.fanOut}` : undefined,
+    },
+    {
+      figure: 'cost of isolation: JetStream publish+ack on the isolated broker ÷ on an open broker',
+      measured: perSecond(jsIsolated),
+      baseline: perSecond(js),
+      value: isolationRatio,
+      goal: 'reported',
+      met: undefined,
+      note: 'MSX runs on the isolated broker: accounts per party, mutual TLS; the open broker is the baseline',
     },
     {
       figure: `submit → delivery p99 at ${p.latencyRate}/s`,

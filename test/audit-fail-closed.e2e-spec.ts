@@ -3,14 +3,13 @@ import { asJson, validRouteReportEnvelope } from '#contracts';
 import {
   freePort,
   startEmbeddedPostgres,
-  startNatsServer,
-  startService,
+  startSecureBroker,
   waitFor,
   type ServiceProcess,
-  type TestNatsServer,
+  type SecureBroker,
   type TestPostgres,
 } from '#testing';
-import { exchangeEnv, requireBuild } from './support.js';
+import { exchangeEnv, requireBuild, startOn } from './support.js';
 
 const TOKEN = 'emlo-ne-e2e-token-0123456789abcdefghij';
 const SCHEMA = 'msx_fail_closed';
@@ -24,19 +23,18 @@ const BOUND_MS = 10_000;
  */
 describe('submissions are refused while the audit trail cannot record them', () => {
   let pg: TestPostgres;
-  let nats: TestNatsServer;
+  let nats: SecureBroker;
   let gatewayUrl: string;
   const services: ServiceProcess[] = [];
 
   beforeAll(async () => {
     requireBuild();
     pg = await startEmbeddedPostgres();
-    nats = await startNatsServer();
+    nats = await startSecureBroker({ nodes: ['emlo-ne'] });
     const port = await freePort();
     gatewayUrl = `http://127.0.0.1:${port}`;
     const env = {
       ...exchangeEnv({
-        natsUrl: nats.url,
         databaseUrl: pg.url,
         schema: SCHEMA,
         gatewayPort: port,
@@ -44,7 +42,7 @@ describe('submissions are refused while the audit trail cannot record them', () 
       }),
       MSX_AUDIT_HEARTBEAT_TIMEOUT_MS: '2000',
     };
-    services.push(startService('audit', env), startService('router', env), startService('gateway', env));
+    services.push(startOn(nats, env, 'audit'), startOn(nats, env, 'router'), startOn(nats, env, 'gateway'));
     await Promise.all(services.map((s) => s.waitForLine(/ ready/, 60_000)));
   }, 120_000);
 

@@ -1,115 +1,105 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asJson, uuidv7, validRecallEnvelope, validRouteReportEnvelope } from '#contracts';
-import { loadDirectory } from '#directory';
-import { brokerUsers, renderNatsServerConfig } from '#messaging';
+import {
+  asJson,
+  AuditOperation,
+  encodeAuditEvent,
+  encodeEnvelope,
+  envelopeFromJson,
+  nameBasedId,
+  newAuditEvent,
+  uuidv7,
+  validRecallEnvelope,
+  validRouteReportEnvelope,
+  type EnvelopeJson,
+} from '#contracts';
+import { Streams, Subjects, type Bus } from '#messaging';
 import {
   createTestSchema,
   freePort,
-  startService,
+  startSecureBroker,
   waitFor,
-  waitForPort,
+  type SecureBroker,
   type ServiceProcess,
   type TestSchema,
 } from '#testing';
-import { auditTrail, exchangeEnv, requireBuild, submit } from './support.js';
+import { auditTrail, exchangeEnv, requireBuild, startOn, submit } from './support.js';
 
 /**
- * The exchange running on a broker that enforces the generated permissions: every service and node
- * connects with its own NKey and may touch only its own subjects, and the whole path still works —
- * submission, routing, reception, audit, recall with erasure receipts, and checkpoint witnesses.
+ * The whole exchange on the generated isolated broker (accounts per party, TLS with client certificates),
+ * every service and node with its own credentials: submission, routing, audit, recall, erasure receipts and
+ * checkpoint witnesses work — and the three attacks found by trying it as a party holding one node's key
+ * fail: reply-subject injection, audit pre-emption, and item id takeover.
  */
-const TOKEN = 'emlo-ne-isolation-e2e-token-0123456789';
+const TOKENS = {
+  'emlo-ne': 'emlo-ne-isolation-e2e-token-0123456789',
+  'cp-gr': 'cp-gr-isolation-e2e-token-0123456789ab',
+};
+const NODES = ['cp-it', 'cp-gr', 'jot-mare', 'emlo-ne'];
+const enc = new TextEncoder();
 
-describe('the exchange on a broker with per-node credentials', () => {
+/** A route report from emlo-ne with a fresh id, addressed as the overrides say. */
+const report = (overrides: Partial<EnvelopeJson> = {}): EnvelopeJson =>
+  validRouteReportEnvelope({ id: uuidv7(), createdAt: new Date().toISOString(), ...overrides });
+
+describe('the exchange on the isolated broker, tried by a party holding its own credentials', () => {
   let dir: string;
-  let nats: ChildProcess;
+  let nats: SecureBroker;
   let db: TestSchema;
+  let admin: Bus;
   let gatewayUrl: string;
   let audit: ReturnType<typeof auditTrail>;
   const services: ServiceProcess[] = [];
+  const service = (name: string) => services.find((s) => s.name === name)!;
+  const inboxCount = async (node: string) =>
+    (await admin.jsm.streams.info(Streams.inbox(node))).state.messages;
 
   beforeAll(async () => {
     requireBuild();
     dir = mkdtempSync(join(tmpdir(), 'msx-broker-e2e-'));
-    const port = await freePort();
-    const users = brokerUsers(loadDirectory('deploy/directory.yaml').nodeIds());
-    const seeds = join(dir, 'seeds');
-    mkdirSync(seeds);
-    for (const u of users) writeFileSync(join(seeds, `${u.principal}.nk`), u.seed, { mode: 0o600 });
-    writeFileSync(
-      join(dir, 'nats.conf'),
-      renderNatsServerConfig({ host: '127.0.0.1', port, storeDir: join(dir, 'js'), users }),
-    );
-    nats = spawn(process.env.NATS_SERVER_BIN ?? 'nats-server', ['-c', join(dir, 'nats.conf')], {
-      stdio: 'ignore',
-    });
-    await waitForPort(port);
-
+    nats = await startSecureBroker();
+    admin = await nats.connectAs('msx-admin');
     db = await createTestSchema('isolation');
     audit = auditTrail(db);
     const gatewayPort = await freePort();
     gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-    const shared = exchangeEnv({
-      natsUrl: `nats://127.0.0.1:${port}`,
-      databaseUrl: db.url,
-      schema: db.schema,
-      gatewayPort,
-      tokens: { 'emlo-ne': TOKEN },
-    });
-    const env = (principal: string) => ({
-      ...shared,
-      MSX_NATS_NKEY_SEED_FILE: join(seeds, `${principal}.nk`),
+    const env = {
+      ...exchangeEnv({ databaseUrl: db.url, schema: db.schema, gatewayPort, tokens: TOKENS }),
       MSX_AUDIT_CHECKPOINT_INTERVAL_MS: '1000',
-    });
+    };
     services.push(
-      startService('router', env('msx-router')),
-      startService('audit', env('msx-audit')),
-      startService('gateway', env('msx-gateway')),
-      startService('contact-point', { ...env('cp-it'), MSX_NODE_ID: 'cp-it' }, 'cp-it'),
-      startService(
-        'jot-mare',
-        { ...env('jot-mare'), MSX_NODE_ID: 'jot-mare', MSX_WITNESS_DIR: join(dir, 'witness') },
-        'jot-mare',
-      ),
-      startService('liaison-officer', { ...env('emlo-ne'), MSX_NODE_ID: 'emlo-ne' }, 'emlo-ne'),
+      startOn(nats, env, 'router'),
+      startOn(nats, env, 'audit'),
+      startOn(nats, env, 'gateway'),
+      startOn(nats, env, 'contact-point', 'cp-it'),
+      startOn(nats, env, 'contact-point', 'cp-gr'),
+      startOn(nats, { ...env, MSX_WITNESS_DIR: join(dir, 'witness') }, 'jot-mare', 'jot-mare'),
+      startOn(nats, env, 'liaison-officer', 'emlo-ne'),
     );
     await Promise.all(services.map((s) => s.waitForLine(/ ready/, 60_000)));
   }, 120_000);
 
   afterAll(async () => {
     await Promise.all(services.map((s) => s.kill()));
-    nats?.kill('SIGTERM');
+    await admin?.close();
+    await nats?.dispose();
     await db?.drop();
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
-  it('routes, delivers, audits, recalls and witnesses with every party limited to its own subjects', async () => {
-    const res = await submit(
-      gatewayUrl,
-      TOKEN,
-      asJson(validRouteReportEnvelope({ id: uuidv7(), createdAt: new Date().toISOString() })),
-    );
+  it('routes, delivers, audits, recalls and witnesses with every party in its own account', async () => {
+    const res = await submit(gatewayUrl, TOKENS['emlo-ne'], asJson(report()));
     expect(res.status).toBe(202);
     const id = res.json.id as string;
     const received = await audit.rowsOf(id, (r) => r.operation === 'received', 2);
     expect(received.map((r) => r.actor_node).sort()).toEqual(['cp-it', 'jot-mare']);
-    await services.find((s) => s.name === 'emlo-ne')!.waitForLine(new RegExp(`report ${id}: delivered to `));
+    await service('emlo-ne').waitForLine(new RegExp(`report ${id}: delivered to `));
 
     const recall = await submit(
       gatewayUrl,
-      TOKEN,
+      TOKENS['emlo-ne'],
       asJson(
         validRecallEnvelope({
           id: uuidv7(),
@@ -123,11 +113,8 @@ describe('the exchange on a broker with per-node credentials', () => {
     expect(recall.status).toBe(202);
     const erased = await audit.rowsOf(id, (r) => r.operation === 'erased', 2);
     expect(erased.map((r) => r.actor_node).sort()).toEqual(['cp-it', 'jot-mare']);
-    await services
-      .find((s) => s.name === 'emlo-ne')!
-      .waitForLine(new RegExp(`erasure of ${id} confirmed by cp-it`));
+    await service('emlo-ne').waitForLine(new RegExp(`erasure of ${id} confirmed by cp-it`));
 
-    // JOT MARE keeps the audit service's signed checkpoints through its own consumer.
     const kept = await waitFor(
       async () => {
         const files = existsSync(join(dir, 'witness')) ? readdirSync(join(dir, 'witness')) : [];
@@ -142,7 +129,144 @@ describe('the exchange on a broker with per-node credentials', () => {
       30_000,
     );
     expect(kept.length).toBeGreaterThan(0);
-    // No service was refused anything it needs: the broker would have reported a permissions violation.
     for (const s of services) expect(s.lines.filter((l) => /permissions violation/i.test(l))).toEqual([]);
+  });
+
+  it("keeps a TLP RED item out of a third party's inbox when its recipient aims replies there (attack 1)", async () => {
+    const cpGrBefore = await inboxCount('cp-gr');
+    const attacker = await nats.connectAs('cp-it');
+    try {
+      // While the RED item for cp-it alone is routed, cp-it pulls its own inbox, asks the JetStream API and
+      // submits, each with a reply subject in cp-gr's inbox and other core subjects.
+      const red = report({ tlp: 'TLP_RED', recipients: ['cp-it'] });
+      const pulls = setInterval(() => {
+        for (const reply of [
+          Subjects.deliver('cp-gr'),
+          Subjects.audit('msx-router'),
+          Subjects.checkpointAudit,
+        ]) {
+          attacker.nc.publish(
+            `JS.MSX.API.CONSUMER.MSG.NEXT.${Streams.inbox('cp-it')}.inbox-cp-it`,
+            enc.encode(JSON.stringify({ batch: 1, expires: 500_000_000 })),
+            { reply },
+          );
+          attacker.nc.publish(`JS.MSX.API.CONSUMER.INFO.${Streams.inbox('cp-it')}.inbox-cp-it`, undefined, {
+            reply,
+          });
+        }
+      }, 20);
+      const res = await submit(gatewayUrl, TOKENS['emlo-ne'], asJson(red));
+      expect(res.status).toBe(202);
+      const id = res.json.id as string;
+      const decided = await audit.rowsOf(
+        id,
+        (r) => r.operation === 'withheld' || r.operation === 'delivered',
+        2,
+      );
+      clearInterval(pulls);
+      await attacker.nc.flush();
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(decided.find((r) => r.counterpart_node === 'cp-gr')).toMatchObject({
+        operation: 'withheld',
+        rule: 'POLICY.TLP_RED_NAMED_ONLY',
+      });
+      // Nothing reached cp-gr's inbox, cp-gr recorded nothing, and its officers' inbox reads still work.
+      expect(await inboxCount('cp-gr')).toBe(cpGrBefore);
+      expect((await audit.trail(id)).filter((r) => r.actor_node === 'cp-gr')).toEqual([]);
+      const page = await fetch(`${gatewayUrl}/v1/inbox?after=0&limit=100`, {
+        headers: { authorization: `Bearer ${TOKENS['cp-gr']}`, 'x-msx-officer': 'cp-gr.officer-1' },
+      });
+      expect(page.status).toBe(200);
+    } finally {
+      await attacker.close();
+    }
+  });
+
+  it("cannot make another publisher's audit events disappear by taking their ids first (attack 2)", async () => {
+    const attacker = await nats.connectAs('cp-gr');
+    try {
+      const id = uuidv7();
+      // cp-gr records two harmless events of its own under the ids the router and cp-it will use for item
+      // `id`, on the router's former deduplication id too.
+      for (const [eventId, msgID] of [
+        [nameBasedId(id, 'submitted'), `${id}:audit`],
+        [nameBasedId('cp-it', id, 'received'), nameBasedId('cp-it', id, 'received')],
+      ]) {
+        const decoy = newAuditEvent({
+          eventId,
+          operation: AuditOperation.CONSULTED,
+          actorNode: 'cp-gr',
+          actorPerson: 'cp-gr.officer-1',
+          messageId: id,
+        });
+        await attacker.js.publish(Subjects.audit('cp-gr'), encodeAuditEvent(decoy), { msgID });
+      }
+      const res = await submit(gatewayUrl, TOKENS['emlo-ne'], asJson(report({ id })));
+      expect(res.status).toBe(202);
+      const rows = await audit.rowsOf(
+        id,
+        (r) => r.operation === 'submitted' || r.operation === 'received' || r.operation === 'delivered',
+        5,
+      );
+      expect(rows.filter((r) => r.operation === 'submitted').map((r) => r.actor_node)).toEqual(['emlo-ne']);
+      expect(
+        rows
+          .filter((r) => r.operation === 'received')
+          .map((r) => r.actor_node)
+          .sort(),
+      ).toEqual(['cp-it', 'jot-mare']);
+      expect(rows.filter((r) => r.operation === 'delivered').length).toBeGreaterThanOrEqual(2);
+      // The decoys are in the trail too, as what they are: cp-gr's own consultations.
+      const decoys = (await audit.trail(id)).filter((r) => r.operation === 'consulted');
+      expect(decoys.map((r) => r.actor_node)).toEqual(['cp-gr', 'cp-gr']);
+    } finally {
+      await attacker.close();
+    }
+  });
+
+  it("refuses a new item that takes another party's item id, and keeps the item its originator's (attack 3)", async () => {
+    const original = await submit(gatewayUrl, TOKENS['emlo-ne'], asJson(report({ recipients: ['cp-gr'] })));
+    expect(original.status).toBe(202);
+    const id = original.json.id as string;
+    await audit.rowsOf(id, (r) => r.operation === 'received' && r.actor_node === 'cp-gr', 1);
+
+    // cp-gr, which received it, submits its own item under the same id, past the broker's deduplication.
+    const attacker = await nats.connectAs('cp-gr');
+    try {
+      const takeover = envelopeFromJson(
+        asJson({ ...report({ id, recipients: ['cp-it'] }), sender: 'cp-gr', author: 'cp-gr.officer-1' }),
+      );
+      await attacker.js.publish(Subjects.submit('cp-gr'), encodeEnvelope(takeover), { msgID: uuidv7() });
+      const refused = await audit.rowsOf(id, (r) => r.rule === 'POLICY.ID_ALREADY_USED', 1);
+      expect(refused[0].operation).toBe('rejected');
+
+      // Its recall of "its" item is refused; the originator's recall reaches every holder.
+      const recallBy = (sender: string) =>
+        asJson({
+          ...validRecallEnvelope({
+            id: uuidv7(),
+            createdAt: new Date().toISOString(),
+            threadId: id,
+            inReplyTo: id,
+            recall: { messageId: id, reason: 'RECALL_REASON_WITHDRAWN', explanation: 'withdrawn' },
+          }),
+          sender,
+          author: `${sender}.officer-1`,
+        });
+      const forged = envelopeFromJson(recallBy('cp-gr'));
+      await attacker.js.publish(Subjects.submit('cp-gr'), encodeEnvelope(forged), { msgID: forged.id });
+      const notOriginator = await audit.rowsOf(forged.id, (r) => r.rule === 'POLICY.NOT_ORIGINATOR', 1);
+      expect(notOriginator.length).toBeGreaterThan(0);
+      const real = await submit(gatewayUrl, TOKENS['emlo-ne'], recallBy('emlo-ne'));
+      expect(real.status).toBe(202);
+      const erased = await audit.rowsOf(id, (r) => r.operation === 'erased', 1);
+      expect(erased.map((r) => r.actor_node)).toContain('cp-gr');
+      // Nobody received the takeover item.
+      expect(
+        (await audit.trail(id)).filter((r) => r.operation === 'received' && r.actor_node === 'cp-it'),
+      ).toEqual([]);
+    } finally {
+      await attacker.close();
+    }
   });
 });

@@ -12,18 +12,17 @@ import {
   validShareRequestEnvelope,
   type EnvelopeJson,
 } from '#contracts';
-import { connectBus, Streams, type Bus } from '#messaging';
+import { Streams, type Bus } from '#messaging';
 import {
   createTestSchema,
   freePort,
-  startNatsServer,
-  startService,
+  startSecureBroker,
   type ServiceProcess,
-  type TestNatsServer,
+  type SecureBroker,
   waitFor,
   type TestSchema,
 } from '#testing';
-import { type AuditRow, auditTrail, exchangeEnv, requireBuild, submit } from './support.js';
+import { type AuditRow, auditTrail, exchangeEnv, requireBuild, startOn, submit } from './support.js';
 
 /**
  * The sharing rules end to end, on the directory shipped in deploy/: a mixed batch of items, the
@@ -38,7 +37,7 @@ const TOKENS = {
 const RUNNING = ['cp-it', 'cp-gr', 'jot-mare', 'emlo-ne', 'afic-partner-ne'];
 
 describe('sharing rules through the real bus', () => {
-  let nats: TestNatsServer;
+  let nats: SecureBroker;
   let db: TestSchema;
   let bus: Bus;
   let gatewayUrl: string;
@@ -47,27 +46,25 @@ describe('sharing rules through the real bus', () => {
 
   beforeAll(async () => {
     requireBuild();
-    nats = await startNatsServer();
+    nats = await startSecureBroker();
     db = await createTestSchema('sharing');
     audit = auditTrail(db);
-    bus = await connectBus({ servers: nats.url, name: 'sharing-e2e' });
+    bus = await nats.connectAs('msx-admin');
     const port = await freePort();
     gatewayUrl = `http://127.0.0.1:${port}`;
     const env = exchangeEnv({
-      natsUrl: nats.url,
       databaseUrl: db.url,
       schema: db.schema,
       gatewayPort: port,
       tokens: TOKENS,
     });
-    services.push(startService('router', env), startService('audit', env), startService('gateway', env));
+    services.push(startOn(nats, env, 'router'), startOn(nats, env, 'audit'), startOn(nats, env, 'gateway'));
     const apps: Record<string, string> = {
       'cp-it': 'contact-point',
       'cp-gr': 'contact-point',
       'jot-mare': 'jot-mare',
     };
-    for (const node of RUNNING)
-      services.push(startService(apps[node] ?? 'liaison-officer', { ...env, MSX_NODE_ID: node }, node));
+    for (const node of RUNNING) services.push(startOn(nats, env, apps[node] ?? 'liaison-officer', node));
     await Promise.all(services.map((s) => s.waitForLine(/ ready/, 60_000)));
   }, 120_000);
 

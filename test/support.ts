@@ -1,5 +1,12 @@
 import { existsSync } from 'node:fs';
-import { waitFor, type TestSchema } from '#testing';
+import {
+  principalOf,
+  startService,
+  waitFor,
+  type SecureBroker,
+  type ServiceProcess,
+  type TestSchema,
+} from '#testing';
 
 /** What an audit row looks like to the end-to-end tests. */
 export interface AuditRow {
@@ -63,7 +70,8 @@ export function requireBuild(): void {
 
 /** What the services of a test exchange share: its bus, its audit database, the shipped directory, the gateway. */
 export function exchangeEnv(o: {
-  natsUrl: string;
+  /** Only for a broker without credentials; on the isolated broker each service takes it from {@link startOn}. */
+  natsUrl?: string;
   databaseUrl: string;
   schema: string;
   gatewayPort: number;
@@ -71,7 +79,7 @@ export function exchangeEnv(o: {
   tokens: Record<string, string>;
 }): Record<string, string> {
   return {
-    MSX_NATS_URL: o.natsUrl,
+    ...(o.natsUrl ? { MSX_NATS_URL: o.natsUrl } : {}),
     MSX_DATABASE_URL: o.databaseUrl,
     MSX_DATABASE_SCHEMA: o.schema,
     MSX_DIRECTORY_FILE: 'deploy/directory.yaml',
@@ -80,4 +88,22 @@ export function exchangeEnv(o: {
       .map(([node, token]) => `${node}=${token}`)
       .join(','),
   };
+}
+
+/**
+ * Starts a service or node as a process on the isolated broker, with its own credentials (NKey, client
+ * certificate) and the router key it needs, on top of the exchange's shared environment.
+ */
+export function startOn(
+  broker: SecureBroker,
+  env: Record<string, string>,
+  app: string,
+  nodeId?: string,
+  name?: string,
+): ServiceProcess {
+  return startService(
+    app,
+    { ...env, ...broker.envOf(principalOf(app, nodeId)), ...(nodeId ? { MSX_NODE_ID: nodeId } : {}) },
+    name ?? nodeId ?? app,
+  );
 }

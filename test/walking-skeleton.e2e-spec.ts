@@ -1,17 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { asJson, uuidv7, validRouteReportEnvelope, validSuspectVesselReportEnvelope } from '#contracts';
-import { connectBus, Streams, type Bus } from '#messaging';
+import { Streams, type Bus } from '#messaging';
 import {
   createTestSchema,
   freePort,
-  startNatsServer,
-  startService,
+  startSecureBroker,
   waitFor,
   type ServiceProcess,
-  type TestNatsServer,
+  type SecureBroker,
   type TestSchema,
 } from '#testing';
-import { exchangeEnv, requireBuild } from './support.js';
+import { exchangeEnv, requireBuild, startOn } from './support.js';
 
 /**
  * The walking skeleton end to end: the services run as processes from the build, on a private nats-server
@@ -29,7 +28,7 @@ interface AuditRow {
 }
 
 describe('a report travels from a liaison officer to a contact point and JOT MARE, audited', () => {
-  let nats: TestNatsServer;
+  let nats: SecureBroker;
   let db: TestSchema;
   let bus: Bus;
   let gatewayUrl: string;
@@ -38,25 +37,24 @@ describe('a report travels from a liaison officer to a contact point and JOT MAR
 
   beforeAll(async () => {
     requireBuild();
-    nats = await startNatsServer();
+    nats = await startSecureBroker();
     db = await createTestSchema('e2e');
-    bus = await connectBus({ servers: nats.url, name: 'e2e-test' });
+    bus = await nats.connectAs('msx-admin');
     const port = await freePort();
     gatewayUrl = `http://127.0.0.1:${port}`;
     const env = exchangeEnv({
-      natsUrl: nats.url,
       databaseUrl: db.url,
       schema: db.schema,
       gatewayPort: port,
       tokens: { 'emlo-ne': TOKEN },
     });
     services.push(
-      startService('router', env),
-      startService('audit', env),
-      startService('gateway', env),
-      startService('contact-point', { ...env, MSX_NODE_ID: 'cp-it' }, 'cp-it'),
-      startService('jot-mare', { ...env, MSX_NODE_ID: 'jot-mare' }, 'jot-mare'),
-      startService('liaison-officer', { ...env, MSX_NODE_ID: 'emlo-ne' }, 'emlo-ne'),
+      startOn(nats, env, 'router'),
+      startOn(nats, env, 'audit'),
+      startOn(nats, env, 'gateway'),
+      startOn(nats, env, 'contact-point', 'cp-it'),
+      startOn(nats, env, 'jot-mare', 'jot-mare'),
+      startOn(nats, env, 'liaison-officer', 'emlo-ne'),
     );
     await Promise.all(services.map((s) => s.waitForLine(/ ready/, 60_000)));
   }, 120_000);

@@ -25,6 +25,11 @@ export interface LocalNatsOptions {
   port: number;
   /** JetStream storage folder; `.msx/nats` for `npm start`. */
   storeDir?: string;
+  /**
+   * A generated configuration (accounts, TLS) to run on; it names its own port and storage. Without it the
+   * server is open: no authentication, no isolation between parties.
+   */
+  configFile?: string;
   onLine?: (line: string) => void;
 }
 
@@ -36,13 +41,14 @@ export interface LocalNatsOptions {
 export async function startLocalNats(opts: LocalNatsOptions): Promise<OwnedServer> {
   const bin = onPath(process.env.NATS_SERVER_BIN ?? 'nats-server');
   if (!bin) throw new NatsServerMissingError();
-  const url = `nats://127.0.0.1:${opts.port}`;
+  const url = `${opts.configFile ? 'tls' : 'nats'}://127.0.0.1:${opts.port}`;
   if (await reachable(url, 500)) throw new Error(`port ${opts.port} is already taken`);
   const storeDir = opts.storeDir ?? NATS_DIR;
   mkdirSync(storeDir, { recursive: true });
-  const child = spawnServer(bin, ['-a', '127.0.0.1', '-p', String(opts.port), '-js', '-sd', storeDir], {
-    onLine: opts.onLine,
-  });
+  const args = opts.configFile
+    ? ['-c', opts.configFile]
+    : ['-a', '127.0.0.1', '-p', String(opts.port), '-js', '-sd', storeDir];
+  const child = spawnServer(bin, args, { onLine: opts.onLine });
   const exited = exitOf(child);
   const up = await Promise.race([waitUntilReachable(url, 15_000), exited.then(() => false)]);
   if (!up) {

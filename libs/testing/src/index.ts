@@ -6,3 +6,4 @@ export * from './service-process.js';
 export * from './wait-for.js';
 export * from './embedded-postgres.js';
 export * from './test-directory.js';
+export * from './secure-broker.js';
