@@ -10,6 +10,7 @@ import {
   envelopeFromJson,
   nameBasedId,
   newAuditEvent,
+  sha256Hex,
   uuidv7,
   validRecallEnvelope,
   validRouteReportEnvelope,
@@ -37,7 +38,6 @@ const TOKENS = {
   'emlo-ne': 'emlo-ne-isolation-e2e-token-0123456789',
   'cp-gr': 'cp-gr-isolation-e2e-token-0123456789ab',
 };
-const NODES = ['cp-it', 'cp-gr', 'jot-mare', 'emlo-ne'];
 const enc = new TextEncoder();
 
 /** A route report from emlo-ne with a fresh id, addressed as the overrides say. */
@@ -132,16 +132,17 @@ describe('the exchange on the isolated broker, tried by a party holding its own 
     for (const s of services) expect(s.lines.filter((l) => /permissions violation/i.test(l))).toEqual([]);
   });
 
-  it("keeps a TLP RED item out of a third party's inbox when its recipient aims replies there (attack 1)", async () => {
-    const cpGrBefore = await inboxCount('cp-gr');
+  it("keeps a TLP RED item out of a withheld party's inbox when its recipient aims replies there (attack 1)", async () => {
+    const jotMareBefore = await inboxCount('jot-mare');
     const attacker = await nats.connectAs('cp-it');
+    let pulls: ReturnType<typeof setInterval> | undefined;
     try {
       // While the RED item for cp-it alone is routed, cp-it pulls its own inbox, asks the JetStream API and
-      // submits, each with a reply subject in cp-gr's inbox and other core subjects.
+      // submits, each with a reply subject in JOT MARE's inbox and other core subjects.
       const red = report({ tlp: 'TLP_RED', recipients: ['cp-it'] });
-      const pulls = setInterval(() => {
+      pulls = setInterval(() => {
         for (const reply of [
-          Subjects.deliver('cp-gr'),
+          Subjects.deliver('jot-mare'),
           Subjects.audit('msx-router'),
           Subjects.checkpointAudit,
         ]) {
@@ -160,24 +161,26 @@ describe('the exchange on the isolated broker, tried by a party holding its own 
       const id = res.json.id as string;
       const decided = await audit.rowsOf(
         id,
-        (r) => r.operation === 'withheld' || r.operation === 'delivered',
-        2,
+        (r) =>
+          r.counterpart_node === 'jot-mare' && (r.operation === 'withheld' || r.operation === 'delivered'),
+        1,
       );
       clearInterval(pulls);
       await attacker.nc.flush();
       await new Promise((r) => setTimeout(r, 1_000));
-      expect(decided.find((r) => r.counterpart_node === 'cp-gr')).toMatchObject({
+      expect(decided.find((r) => r.counterpart_node === 'jot-mare')).toMatchObject({
         operation: 'withheld',
         rule: 'POLICY.TLP_RED_NAMED_ONLY',
       });
-      // Nothing reached cp-gr's inbox, cp-gr recorded nothing, and its officers' inbox reads still work.
-      expect(await inboxCount('cp-gr')).toBe(cpGrBefore);
-      expect((await audit.trail(id)).filter((r) => r.actor_node === 'cp-gr')).toEqual([]);
+      // Nothing reached JOT MARE's inbox, it recorded nothing, and cp-gr's officers' inbox reads still work.
+      expect(await inboxCount('jot-mare')).toBe(jotMareBefore);
+      expect((await audit.trail(id)).filter((r) => r.actor_node === 'jot-mare')).toEqual([]);
       const page = await fetch(`${gatewayUrl}/v1/inbox?after=0&limit=100`, {
         headers: { authorization: `Bearer ${TOKENS['cp-gr']}`, 'x-msx-officer': 'cp-gr.officer-1' },
       });
       expect(page.status).toBe(200);
     } finally {
+      clearInterval(pulls);
       await attacker.close();
     }
   });
@@ -236,7 +239,8 @@ describe('the exchange on the isolated broker, tried by a party holding its own 
       const takeover = envelopeFromJson(
         asJson({ ...report({ id, recipients: ['cp-it'] }), sender: 'cp-gr', author: 'cp-gr.officer-1' }),
       );
-      await attacker.js.publish(Subjects.submit('cp-gr'), encodeEnvelope(takeover), { msgID: uuidv7() });
+      const takeoverBytes = encodeEnvelope(takeover);
+      await attacker.js.publish(Subjects.submit('cp-gr'), takeoverBytes, { msgID: uuidv7() });
       const refused = await audit.rowsOf(id, (r) => r.rule === 'POLICY.ID_ALREADY_USED', 1);
       expect(refused[0].operation).toBe('rejected');
 
@@ -261,10 +265,17 @@ describe('the exchange on the isolated broker, tried by a party holding its own 
       expect(real.status).toBe(202);
       const erased = await audit.rowsOf(id, (r) => r.operation === 'erased', 1);
       expect(erased.map((r) => r.actor_node)).toContain('cp-gr');
-      // Nobody received the takeover item.
+      // Nobody received the takeover item: no copy of its bytes was delivered or received.
+      const takeoverRows = (await audit.trail(id)).filter(
+        (r) => r.message_sha256 === sha256Hex(takeoverBytes),
+      );
+      const operations = new Set(takeoverRows.map((r) => r.operation));
+      expect([...operations].sort()).toEqual(['rejected', 'submitted', 'withheld']);
       expect(
-        (await audit.trail(id)).filter((r) => r.operation === 'received' && r.actor_node === 'cp-it'),
-      ).toEqual([]);
+        takeoverRows
+          .filter((r) => r.operation === 'withheld')
+          .every((r) => r.rule === 'POLICY.ID_ALREADY_USED'),
+      ).toBe(true);
     } finally {
       await attacker.close();
     }

@@ -1,6 +1,6 @@
 import { ConfigError, int, loadConfig, logSpec, natsSpec, nodeTokens, str, type Parser } from '#config';
 import { isOfficerId } from '#contracts';
-import { auditGateSpec } from '#runtime';
+import { auditGateSpec, routerKeySpec } from '#runtime';
 
 /**
  * Auditor bearer tokens, one per person: `edps.auditor-1=<token>,dpo.cp-it=<token>`. Tokens are secrets: at
@@ -28,6 +28,8 @@ export const gatewaySpec = {
   ...natsSpec,
   ...logSpec,
   ...auditGateSpec,
+  // The inbox read shows, per item, whether the router vouched for it: the router key is pinned here too.
+  ...routerKeySpec,
   /** Interface to listen on; loopback unless a reverse proxy in front terminates TLS. */
   MSX_GATEWAY_HOST: str('127.0.0.1'),
   MSX_GATEWAY_PORT: int(8080, 0, 65_535),

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
   asJson,
@@ -8,8 +12,11 @@ import {
   decodeAuditEvent,
   decodeAuditEventBatch,
   decodeEnvelope,
+  deliverySigner,
   encodeEnvelope,
   envelopeFromJson,
+  sha256Hex,
+  signDelivery,
   uuidv7,
   validRouteReportEnvelope,
   validSuspectVesselReportEnvelope,
@@ -33,6 +40,11 @@ import { gatewaySpec } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
 
 const TOKEN = 'emlo-ne-test-token-0123456789abcdef';
+const CP_GR_TOKEN = 'cp-gr-test-token-0123456789abcdef0';
+
+/** The router's delivery key; the gateway pins its public half through MSX_ROUTER_KEY_FILE. */
+const routerKeys = generateKeyPairSync('ed25519');
+const router = deliverySigner(routerKeys.privateKey);
 
 describe('gateway over HTTP, publishing to a real nats-server', () => {
   let nats: TestNatsServer;
@@ -43,6 +55,7 @@ describe('gateway over HTTP, publishing to a real nats-server', () => {
   // audit gate opens, and a test can fall silent to see the gate close.
   let auditHeard = true;
   let heartbeat: NodeJS.Timeout;
+  let keyDir: string;
   const auditStatus = (): AuditStatus => ({
     databaseReachable: true,
     lastCommitAt: null,
@@ -62,9 +75,13 @@ describe('gateway over HTTP, publishing to a real nats-server', () => {
     heartbeat = setInterval(() => {
       if (auditHeard && !bus.nc.isClosed()) publishAuditStatus(bus.nc, auditStatus());
     }, 500);
+    keyDir = mkdtempSync(join(tmpdir(), 'msx-gateway-'));
+    const routerKeyFile = join(keyDir, 'router.pub.pem');
+    writeFileSync(routerKeyFile, routerKeys.publicKey.export({ type: 'spki', format: 'pem' }));
     const config = loadConfig(gatewaySpec, {
       MSX_NATS_URL: nats.url,
-      MSX_GATEWAY_TOKENS: `emlo-ne=${TOKEN}`,
+      MSX_ROUTER_KEY_FILE: routerKeyFile,
+      MSX_GATEWAY_TOKENS: `emlo-ne=${TOKEN},cp-gr=${CP_GR_TOKEN}`,
       MSX_GATEWAY_BODY_LIMIT_BYTES: '4096',
       MSX_AUDIT_HEARTBEAT_TIMEOUT_MS: '1500',
       MSX_LOG_LEVEL: 'error',
@@ -83,6 +100,7 @@ describe('gateway over HTTP, publishing to a real nats-server', () => {
     await app?.close();
     await bus?.close();
     await nats?.dispose();
+    if (keyDir) rmSync(keyDir, { recursive: true, force: true });
   });
 
   const post = (body: unknown, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }) =>
@@ -228,7 +246,7 @@ describe('gateway over HTTP, publishing to a real nats-server', () => {
       // The test before restarted the server: wait until JetStream answers again.
       await waitFor(
         async () => {
-          for (const node of ['emlo-ne', 'cp-it']) await ensureStream(bus.jsm, inboxStream(node));
+          for (const node of ['emlo-ne', 'cp-it', 'cp-gr']) await ensureStream(bus.jsm, inboxStream(node));
           return true;
         },
         'JetStream after the restart',
@@ -236,21 +254,29 @@ describe('gateway over HTTP, publishing to a real nats-server', () => {
       );
       for (const id of ids) {
         const bytes = encodeEnvelope(envelopeFromJson(asJson(validRouteReportEnvelope({ id }))));
-        await publishDurably(bus.js, Subjects.deliver('emlo-ne'), bytes, { msgID: `${id}:emlo-ne` });
+        await publishDurably(bus.js, Subjects.deliver('emlo-ne'), bytes, {
+          msgID: `${id}:emlo-ne`,
+          headers: signDelivery(router, id, 'emlo-ne', bytes, 'delivered'),
+        });
       }
       // Someone else's inbox, which emlo-ne's token must never reach.
-      const other = encodeEnvelope(envelopeFromJson(asJson(validRouteReportEnvelope({ id: uuidv7() }))));
-      await publishDurably(bus.js, Subjects.deliver('cp-it'), other, { msgID: 'cp-it-item' });
+      const otherId = uuidv7();
+      const other = encodeEnvelope(envelopeFromJson(asJson(validRouteReportEnvelope({ id: otherId }))));
+      await publishDurably(bus.js, Subjects.deliver('cp-it'), other, {
+        msgID: 'cp-it-item',
+        headers: signDelivery(router, otherId, 'cp-it', other, 'delivered'),
+      });
     });
 
     it('returns the items after a position, page by page, as envelopes with their hashes', async () => {
       const first = await read('?limit=2');
       expect(first.status).toBe(200);
       const page = (await first.json()) as {
-        items: { seq: number; sha256: string; envelope: { id: string } }[];
+        items: { seq: number; sha256: string; vouched: boolean; envelope: { id: string } }[];
         nextAfter: number;
       };
       expect(page.items.map((i) => i.envelope.id)).toEqual(ids.slice(0, 2));
+      expect(page.items.map((i) => i.vouched)).toEqual([true, true]);
       expect(page.items[0].sha256).toMatch(/^[0-9a-f]{64}$/);
       const second = (await (await read(`?after=${page.nextAfter}&limit=2`)).json()) as typeof page;
       expect(second.items.map((i) => i.envelope.id)).toEqual([ids[2]]);
@@ -282,6 +308,75 @@ describe('gateway over HTTP, publishing to a real nats-server', () => {
         items: { envelope: { id: string } }[];
       };
       expect(all.items.map((i) => i.envelope.id)).toEqual(ids);
+    });
+
+    it('shows a junk entry and a copy not vouched for beside a vouched item, without contents, and audits only the vouched one', async () => {
+      const read = (query: string) =>
+        fetch(`${base}/v1/inbox${query}`, {
+          headers: { authorization: `Bearer ${CP_GR_TOKEN}`, 'x-msx-officer': 'cp-gr.officer-3' },
+        });
+      const junk = new TextEncoder().encode('junk the broker was made to write');
+      await publishDurably(bus.js, Subjects.deliver('cp-gr'), junk, { msgID: 'cp-gr-junk' });
+      const goodId = uuidv7();
+      const good = encodeEnvelope(envelopeFromJson(asJson(validRouteReportEnvelope({ id: goodId }))));
+      await publishDurably(bus.js, Subjects.deliver('cp-gr'), good, {
+        msgID: `${goodId}:cp-gr`,
+        headers: signDelivery(router, goodId, 'cp-gr', good, 'delivered'),
+      });
+      // A real envelope, vouched for another node: its contents must not be shown either.
+      const strayId = uuidv7();
+      const stray = encodeEnvelope(
+        envelopeFromJson(asJson(validRouteReportEnvelope({ id: strayId, purpose: 'stray-purpose-text' }))),
+      );
+      await publishDurably(bus.js, Subjects.deliver('cp-gr'), stray, {
+        msgID: `${strayId}:cp-gr`,
+        headers: signDelivery(router, strayId, 'cp-it', stray, 'delivered'),
+      });
+
+      const res = await read('?limit=10');
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      const page = JSON.parse(text) as { items: Record<string, unknown>[]; nextAfter: number };
+      expect(page.items).toEqual([
+        {
+          seq: expect.any(Number),
+          deliveredAt: expect.any(String),
+          sha256: sha256Hex(junk),
+          vouched: false,
+          refusal: { code: 'DELIVERY.UNSIGNED', reason: expect.stringMatching(/not an MSX envelope/) },
+        },
+        {
+          seq: expect.any(Number),
+          deliveredAt: expect.any(String),
+          sha256: sha256Hex(good),
+          vouched: true,
+          envelope: expect.objectContaining({ id: goodId }),
+        },
+        {
+          seq: expect.any(Number),
+          deliveredAt: expect.any(String),
+          sha256: sha256Hex(stray),
+          vouched: false,
+          refusal: { code: 'DELIVERY.BAD_SIGNATURE', reason: expect.any(String) },
+        },
+      ]);
+      expect(text).not.toContain(strayId);
+      expect(text).not.toContain('stray-purpose-text');
+      expect(page.nextAfter).toBe(page.items[2].seq);
+      const m = await bus.jsm.streams.getMessage(Streams.audit, {
+        last_by_subj: Subjects.audit('msx-gateway'),
+      });
+      const events = m!.header.has('Msx-Audit-Batch')
+        ? decodeAuditEventBatch(m!.data)
+        : [decodeAuditEvent(m!.data)];
+      expect(events).toEqual([
+        expect.objectContaining({
+          operation: AuditOperation.CONSULTED,
+          actorNode: 'cp-gr',
+          actorPerson: 'cp-gr.officer-3',
+          messageId: goodId,
+        }),
+      ]);
     });
 
     it('requires the officer and sensible paging, naming the problem', async () => {

@@ -44,11 +44,7 @@ export class GatewayModule {
         auditGateProvider(config),
         {
           provide: AuditQueryClient,
-          useFactory: () =>
-            new AuditQueryClient(
-              config.MSX_NATS_URL,
-              natsCredentials(config, 'msx-gateway'),
-            ),
+          useFactory: () => new AuditQueryClient(config.MSX_NATS_URL, natsCredentials(config, 'msx-gateway')),
         },
         GatewayTokens,
         NodeTokenGuard,

@@ -10,6 +10,7 @@ runMain(async () => {
     NodeAppModule.forNode({
       nodeId: config.MSX_NODE_ID,
       natsUrl: config.MSX_NATS_URL,
+      routerPublicKey: config.MSX_ROUTER_KEY_FILE.publicKeyDer,
       handler: ReceiptHandler,
       credentials,
     }),

@@ -15,6 +15,7 @@ import { DIRECTORY, EXPIRY_INDEX, LEDGER } from './router.tokens.js';
 import { ExpiryIndex } from './expire-items/expiry-index.js';
 import { ExpirySweeper } from './expire-items/expiry.sweeper.js';
 import { JetStreamLedger } from './ledger/jetstream-ledger.js';
+import { routerKeysProvider } from './vouch-deliveries/router-keys.provider.js';
 
 const REPLICAS = Symbol('MSX_STREAM_REPLICAS');
 
@@ -51,6 +52,7 @@ export class RouterModule {
         BusProvisioner,
         { provide: LEDGER, inject: [BUS], useFactory: (bus: Bus) => new JetStreamLedger(bus) },
         { provide: EXPIRY_INDEX, useValue: new ExpiryIndex() },
+        routerKeysProvider(config),
         // Fail closed: nothing is routed while the audit trail cannot record it (DESIGN §5).
         auditGateProvider(config),
         RouteMessageConsumer,

@@ -4,3 +4,5 @@ export const DIRECTORY = Symbol('MSX_DIRECTORY');
 export const LEDGER = Symbol('MSX_LEDGER');
 /** Injection token of the index of items that will expire. */
 export const EXPIRY_INDEX = Symbol('MSX_EXPIRY_INDEX');
+/** Injection token of the router's keys: the key that signs deliveries and the key of its own ids. */
+export const ROUTER_KEYS = Symbol('MSX_ROUTER_KEYS');

@@ -122,7 +122,7 @@ export function verifyDelivery(
       }),
       'utf8',
     );
-  let ok = false;
+  let ok: boolean;
   try {
     const key = createPublicKey({ key: Buffer.from(routerPublicKey), format: 'der', type: 'spki' });
     const sig = Buffer.from(signature, 'base64');

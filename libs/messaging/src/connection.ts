@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { connect, nkeyAuthenticator, type Authenticator, type NatsConnection } from '@nats-io/transport-node';
 import { inboxPrefixOf, isCorePrincipal, PARTY_JS_API_PREFIX } from './broker/permissions.js';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
@@ -14,6 +15,12 @@ export interface Bus {
   nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
+  /**
+   * A secret of this principal for the ids it derives (an erasure receipt's id from the recall's): the same
+   * on every retry and restart, so the message stays idempotent, but not computable by another party, so no
+   * one can take the id first. Derived from the NKey seed; the principal's name on a broker without one.
+   */
+  idKey: string;
   close(): Promise<void>;
 }
 
@@ -75,6 +82,12 @@ export interface BusOptions {
   connectTimeoutMs?: number;
 }
 
+/** See {@link Bus.idKey}. */
+export function idKeyOf(credentials: BusCredentials | undefined, name: string): string {
+  if (!credentials?.nkeySeed) return credentials?.principal ?? name;
+  return createHmac('sha256', credentials.nkeySeed).update('msx-principal-ids/v1').digest('hex');
+}
+
 /**
  * Connects to NATS, retrying the first connection until `connectTimeoutMs`, then reconnecting forever:
  * a service outlives a broker restart.
@@ -110,10 +123,12 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
   })();
   const apiPrefix = jetStreamApiPrefixOf(opts.credentials);
   // A party cannot read account-wide JetStream information, so its manager is not checked against the API.
-  const jsm = await jetstreamManager(conn, { timeout: 10_000, apiPrefix, checkAPI: !apiPrefix });
+  const api = apiPrefix ? { apiPrefix } : {};
+  const jsm = await jetstreamManager(conn, { timeout: 10_000, ...api, checkAPI: !apiPrefix });
   return {
     nc: conn,
-    js: jetstream(conn, { timeout: 10_000, apiPrefix }),
+    js: jetstream(conn, { timeout: 10_000, ...api }),
+    idKey: idKeyOf(opts.credentials, opts.name),
     jsm,
     close: () => conn.drain(),
   };

@@ -1,5 +1,6 @@
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { AuditOperation, nameBasedId, newAuditEvent, sha256Hex, type AuditEvent } from '#contracts';
+import { publishAuditEvent } from './audit-events.js';
 import { publishDurably } from './publisher.js';
 import { Headers, Subjects } from './subjects.js';
 
@@ -8,6 +9,12 @@ export interface DeadLetterReason {
   code: string;
   message: string;
 }
+
+/**
+ * Where a message given up on goes. Resolving means it is kept and recorded there; a rejection means it is
+ * not, and the worker naks the message so it comes back (nothing is dropped silently).
+ */
+export type DeadLetterSink = (msg: JsMsg, reason: DeadLetterReason) => Promise<void>;
 
 /**
  * Moves a message to `msx.dlq.<service>` with its original bytes and the reason in headers, deduplicated by
@@ -39,14 +46,16 @@ export async function publishDeadLetter(
 
 /**
  * The audit event for a dead-lettered message: who gave up on it (`actorPerson`, a service), whose it was
- * (`actorNode`), the code of the reason, and the hash of the exact bytes. Its id is derived from the origin
- * stream and sequence, so it is recorded once however often the dead-lettering is retried.
+ * (`actorNode`), the code of the reason, the hash of the exact bytes, and where the message is (origin
+ * subject, stream and sequence, plus `detail`). Its id is derived from the origin stream and sequence, so it
+ * is recorded once however often the dead-lettering is retried.
  */
 export function deadLetterAuditEvent(
   msg: JsMsg,
   reason: DeadLetterReason,
   actorNode: string,
   actorPerson: string,
+  detail: Record<string, unknown> = {},
 ): AuditEvent {
   return newAuditEvent({
     eventId: nameBasedId(actorPerson, msg.info.stream, String(msg.info.streamSequence), 'dead-lettered'),
@@ -59,7 +68,29 @@ export function deadLetterAuditEvent(
     detailJson: JSON.stringify({
       reason: reason.message,
       subject: msg.subject,
+      stream: msg.info.stream,
       sequence: msg.info.streamSequence,
+      ...detail,
     }),
   });
+}
+
+/**
+ * A dead-letter sink for a node: on the isolated broker a node may store only through its own submit and
+ * audit subjects, so the message is not moved. It stays in its origin stream (which keeps it for
+ * `keptForDays`) and only the audit event, published on the node's own audit subject, records that it was
+ * given up on and where it is (stream and sequence).
+ */
+export function auditDeadLetters(
+  js: JetStreamClient,
+  node: string,
+  actorPerson: string,
+  keptForDays: number,
+): DeadLetterSink {
+  return (msg, reason) =>
+    publishAuditEvent(
+      js,
+      node,
+      deadLetterAuditEvent(msg, reason, node, actorPerson, { keptIn: msg.info.stream, keptForDays }),
+    );
 }

@@ -184,6 +184,38 @@ describe('JetStreamWorker against a real nats-server', () => {
     expect(dlq!.header.get(Headers.deadLetterCode)).toBe('CONTRACT.INVALID');
   });
 
+  it('gives a permanent failure to its dead-letter sink instead of the dead-letter subject, and retries while the sink fails', async () => {
+    const spec = await consumerFor('sink');
+    await publishDurably(bus.js, Subjects.submit('sink'), enc.encode('s'), { msgID: 's-1' });
+    let sinkCalls = 0;
+    const sunk: string[] = [];
+    const worker = new JetStreamWorker<string>({
+      bus,
+      consumer: spec,
+      service: 'sink-test',
+      retryDelayMs: 20,
+      deadLetters: async (msg, reason) => {
+        sinkCalls++;
+        if (sinkCalls === 1) throw new Error('audit subject unavailable');
+        sunk.push(`${dec.decode(msg.data)}:${reason.code}`);
+      },
+      decode: (m) => dec.decode(m.data),
+      handle: async () => {
+        throw new MsxError('CONTRACT.INVALID', 'bad message');
+      },
+    });
+    await worker.start();
+    await waitFor(async () => ((await pending(spec)) === 0 && sunk.length === 1 ? true : undefined), 'sunk');
+    await worker.stop();
+    // The first sink failure naked the message: it came back and was given to the sink again.
+    expect(sinkCalls).toBe(2);
+    expect(sunk).toEqual(['s:CONTRACT.INVALID']);
+    const dlq = await bus.jsm.streams.getMessage(Streams.deadLetter, {
+      last_by_subj: Subjects.deadLetter('sink-test'),
+    });
+    expect(dlq).toBeNull();
+  });
+
   it('gives up after maxDeliver retryable failures and dead-letters the message', async () => {
     const spec = await consumerFor('flaky', 3);
     await publishDurably(bus.js, Subjects.submit('flaky'), enc.encode('f'), { msgID: 'f-1' });

@@ -1,7 +1,7 @@
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { MsxError } from '#contracts';
 import type { Bus, BusLogger } from './connection.js';
-import { publishDeadLetter, type DeadLetterReason } from './dead-letter.js';
+import { publishDeadLetter, type DeadLetterReason, type DeadLetterSink } from './dead-letter.js';
 import type { ConsumerSpec } from './topology.js';
 
 /** A message taken from a stream together with its decoded value. */
@@ -15,7 +15,13 @@ export interface JetStreamWorkerOptions<T> {
   consumer: ConsumerSpec;
   /** The service that consumes, used in the dead-letter subject `msx.dlq.<service>`. */
   service: string;
-  /** Turns the bytes into a value; a throw is permanent: the message goes to the dead-letter subject. */
+  /**
+   * Where messages given up on go. Default: the dead-letter subject `msx.dlq.<service>`
+   * ({@link publishDeadLetter}), as core services do. A node passes `auditDeadLetters`: it may not
+   * write to the dead-letter stream, so the message stays in its stream and only the audit event records it.
+   */
+  deadLetters?: DeadLetterSink;
+  /** Turns the bytes into a value; a throw is permanent: the message is given up on (see `deadLetters`). */
   decode(msg: JsMsg): T;
   /**
    * Does and commits the work for a batch. Resolving means committed: every message of the batch is acked.
@@ -80,9 +86,9 @@ export async function waitForConsumer(
 
 /**
  * The consumer base of MSX: pulls from a durable consumer, hands batches to `handle`, acks only after the
- * handler has committed, naks retryable failures with a growing delay, and sends permanent failures (and
- * messages that keep failing until `maxDeliver`) to the dead-letter subject. Nothing is dropped silently:
- * if even the dead-letter publish fails, the message is nak'ed and comes back.
+ * handler has committed, naks retryable failures with a growing delay, and gives permanent failures (and
+ * messages that keep failing until `maxDeliver`) to the dead-letter sink. Nothing is dropped silently:
+ * if even the sink fails, the message is nak'ed and comes back.
  */
 export class JetStreamWorker<T> {
   private messages?: ConsumerMessages;
@@ -95,11 +101,14 @@ export class JetStreamWorker<T> {
   private readonly concurrency: number;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly retryDelayMs: number;
+  private readonly deadLetters: DeadLetterSink;
 
   constructor(private readonly opts: JetStreamWorkerOptions<T>) {
     this.batchSize = opts.batchSize ?? 1;
     this.concurrency = opts.concurrency ?? 1;
     this.retryDelayMs = opts.retryDelayMs ?? 1_000;
+    this.deadLetters =
+      opts.deadLetters ?? ((msg, reason) => publishDeadLetter(opts.bus.js, opts.service, msg, reason));
   }
 
   async start(): Promise<void> {
@@ -201,7 +210,7 @@ export class JetStreamWorker<T> {
 
   private async deadLetter(msg: JsMsg, reason: DeadLetterReason): Promise<void> {
     try {
-      await publishDeadLetter(this.opts.bus.js, this.opts.service, msg, reason);
+      await this.deadLetters(msg, reason);
       await this.opts.onDeadLetter?.(msg, reason);
       this.opts.logger?.warn(`dead-lettered ${msg.subject} #${msg.info.streamSequence}: ${reason.code}`);
       // No reason text: nats-server 2.9 ignores '+TERM <reason>' and would redeliver.

@@ -16,7 +16,8 @@ import {
   DeliveryReceiptSchema,
 } from '#contracts';
 import { testDirectory } from '#testing';
-import { decideRecipients, candidatesOf } from './decide-recipients.js';
+import { decideRecipients, decideSubmission, candidatesOf } from './decide-recipients.js';
+import type { IdClaimRecord } from './facts.js';
 import { envelope, factsFor, item, NOW_MS } from './policy-fixtures.js';
 import { topicsOf } from './topics.js';
 
@@ -404,5 +405,92 @@ describe('recall and erasure', () => {
       },
     });
     expect(outcomes(env, factsFor(env, { item: original }))).toEqual({ 'emlo-ne': 'delivered' });
+  });
+});
+
+describe('an item id belongs to its originator from first sight', () => {
+  const FIRST_SEEN_MS = Date.UTC(2026, 10, 27, 9, 30);
+  /** The id of the fixture envelope, first carried by `originator`'s submission number `submitSeq`. */
+  const claim = (originator: string, submitSeq: number): IdClaimRecord => ({
+    messageId: envelope().id,
+    originator,
+    sha256: 'a'.repeat(64),
+    submitSeq,
+    firstSeenAtMs: FIRST_SEEN_MS,
+  });
+
+  it("refuses another party's submission under an id that already belongs to an item, naming no one", () => {
+    const env = envelope({ recipients: ['cp-it'] });
+    const { refusal, decisions } = decideSubmission(
+      env,
+      directory,
+      factsFor(env, { submitSeq: 9, idClaim: claim('emlo-ne', 5) }),
+    );
+    expect(refusal).toEqual({
+      rule: 'POLICY.ID_ALREADY_USED',
+      reason: `id ${env.id} already belongs to an item first seen at 2026-11-27T09:30:00.000Z`,
+    });
+    expect(refusal!.reason).not.toContain('emlo-ne');
+    expect(decisions.length).toBeGreaterThan(0);
+    for (const d of decisions)
+      expect(d).toMatchObject({ outcome: 'withheld', rule: 'POLICY.ID_ALREADY_USED' });
+  });
+
+  it('routes a redelivery of the submission that first carried the id', () => {
+    const env = envelope({ recipients: ['cp-it'] });
+    const again = decideSubmission(
+      env,
+      directory,
+      factsFor(env, { submitSeq: 5, idClaim: claim('cp-gr', 5) }),
+    );
+    expect(again.refusal).toBeUndefined();
+    expect(again.decisions.find((d) => d.recipient === 'cp-it')?.outcome).toBe('delivered');
+  });
+
+  it("refuses the originator's own second submission under the same id (after the deduplication window)", () => {
+    const env = envelope({ recipients: ['cp-it'] });
+    const { refusal } = decideSubmission(
+      env,
+      directory,
+      factsFor(env, { submitSeq: 6, idClaim: claim('cp-gr', 5) }),
+    );
+    expect(refusal?.rule).toBe('POLICY.ID_ALREADY_USED');
+    expect(refusal?.reason).toMatch(/a new submission needs a new id$/);
+  });
+
+  it('refuses a party that claims the same submission sequence under another name', () => {
+    const env = envelope({ recipients: ['cp-it'] });
+    const { refusal } = decideSubmission(
+      env,
+      directory,
+      factsFor(env, { submitSeq: 5, idClaim: claim('emlo-ne', 5) }),
+    );
+    expect(refusal?.rule).toBe('POLICY.ID_ALREADY_USED');
+  });
+
+  it('checks the id before anything else about the submission but after the sender', () => {
+    const notPermitted = envelope({
+      sender: 'afic-partner-ne',
+      recipients: ['cp-it'],
+      payload: { case: 'financialLead', value: create(FinancialLeadSchema, {}) },
+    });
+    const reused = factsFor(notPermitted, { submitSeq: 9, idClaim: claim('emlo-ne', 5) });
+    expect(decideSubmission(notPermitted, directory, reused).refusal?.rule).toBe('POLICY.ID_ALREADY_USED');
+    const stranger = envelope({ sender: 'cp-xx', recipients: ['cp-it'] });
+    const strangerFacts = factsFor(stranger, { submitSeq: 9, idClaim: claim('emlo-ne', 5) });
+    expect(decideSubmission(stranger, directory, strangerFacts).refusal?.rule).toBe('POLICY.SENDER_UNKNOWN');
+  });
+
+  it('reports a refusal even when there is no candidate to withhold from', () => {
+    const env = envelope({
+      sender: 'cp-it',
+      payload: { case: 'shareRequest', value: create(ShareRequestSchema, { messageId: item().messageId }) },
+    });
+    const { refusal, decisions } = decideSubmission(env, directory, factsFor(env));
+    expect(decisions).toEqual([]);
+    expect(refusal).toEqual({
+      rule: 'POLICY.ITEM_UNKNOWN',
+      reason: `no item ${item().messageId} was routed through the exchange`,
+    });
   });
 });

@@ -7,6 +7,7 @@ import {
   type Candidate,
   type Decision,
   type SharingRule,
+  type SubmissionContext,
   type SubmissionRule,
 } from './sharing-rule.js';
 import { SUBMISSION_RULES } from './submission-rules.js';
@@ -53,51 +54,91 @@ function mustReach(envelope: Envelope): boolean {
   return envelope.payload.case === 'recall' || envelope.payload.case === 'erasureReceipt';
 }
 
+/** A submission-level rule refused the submission as a whole. */
+export interface Refusal {
+  /** Code of the submission rule, for example `POLICY.ID_ALREADY_USED`. */
+  rule: string;
+  reason: string;
+}
+
+/** The decision on a submission: whether it was refused as a whole, and the outcome for each candidate. */
+export interface SubmissionDecision {
+  /** Set when a submission rule refused: then every candidate (there may be none) is withheld under it. */
+  refusal?: Refusal;
+  decisions: Decision[];
+}
+
+/** The rule sets a decision applies; the defaults are the exchange's rules. */
+export interface RuleSets {
+  submission: readonly SubmissionRule[];
+  recipient: readonly SharingRule[];
+}
+
+const EXCHANGE_RULES: RuleSets = { submission: SUBMISSION_RULES, recipient: SHARING_RULES };
+
 /**
- * Applies every sharing rule to every candidate recipient. Each candidate gets exactly one decision:
- * delivered, or withheld with the code of the first rule that refused it. A submission-level rule that
- * refuses withholds the item from every candidate under its code.
+ * Applies the submission rules, then every sharing rule to every candidate recipient. Each candidate gets
+ * exactly one decision: delivered, or withheld with the code of the first rule that refused it. A
+ * submission-level rule that refuses is reported as the refusal and withholds from every candidate under its
+ * code, so it is known even when there is no candidate.
  */
-export function decideRecipients(
+export function decideSubmission(
   envelope: Envelope,
   directory: Directory,
   facts: PolicyFacts,
-  rules: { submission: readonly SubmissionRule[]; recipient: readonly SharingRule[] } = {
-    submission: SUBMISSION_RULES,
-    recipient: SHARING_RULES,
-  },
-): Decision[] {
+  rules: RuleSets = EXCHANGE_RULES,
+): SubmissionDecision {
   const sender = directory.party(envelope.sender);
   const base = { envelope, sender, directory, facts };
   const candidates = candidatesOf(envelope, directory, facts);
   for (const rule of rules.submission) {
     const reason = rule.check(base);
     if (reason !== null) {
-      return candidates.map((c) => ({ recipient: c.node, outcome: 'withheld', rule: rule.code, reason }));
-    }
-  }
-  return candidates.map((candidate): Decision => {
-    const party = candidate.party;
-    if (!party) {
       return {
-        recipient: candidate.node,
-        outcome: 'withheld',
-        rule: RECIPIENT_UNKNOWN,
-        reason: `${candidate.node} is not a party of the exchange`,
+        refusal: { rule: rule.code, reason },
+        decisions: candidates.map((c) => ({
+          recipient: c.node,
+          outcome: 'withheld',
+          rule: rule.code,
+          reason,
+        })),
       };
     }
-    if (!mustReach(envelope)) {
-      for (const rule of rules.recipient) {
-        const reason = rule.check({ ...base, candidate: { ...candidate, party } });
-        if (reason !== null)
-          return { recipient: candidate.node, outcome: 'withheld', rule: rule.code, reason };
-      }
+  }
+  return { decisions: candidates.map((candidate) => decideCandidate(candidate, base, rules)) };
+}
+
+/** {@link decideSubmission}'s decisions alone: one per candidate recipient. */
+export function decideRecipients(
+  envelope: Envelope,
+  directory: Directory,
+  facts: PolicyFacts,
+  rules: RuleSets = EXCHANGE_RULES,
+): Decision[] {
+  return decideSubmission(envelope, directory, facts, rules).decisions;
+}
+
+function decideCandidate(candidate: Candidate, base: SubmissionContext, rules: RuleSets): Decision {
+  const { envelope } = base;
+  const party = candidate.party;
+  if (!party) {
+    return {
+      recipient: candidate.node,
+      outcome: 'withheld',
+      rule: RECIPIENT_UNKNOWN,
+      reason: `${candidate.node} is not a party of the exchange`,
+    };
+  }
+  if (!mustReach(envelope)) {
+    for (const rule of rules.recipient) {
+      const reason = rule.check({ ...base, candidate: { ...candidate, party } });
+      if (reason !== null) return { recipient: candidate.node, outcome: 'withheld', rule: rule.code, reason };
     }
-    const why = isForward(envelope)
-      ? `forwarded under consent ${envelope.consentRef}`
-      : candidate.named
-        ? 'named by the sender'
-        : `subscribed to ${candidate.viaTopics.join(', ')}`;
-    return { recipient: candidate.node, outcome: 'delivered', rule: ALLOWED, reason: why };
-  });
+  }
+  const why = isForward(envelope)
+    ? `forwarded under consent ${envelope.consentRef}`
+    : candidate.named
+      ? 'named by the sender'
+      : `subscribed to ${candidate.viaTopics.join(', ')}`;
+  return { recipient: candidate.node, outcome: 'delivered', rule: ALLOWED, reason: why };
 }

@@ -39,12 +39,33 @@ export interface ShareRequestRecord {
   proposedRecipients: string[];
 }
 
+/**
+ * Who an envelope id belongs to: the submission that first carried it. The router writes it once, before
+ * anything is delivered, and never replaces it, so no later submission can take an id over.
+ */
+export interface IdClaimRecord {
+  /** The envelope id as first seen. */
+  messageId: string;
+  /** The node whose submit subject first carried it (the authenticated publisher, not what the envelope says). */
+  originator: string;
+  /** SHA-256 (hex) of the exact bytes first seen. */
+  sha256: string;
+  /** Stream sequence of that submission in the submit stream; 0 for the router's own envelopes. */
+  submitSeq: number;
+  /** When the router first saw it, milliseconds since the epoch. */
+  firstSeenAtMs: number;
+}
+
 /** What the router knows beyond the envelope when it decides. Everything is looked up before the decision. */
 export interface PolicyFacts {
   /** Decision time, milliseconds since the epoch. */
   nowMs: number;
   /** SHA-256 (hex) of this envelope's payload bytes. */
   payloadSha256: string;
+  /** Stream sequence of this submission in the submit stream; 0 for the router's own envelopes. */
+  submitSeq?: number;
+  /** Who the envelope id belongs to; this very submission when it is the first to carry the id. */
+  idClaim?: IdClaimRecord;
   /** The item a control message or a forwarded copy is about. */
   item?: ItemRecord;
   /** For a forwarded copy: the consent its `consentRef` names. */

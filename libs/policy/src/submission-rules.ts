@@ -24,6 +24,25 @@ export const senderKnown: SubmissionRule = {
     sender || envelope.sender === ROUTER_NODE ? null : `${envelope.sender} is not a party of the exchange`,
 };
 
+/**
+ * An envelope id belongs to the submission that first carried it. Another party's submission with that id
+ * would otherwise take the item over (replace it in the ledger, then recall it from its recipients); the
+ * originator's own resubmission after the broker's deduplication window is a new submission and needs a new
+ * id. A redelivery of the first submission (same submit stream sequence) is that submission and passes.
+ */
+export const idNotReused: SubmissionRule = {
+  code: 'POLICY.ID_ALREADY_USED',
+  description:
+    'An envelope id belongs to the submission that first carried it; no other submission may use it again.',
+  check: ({ envelope, facts }) => {
+    const claim = facts.idClaim;
+    if (!claim || (claim.originator === envelope.sender && claim.submitSeq === facts.submitSeq)) return null;
+    // Names no one: whose item it is stays between that party and the exchange.
+    const first = `id ${envelope.id} already belongs to an item first seen at ${new Date(claim.firstSeenAtMs).toISOString()}`;
+    return claim.originator === envelope.sender ? `${first}; a new submission needs a new id` : first;
+  },
+};
+
 export const typePermitted: SubmissionRule = {
   code: 'POLICY.TYPE_NOT_PERMITTED',
   description:
@@ -151,6 +170,7 @@ export const shareDecisionAnswersRequest: SubmissionRule = {
 /** Applied in order; the first that refuses decides for every candidate. */
 export const SUBMISSION_RULES: readonly SubmissionRule[] = [
   senderKnown,
+  idNotReused,
   typePermitted,
   notExpired,
   concernsKnownItem,

@@ -19,7 +19,7 @@ import {
   verifyCheckpointSignature,
   type AuditCheckpoint,
 } from '#contracts';
-import { JetStreamWorker, witnessConsumer, type Bus } from '#messaging';
+import { auditDeadLetters, checkpointStream, JetStreamWorker, witnessConsumer, type Bus } from '#messaging';
 import { busLogger } from './bootstrap.js';
 import { BUS } from './bus.module.js';
 import { NODE_ID } from './inbox-worker.js';
@@ -64,6 +64,13 @@ export class CheckpointWitness extends WorkerService<AuditCheckpoint> {
       bus: this.bus,
       consumer: witnessConsumer(this.nodeId),
       service: this.nodeId,
+      // A node may not write to the dead-letter stream: a checkpoint given up on stays in MSX_CHECKPOINTS.
+      deadLetters: auditDeadLetters(
+        this.bus.js,
+        this.nodeId,
+        `${this.nodeId}.witness`,
+        checkpointStream().maxAgeMs / 86_400_000,
+      ),
       batchSize: 100,
       logger: this.logger,
       decode: (msg) => {

@@ -15,7 +15,9 @@ const ROUTER_NODE = 'msx-router';
 
 /**
  * A node's confirmation that it erased a recalled item, addressed to the originator (known from the copy,
- * or the recall's sender). Its id is derived from the recall, so a redelivered recall confirms once.
+ * or the recall's sender). Its id is derived from the recall with the node's own secret `idKey` (see
+ * `Bus.idKey`): a redelivered recall confirms once, and no other recipient of the recall can compute the id
+ * and take it first (an id belongs to whoever uses it first, POLICY.ID_ALREADY_USED).
  */
 export function erasureReceiptFor(
   node: string,
@@ -23,11 +25,12 @@ export function erasureReceiptFor(
   recall: Recall,
   copy: Envelope | undefined,
   nowMs: number,
+  idKey: string,
 ): Envelope {
   const originator =
     copy?.sender ?? (recallEnvelope.sender === ROUTER_NODE ? undefined : recallEnvelope.sender);
   return create(EnvelopeSchema, {
-    id: nameBasedId(node, recallEnvelope.id, 'erasure-receipt'),
+    id: nameBasedId(idKey, node, recallEnvelope.id, 'erasure-receipt'),
     threadId: recall.messageId,
     inReplyTo: recallEnvelope.id,
     sender: node,

@@ -1,20 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { JsMsg } from '@nats-io/jetstream';
 import {
+  assertValidEnvelopeJson,
   AuditOperation,
-  decodeEnvelope,
   encodeEnvelope,
+  envelopeToJson,
+  keyIdOf,
   nameBasedId,
   newAuditEvent,
   RecallReason,
-  sha256Hex,
   type Envelope,
   type PayloadType,
   type Recall,
 } from '#contracts';
 import {
-  deadLetterAuditEvent,
+  auditDeadLetters,
   Headers,
   inboxConsumer,
+  inboxStream,
   JetStreamWorker,
   publishAuditEvent,
   publishDurably,
@@ -24,6 +27,7 @@ import {
 import { busLogger } from './bootstrap.js';
 import { BUS } from './bus.module.js';
 import type { CopyStore } from './copy-store.js';
+import { checkDeliveredCopy, type RefusedCopy } from './delivered-copy.js';
 import { erasureReceiptFor } from './erasure-receipt.js';
 import { WorkerService } from './worker-service.js';
 
@@ -31,6 +35,10 @@ import { WorkerService } from './worker-service.js';
 export const NODE_ID = Symbol('MSX_NODE_ID');
 export const INBOX_HANDLER = Symbol('MSX_INBOX_HANDLER');
 export const COPY_STORE = Symbol('MSX_COPY_STORE');
+/** The pinned router public key (SPKI DER) every inbox copy must be vouched for with. */
+export const ROUTER_PUBLIC_KEY = Symbol('MSX_ROUTER_PUBLIC_KEY');
+
+const DAY_MS = 86_400_000;
 
 /** Messages about items, not items: the node keeps no copy of them to erase. */
 const NOT_KEPT: ReadonlySet<PayloadType> = new Set<PayloadType>([
@@ -68,12 +76,20 @@ export interface InboxHandler {
   erase?(messageId: string): Promise<void>;
 }
 
+/** A copy taken from the inbox: an item the router vouched for, or a copy refused before anything else. */
+type InboxCopy = { item: InboxItem; refused?: undefined } | { item?: undefined; refused: RefusedCopy };
+
 /**
- * Reads a node's own inbox through its durable consumer, in order, once: decodes and checks the envelope,
- * lets the node's handler work, audits `received` (and the handler's operations), then acks.
+ * Reads a node's own inbox through its durable consumer, in order, once. Before anything else it checks
+ * that the router vouched for the copy (DESIGN §4): a copy that is not vouched for is never handed to the
+ * handler, recorded as received, dispatched or kept; it is audited as `rejected` with the refusal code and
+ * acked, so it is not redelivered (it stays in the inbox stream for its retention). A vouched copy has its
+ * envelope checked against the contract, goes to the node's handler, is audited `received` (with the
+ * handler's operations) and then acked. The node never writes to the dead-letter stream: a copy it gives up
+ * on stays in its inbox stream and is recorded by an audit event only.
  */
 @Injectable()
-export class InboxWorker extends WorkerService<InboxItem> {
+export class InboxWorker extends WorkerService<InboxCopy> {
   private readonly logger = busLogger('Inbox');
 
   constructor(
@@ -81,71 +97,111 @@ export class InboxWorker extends WorkerService<InboxItem> {
     @Inject(NODE_ID) private readonly nodeId: string,
     @Inject(INBOX_HANDLER) private readonly handler: InboxHandler,
     @Inject(COPY_STORE) private readonly copies: CopyStore,
+    @Inject(ROUTER_PUBLIC_KEY) private readonly routerPublicKey: Uint8Array,
   ) {
     super();
   }
 
-  protected createWorker(): JetStreamWorker<InboxItem> {
+  protected createWorker(): JetStreamWorker<InboxCopy> {
     const node = this.nodeId;
-    return new JetStreamWorker<InboxItem>({
+    this.logger.log(`accepting only copies vouched for with router key ${keyIdOf(this.routerPublicKey)}`);
+    return new JetStreamWorker<InboxCopy>({
       bus: this.bus,
       consumer: inboxConsumer(node),
       service: node,
       logger: this.logger,
-      decode: (msg) => ({
-        envelope: decodeEnvelope(msg.data),
-        sha256: sha256Hex(msg.data),
-        correlationId: msg.headers?.get(Headers.correlationId) ?? '',
-      }),
-      handle: async ([item]) => {
-        const { envelope, sha256, correlationId } = item.value;
-        const operations = await this.handler.handle(item.value);
-        if (envelope.payload.case === 'recall') {
-          operations.push(await this.eraseRecalled(envelope, envelope.payload.value, correlationId));
-        } else if (envelope.payload.case && !NOT_KEPT.has(envelope.payload.case)) {
-          this.copies.keep(envelope);
-        }
-        const base = {
-          actorNode: node,
-          actorPerson: `${node}.inbox`,
-          messageId: envelope.id,
-          messageType: envelope.payload.case ?? '',
-          handlingCode: envelope.handlingCode,
-          tlp: envelope.tlp,
-          messageSha256: sha256,
-          correlationId,
+      deadLetters: auditDeadLetters(this.bus.js, node, `${node}.inbox`, inboxStream(node).maxAgeMs / DAY_MS),
+      decode: (msg) => {
+        const copy = checkDeliveredCopy(this.routerPublicKey, node, msg.data, (name) =>
+          msg.headers?.get(name),
+        );
+        if (!copy.vouched) return { refused: copy };
+        // The router checked the contract before vouching; a copy that breaks it anyway (versions apart)
+        // is given up on here: ContractViolationError is permanent.
+        assertValidEnvelopeJson(envelopeToJson(copy.envelope));
+        return {
+          item: {
+            envelope: copy.envelope,
+            sha256: copy.sha256,
+            correlationId: msg.headers?.get(Headers.correlationId) ?? '',
+          },
         };
-        await publishAuditEvent(
-          this.bus.js,
-          node,
-          newAuditEvent({
-            ...base,
-            eventId: nameBasedId(node, envelope.id, 'received'),
-            operation: AuditOperation.RECEIVED,
-            counterpartNode: envelope.sender,
-          }),
-        );
-        for (const op of operations) {
-          await publishAuditEvent(
-            this.bus.js,
-            node,
-            newAuditEvent({
-              ...base,
-              eventId: nameBasedId(node, envelope.id, op.key),
-              operation: op.operation,
-              ...(op.messageId ? { messageId: op.messageId } : {}),
-              counterpartNode: op.counterpart ?? '',
-              detailJson: op.detail ? JSON.stringify(op.detail) : '',
-            }),
-          );
-        }
-        this.logger.log(
-          `received ${base.messageType} ${envelope.id} from ${envelope.sender} [${correlationId}]`,
-        );
       },
-      onDeadLetter: (msg, reason) =>
-        publishAuditEvent(this.bus.js, node, deadLetterAuditEvent(msg, reason, node, `${node}.inbox`)),
+      handle: async (batch) => {
+        for (const { msg, value } of batch) {
+          if (value.refused) await this.refuse(msg, value.refused);
+          else await this.accept(value.item);
+        }
+      },
     });
+  }
+
+  /** Audits a copy the router did not vouch for as refused; its contents are neither used nor logged. */
+  private async refuse(msg: JsMsg, copy: RefusedCopy): Promise<void> {
+    const node = this.nodeId;
+    const { stream, streamSequence: sequence } = msg.info;
+    await publishAuditEvent(
+      this.bus.js,
+      node,
+      newAuditEvent({
+        eventId: nameBasedId(`${node}.inbox`, stream, String(sequence), 'refused'),
+        operation: AuditOperation.REJECTED,
+        actorNode: node,
+        actorPerson: `${node}.inbox`,
+        messageId: copy.messageId ?? '',
+        messageSha256: copy.sha256,
+        rule: copy.code,
+        detailJson: JSON.stringify({ reason: copy.reason, stream, sequence }),
+      }),
+    );
+    this.logger.warn(`refused ${stream} #${sequence}: ${copy.code}`);
+  }
+
+  /** Hands a vouched item to the node's handler, keeps or erases what it must, and audits it. */
+  private async accept(item: InboxItem): Promise<void> {
+    const node = this.nodeId;
+    const { envelope, sha256, correlationId } = item;
+    const operations = await this.handler.handle(item);
+    if (envelope.payload.case === 'recall') {
+      operations.push(await this.eraseRecalled(envelope, envelope.payload.value, correlationId));
+    } else if (envelope.payload.case && !NOT_KEPT.has(envelope.payload.case)) {
+      this.copies.keep(envelope);
+    }
+    const base = {
+      actorNode: node,
+      actorPerson: `${node}.inbox`,
+      messageId: envelope.id,
+      messageType: envelope.payload.case ?? '',
+      handlingCode: envelope.handlingCode,
+      tlp: envelope.tlp,
+      messageSha256: sha256,
+      correlationId,
+    };
+    await publishAuditEvent(
+      this.bus.js,
+      node,
+      newAuditEvent({
+        ...base,
+        eventId: nameBasedId(node, envelope.id, 'received'),
+        operation: AuditOperation.RECEIVED,
+        counterpartNode: envelope.sender,
+      }),
+    );
+    for (const op of operations) {
+      await publishAuditEvent(
+        this.bus.js,
+        node,
+        newAuditEvent({
+          ...base,
+          eventId: nameBasedId(node, envelope.id, op.key),
+          operation: op.operation,
+          ...(op.messageId ? { messageId: op.messageId } : {}),
+          counterpartNode: op.counterpart ?? '',
+          detailJson: op.detail ? JSON.stringify(op.detail) : '',
+        }),
+      );
+    }
+    this.logger.log(`received ${base.messageType} ${envelope.id} from ${envelope.sender} [${correlationId}]`);
   }
 
   /** Erases the recalled item and what was derived from it, then confirms to the originator. */
@@ -157,7 +213,7 @@ export class InboxWorker extends WorkerService<InboxItem> {
     const copy = this.copies.get(recall.messageId);
     const hadCopy = this.copies.erase(recall.messageId);
     await this.handler.erase?.(recall.messageId);
-    const receipt = erasureReceiptFor(this.nodeId, recallEnvelope, recall, copy, Date.now());
+    const receipt = erasureReceiptFor(this.nodeId, recallEnvelope, recall, copy, Date.now(), this.bus.idKey);
     await publishDurably(this.bus.js, Subjects.submit(this.nodeId), encodeEnvelope(receipt), {
       msgID: receipt.id,
       headers: correlationId ? { [Headers.correlationId]: correlationId } : undefined,

@@ -13,3 +13,5 @@ export * from './rpc-errors.js';
 export * from './copy-store.js';
 export * from './erasure-receipt.js';
 export * from './nats-credentials.js';
+export * from './router-key.js';
+export * from './delivered-copy.js';

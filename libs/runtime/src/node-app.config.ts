@@ -1,4 +1,5 @@
 import { loadConfig, logSpec, natsSpec, nodeId, str } from '#config';
+import { routerKeySpec } from './router-key.js';
 
 /** A node app keeps the audit trail's signed checkpoints as a witness when `MSX_WITNESS_DIR` is set. */
 export const witnessSpec = {
@@ -11,9 +12,15 @@ export const witnessSpec = {
   MSX_WITNESS_AUDIT_KEY_FILE: str(''),
 };
 
-/** Configuration of a node app (contact point, JOT MARE, AFIC, liaison officer). */
-export function loadNodeAppConfig(defaultNodeId?: string) {
-  return loadConfig({ ...natsSpec, ...logSpec, ...witnessSpec, MSX_NODE_ID: nodeId(defaultNodeId) });
+/**
+ * Configuration of a node app (contact point, JOT MARE, AFIC, liaison officer). `MSX_ROUTER_KEY_FILE` is
+ * required: a node accepts only inbox copies the router vouched for.
+ */
+export function loadNodeAppConfig(defaultNodeId?: string, env?: NodeJS.ProcessEnv) {
+  return loadConfig(
+    { ...natsSpec, ...logSpec, ...witnessSpec, ...routerKeySpec, MSX_NODE_ID: nodeId(defaultNodeId) },
+    env,
+  );
 }
 
 /** Only the witness settings, for the node app module. */

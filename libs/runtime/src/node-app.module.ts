@@ -8,7 +8,15 @@ import { CheckpointWitness, WITNESS_OPTIONS, type WitnessOptions } from './check
 import { loadWitnessConfig } from './node-app.config.js';
 import { createHealthController, READINESS } from './health.js';
 import { CopyStore } from './copy-store.js';
-import { COPY_STORE, INBOX_HANDLER, InboxWorker, NODE_ID, type InboxHandler } from './inbox-worker.js';
+import {
+  COPY_STORE,
+  INBOX_HANDLER,
+  InboxWorker,
+  NODE_ID,
+  ROUTER_PUBLIC_KEY,
+  type InboxHandler,
+} from './inbox-worker.js';
+import { assertRouterPublicKey } from './router-key.js';
 
 export interface NodeAppOptions {
   nodeId: string;
@@ -17,6 +25,11 @@ export interface NodeAppOptions {
   handler: Type<InboxHandler>;
   /** Further providers the handler needs. */
   providers?: DynamicModule['providers'];
+  /**
+   * The router's Ed25519 public key (SPKI DER), pinned by `MSX_ROUTER_KEY_FILE`: the inbox accepts only
+   * copies the router vouched for with it.
+   */
+  routerPublicKey: Uint8Array;
   /** Credentials, when the broker requires them. */
   credentials?: BusCredentials;
   /** Keep the audit checkpoints as a witness; default: from `MSX_WITNESS_DIR` (off when unset). */
@@ -38,6 +51,7 @@ function witnessFromConfig(): WitnessOptions | null {
 @Module({})
 export class NodeAppModule {
   static forNode(opts: NodeAppOptions): DynamicModule {
+    assertRouterPublicKey(opts.routerPublicKey);
     const witness = opts.witness === undefined ? witnessFromConfig() : opts.witness;
     return {
       module: NodeAppModule,
@@ -53,6 +67,7 @@ export class NodeAppModule {
         { provide: NODE_ID, useValue: opts.nodeId },
         { provide: INBOX_HANDLER, useClass: opts.handler },
         { provide: COPY_STORE, useValue: new CopyStore() },
+        { provide: ROUTER_PUBLIC_KEY, useValue: opts.routerPublicKey },
         InboxWorker,
         { provide: READINESS, useExisting: InboxWorker },
         ...(opts.providers ?? []),

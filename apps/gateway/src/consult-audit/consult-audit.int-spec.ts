@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { INestMicroservice } from '@nestjs/common';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -51,6 +55,8 @@ describe('auditors consult the audit trail through the gateway', () => {
   let gateway: NestFastifyApplication;
   let base: string;
   const messageId = uuidv7();
+  let keyDir: string;
+  let routerKeyFile: string;
 
   beforeAll(async () => {
     nats = await startNatsServer();
@@ -66,8 +72,13 @@ describe('auditors consult the audit trail through the gateway', () => {
       logger: ['error'],
     });
     await audit.listen();
+    keyDir = mkdtempSync(join(tmpdir(), 'msx-consult-'));
+    routerKeyFile = join(keyDir, 'router.pub.pem');
+    const { publicKey } = generateKeyPairSync('ed25519');
+    writeFileSync(routerKeyFile, publicKey.export({ type: 'spki', format: 'pem' }));
     const config = loadGatewayConfig({
       MSX_NATS_URL: nats.url,
+      MSX_ROUTER_KEY_FILE: routerKeyFile,
       MSX_GATEWAY_TOKENS: `emlo-ne=${NODE_TOKEN}`,
       MSX_AUDITOR_TOKENS: `${AUDITOR}=${AUDITOR_TOKEN}`,
       MSX_LOG_LEVEL: 'error',
@@ -111,6 +122,7 @@ describe('auditors consult the audit trail through the gateway', () => {
     await bus?.close();
     await nats?.dispose();
     await db?.drop();
+    if (keyDir) rmSync(keyDir, { recursive: true, force: true });
   });
 
   const get = (path: string, headers: Record<string, string> = {}) => fetch(`${base}${path}`, { headers });
@@ -226,6 +238,7 @@ describe('auditors consult the audit trail through the gateway', () => {
   it('refuses a configuration where an auditor token is also a node token', () => {
     expect(() =>
       loadGatewayConfig({
+        MSX_ROUTER_KEY_FILE: routerKeyFile,
         MSX_GATEWAY_TOKENS: `emlo-ne=${NODE_TOKEN}`,
         MSX_AUDITOR_TOKENS: `${AUDITOR}=${NODE_TOKEN}`,
       }),

@@ -1,34 +1,49 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   AuditOperation,
-  decodeEnvelope,
   envelopeToJson,
   isOfficerId,
   MsxError,
   newAuditEvent,
-  sha256Hex,
   uuidv7,
   type AuditEvent,
+  type VoucherRefusal,
 } from '#contracts';
 import { publishAuditEvents, Streams, Subjects, type Bus } from '#messaging';
-import { BUS } from '#runtime';
+import { BUS, checkDeliveredCopy } from '#runtime';
+import type { GatewayConfig } from '../gateway.config.js';
+import { GATEWAY_CONFIG } from '../gateway.tokens.js';
 import { GATEWAY_NODE } from '../http/rejection-auditor.js';
 
 /** Items per page when the caller names no limit, and the most a page may hold. */
 export const DEFAULT_INBOX_PAGE = 20;
 export const MAX_INBOX_PAGE = 100;
 
-/** One item of a node's inbox as an officer reads it. */
-export interface InboxEntry {
+/** What every item of a page shows: where it is and the hash of its exact bytes. */
+interface InboxEntryBase {
   /** Position in the node's inbox; pass the last one back as `after` to read on. */
   seq: number;
-  /** When the router delivered it. */
+  /** When it was stored in the inbox. */
   deliveredAt: string;
-  /** SHA-256 of the exact bytes delivered (the same hash as in the audit trail). */
+  /** SHA-256 of the exact bytes stored (the same hash as in the audit trail). */
   sha256: string;
+}
+
+/** An item the router vouched for: its envelope is shown. */
+export interface VouchedInboxEntry extends InboxEntryBase {
+  vouched: true;
   /** The envelope in its JSON form. */
   envelope: unknown;
 }
+
+/** An item the router did not vouch for (or that does not decode): shown without any of its contents. */
+export interface RefusedInboxEntry extends InboxEntryBase {
+  vouched: false;
+  refusal: { code: VoucherRefusal; reason: string };
+}
+
+/** One item of a node's inbox as an officer reads it. */
+export type InboxEntry = VouchedInboxEntry | RefusedInboxEntry;
 
 export interface InboxPage {
   items: InboxEntry[];
@@ -69,20 +84,31 @@ export function checkInboxQuery(
 
 /**
  * An officer reads the node's inbox through the gateway: the items after a position, in delivery order,
- * without taking them from the node's own consumer. Each item read is a consultation, recorded in the audit
- * trail before anything is returned; if it cannot be recorded, nothing is returned. Recalled items are no
- * longer there to read.
+ * without taking them from the node's own consumer. Each item carries the verdict on its router voucher
+ * (DESIGN §4): a vouched item shows its envelope; an item that does not decode or is not vouched for shows
+ * only its position, hash and refusal, and never fails the page. Each vouched item read is a consultation,
+ * recorded in the audit trail before anything is returned; if it cannot be recorded, nothing is returned. A
+ * refused item is not recorded as consulted: none of its contents is disclosed, and it is not intelligence
+ * the exchange delivered (the node's inbox worker records the refusal itself). Recalled items are no longer
+ * there to read.
  */
 @Injectable()
 export class ReadInboxHandler {
   private readonly logger = new Logger('ReadInbox');
+  private readonly routerPublicKey: Uint8Array;
 
-  constructor(@Inject(BUS) private readonly bus: Bus) {}
+  constructor(
+    @Inject(BUS) private readonly bus: Bus,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.routerPublicKey = config.MSX_ROUTER_KEY_FILE.publicKeyDer;
+  }
 
   async read(r: InboxRead): Promise<InboxPage> {
     const stream = Streams.inbox(r.node);
     const items: InboxEntry[] = [];
     const events: AuditEvent[] = [];
+    let refused = 0;
     let seq = r.after + 1;
     while (items.length < r.limit) {
       // Direct get of the next item at or after `seq`: reads without touching the node's consumer.
@@ -98,14 +124,23 @@ export class ReadInboxHandler {
         });
       if (!m) break;
       seq = m.seq + 1;
-      const envelope = decodeEnvelope(m.data);
-      const sha256 = sha256Hex(m.data);
-      items.push({
-        seq: m.seq,
-        deliveredAt: m.time.toISOString(),
-        sha256,
-        envelope: envelopeToJson(envelope),
-      });
+      const at = { seq: m.seq, deliveredAt: m.time.toISOString() };
+      const copy = checkDeliveredCopy(this.routerPublicKey, r.node, m.data, (name) => m.header?.get(name));
+      if (!copy.vouched) {
+        refused++;
+        this.logger.warn(
+          `inbox of ${r.node} #${m.seq} is not vouched for: ${copy.code} [${r.correlationId}]`,
+        );
+        items.push({
+          ...at,
+          sha256: copy.sha256,
+          vouched: false,
+          refusal: { code: copy.code, reason: copy.reason },
+        });
+        continue;
+      }
+      const { envelope, sha256 } = copy;
+      items.push({ ...at, sha256, vouched: true, envelope: envelopeToJson(envelope) });
       events.push(
         newAuditEvent({
           eventId: uuidv7(),
@@ -126,7 +161,8 @@ export class ReadInboxHandler {
     }
     if (events.length > 0) await publishAuditEvents(this.bus.js, GATEWAY_NODE, events, uuidv7());
     this.logger.log(
-      `${r.officer} read ${items.length} item(s) of the inbox of ${r.node} [${r.correlationId}]`,
+      `${r.officer} read ${items.length} item(s) of the inbox of ${r.node}` +
+        `${refused > 0 ? `, ${refused} not vouched for` : ''} [${r.correlationId}]`,
     );
     return { items, nextAfter: items.at(-1)?.seq ?? r.after };
   }

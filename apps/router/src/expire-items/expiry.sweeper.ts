@@ -4,7 +4,8 @@ import { AuditGate, busLogger } from '#runtime';
 import type { Ledger } from '../ledger/ledger.js';
 import { expiryRecallFor, ROUTER_NODE } from '../route-message/route-message.handler.js';
 import { RouteMessageConsumer } from '../route-message/route-message.consumer.js';
-import { EXPIRY_INDEX, LEDGER } from '../router.tokens.js';
+import { EXPIRY_INDEX, LEDGER, ROUTER_KEYS } from '../router.tokens.js';
+import type { RouterKeys } from '../vouch-deliveries/router-keys.js';
 import type { ExpiryIndex } from './expiry-index.js';
 
 /** How often the router looks for expired items, in milliseconds. */
@@ -23,6 +24,7 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     @Inject(LEDGER) private readonly ledger: Ledger,
     @Inject(EXPIRY_INDEX) private readonly index: ExpiryIndex,
+    @Inject(ROUTER_KEYS) private readonly keys: RouterKeys,
     private readonly router: RouteMessageConsumer,
     private readonly auditGate: AuditGate,
   ) {}
@@ -51,11 +53,12 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
           this.index.track({ messageId: id });
           continue;
         }
-        const recall = expiryRecallFor(item, nowMs);
+        const recall = expiryRecallFor(item, nowMs, this.keys);
         await this.router.route({
           envelope: recall,
           bytes: encodeEnvelope(recall),
           publisher: ROUTER_NODE,
+          submitSeq: 0,
           correlationId: '',
         });
         this.logger.log(`recalled expired ${item.type} ${item.messageId} from ${item.recipients.join(', ')}`);

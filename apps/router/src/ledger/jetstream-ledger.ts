@@ -1,11 +1,14 @@
-import { DeliverPolicy, type JetStreamManager } from '@nats-io/jetstream';
+import { DeliverPolicy, JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
 import { MsxError } from '#contracts';
 import { publishDurably, Streams, Subjects, type Bus } from '#messaging';
-import type { ConsentRecord, ShareRequestRecord } from '#policy';
+import type { ConsentRecord, IdClaimRecord, ShareRequestRecord } from '#policy';
 import type { Ledger, LedgerItem } from './ledger.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
+
+/** JetStream's answer when the expected last sequence of a subject is not the stream's. */
+const WRONG_LAST_SEQUENCE = 10071;
 
 /** Items kept in memory for fast routing of control messages; older ones are read from the stream again. */
 const CACHE_LIMIT = 50_000;
@@ -41,6 +44,31 @@ export class JetStreamLedger implements Ledger {
   private remember(item: LedgerItem): void {
     if (this.items.size >= CACHE_LIMIT) this.items.delete(this.items.keys().next().value!);
     this.items.set(item.messageId, item);
+  }
+
+  async claimId(claim: IdClaimRecord): Promise<IdClaimRecord> {
+    const subject = Subjects.ledger('id', claim.messageId.toLowerCase());
+    try {
+      // Stored only while the subject is empty: the first claim wins, atomically, on every replica. The same
+      // submission's retry is deduplicated by its msgID (checked before the expectation) and succeeds.
+      await this.bus.js.publish(subject, enc.encode(JSON.stringify(claim)), {
+        msgID: `ledger:id:${claim.messageId.toLowerCase()}:${claim.originator}:${claim.submitSeq}`,
+        expect: { lastSubjectSequence: 0 },
+      });
+      return claim;
+    } catch (err) {
+      // Taken already, or unknown (a lost ack may hide our own write): the stored claim says whose it is.
+      const held = await this.get<IdClaimRecord>(subject);
+      if (held) return held;
+      const taken = err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE;
+      throw new MsxError(
+        'ROUTER.LEDGER_UNAVAILABLE',
+        taken
+          ? `id ${claim.messageId} is claimed but the claim cannot be read yet`
+          : `could not claim id ${claim.messageId}: ${(err as Error).message}`,
+        { cause: err, retryable: true },
+      );
+    }
   }
 
   async item(messageId: string): Promise<LedgerItem | undefined> {

@@ -1,4 +1,4 @@
-import type { ConsentRecord, ItemRecord, ShareRequestRecord } from '#policy';
+import type { ConsentRecord, IdClaimRecord, ItemRecord, ShareRequestRecord } from '#policy';
 
 /** Where inbox copies of an item are: recipient → stream sequence in its inbox. */
 export type CopyLocations = Record<string, number>;
@@ -13,6 +13,14 @@ export interface LedgerItem extends ItemRecord {
  * to whom, which share requests were made and which consents given.
  */
 export interface Ledger {
+  /**
+   * Claims an envelope id for a submission, atomically: the first claim of an id is kept and never replaced,
+   * whoever asks later. Ids are compared in lower case (a UUID in upper case is the same id).
+   * @returns the claim that holds: `claim` when the id was free or is already this submission's (same
+   *   originator and submit sequence: a redelivery), otherwise the earlier claim
+   * @throws MsxError `ROUTER.LEDGER_UNAVAILABLE` (retryable) when the ledger cannot be written or read
+   */
+  claimId(claim: IdClaimRecord): Promise<IdClaimRecord>;
   item(messageId: string): Promise<LedgerItem | undefined>;
   /** The first item carrying this payload (by SHA-256 of its bytes). */
   itemByPayload(payloadSha256: string): Promise<LedgerItem | undefined>;

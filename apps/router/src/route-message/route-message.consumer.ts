@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { decodeEnvelope, encodeEnvelope, type Envelope } from '#contracts';
+import { decodeEnvelope } from '#contracts';
 import type { Directory } from '#directory';
 import {
   deadLetterAuditEvent,
@@ -17,9 +17,12 @@ import type { PolicyFacts } from '#policy';
 import { AuditGate, BUS, busLogger, WorkerService } from '#runtime';
 import type { Ledger } from '../ledger/ledger.js';
 import type { ExpiryIndex } from '../expire-items/expiry-index.js';
-import { DIRECTORY, EXPIRY_INDEX, LEDGER } from '../router.tokens.js';
+import { DIRECTORY, EXPIRY_INDEX, LEDGER, ROUTER_KEYS } from '../router.tokens.js';
+import type { RouterKeys } from '../vouch-deliveries/router-keys.js';
 import {
+  checkPublisher,
   factsNeeded,
+  idClaimFor,
   planRouting,
   publisherOf,
   ROUTER_NODE,
@@ -31,9 +34,10 @@ import {
 const CONCURRENCY = 128;
 
 /**
- * JetStream adapter of the router: decode and check → look up the facts in the ledger → plan → publish
- * audit events, deliveries and the receipt → remember in the ledger → ack. Every publish carries a
- * deterministic id, so a redelivered submission is routed once.
+ * JetStream adapter of the router: decode and check → claim the envelope id and look up the facts in the
+ * ledger → plan → publish audit events, then the deliveries and the receipt, each signed by the router →
+ * remember in the ledger → ack. Every publish carries a deterministic id, so a redelivered submission is
+ * routed once.
  */
 @Injectable()
 export class RouteMessageConsumer extends WorkerService<Submission> {
@@ -44,6 +48,7 @@ export class RouteMessageConsumer extends WorkerService<Submission> {
     @Inject(DIRECTORY) private readonly directory: Directory,
     @Inject(LEDGER) private readonly ledger: Ledger,
     @Inject(EXPIRY_INDEX) private readonly expiring: ExpiryIndex,
+    @Inject(ROUTER_KEYS) private readonly keys: RouterKeys,
     private readonly auditGate: AuditGate,
   ) {
     super();
@@ -60,6 +65,7 @@ export class RouteMessageConsumer extends WorkerService<Submission> {
         envelope: decodeEnvelope(msg.data),
         bytes: msg.data,
         publisher: publisherOf(msg.subject),
+        submitSeq: msg.info.streamSequence,
         correlationId: msg.headers?.get(Headers.correlationId) ?? '',
       }),
       handle: async (batch) => {
@@ -76,30 +82,47 @@ export class RouteMessageConsumer extends WorkerService<Submission> {
     });
   }
 
-  /** Looks up what the sharing rules need to know beyond the envelope. */
-  async factsFor(envelope: Envelope, nowMs: number): Promise<PolicyFacts> {
-    const need = factsNeeded(envelope);
+  /**
+   * Claims the envelope id for this submission and looks up what the sharing rules need to know beyond the
+   * envelope. The claim is written beside the lookups, so it costs no extra round trip.
+   */
+  async factsFor(submission: Submission, nowMs: number): Promise<PolicyFacts> {
+    const need = factsNeeded(submission.envelope);
+    const claim = this.ledger.claimId(idClaimFor(submission, nowMs));
+    // Its failure is reported where it is awaited below; this only keeps it from counting as unhandled meanwhile.
+    claim.catch(() => undefined);
     const [consent, request, samePayload] = await Promise.all([
       need.consentId ? this.ledger.consent(need.consentId) : undefined,
       need.requestId ? this.ledger.request(need.requestId) : undefined,
       need.checkSamePayload ? this.ledger.itemByPayload(need.payloadSha256) : undefined,
     ]);
     const itemId = need.itemId ?? consent?.messageId;
-    const item = itemId ? await this.ledger.item(itemId) : undefined;
-    return { nowMs, payloadSha256: need.payloadSha256, item, consent, request, samePayload };
+    const [item, idClaim] = await Promise.all([itemId ? this.ledger.item(itemId) : undefined, claim]);
+    return {
+      nowMs,
+      payloadSha256: need.payloadSha256,
+      submitSeq: submission.submitSeq,
+      idClaim,
+      item,
+      consent,
+      request,
+      samePayload,
+    };
   }
 
   /** Routes one submission end to end; also used for the router's own expiry recalls. */
   async route(submission: Submission): Promise<RoutingPlan> {
-    const facts = await this.factsFor(submission.envelope, Date.now());
-    const plan = planRouting(submission, this.directory, facts);
-    const headers = submission.correlationId
+    // Nothing is claimed or looked up in the name of a sender that did not publish it.
+    checkPublisher(submission);
+    const facts = await this.factsFor(submission, Date.now());
+    const plan = planRouting(submission, this.directory, facts, this.keys);
+    const correlation: Record<string, string> = submission.correlationId
       ? { [Headers.correlationId]: submission.correlationId }
-      : undefined;
+      : {};
     // Audit first: nothing reaches a recipient that the trail has not been told about. What the ledger must
     // know before a recipient can answer (requests, consents, the item itself) is recorded by then too.
     await Promise.all([
-      publishAuditEvents(this.bus.js, ROUTER_NODE, plan.auditEvents, `${submission.envelope.id}:audit`),
+      publishAuditEvents(this.bus.js, ROUTER_NODE, plan.auditEvents, plan.auditMsgID),
       this.rememberBeforeDelivery(plan),
     ]);
     const [acks] = await Promise.all([
@@ -107,20 +130,15 @@ export class RouteMessageConsumer extends WorkerService<Submission> {
         plan.deliveries.map((d) =>
           publishDurably(this.bus.js, Subjects.deliver(d.node), submission.bytes, {
             msgID: d.msgID,
-            headers,
+            headers: { ...correlation, ...d.voucher },
           }),
         ),
       ),
       plan.receipt &&
-        publishDurably(
-          this.bus.js,
-          Subjects.deliver(submission.envelope.sender),
-          encodeEnvelope(plan.receipt.envelope),
-          {
-            msgID: plan.receipt.msgID,
-            headers,
-          },
-        ),
+        publishDurably(this.bus.js, Subjects.deliver(submission.envelope.sender), plan.receipt.bytes, {
+          msgID: plan.receipt.msgID,
+          headers: { ...correlation, ...plan.receipt.voucher },
+        }),
     ]);
     await this.remember(
       plan,
@@ -162,6 +180,7 @@ export class RouteMessageConsumer extends WorkerService<Submission> {
       .map((d) => `${d.recipient} (${d.rule})`);
     this.logger.log(
       `routed ${envelope.payload.case} ${envelope.id} from ${envelope.sender} to ${delivered}` +
+        (plan.refusal ? `; refused under ${plan.refusal.rule}` : '') +
         (withheld.length ? `; withheld from ${withheld.join(', ')}` : '') +
         ` [${correlationId}]`,
     );

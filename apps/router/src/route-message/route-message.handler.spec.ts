@@ -1,3 +1,4 @@
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
@@ -8,6 +9,8 @@ import {
   encodeEnvelope,
   EnvelopeSchema,
   HandlingCode,
+  nameBasedId,
+  publicKeyDer,
   RecallReason,
   RecallSchema,
   RouteReportSchema,
@@ -17,16 +20,20 @@ import {
   SmugglingRoute,
   Tlp,
   toBinaryPayload,
+  verifyDelivery,
+  type Envelope,
 } from '#contracts';
-import type { PolicyFacts } from '#policy';
+import type { IdClaimRecord, PolicyFacts } from '#policy';
 import { testDirectory } from '#testing';
 import type { LedgerItem } from '../ledger/ledger.js';
+import { routerKeysFrom } from '../vouch-deliveries/router-keys.js';
 import {
   expiryRecallFor,
   factsNeeded,
   planRouting,
   publisherOf,
   ROUTER_NODE,
+  type RoutingPlan,
 } from './route-message.handler.js';
 
 const directory = testDirectory();
@@ -46,16 +53,22 @@ const envelope = (over: MessageInitShape<typeof EnvelopeSchema> = {}) =>
   });
 
 const bytes = new TextEncoder().encode('exact bytes received');
+/** The submission's sequence in the submit stream. */
+const SEQ = 41;
 const facts = (env: ReturnType<typeof envelope>, over: Partial<PolicyFacts> = {}): PolicyFacts => ({
   nowMs: NOW,
   payloadSha256: factsNeeded(env).payloadSha256,
   ...over,
 });
-const plan = (env = envelope(), over: Partial<PolicyFacts> = {}) =>
+const routerKey = generateKeyPairSync('ed25519').privateKey;
+const keys = routerKeysFrom(routerKey);
+const routerPublicKey = publicKeyDer(createPublicKey(routerKey));
+const plan = (env = envelope(), over: Partial<PolicyFacts> = {}, submitSeq = SEQ) =>
   planRouting(
-    { envelope: env, bytes, publisher: env.sender, correlationId: 'c1' },
+    { envelope: env, bytes, publisher: env.sender, submitSeq, correlationId: 'c1' },
     directory,
     facts(env, over),
+    keys,
   );
 
 const item: LedgerItem = {
@@ -76,7 +89,7 @@ describe('planRouting', () => {
   });
 
   it('delivers the original bytes to each allowed recipient under a deterministic id', () => {
-    expect(plan().deliveries).toEqual([
+    expect(plan().deliveries.map(({ node, msgID }) => ({ node, msgID }))).toEqual([
       { node: 'afic', msgID: `${ID}:afic` },
       { node: 'cp-it', msgID: `${ID}:cp-it` },
       { node: 'jot-mare', msgID: `${ID}:jot-mare` },
@@ -123,7 +136,12 @@ describe('planRouting', () => {
   it('refuses an envelope whose sender is not the node that published it', () => {
     const env = envelope({ sender: 'cp-it' });
     expect(() =>
-      planRouting({ envelope: env, bytes, publisher: 'emlo-ne', correlationId: '' }, directory, facts(env)),
+      planRouting(
+        { envelope: env, bytes, publisher: 'emlo-ne', submitSeq: SEQ, correlationId: '' },
+        directory,
+        facts(env),
+        keys,
+      ),
     ).toThrow(expect.objectContaining({ code: 'POLICY.SENDER_NOT_PUBLISHER', retryable: false }));
   });
 });
@@ -234,7 +252,7 @@ describe('what the ledger remembers', () => {
 
 describe('expiry', () => {
   it("builds the router's recall of an expired item, valid for every recipient to decode", () => {
-    const recall = expiryRecallFor(item, NOW);
+    const recall = expiryRecallFor(item, NOW, keys);
     const decoded = decodeEnvelope(encodeEnvelope(recall));
     expect(decoded.sender).toBe(ROUTER_NODE);
     expect(decoded.recipients).toEqual(['cp-it', 'jot-mare']);
@@ -243,11 +261,212 @@ describe('expiry', () => {
       value: { messageId: ID, reason: RecallReason.EXPIRED },
     });
     const p = planRouting(
-      { envelope: recall, bytes, publisher: ROUTER_NODE, correlationId: '' },
+      { envelope: recall, bytes, publisher: ROUTER_NODE, submitSeq: 0, correlationId: '' },
       directory,
       facts(recall, { item }),
+      keys,
     );
     expect(p.deliveries.map((d) => d.node)).toEqual(['cp-it', 'jot-mare']);
     expect(p.receipt).toBeUndefined();
+  });
+});
+
+/** The router's voucher on a copy, checked as the node that finds it in its inbox would. */
+const verdict = (
+  copy: { voucher: Record<string, string> },
+  recipient: string,
+  messageId: string,
+  copyBytes: Uint8Array,
+) => verifyDelivery(routerPublicKey, recipient, messageId, copyBytes, (h) => copy.voucher[h]);
+
+const recallOf = (over: MessageInitShape<typeof EnvelopeSchema> = {}) =>
+  envelope({
+    id: '0193a1b2-0000-7000-8000-0000000000c1',
+    recipients: [],
+    payload: {
+      case: 'recall',
+      value: create(RecallSchema, { messageId: ID, reason: RecallReason.INACCURATE }),
+    },
+    ...over,
+  });
+
+describe('deliveries the router vouches for', () => {
+  it('signs every copy for its recipient and these bytes only', () => {
+    const p = plan();
+    expect(p.deliveries.length).toBe(3);
+    const other = new TextEncoder().encode('other bytes');
+    for (const d of p.deliveries) {
+      expect(verdict(d, d.node, ID, bytes)).toEqual({ vouched: true, decision: 'delivered' });
+      const elsewhere = d.node === 'cp-it' ? 'jot-mare' : 'cp-it';
+      expect(verdict(d, elsewhere, ID, bytes)).toMatchObject({
+        vouched: false,
+        code: 'DELIVERY.BAD_SIGNATURE',
+      });
+      expect(verdict(d, d.node, ID, other)).toMatchObject({ vouched: false, code: 'DELIVERY.BAD_SIGNATURE' });
+      expect(verdict(d, d.node, '0193a1b2-0000-7000-8000-0000000000ff', bytes)).toMatchObject({
+        vouched: false,
+      });
+    }
+  });
+
+  it('vouches for a forwarded copy as forwarded and a recall as recall', () => {
+    const fwd = envelope({
+      id: '0193a1b2-0000-7000-8000-0000000000b3',
+      sender: 'cp-it',
+      recipients: ['cp-gr'],
+      consentRef: 'd1',
+    });
+    const consent = {
+      decisionId: 'd1',
+      messageId: ID,
+      originator: 'emlo-ne',
+      requester: 'cp-it',
+      granted: true,
+      grantedRecipients: ['cp-gr'],
+    };
+    const [forwarded] = plan(fwd, { item, consent }).deliveries;
+    expect(verdict(forwarded, 'cp-gr', fwd.id, bytes)).toEqual({ vouched: true, decision: 'forwarded' });
+    const recall = recallOf();
+    const copies = plan(recall, { item }).deliveries;
+    expect(copies.map((c) => c.node)).toEqual(['cp-it', 'jot-mare']);
+    for (const c of copies)
+      expect(verdict(c, c.node, recall.id, bytes)).toEqual({ vouched: true, decision: 'recall' });
+  });
+
+  it("signs the sender's receipt for the sender, over the receipt's exact bytes", () => {
+    const { receipt } = plan();
+    expect(encodeEnvelope(receipt!.envelope)).toEqual(receipt!.bytes);
+    expect(verdict(receipt!, 'emlo-ne', receipt!.envelope.id, receipt!.bytes)).toEqual({
+      vouched: true,
+      decision: 'receipt',
+    });
+    expect(verdict(receipt!, 'cp-it', receipt!.envelope.id, receipt!.bytes)).toMatchObject({
+      vouched: false,
+    });
+  });
+
+  it('vouches for nothing with a key other than the pinned one', () => {
+    const [d] = plan().deliveries;
+    const otherKey = publicKeyDer(generateKeyPairSync('ed25519').publicKey);
+    expect(verifyDelivery(otherKey, d.node, ID, bytes, (h) => d.voucher[h])).toMatchObject({
+      vouched: false,
+      code: 'DELIVERY.UNKNOWN_KEY',
+    });
+  });
+});
+
+describe('ids the router makes itself', () => {
+  it('gives a receipt and an expiry recall ids no party can compute, the same on every retry', () => {
+    const receiptId = plan().receipt!.envelope.id;
+    expect(plan().receipt!.envelope.id).toBe(receiptId);
+    expect(plan().receipt!.msgID).toBe(receiptId);
+    expect(receiptId).not.toBe(nameBasedId(ID, 'receipt'));
+    const recallId = expiryRecallFor(item, NOW, keys).id;
+    expect(expiryRecallFor(item, NOW + 60_000, keys).id).toBe(recallId);
+    expect(recallId).not.toBe(nameBasedId(ID, 'expiry-recall'));
+    // Another key gives other ids: they hang on the router's secret, not on what parties know.
+    const otherKeys = routerKeysFrom(generateKeyPairSync('ed25519').privateKey);
+    expect(expiryRecallFor(item, NOW, otherKeys).id).not.toBe(recallId);
+    expect(
+      planRouting(
+        { envelope: envelope(), bytes, publisher: 'emlo-ne', submitSeq: SEQ, correlationId: '' },
+        directory,
+        facts(envelope()),
+        otherKeys,
+      ).receipt!.envelope.id,
+    ).not.toBe(receiptId);
+    expect(decodeEnvelope(encodeEnvelope(expiryRecallFor(item, NOW, keys))).id).toBe(recallId);
+  });
+});
+
+describe('an item id belongs to its originator from first sight', () => {
+  /** The claim on ID made by `originator`'s submission number `submitSeq`. */
+  const claim = (originator: string, submitSeq: number): IdClaimRecord => ({
+    messageId: ID,
+    originator,
+    sha256: sha256Hex(bytes),
+    submitSeq,
+    firstSeenAtMs: NOW - 3 * 3_600_000,
+  });
+  const ids = (p: RoutingPlan) => [
+    ...p.auditEvents.map((e) => e.eventId),
+    p.auditMsgID,
+    p.receipt!.envelope.id,
+    p.receipt!.msgID,
+  ];
+  const decisionsOf = (receipt: Envelope) =>
+    receipt.payload.case === 'deliveryReceipt' ? receipt.payload.value : undefined;
+
+  it("refuses another party's item under a claimed id: no delivery, nothing remembered, audited and reported", () => {
+    const original = plan(envelope(), { idClaim: claim('emlo-ne', SEQ) }, SEQ);
+    const takeover = envelope({ sender: 'cp-it', recipients: ['jot-mare'] });
+    const p = plan(takeover, { idClaim: claim('emlo-ne', SEQ) }, SEQ + 7);
+    expect(p.refusal?.rule).toBe('POLICY.ID_ALREADY_USED');
+    expect(p.deliveries).toEqual([]);
+    expect(p.ledger).toEqual({});
+    expect(p.deleteCopies).toEqual([]);
+    expect(p.auditEvents.map((e) => [e.operation, e.counterpartNode, e.rule])).toEqual([
+      [AuditOperation.SUBMITTED, '', ''],
+      [AuditOperation.REJECTED, '', 'POLICY.ID_ALREADY_USED'],
+      ...p.decisions.map((d) => [AuditOperation.WITHHELD, d.recipient, 'POLICY.ID_ALREADY_USED']),
+    ]);
+    expect(p.decisions.map((d) => d.recipient)).toContain('jot-mare');
+    const receipt = p.receipt!.envelope;
+    expect(receipt.recipients).toEqual(['cp-it']);
+    expect(decisionsOf(receipt)).toMatchObject({
+      messageId: ID,
+      refusedRule: 'POLICY.ID_ALREADY_USED',
+      refusedReason: `id ${ID} already belongs to an item first seen at 2026-11-28T09:00:00.000Z`,
+    });
+    expect(decisionsOf(receipt)!.refusedReason).not.toContain('emlo-ne');
+    // Nothing of the refusal collides with the original's audit events or receipt, so the store keeps both.
+    for (const id of ids(p)) expect(ids(original)).not.toContain(id);
+  });
+
+  it('routes a redelivery of the first submission under the same ids', () => {
+    const first = plan(envelope(), { idClaim: claim('emlo-ne', SEQ) }, SEQ);
+    const again = plan(envelope(), { idClaim: claim('emlo-ne', SEQ) }, SEQ);
+    expect(first.refusal).toBeUndefined();
+    expect(again.deliveries.map((d) => d.node)).toEqual(['afic', 'cp-it', 'jot-mare']);
+    expect(ids(again)).toEqual(ids(first));
+  });
+
+  it("refuses the originator's own resubmission of a claimed id under another submit sequence", () => {
+    const p = plan(envelope(), { idClaim: claim('emlo-ne', SEQ) }, SEQ + 1);
+    expect(p.refusal?.rule).toBe('POLICY.ID_ALREADY_USED');
+    expect(p.deliveries).toEqual([]);
+    expect(p.ledger).toEqual({});
+  });
+
+  it('audits and reports a refusal that has no candidate at all', () => {
+    const request = envelope({
+      id: '0193a1b2-0000-7000-8000-0000000000b1',
+      sender: 'cp-it',
+      recipients: [],
+      payload: { case: 'shareRequest', value: create(ShareRequestSchema, { messageId: ID }) },
+    });
+    const p = plan(request);
+    expect(p.decisions).toEqual([]);
+    expect(p.auditEvents.map((e) => [e.operation, e.rule])).toEqual([
+      [AuditOperation.SUBMITTED, ''],
+      [AuditOperation.REJECTED, 'POLICY.ITEM_UNKNOWN'],
+    ]);
+    expect(decisionsOf(p.receipt!.envelope)).toMatchObject({
+      decisions: [],
+      refusedRule: 'POLICY.ITEM_UNKNOWN',
+      refusedReason: `no item ${ID} was routed through the exchange`,
+    });
+  });
+
+  it('leaves the receipt of an accepted submission without a refusal', () => {
+    expect(decisionsOf(plan().receipt!.envelope)).toMatchObject({ refusedRule: '', refusedReason: '' });
+  });
+
+  it("removes no inbox copy when a recall is refused, whoever's copies they are", () => {
+    const p = plan(recallOf({ sender: 'cp-it' }), { item });
+    expect(p.refusal?.rule).toBe('POLICY.NOT_ORIGINATOR');
+    expect(p.deliveries).toEqual([]);
+    expect(p.deleteCopies).toEqual([]);
+    expect(p.ledger).toEqual({});
   });
 });

@@ -14,22 +14,29 @@ import {
   ReleasabilityScope,
   ReleasabilitySchema,
   sha256Hex,
+  signDelivery,
+  encodeEnvelope,
   toBinaryPayload,
   type AuditEvent,
+  type DeliveryDecision,
   type Envelope,
 } from '#contracts';
 import type { Directory } from '#directory';
 import {
   concernedMessageId,
-  decideRecipients,
+  decideSubmission,
   isForward,
   ROUTER_NODE,
   type ConsentRecord,
   type Decision,
+  type IdClaimRecord,
   type PolicyFacts,
+  type Refusal,
   type ShareRequestRecord,
+  type SubmissionDecision,
 } from '#policy';
 import type { LedgerItem } from '../ledger/ledger.js';
+import { routerId, type RouterKeys } from '../vouch-deliveries/router-keys.js';
 
 export { ROUTER_NODE };
 
@@ -40,6 +47,11 @@ export interface Submission {
   bytes: Uint8Array;
   /** The node whose submit subject carried it (`msx.submit.<node>`). */
   publisher: string;
+  /**
+   * Its sequence in the submit stream: what tells a redelivery of this submission (same sequence) from
+   * another submission under the same envelope id. 0 for the router's own envelopes, which never pass there.
+   */
+  submitSeq: number;
   correlationId: string;
 }
 
@@ -52,15 +64,31 @@ export interface LedgerWrites {
   consent?: ConsentRecord;
 }
 
+/** One copy the router puts into an inbox, with its deduplication id and the router's voucher headers. */
+export interface PlannedCopy {
+  node: string;
+  msgID: string;
+  /** {@link signDelivery} headers: the router vouches for these bytes, for this recipient. */
+  voucher: Record<string, string>;
+}
+
 /** Everything the router must do for one submission; computed without I/O. */
 export interface RoutingPlan {
   decisions: Decision[];
-  /** Recipients whose inbox gets the original bytes, with the deduplication id of each copy. */
-  deliveries: { node: string; msgID: string }[];
-  /** The receipt for the sender; none for the router's own recalls. */
-  receipt?: { envelope: Envelope; msgID: string };
-  /** `submitted`, then one `delivered`, `forwarded` or `withheld` per candidate. */
+  /** Set when a submission rule refused the submission as a whole. */
+  refusal?: Refusal;
+  /** Recipients whose inbox gets the original bytes. */
+  deliveries: PlannedCopy[];
+  /** The receipt for the sender, encoded and vouched for; none for the router's own recalls. */
+  receipt?: { envelope: Envelope; bytes: Uint8Array; msgID: string; voucher: Record<string, string> };
+  /**
+   * `submitted`, `rejected` when a submission rule refused it, then one `delivered`, `forwarded` or
+   * `withheld` per candidate. Their ids derive from the envelope id and the submit sequence, so a redelivery
+   * gives the same ids and another submission under the same envelope id never collides with them.
+   */
   auditEvents: AuditEvent[];
+  /** Deduplication id of the message that carries {@link auditEvents}. */
+  auditMsgID: string;
   ledger: LedgerWrites;
   /** Inbox copies of a recalled item to remove from the recipients' streams. */
   deleteCopies: { node: string; seq: number }[];
@@ -98,22 +126,57 @@ export function factsNeeded(envelope: Envelope): FactsNeeded {
 }
 
 /**
- * Decides who receives a submission, what is audited and what the ledger remembers. Pure: the consumer
- * looks up the facts before and does the publishing after.
  * @throws MsxError `POLICY.SENDER_NOT_PUBLISHER` (permanent) when the envelope claims another sender than
- *   the node whose subject carried it
+ *   the node whose subject carried it; checked before anything is looked up or claimed in its name
  */
-export function planRouting(s: Submission, directory: Directory, facts: PolicyFacts): RoutingPlan {
-  const { envelope } = s;
-  if (envelope.sender !== s.publisher) {
+export function checkPublisher({ envelope, publisher }: Submission): void {
+  if (envelope.sender !== publisher) {
     throw new MsxError(
       'POLICY.SENDER_NOT_PUBLISHER',
-      `envelope ${envelope.id} names sender ${envelope.sender} but was published by ${s.publisher}`,
+      `envelope ${envelope.id} names sender ${envelope.sender} but was published by ${publisher}`,
     );
   }
+}
+
+/**
+ * The claim a submission makes on its envelope id: by the node that published it (authenticated by the
+ * broker), for these exact bytes, at this submit sequence.
+ */
+export function idClaimFor(s: Submission, nowMs: number): IdClaimRecord {
+  return {
+    messageId: s.envelope.id,
+    originator: s.publisher,
+    sha256: sha256Hex(s.bytes),
+    submitSeq: s.submitSeq,
+    firstSeenAtMs: nowMs,
+  };
+}
+
+/** What the router vouches a copy of `envelope` is, for the recipient who finds it in its inbox. */
+function deliveryDecisionOf(envelope: Envelope): DeliveryDecision {
+  if (envelope.payload.case === 'recall') return 'recall';
+  return isForward(envelope) ? 'forwarded' : 'delivered';
+}
+
+/**
+ * Decides who receives a submission, what is audited and what the ledger remembers, and signs every copy.
+ * Pure: the consumer looks up the facts (and claims the envelope id) before and does the publishing after.
+ * @throws MsxError `POLICY.SENDER_NOT_PUBLISHER` (permanent), see {@link checkPublisher}
+ */
+export function planRouting(
+  s: Submission,
+  directory: Directory,
+  facts: PolicyFacts,
+  keys: RouterKeys,
+): RoutingPlan {
+  checkPublisher(s);
+  const { envelope } = s;
   const nowMs = facts.nowMs;
-  const decisions = decideRecipients(envelope, directory, facts);
+  const decision = decideSubmission(envelope, directory, { ...facts, submitSeq: s.submitSeq });
+  const { decisions, refusal } = decision;
   const delivered = decisions.filter((d) => d.outcome === 'delivered').map((d) => d.recipient);
+  /** Ids of everything about this submission: the envelope id alone is not the submission's (see idNotReused). */
+  const seqId = (...parts: string[]) => nameBasedId(envelope.id, 'seq', String(s.submitSeq), ...parts);
   const forward = isForward(envelope);
   const concerns = concernedMessageId(envelope) ?? facts.consent?.messageId;
   const common = {
@@ -130,17 +193,35 @@ export function planRouting(s: Submission, directory: Directory, facts: PolicyFa
     newAuditEvent(
       {
         ...common,
-        eventId: nameBasedId(envelope.id, 'submitted'),
+        eventId: seqId('submitted'),
         operation: AuditOperation.SUBMITTED,
-        detailJson: JSON.stringify({ candidates: decisions.length, ...(concerns ? { concerns } : {}) }),
+        detailJson: JSON.stringify({
+          candidates: decisions.length,
+          ...(concerns ? { concerns } : {}),
+          ...(s.submitSeq ? { submitSeq: s.submitSeq } : {}),
+        }),
       },
       nowMs,
     ),
+    ...(refusal
+      ? [
+          newAuditEvent(
+            {
+              ...common,
+              eventId: seqId('rejected'),
+              operation: AuditOperation.REJECTED,
+              rule: refusal.rule,
+              detailJson: JSON.stringify({ reason: refusal.reason }),
+            },
+            nowMs,
+          ),
+        ]
+      : []),
     ...decisions.map((d) =>
       newAuditEvent(
         {
           ...common,
-          eventId: nameBasedId(envelope.id, d.outcome, d.recipient),
+          eventId: seqId(d.outcome, d.recipient),
           operation:
             d.outcome === 'withheld'
               ? AuditOperation.WITHHELD
@@ -159,14 +240,18 @@ export function planRouting(s: Submission, directory: Directory, facts: PolicyFa
     ),
   ];
   const ledger = ledgerWrites(envelope, facts, delivered);
+  const vouch = deliveryDecisionOf(envelope);
   return {
     decisions,
-    deliveries: delivered.map((node) => ({ node, msgID: `${envelope.id}:${node}` })),
-    receipt:
-      envelope.sender === ROUTER_NODE
-        ? undefined
-        : { envelope: receiptFor(envelope, decisions, nowMs), msgID: `${envelope.id}:receipt` },
+    refusal,
+    deliveries: delivered.map((node) => ({
+      node,
+      msgID: `${envelope.id}:${node}`,
+      voucher: signDelivery(keys.signer, envelope.id, node, s.bytes, vouch),
+    })),
+    receipt: envelope.sender === ROUTER_NODE ? undefined : vouchedReceipt(s, decision, nowMs, keys),
     auditEvents,
+    auditMsgID: seqId('audit'),
     ledger,
     deleteCopies:
       envelope.payload.case === 'recall' && delivered.length > 0 && facts.item
@@ -233,10 +318,36 @@ function ledgerWrites(envelope: Envelope, facts: PolicyFacts, delivered: string[
   }
 }
 
-/** The sender's receipt: per candidate recipient, delivered or withheld with the rule. Same handling as the item. */
-export function receiptFor(envelope: Envelope, decisions: Decision[], nowMs: number): Envelope {
+/** The sender's receipt, encoded and signed for the sender; its id is the router's own ({@link routerId}). */
+function vouchedReceipt(
+  s: Submission,
+  decision: SubmissionDecision,
+  nowMs: number,
+  keys: RouterKeys,
+): NonNullable<RoutingPlan['receipt']> {
+  const id = routerId(keys, s.envelope.id, 'seq', String(s.submitSeq), 'receipt');
+  const envelope = receiptFor(s.envelope, decision, nowMs, id);
+  const bytes = encodeEnvelope(envelope);
+  return {
+    envelope,
+    bytes,
+    msgID: id,
+    voucher: signDelivery(keys.signer, id, s.envelope.sender, bytes, 'receipt'),
+  };
+}
+
+/**
+ * The sender's receipt: per candidate recipient, delivered or withheld with the rule, and the refusal when
+ * a rule refused the submission as a whole (also when there was no candidate). Same handling as the item.
+ */
+export function receiptFor(
+  envelope: Envelope,
+  { decisions, refusal }: SubmissionDecision,
+  nowMs: number,
+  id: string,
+): Envelope {
   return create(EnvelopeSchema, {
-    id: nameBasedId(envelope.id, 'receipt'),
+    id,
     threadId: envelope.threadId || envelope.id,
     inReplyTo: envelope.id,
     sender: ROUTER_NODE,
@@ -260,15 +371,17 @@ export function receiptFor(envelope: Envelope, decisions: Decision[], nowMs: num
             reason: d.reason,
           }),
         ),
+        refusedRule: refusal?.rule ?? '',
+        refusedReason: refusal?.reason ?? '',
       }),
     },
   });
 }
 
-/** The router's recall of an expired item, addressed to everyone who received it. */
-export function expiryRecallFor(item: LedgerItem, nowMs: number): Envelope {
+/** The router's recall of an expired item, addressed to everyone who received it; the same id on every retry. */
+export function expiryRecallFor(item: LedgerItem, nowMs: number, keys: RouterKeys): Envelope {
   return create(EnvelopeSchema, {
-    id: nameBasedId(item.messageId, 'expiry-recall'),
+    id: routerId(keys, item.messageId, 'expiry-recall'),
     threadId: item.messageId,
     inReplyTo: item.messageId,
     sender: ROUTER_NODE,

@@ -45,6 +45,8 @@ export class RecipientDecisionDto {
 export class DeliveryReceiptDto {
   @Required() @IsUuid() messageId!: string;
   @IsOptional() @MessageList(() => RecipientDecisionDto, MAX.decisions) decisions?: RecipientDecisionDto[];
+  @OptionalString() @Text(TEXT.code) refusedRule?: string;
+  @OptionalString() @Text(TEXT.statement) refusedReason?: string;
 }
 
 /** msx.v1.Acknowledgement. */

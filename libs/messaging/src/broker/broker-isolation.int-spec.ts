@@ -275,7 +275,9 @@ describe('broker isolation on the generated nats-server configuration (accounts,
 
   it("lets the core account reach a party's health subject, and nothing else of its account", async () => {
     const party = await broker.as('cp-gr');
-    party.subscribe('msx.health.cp-gr', { callback: (_e, m) => void m.respond(enc.encode('{"ready":true}')) });
+    party.subscribe('msx.health.cp-gr', {
+      callback: (_e, m) => void m.respond(enc.encode('{"ready":true}')),
+    });
     const secret = party.subscribe('msx.private.cp-gr');
     await party.flush();
     const admin = await broker.as('msx-admin');

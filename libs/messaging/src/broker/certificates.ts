@@ -27,7 +27,7 @@ function pemKey(pkcs8: ArrayBuffer): string {
 }
 
 async function keyPair(): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+  return webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
 }
 
 const serial = () =>

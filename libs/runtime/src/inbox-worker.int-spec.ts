@@ -1,0 +1,245 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import 'reflect-metadata';
+import { Injectable, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  asJson,
+  AuditOperation,
+  decodeAuditEvent,
+  decodeAuditEventBatch,
+  deliverySigner,
+  encodeEnvelope,
+  envelopeFromJson,
+  sha256Hex,
+  signDelivery,
+  uuidv7,
+  validRouteReportEnvelope,
+  type AuditEvent,
+  type Envelope,
+} from '#contracts';
+import {
+  connectBus,
+  Headers,
+  inboxConsumer,
+  provisionBus,
+  publishDurably,
+  Streams,
+  Subjects,
+  type Bus,
+} from '#messaging';
+import { startNatsServer, waitFor, type TestNatsServer } from '#testing';
+import type { CopyStore } from './copy-store.js';
+import { COPY_STORE, type InboxHandler, type InboxItem, type NodeOperation } from './inbox-worker.js';
+import { loadNodeAppConfig } from './node-app.config.js';
+import { NodeAppModule } from './node-app.module.js';
+
+const NODE = 'cp-it';
+
+/** What the node's handler was given: only items the router vouched for may ever appear here. */
+const handled: string[] = [];
+
+@Injectable()
+class RecordingHandler implements InboxHandler {
+  handle(item: InboxItem): Promise<NodeOperation[]> {
+    handled.push(item.envelope.id);
+    return Promise.resolve([]);
+  }
+}
+
+function routeReport(id = uuidv7()): Envelope {
+  return envelopeFromJson(asJson(validRouteReportEnvelope({ id })));
+}
+
+/**
+ * A node accepts only the copies the router vouched for (DESIGN §4): copies written into its inbox by any
+ * other path are refused and audited before its handler sees anything, and the node never writes to the
+ * dead-letter stream.
+ */
+describe('a node inbox on a real nats-server', () => {
+  let nats: TestNatsServer;
+  let bus: Bus;
+  let app: INestApplicationContext;
+  let dir: string;
+  const routerKeys = generateKeyPairSync('ed25519');
+  const router = deliverySigner(routerKeys.privateKey);
+  const impostor = deliverySigner(generateKeyPairSync('ed25519').privateKey);
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    bus = await connectBus({ servers: nats.url, name: 'inbox-test' });
+    await provisionBus(bus.jsm, [NODE, 'cp-gr']);
+    dir = mkdtempSync(join(tmpdir(), 'msx-inbox-'));
+    // The router's private key file, as on a one-machine setup: the node derives the public half.
+    const keyFile = join(dir, 'router.pem');
+    writeFileSync(keyFile, routerKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    const config = loadNodeAppConfig(NODE, { MSX_NATS_URL: nats.url, MSX_ROUTER_KEY_FILE: keyFile });
+    app = await NestFactory.createApplicationContext(
+      NodeAppModule.forNode({
+        nodeId: NODE,
+        natsUrl: nats.url,
+        routerPublicKey: config.MSX_ROUTER_KEY_FILE.publicKeyDer,
+        handler: RecordingHandler,
+        witness: null,
+      }),
+      { logger: ['error'] },
+    );
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await bus?.close();
+    await nats?.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Every audit event the node published on its own audit subject, in order. */
+  async function auditOf(publisher: string): Promise<AuditEvent[]> {
+    const state = (await bus.jsm.streams.info(Streams.audit)).state;
+    const events: AuditEvent[] = [];
+    for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
+      const m = await bus.jsm.streams.getMessage(Streams.audit, { seq });
+      if (!m || m.subject !== Subjects.audit(publisher)) continue;
+      events.push(
+        ...(m.header?.has(Headers.auditBatch) ? decodeAuditEventBatch(m.data) : [decodeAuditEvent(m.data)]),
+      );
+    }
+    return events;
+  }
+
+  async function deliver(bytes: Uint8Array, headers?: Record<string, string>): Promise<number> {
+    const ack = await publishDurably(bus.js, Subjects.deliver(NODE), bytes, { msgID: uuidv7(), headers });
+    return ack.seq;
+  }
+
+  it('takes a copy signed for it and refuses junk, copies signed for another node, unsigned and foreign-key copies', async () => {
+    const junk = new TextEncoder().encode('junk the broker was made to write');
+    const forOther = routeReport();
+    const unsigned = routeReport();
+    const foreign = routeReport();
+    const good = routeReport();
+    const bytes = (e: Envelope) => encodeEnvelope(e);
+    const refusals = [
+      { bytes: junk, seq: await deliver(junk), code: 'DELIVERY.UNSIGNED', messageId: '' },
+      {
+        bytes: bytes(forOther),
+        seq: await deliver(
+          bytes(forOther),
+          signDelivery(router, forOther.id, 'cp-gr', bytes(forOther), 'delivered'),
+        ),
+        code: 'DELIVERY.BAD_SIGNATURE',
+        messageId: forOther.id,
+      },
+      {
+        bytes: bytes(unsigned),
+        seq: await deliver(bytes(unsigned)),
+        code: 'DELIVERY.UNSIGNED',
+        messageId: unsigned.id,
+      },
+      {
+        bytes: bytes(foreign),
+        seq: await deliver(
+          bytes(foreign),
+          signDelivery(impostor, foreign.id, NODE, bytes(foreign), 'delivered'),
+        ),
+        code: 'DELIVERY.UNKNOWN_KEY',
+        messageId: foreign.id,
+      },
+    ];
+    await deliver(bytes(good), {
+      ...signDelivery(router, good.id, NODE, bytes(good), 'delivered'),
+      [Headers.correlationId]: 'corr-inbox-1',
+    });
+
+    // The good copy comes last and the inbox is read in order: once it is received, all were decided.
+    const events = await waitFor(async () => {
+      const all = await auditOf(NODE);
+      return all.some((e) => e.operation === AuditOperation.RECEIVED) ? all : undefined;
+    }, 'the vouched copy received');
+
+    expect(handled).toEqual([good.id]);
+    const received = events.filter((e) => e.operation === AuditOperation.RECEIVED);
+    expect(received).toEqual([
+      expect.objectContaining({
+        messageId: good.id,
+        counterpartNode: 'emlo-ne',
+        correlationId: 'corr-inbox-1',
+      }),
+    ]);
+    const rejected = events.filter((e) => e.operation === AuditOperation.REJECTED);
+    expect(rejected.map((e) => e.rule)).toEqual(refusals.map((r) => r.code));
+    for (const [i, r] of refusals.entries()) {
+      expect(rejected[i]).toMatchObject({
+        actorNode: NODE,
+        actorPerson: `${NODE}.inbox`,
+        messageId: r.messageId,
+        messageSha256: sha256Hex(r.bytes),
+        rule: r.code,
+      });
+      expect(JSON.parse(rejected[i].detailJson)).toEqual({
+        reason: expect.any(String),
+        stream: Streams.inbox(NODE),
+        sequence: r.seq,
+      });
+    }
+    // Nothing of a refused copy was kept, and nothing of the good one was refused.
+    const copies = app.get<CopyStore>(COPY_STORE);
+    expect(copies.get(good.id)).toBeDefined();
+    for (const e of [forOther, unsigned, foreign]) expect(copies.get(e.id)).toBeUndefined();
+    expect(events).toHaveLength(refusals.length + 1);
+
+    // Settled for good: acked, not to be redelivered; and the node wrote nothing to the dead-letter stream.
+    const consumer = await waitFor(async () => {
+      const info = await bus.jsm.consumers.info(Streams.inbox(NODE), inboxConsumer(NODE).durable);
+      return info.num_pending + info.num_ack_pending === 0 ? info : undefined;
+    }, 'the inbox consumer settled');
+    expect(consumer.num_redelivered).toBe(0);
+    expect((await bus.jsm.streams.info(Streams.deadLetter)).state.messages).toBe(0);
+  });
+
+  it('gives up on a vouched copy that breaks the contract by auditing it only, leaving it in the inbox', async () => {
+    const broken = routeReport();
+    broken.sender = 'Not A Node';
+    const bytes = encodeEnvelope(broken);
+    const seq = await deliver(bytes, signDelivery(router, broken.id, NODE, bytes, 'delivered'));
+    const dead = await waitFor(
+      async () =>
+        (await auditOf(NODE)).find(
+          (e) => e.operation === AuditOperation.DEAD_LETTERED && e.messageSha256 === sha256Hex(bytes),
+        ),
+      'the dead-letter audit event',
+    );
+    expect(dead).toMatchObject({
+      actorNode: NODE,
+      actorPerson: `${NODE}.inbox`,
+      rule: 'CONTRACT.INVALID',
+      messageSha256: sha256Hex(bytes),
+    });
+    expect(JSON.parse(dead.detailJson)).toMatchObject({
+      stream: Streams.inbox(NODE),
+      sequence: seq,
+      keptIn: Streams.inbox(NODE),
+      keptForDays: 60,
+    });
+    expect(handled).not.toContain(broken.id);
+    expect((await bus.jsm.streams.getMessage(Streams.inbox(NODE), { seq }))?.data).toEqual(bytes);
+    expect((await bus.jsm.streams.info(Streams.deadLetter)).state.messages).toBe(0);
+  });
+
+  it('refuses to start without a usable MSX_ROUTER_KEY_FILE, naming it', () => {
+    const env = { MSX_NATS_URL: nats.url };
+    expect(() => loadNodeAppConfig(NODE, env)).toThrow(/MSX_ROUTER_KEY_FILE: is required/);
+    expect(() => loadNodeAppConfig(NODE, { ...env, MSX_ROUTER_KEY_FILE: join(dir, 'absent.pem') })).toThrow(
+      /MSX_ROUTER_KEY_FILE: cannot read .*absent\.pem: ENOENT/,
+    );
+    const rsa = join(dir, 'rsa.pem');
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    writeFileSync(rsa, publicKey.export({ type: 'spki', format: 'pem' }));
+    expect(() => loadNodeAppConfig(NODE, { ...env, MSX_ROUTER_KEY_FILE: rsa })).toThrow(
+      /MSX_ROUTER_KEY_FILE: .*rsa\.pem holds a rsa key/,
+    );
+  });
+});
