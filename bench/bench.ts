@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openAuditStore } from '#audit-store';
-import { Streams, type Bus } from '#messaging';
+import { principalOf, Streams, type Bus } from '#messaging';
 import {
+  dropSchemaAndRoles,
   freePort,
-  principalOf,
   startNatsServer,
   startSecureBroker,
   TEST_DATABASE_URL,
@@ -169,8 +169,9 @@ async function main(): Promise<void> {
   const schema = `msx_bench_${tag}`;
   const trailSchema = `msx_bench_trail_${tag}`;
   await db.query(`CREATE SCHEMA "${schema}"`);
-  cleanups.push(async () => void (await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)));
-  cleanups.push(async () => void (await db.query(`DROP SCHEMA IF EXISTS "${trailSchema}" CASCADE`)));
+  // Schemas and the cluster-wide roles the audit store made for them: nothing of the run is left behind.
+  cleanups.push(() => dropSchemaAndRoles((sql) => db.query(sql), schema));
+  cleanups.push(() => dropSchemaAndRoles((sql) => db.query(sql), trailSchema));
   const sec = (ms: number) => `${ms / 1000} s`;
 
   out('\nraw limits');

@@ -8,8 +8,8 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { databaseSpec, loadConfig } from '#config';
 import { countAuditRows, csvLine, EXPORT_COLUMNS, exportAuditRows, jsonLine } from '#audit-store';
+import { auditDatabase } from './exchange/audit-database.js';
 import { parseArgs, perSecond, ProgressBar, wantProgress } from './audit-cli.js';
 
 function isoArg(values: Map<string, string[]>, name: string): Date {
@@ -25,7 +25,8 @@ async function write(out: Writable, text: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig(databaseSpec);
+  const store = auditDatabase();
+  process.stderr.write(`audit store: schema ${store.schema} (${store.source})\n`);
   const args = parseArgs(process.argv.slice(2), {
     values: ['from', 'to', 'format', 'out'],
     flags: ['progress'],
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
   const outPath = args.values.get('out')?.[0];
   const out: Writable = outPath ? createWriteStream(outPath, { mode: 0o600 }) : process.stdout;
 
-  const db = { url: config.MSX_DATABASE_URL, schema: config.MSX_DATABASE_SCHEMA };
+  const db = { url: store.url, schema: store.schema };
   const started = Date.now();
   const total = await countAuditRows(db, from, to);
   const bar = new ProgressBar(

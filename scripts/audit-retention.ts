@@ -18,7 +18,7 @@
  */
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
-import { databaseSpec, loadConfig, natsSpec, str } from '#config';
+import { loadConfig, natsSpec, str } from '#config';
 import { encodeAuditCheckpoint, newAuditCheckpoint } from '#contracts';
 import {
   checkRetentionRequest,
@@ -31,10 +31,11 @@ import {
   type SignedCheckpoint,
 } from '#audit-store';
 import { connectBus, publishDurably, Subjects } from '#messaging';
+import { auditDatabase, LOCAL_AUDIT_SIGNING_KEY_FILE, operatorBroker } from './exchange/audit-database.js';
 import { parseArgs, ProgressBar, wantProgress } from './audit-cli.js';
 
 /** Where a local run keeps the audit signing key (the audit service's default too). */
-const LOCAL_SIGNING_KEY_FILE = '.msx/audit-signing-key.pem';
+const LOCAL_SIGNING_KEY_FILE = LOCAL_AUDIT_SIGNING_KEY_FILE;
 /** How long to try reaching the bus for the boundary checkpoint, in milliseconds. */
 const PUBLISH_CONNECT_TIMEOUT_MS = 3_000;
 
@@ -54,10 +55,12 @@ const partitionLine = (p: RetentionPartition) =>
   `    ${p.name} [${p.from} … ${p.to}): ${p.rows.toLocaleString('en')} rows, ${seqRange(p.firstSeq, p.lastSeq)}`;
 
 /** Publishes a checkpoint signed here, as the audit service would; returns what happened, for the summary. */
-async function publish(natsUrl: string, c: SignedCheckpoint): Promise<string> {
+async function publish(c: SignedCheckpoint): Promise<string> {
   try {
+    const broker = operatorBroker();
     const bus = await connectBus({
-      servers: natsUrl,
+      servers: broker.url,
+      credentials: broker.credentials,
       name: 'msx-audit-retention',
       connectTimeoutMs: PUBLISH_CONNECT_TIMEOUT_MS,
     });
@@ -114,8 +117,9 @@ function summary(
 }
 
 async function main(): Promise<number> {
+  const db = auditDatabase();
+  process.stdout.write(`audit store: schema ${db.schema} (${db.source})\n`);
   const config = loadConfig({
-    ...databaseSpec,
     ...natsSpec,
     MSX_AUDIT_SIGNING_KEY_FILE: str(''),
     MSX_AUDIT_LOG_ID: str(''),
@@ -126,7 +130,7 @@ async function main(): Promise<number> {
   });
   const before = beforeArg(args.values);
   const dryRun = args.flags.has('dry-run');
-  const schema = config.MSX_DATABASE_SCHEMA;
+  const schema = db.schema;
   const logId = config.MSX_AUDIT_LOG_ID || schema;
   const request = {
     before,
@@ -143,7 +147,7 @@ async function main(): Promise<number> {
     readWitnessCheckpoints(dir, logId),
   );
 
-  const ds = createAuditDataSource({ url: config.MSX_DATABASE_URL, schema, poolSize: 2 });
+  const ds = createAuditDataSource({ url: db.url, schema, poolSize: 2 });
   await ds.initialize();
   const bar = new ProgressBar('verifying', wantProgress(args.flags));
   let verifying = false;
@@ -172,7 +176,7 @@ async function main(): Promise<number> {
     created &&
     (args.flags.has('no-publish')
       ? 'not published (--no-publish); witnesses receive the later checkpoints the audit service publishes'
-      : await publish(config.MSX_NATS_URL, created));
+      : await publish(created));
   process.stdout.write(`${summary(schema, result, dryRun, published).join('\n')}\n`);
   return 0;
 }

@@ -9,8 +9,7 @@
  * (MSX_AUDIT_SIGNING_KEY_FILE, or .msx/audit-signing-key.pem when it exists).
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { databaseSpec, loadConfig, str } from '#config';
+import { loadConfig, str } from '#config';
 import {
   AuditCheckpointStore,
   createAuditDataSource,
@@ -19,11 +18,13 @@ import {
   verifyAuditChain,
   type WitnessCheckpoint,
 } from '#audit-store';
+import { auditDatabase, LOCAL_AUDIT_SIGNING_KEY_FILE } from './exchange/audit-database.js';
 import { parseArgs, perSecond, ProgressBar, wantProgress } from './audit-cli.js';
 
 async function main(): Promise<number> {
+  const db = auditDatabase();
+  process.stdout.write(`audit store: schema ${db.schema} (${db.source})\n`);
   const config = loadConfig({
-    ...databaseSpec,
     MSX_AUDIT_SIGNING_KEY_FILE: str(''),
     MSX_AUDIT_LOG_ID: str(''),
   });
@@ -31,9 +32,9 @@ async function main(): Promise<number> {
     values: ['witness-dir', 'public-key', 'log-id'],
     flags: ['progress'],
   });
-  const schema = config.MSX_DATABASE_SCHEMA;
+  const schema = db.schema;
   const logId = args.values.get('log-id')?.[0] ?? (config.MSX_AUDIT_LOG_ID || schema);
-  const localKey = resolve('.msx/audit-signing-key.pem');
+  const localKey = LOCAL_AUDIT_SIGNING_KEY_FILE;
   const keyFiles =
     args.values.get('public-key') ??
     (config.MSX_AUDIT_SIGNING_KEY_FILE
@@ -46,12 +47,12 @@ async function main(): Promise<number> {
     readWitnessCheckpoints(dir, logId),
   );
 
-  const ds = createAuditDataSource({ url: config.MSX_DATABASE_URL, schema, poolSize: 1 });
+  const ds = createAuditDataSource({ url: db.url, schema, poolSize: 1 });
   await ds.initialize();
   const checkpoints = await new AuditCheckpointStore(ds).all().finally(() => ds.destroy());
 
   const bar = new ProgressBar('verifying', wantProgress(args.flags));
-  const report = await verifyAuditChain({ url: config.MSX_DATABASE_URL, schema }, checkpoints, {
+  const report = await verifyAuditChain({ url: db.url, schema }, checkpoints, {
     trustedKeys,
     witnessCheckpoints,
     onProgress: (done, total) => bar.update(done, total),

@@ -14,9 +14,12 @@
  *
  * Gateway tokens are made on first start and kept in `.msx/gateway-tokens.env` (owner only, never committed).
  */
+import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { prepareSecureExchange, principalOf, type SecureExchangeFiles } from '#testing';
+import { resolve } from 'node:path';
+import { loadOrCreateSigningKey } from '#audit-store';
+import { prepareSecureExchange, principalOf, type SecureExchangeFiles } from '#messaging';
 import { ConfigError, databaseSpec, directorySpec, int, loadConfig, natsSpec, str } from '#config';
 import { loadDirectory } from '#directory';
 import { runDemo } from './demo/run-demo.js';
@@ -24,9 +27,14 @@ import { startEmbeddedPostgres } from './exchange/embedded-postgres.js';
 import { NatsServerMissingError, startLocalNats } from './exchange/local-nats.js';
 import {
   gatewayTokens,
+  maskToken,
+  AUDIT_SIGNING_KEY_FILE,
   NATS_DIR,
   POSTGRES_DIR,
+  readRuntimeInfo,
+  releaseStartLock,
   STATE_DIR,
+  takeStartLock,
   removeRuntimeInfo,
   TOKENS_FILE,
   tokenOf,
@@ -36,7 +44,7 @@ import {
 import { hostPortOf, isLoopback, reachable } from './exchange/reachable.js';
 import type { OwnedServer } from './exchange/server-process.js';
 import { Supervisor } from './exchange/supervisor.js';
-import { LOCAL_SERVICES } from './services.js';
+import { LOCAL_SERVICES, type ServiceSpec } from './services.js';
 
 /** How long the services may take to report ready, in milliseconds. */
 const READY_TIMEOUT_MS = 90_000;
@@ -50,8 +58,12 @@ const USAGE = 'usage: npm start [-- --demo] [--open-broker]';
 const ISOLATED_PORT_FROM = 4223;
 
 class StartError extends Error {}
+/** A second start while one runs: refused without stopping or removing anything. */
+class RefusedStart extends StartError {}
 
 const write = (line: string) => process.stdout.write(`${line}\n`);
+// npm passes a signal on to us and exits at once, closing our output: the shutdown must go on without it.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 const owned: OwnedServer[] = [];
 let supervisor: Supervisor | undefined;
 let stopping = false;
@@ -73,6 +85,8 @@ function readConfig() {
 
 /** Server log lines worth showing: warnings and errors; the rest is noise on a developer's terminal. */
 const serverLine = (name: string) => (line: string) => {
+  // Our own readiness probe opens and closes a TCP connection before any TLS handshake: not a problem.
+  if (/TLS handshake error: (EOF|read tcp .*connection reset by peer)/.test(line)) return;
   if (/\[(WRN|ERR|FTL)\]|\b(WARNING|ERROR|FATAL|PANIC)\b|initialising/.test(line))
     write(`${name.padEnd(8)} | ${line}`);
 };
@@ -90,7 +104,10 @@ function portFree(port: number): Promise<boolean> {
  * The isolated broker (the default): generated afresh from the directory in `.msx/broker` at every start,
  * run by a nats-server of its own, on MSX_NATS_URL's port when free, else on the first free port from 4223.
  */
-async function startIsolatedNats(url: string, nodes: readonly string[]): Promise<SecureExchangeFiles> {
+async function prepareIsolatedNats(
+  url: string,
+  nodes: readonly string[],
+): Promise<SecureExchangeFiles & { port: number }> {
   const { host, port: wanted } = hostPortOf(url);
   if (!isLoopback(host))
     throw new StartError(
@@ -104,6 +121,11 @@ async function startIsolatedNats(url: string, nodes: readonly string[]): Promise
     write(`port ${wanted} is taken by another server: the isolated broker listens on 127.0.0.1:${port}`);
   }
   const files = await prepareSecureExchange({ dir: STATE_DIR, nodes, port, storeDir: NATS_DIR });
+  return { ...files, port };
+}
+
+async function startIsolatedNats(files: SecureExchangeFiles & { port: number }): Promise<void> {
+  const { port } = files;
   write(
     `starting the isolated broker on 127.0.0.1:${port}: an account per party, TLS with client certificates (${files.broker.configFile})`,
   );
@@ -113,7 +135,36 @@ async function startIsolatedNats(url: string, nodes: readonly string[]): Promise
     onLine: serverLine('nats'),
   });
   owned.push(server);
-  return files;
+}
+
+/**
+ * Runs every service once with `--check-config` and the environment it will get, before anything is
+ * started: a bad setting is refused once, up front, naming the variable, instead of crash-looping every
+ * service. Returns the distinct problems, each with the services that reported it.
+ */
+async function checkServiceConfigs(envOf: (spec: ServiceSpec) => Record<string, string>): Promise<string[]> {
+  const results = await Promise.all(
+    LOCAL_SERVICES.map(
+      (spec) =>
+        new Promise<{ name: string; ok: boolean; text: string }>((done) => {
+          execFile(
+            process.execPath,
+            [resolve('dist', 'apps', spec.app, 'src', 'main.js'), '--check-config'],
+            { env: { ...process.env, ...envOf(spec) }, timeout: 60_000 },
+            (err, stdout, stderr) =>
+              done({
+                name: spec.name,
+                ok: !err,
+                text: `${stderr}${stdout}`.replace(/^fatal: /gm, '').trim(),
+              }),
+          );
+        }),
+    ),
+  );
+  const byProblem = new Map<string, string[]>();
+  for (const r of results.filter((x) => !x.ok))
+    byProblem.set(r.text, [...(byProblem.get(r.text) ?? []), r.name]);
+  return [...byProblem].map(([text, names]) => `${names.join(', ')}: ${text}`);
 }
 
 /** `--open-broker`: the configured NATS URL if it answers, else a nats-server without authentication. */
@@ -169,6 +220,7 @@ async function shutdown(code: number): Promise<never> {
   }
   owned.length = 0;
   removeRuntimeInfo();
+  releaseStartLock();
   write('MSX stopped.');
   process.exit(code);
 }
@@ -181,41 +233,62 @@ async function main(): Promise<void> {
   if (unknown.length > 0) throw new StartError(`unknown argument ${unknown.join(' ')}\n${USAGE}`);
 
   const config = readConfig();
+  // A second start refuses before it touches anything of the running one (its broker files, runtime.json).
+  const running = takeStartLock();
+  if (running !== undefined) {
+    const info = readRuntimeInfo();
+    throw new RefusedStart(
+      `MSX is already running from ${STATE_DIR} (process ${running}${info ? `, gateway ${info.gatewayUrl}` : ''}); ` +
+        'stop it first (Ctrl-C in its terminal, or kill -TERM ' +
+        `${running}), or set MSX_STATE_DIR and MSX_GATEWAY_PORT for a second exchange`,
+    );
+  }
   const directory = loadDirectory(config.MSX_DIRECTORY_FILE);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
   // Last resort when the supervisor dies of an error: nothing it started may outlive it.
   process.on('exit', () => {
     supervisor?.killAllNow('SIGTERM');
     for (const s of owned) s.stopNow();
+    releaseStartLock();
   });
-
-  const isolated = openBroker ? undefined : await startIsolatedNats(config.MSX_NATS_URL, directory.nodeIds());
-  const nats = isolated ? { url: isolated.natsUrl, own: true } : await ensureOpenNats(config.MSX_NATS_URL);
-  const db = await ensurePostgres(config.MSX_DATABASE_URL);
   const gatewayUrl = `http://${config.MSX_GATEWAY_HOST}:${config.MSX_GATEWAY_PORT}`;
   if (await reachable(gatewayUrl, 1_000))
     throw new StartError(
       `port ${config.MSX_GATEWAY_PORT} is already in use (another npm start?); set MSX_GATEWAY_PORT to a free port`,
     );
 
+  const isolated = openBroker
+    ? undefined
+    : await prepareIsolatedNats(config.MSX_NATS_URL, directory.nodeIds());
   const tokens = gatewayTokens(directory.nodeIds());
   for (const spec of LOCAL_SERVICES) if (spec.witness) mkdirSync(witnessDir(spec.name), { recursive: true });
-  supervisor = new Supervisor(LOCAL_SERVICES, {
-    write,
-    env: {
-      ...(isolated ? {} : { MSX_NATS_URL: nats.url }),
-      MSX_DATABASE_URL: db.url,
-      MSX_DATABASE_SCHEMA: config.MSX_DATABASE_SCHEMA,
-      MSX_DIRECTORY_FILE: config.MSX_DIRECTORY_FILE,
-      MSX_GATEWAY_HOST: config.MSX_GATEWAY_HOST,
-      MSX_GATEWAY_PORT: String(config.MSX_GATEWAY_PORT),
-      MSX_GATEWAY_TOKENS: tokens,
-    },
-    envOf: (spec): Record<string, string> => ({
-      ...(isolated ? isolated.envOf(principalOf(spec.app, spec.env.MSX_NODE_ID)) : {}),
-      ...(spec.witness ? { MSX_WITNESS_DIR: witnessDir(spec.name) } : {}),
-    }),
+  loadOrCreateSigningKey(undefined, AUDIT_SIGNING_KEY_FILE);
+  const sharedEnv = (natsUrl: string, databaseUrl: string): Record<string, string> => ({
+    ...(isolated ? {} : { MSX_NATS_URL: natsUrl }),
+    MSX_DATABASE_URL: databaseUrl,
+    MSX_DATABASE_SCHEMA: config.MSX_DATABASE_SCHEMA,
+    MSX_DIRECTORY_FILE: config.MSX_DIRECTORY_FILE,
+    MSX_GATEWAY_HOST: config.MSX_GATEWAY_HOST,
+    MSX_GATEWAY_PORT: String(config.MSX_GATEWAY_PORT),
+    MSX_GATEWAY_TOKENS: tokens,
+    MSX_AUDIT_SIGNING_KEY_FILE: AUDIT_SIGNING_KEY_FILE,
   });
+  const envOf = (spec: ServiceSpec): Record<string, string> => ({
+    ...spec.env,
+    ...(isolated ? isolated.envOf(principalOf(spec.app, spec.env.MSX_NODE_ID)) : {}),
+    ...(spec.witness ? { MSX_WITNESS_DIR: witnessDir(spec.name) } : {}),
+  });
+  const problems = await checkServiceConfigs((spec) => ({
+    ...sharedEnv(isolated?.natsUrl ?? config.MSX_NATS_URL, config.MSX_DATABASE_URL),
+    ...envOf(spec),
+  }));
+  if (problems.length > 0)
+    throw new StartError(`the configuration is refused; nothing was started:\n${problems.join('\n')}`);
+
+  if (isolated) await startIsolatedNats(isolated);
+  const nats = isolated ? { url: isolated.natsUrl, own: true } : await ensureOpenNats(config.MSX_NATS_URL);
+  const db = await ensurePostgres(config.MSX_DATABASE_URL);
+  supervisor = new Supervisor(LOCAL_SERVICES, { write, env: sharedEnv(nats.url, db.url), envOf });
   write(`starting ${LOCAL_SERVICES.map((s) => s.name).join(', ')}`);
   supervisor.startAll();
   const notReady = await supervisor.waitUntilReady(READY_TIMEOUT_MS);
@@ -239,7 +312,7 @@ async function main(): Promise<void> {
         ? `MSX is running: ${LOCAL_SERVICES.map((s) => s.name).join(', ')}`
         : `MSX is up, but not ready after ${READY_TIMEOUT_MS / 1000} s: ${notReady.join(', ')} (see their output above)`,
       `  gateway     ${gatewayUrl}/v1/messages   (liveness: ${gatewayUrl}/health)`,
-      `  token       ${TRY_NODE}: ${tokenOf(tokens, TRY_NODE) ?? '(none)'}   (every node's token: ${TOKENS_FILE})`,
+      `  token       ${TRY_NODE}: ${maskToken(tokenOf(tokens, TRY_NODE))}   (tokens are secrets, kept in ${TOKENS_FILE})`,
       `  NATS        ${nats.url}${isolated ? ` — isolated broker started here (accounts, TLS; credentials in ${STATE_DIR}/broker), JetStream in ${NATS_DIR}` : nats.own ? ` — OPEN broker started here, JetStream in ${NATS_DIR}` : ' — OPEN broker'}`,
       `  PostgreSQL  ${dbHost}:${dbPort}${db.own ? ` — embedded, data in ${POSTGRES_DIR}` : ''}; audit trail in ${config.MSX_DATABASE_SCHEMA}.audit_entry`,
       `  try it      npm run demo   (or the curl example under "Try it" in README.md)`,
@@ -262,6 +335,10 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (err: unknown) => {
+  if (err instanceof RefusedStart) {
+    process.stderr.write(`cannot start MSX: ${err.message}\n`);
+    process.exit(1);
+  }
   if (err instanceof NatsServerMissingError || err instanceof StartError)
     process.stderr.write(`cannot start MSX: ${err.message}\n`);
   else process.stderr.write(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

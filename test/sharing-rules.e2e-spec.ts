@@ -273,11 +273,19 @@ describe('sharing rules through the real bus', () => {
     const erased = await audit.rowsOf(g, (r) => r.operation === 'erased', 3);
     expect(erased.map((r) => r.actor_node).sort()).toEqual(['cp-gr', 'cp-it', 'jot-mare']);
     // The originator sees each confirmation: every erasure receipt reached emlo-ne.
-    const confirmations = await db.query<{ actor_node: string }>(
-      `SELECT DISTINCT r.actor_node FROM "${db.schema}".audit_entry r
-        WHERE r.operation = 'submitted' AND r.message_type = 'erasureReceipt'
-          AND r.detail->>'concerns' = $1`,
-      [g],
+    // Each receipt travels on after the erasure row is written: wait for all three, never read once.
+    const confirmations = await waitFor(
+      async () => {
+        const rows = await db.query<{ actor_node: string }>(
+          `SELECT DISTINCT r.actor_node FROM "${db.schema}".audit_entry r
+            WHERE r.operation = 'submitted' AND r.message_type = 'erasureReceipt'
+              AND r.detail->>'concerns' = $1`,
+          [g],
+        );
+        return rows.length >= 3 ? rows : undefined;
+      },
+      'three erasure receipts of the recalled item',
+      30_000,
     );
     expect(confirmations.map((c) => c.actor_node).sort()).toEqual(['cp-gr', 'cp-it', 'jot-mare']);
     // A recipient that was not running (cp-mt) has the copy removed from its inbox stream.

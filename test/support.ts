@@ -1,12 +1,6 @@
 import { existsSync } from 'node:fs';
-import {
-  principalOf,
-  startService,
-  waitFor,
-  type SecureBroker,
-  type ServiceProcess,
-  type TestSchema,
-} from '#testing';
+import { principalOf } from '#messaging';
+import { startService, waitFor, type SecureBroker, type ServiceProcess, type TestSchema } from '#testing';
 
 /** What an audit row looks like to the end-to-end tests. */
 export interface AuditRow {

@@ -5,13 +5,18 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { loadConfig, str } from '#config';
 
-export const STATE_DIR = resolve('.msx');
+/** Where `npm start` keeps its state: `.msx` in the checkout, or MSX_STATE_DIR. */
+export const STATE_DIR = resolve(loadConfig({ MSX_STATE_DIR: str('.msx') }).MSX_STATE_DIR);
 export const TOKENS_FILE = resolve(STATE_DIR, 'gateway-tokens.env');
 export const RUNTIME_FILE = resolve(STATE_DIR, 'runtime.json');
 export const POSTGRES_DIR = resolve(STATE_DIR, 'postgres');
 export const POSTGRES_SECRET_FILE = resolve(STATE_DIR, 'postgres-password');
 export const NATS_DIR = resolve(STATE_DIR, 'nats');
+export const LOCK_FILE = resolve(STATE_DIR, 'start.lock');
+/** The audit service's checkpoint key of the local exchange, made once. */
+export const AUDIT_SIGNING_KEY_FILE = resolve(STATE_DIR, 'audit-signing-key.pem');
 /** Where a node keeps the audit checkpoints it witnesses: `.msx/witness/<node>`. */
 export const witnessDir = (node: string) => resolve(STATE_DIR, 'witness', node);
 
@@ -66,6 +71,11 @@ export function tokenOf(tokens: string, node: string): string | undefined {
     .trim();
 }
 
+/** A token as the banner shows it: enough to recognise, never enough to use (terminal output ends up in logs). */
+export function maskToken(token: string | undefined): string {
+  return token ? `${token.slice(0, 4)}…` : '(none)';
+}
+
 /** Reads `.msx/gateway-tokens.env`; undefined when `npm start` has not made it yet. */
 export function readGatewayTokens(): string | undefined {
   return existsSync(TOKENS_FILE) ? readFileSync(TOKENS_FILE, 'utf8').trim() : undefined;
@@ -96,6 +106,50 @@ export function readRuntimeInfo(): RuntimeInfo | undefined {
   }
 }
 
+/** Removes `runtime.json` if this process wrote it; a refused second start leaves the running one's alone. */
 export function removeRuntimeInfo(): void {
+  try {
+    const info = JSON.parse(readFileSync(RUNTIME_FILE, 'utf8')) as RuntimeInfo;
+    if (info.pid !== process.pid) return;
+  } catch {
+    return;
+  }
   rmSync(RUNTIME_FILE, { force: true });
+}
+
+/**
+ * Takes the start lock (`.msx/start.lock`, holding this process id), or returns the id of the live process
+ * that holds it. A lock left by a process that is gone is taken over.
+ */
+export function takeStartLock(): number | undefined {
+  mkdirSync(STATE_DIR, { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(LOCK_FILE, `${process.pid}\n`, { flag: 'wx' });
+      return undefined;
+    } catch {
+      const holder = Number(readFileSync(LOCK_FILE, 'utf8').trim());
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) return holder;
+      rmSync(LOCK_FILE, { force: true });
+    }
+  }
+  return undefined;
+}
+
+/** Releases the start lock if this process holds it; never touches another instance's. */
+export function releaseStartLock(): void {
+  try {
+    if (Number(readFileSync(LOCK_FILE, 'utf8').trim()) === process.pid) rmSync(LOCK_FILE, { force: true });
+  } catch {
+    // No lock: nothing to release.
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -12,6 +12,7 @@ import type { GatewayConfig } from './gateway.config.js';
 import { GATEWAY_CONFIG } from './gateway.tokens.js';
 import { HealthController } from './health/health.controller.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
+import { JsonOnlyBodies } from './http/json-only.js';
 import { RejectionAuditor } from './http/rejection-auditor.js';
 import { SubmitMessageController } from './submit-message/submit-message.controller.js';
 import { SubmitMessageHandler } from './submit-message/submit-message.handler.js';
@@ -46,6 +47,8 @@ export class GatewayModule {
           provide: AuditQueryClient,
           useFactory: () => new AuditQueryClient(config.MSX_NATS_URL, natsCredentials(config, 'msx-gateway')),
         },
+        // Bodies are read as JSON only, refused with 415 before parsing otherwise.
+        JsonOnlyBodies,
         GatewayTokens,
         NodeTokenGuard,
         AuditorTokenGuard,

@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createLogger, runMain } from '#runtime';
+import { createLogger, exitIfCheckingConfig, runMain } from '#runtime';
 import { loadGatewayConfig } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
 
 /** The HTTP gateway: liaison officers and analysts submit intelligence on behalf of their node. */
 runMain(async () => {
   const config = loadGatewayConfig();
+  exitIfCheckingConfig('gateway');
   const logger = createLogger(config.MSX_LOG_LEVEL, 'msx-gateway');
   if (config.MSX_GATEWAY_TOKENS.size === 0)
     logger.warn('MSX_GATEWAY_TOKENS is empty: every request will be refused');

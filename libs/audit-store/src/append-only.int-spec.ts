@@ -26,7 +26,7 @@ describe('the audit trail is append-only', () => {
         actorNode: 'emlo-ne',
       }),
     );
-    expect(await repo.append(events)).toBe(3);
+    expect(await repo.append(events.map((event) => ({ publisher: 'emlo-ne', event })))).toBe(3);
     [{ partition }] = await db.query<{ partition: string }>(
       `SELECT tableoid::regclass::text AS partition FROM "${db.schema}".audit_entry LIMIT 1`,
     );

@@ -8,6 +8,7 @@ import {
 } from './audit-chain.js';
 import { chainRows, usToIso } from './chained-row.js';
 
+/** A row stored before publishers were recorded (format v1). */
 const row = (seq: number): ChainedFields => ({
   seq: String(seq),
   eventId: '0193a1b2-0000-5000-8000-000000000001',
@@ -26,12 +27,33 @@ const row = (seq: number): ChainedFields => ({
   justification: null,
   correlationId: 'corr-1',
   detail: canonicalJson({ reason: 'subscribed' }),
+  publisher: null,
 });
+
+/** The same row as the router published it (format v2). */
+const publishedRow = (seq: number): ChainedFields => ({ ...row(seq), publisher: 'msx-router' });
 
 describe('the audit hash chain', () => {
   it('serializes detail with sorted keys at every level and no whitespace', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { z: null, y: 'é"' }], c: true } })).toBe(
       '{"a":{"c":true,"d":[1,{"y":"é\\"","z":null}]},"b":1}',
+    );
+  });
+
+  it('hashes a row without publisher exactly as format v1 always did (golden hash)', () => {
+    expect(auditRowHash(GENESIS_HASH, row(1))).toBe(
+      '01483946695cea7b3e229598577b2a2d1563b61f87f2760401ae1b7aca591aeb',
+    );
+  });
+
+  it('hashes a row with its publisher in format v2 (golden hash)', () => {
+    expect(JSON.parse(canonicalAuditRow(GENESIS_HASH, publishedRow(1)))).toEqual([
+      'msx-audit-row/v2',
+      ...(JSON.parse(canonicalAuditRow(GENESIS_HASH, row(1))) as unknown[]).slice(1),
+      'msx-router',
+    ]);
+    expect(auditRowHash(GENESIS_HASH, publishedRow(1))).toBe(
+      'c46d4af675b126091c42a2b475516ab47bcf73df6fbd961b35e5245aee726003',
     );
   });
 
@@ -69,6 +91,18 @@ describe('the audit hash chain', () => {
     }
     expect(auditRowHash(GENESIS_HASH, { ...row(1), justification: '' })).not.toBe(base);
     expect(auditRowHash('1'.repeat(64), row(1))).not.toBe(base);
+  });
+
+  it('changes the row hash when the publisher or any other field of a v2 row changes, or the publisher goes', () => {
+    const base = auditRowHash(GENESIS_HASH, publishedRow(1));
+    const fields = Object.keys(publishedRow(1)) as (keyof ChainedFields)[];
+    for (const f of fields) {
+      const changed = { ...publishedRow(1), [f]: `${publishedRow(1)[f] ?? ''}x` };
+      expect([f, auditRowHash(GENESIS_HASH, changed)]).not.toEqual([f, base]);
+    }
+    expect(auditRowHash(GENESIS_HASH, { ...publishedRow(1), publisher: 'cp-gr' })).not.toBe(base);
+    expect(auditRowHash(GENESIS_HASH, { ...publishedRow(1), publisher: '' })).not.toBe(base);
+    expect(auditRowHash(GENESIS_HASH, { ...publishedRow(1), publisher: null })).not.toBe(base);
   });
 
   it('links each row to the hash of the one before', () => {

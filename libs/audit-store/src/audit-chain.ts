@@ -9,9 +9,14 @@ import { createHash } from 'node:crypto';
  * where the canonical serialization is the JSON text (as `JSON.stringify` writes it: no spaces, `\uXXXX`
  * escapes in lowercase hex) of this array, every element a string or null:
  *
- *     ["msx-audit-row/v1", prev_hash, seq, event_id, occurred_at_us, recorded_at_us, operation,
+ *     ["msx-audit-row/v2", prev_hash, seq, event_id, occurred_at_us, recorded_at_us, operation,
  *      actor_node, actor_person, counterpart_node, message_id, message_type, handling_code, tlp,
- *      message_sha256, rule, justification, correlation_id, detail]
+ *      message_sha256, rule, justification, correlation_id, detail, publisher]
+ *
+ * `publisher` is the authenticated publisher of the event (the last token of its subject
+ * `msx.audit.<publisher>`), which with `event_id` identifies it. Rows stored before publishers were recorded
+ * have none (null) and keep format {@link AUDIT_ROW_FORMAT_V1}: the same array without `publisher`, tagged
+ * `"msx-audit-row/v1"`. The tag is inside the hashed text, so a row cannot be passed off as the other format.
  *
  * - `seq` in decimal; `event_id` the lowercase UUID; timestamps as decimal microseconds since the epoch
  *   (PostgreSQL's own precision, so no stored digit escapes the hash);
@@ -22,7 +27,10 @@ import { createHash } from 'node:crypto';
  * Because `prev_hash` is inside the hashed text, changing, deleting, inserting or swapping any row breaks
  * every later link; only a signed checkpoint held by a witness can then tell a consistent rewrite apart.
  */
-export const AUDIT_ROW_FORMAT = 'msx-audit-row/v1';
+export const AUDIT_ROW_FORMAT = 'msx-audit-row/v2';
+
+/** The format of rows without a publisher (stored before publishers were recorded). */
+export const AUDIT_ROW_FORMAT_V1 = 'msx-audit-row/v1';
 
 /** `prev_hash` of the first row of a trail. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -50,6 +58,8 @@ export interface ChainedFields {
   correlationId: string | null;
   /** The detail object in canonical JSON ({@link canonicalJson}). */
   detail: string;
+  /** Who published the event (`msx.audit.<publisher>`); null only for rows of format v1. */
+  publisher: string | null;
 }
 
 /** JSON with object keys sorted at every level and no whitespace: one text per value. */
@@ -63,10 +73,12 @@ export function canonicalJson(value: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
-/** The canonical serialization of a row, including the hash of the row before it. */
+/**
+ * The canonical serialization of a row, including the hash of the row before it: format v2 when the row has a
+ * publisher, v1 when not.
+ */
 export function canonicalAuditRow(prevHash: string, f: ChainedFields): string {
-  return JSON.stringify([
-    AUDIT_ROW_FORMAT,
+  const common = [
     prevHash,
     f.seq,
     f.eventId,
@@ -85,7 +97,10 @@ export function canonicalAuditRow(prevHash: string, f: ChainedFields): string {
     f.justification,
     f.correlationId,
     f.detail,
-  ]);
+  ];
+  return JSON.stringify(
+    f.publisher === null ? [AUDIT_ROW_FORMAT_V1, ...common] : [AUDIT_ROW_FORMAT, ...common, f.publisher],
+  );
 }
 
 /** `row_hash` of a row: hex SHA-256 of its canonical serialization. */

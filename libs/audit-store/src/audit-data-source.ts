@@ -6,6 +6,7 @@ import { AuditEventIdEntity } from './audit-event-id.entity.js';
 import { CreateAuditEntry1764370000000 } from './migrations/1764370000000-create-audit-entry.js';
 import { ChainAndPartitionAuditEntry1764400000000 } from './migrations/1764400000000-chain-and-partition-audit-entry.js';
 import { AppendOnlyAuditTrail1764400000001 } from './migrations/1764400000001-append-only-audit-trail.js';
+import { AuditIdentityPerPublisher1764500000000 } from './migrations/1764500000000-audit-identity-per-publisher.js';
 
 export interface AuditStoreOptions {
   /** PostgreSQL URL. */
@@ -21,6 +22,7 @@ export const AUDIT_MIGRATIONS = [
   CreateAuditEntry1764370000000,
   ChainAndPartitionAuditEntry1764400000000,
   AppendOnlyAuditTrail1764400000001,
+  AuditIdentityPerPublisher1764500000000,
 ];
 export const AUDIT_ENTITIES = [AuditEntryEntity, AuditEventIdEntity, AuditCheckpointEntity];
 

@@ -17,11 +17,20 @@ export class AuditEntryEntity {
   seq!: string;
 
   /**
-   * Deterministic id of the operation. Exactly-once is kept by the primary key of `audit_event_id` (a
-   * partitioned table cannot have a unique key without its partition key).
+   * Deterministic id of the operation, chosen by its publisher. Exactly-once per (publisher, event id) is kept
+   * by the primary key of `audit_event_id` (a partitioned table cannot have a unique key without its partition
+   * key).
    */
   @Column({ type: 'uuid', name: 'event_id' })
   eventId!: string;
+
+  /**
+   * Who published the event: the last token of its subject `msx.audit.<publisher>`, which the broker lets only
+   * that principal publish on (the audit service's own rows: `msx-audit`). Covered by the row hash (format
+   * v2). Null only for rows stored before publishers were recorded (format v1).
+   */
+  @Column({ type: 'text', nullable: true })
+  publisher!: string | null;
 
   @Column({ type: 'timestamptz', name: 'occurred_at' })
   occurredAt!: Date;

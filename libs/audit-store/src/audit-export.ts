@@ -5,6 +5,8 @@ import { usToIso } from './chained-row.js';
 export const EXPORT_COLUMNS = [
   'seq',
   'event_id',
+  // Who published the event; with event_id it identifies it. Empty for rows stored before it was recorded.
+  'publisher',
   'occurred_at',
   'recorded_at',
   'operation',
@@ -23,6 +25,9 @@ export const EXPORT_COLUMNS = [
   'prev_hash',
   'row_hash',
 ] as const;
+
+const OCCURRED_AT = EXPORT_COLUMNS.indexOf('occurred_at');
+const RECORDED_AT = EXPORT_COLUMNS.indexOf('recorded_at');
 
 /** One exported row: every column as text (times ISO 8601 UTC with microseconds, detail as JSON), or null. */
 export type ExportRow = (string | null)[];
@@ -63,7 +68,7 @@ export async function* exportAuditRows(
     let after = '0';
     for (;;) {
       const { rows } = await client.query<(string | null)[]>({
-        text: `SELECT seq::text AS seq_text, event_id::text AS event_id_text,
+        text: `SELECT seq::text AS seq_text, event_id::text AS event_id_text, publisher,
                  (extract(epoch FROM occurred_at) * 1000000)::int8::text AS occurred_us,
                  (extract(epoch FROM recorded_at) * 1000000)::int8::text AS recorded_us,
                  operation, actor_node, actor_person, counterpart_node, message_id, message_type,
@@ -78,8 +83,8 @@ export async function* exportAuditRows(
       });
       if (rows.length === 0) return;
       for (const r of rows) {
-        r[2] = usToIso(r[2]!);
-        r[3] = usToIso(r[3]!);
+        r[OCCURRED_AT] = usToIso(r[OCCURRED_AT]!);
+        r[RECORDED_AT] = usToIso(r[RECORDED_AT]!);
       }
       after = rows[rows.length - 1][0]!;
       yield rows;

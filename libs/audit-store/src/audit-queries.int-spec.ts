@@ -16,7 +16,7 @@ describe('auditors’ queries on a real PostgreSQL', () => {
   let queries: AuditQueries;
   const messageId = uuidv7(T0);
 
-  /** One operation on a message, `minutes` after T0. */
+  /** One operation on a message, `minutes` after T0, published by the router or (received) by the node. */
   const event = (
     op: AuditOperation,
     o: {
@@ -28,8 +28,9 @@ describe('auditors’ queries on a real PostgreSQL', () => {
       code?: HandlingCode;
       message?: string;
     } = {},
-  ) =>
-    newAuditEvent(
+  ) => ({
+    publisher: op === AuditOperation.RECEIVED ? (o.actor ?? 'emlo-ne') : 'msx-router',
+    event: newAuditEvent(
       {
         eventId: nameBasedId(
           o.message ?? messageId,
@@ -49,7 +50,8 @@ describe('auditors’ queries on a real PostgreSQL', () => {
         messageSha256: 'b'.repeat(64),
       },
       T0 + (o.minutes ?? 0) * MINUTE,
-    );
+    ),
+  });
 
   /** Follows `nextCursor` to the end, checking no page is larger than `limit`. */
   async function allPages<T>(run: (cursor?: string) => Promise<Page<T>>, limit: number): Promise<T[][]> {
@@ -126,6 +128,11 @@ describe('auditors’ queries on a real PostgreSQL', () => {
       'withheld:emlo-ne>afic-partner-ne',
       'received:cp-it>emlo-ne',
       'received:jot-mare>emlo-ne',
+    ]);
+    expect(rows.map((r) => r.publisher)).toEqual([
+      ...Array<string>(7).fill('msx-router'),
+      'cp-it',
+      'jot-mare',
     ]);
     const seqs = rows.map((r) => BigInt(r.seq));
     expect([...seqs].sort((a, b) => (a < b ? -1 : 1))).toEqual(seqs);

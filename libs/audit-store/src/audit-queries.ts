@@ -12,6 +12,8 @@ export const MAX_PAGE_SIZE = 1_000;
 export interface AuditRecord {
   seq: string;
   eventId: string;
+  /** Who published the event (`msx.audit.<publisher>`); null for rows stored before it was recorded. */
+  publisher: string | null;
   occurredAt: string;
   recordedAt: string;
   operation: string;
@@ -225,7 +227,7 @@ export function parseOfficerActivityQuery(input: unknown) {
 const UTC_TEXT = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 const RECORD_COLUMNS = `
-  seq::text AS "seq", event_id AS "eventId", ${UTC_TEXT('occurred_at')} AS "occurredAt",
+  seq::text AS "seq", event_id AS "eventId", publisher, ${UTC_TEXT('occurred_at')} AS "occurredAt",
   ${UTC_TEXT('recorded_at')} AS "recordedAt", operation, actor_node AS "actorNode",
   actor_person AS "actorPerson", counterpart_node AS "counterpartNode", message_id AS "messageId",
   message_type AS "messageType", handling_code AS "handlingCode", tlp, message_sha256 AS "messageSha256",

@@ -24,8 +24,9 @@ describe('AuditRepository on a real PostgreSQL', () => {
     await db.drop();
   });
 
-  const event = (messageId: string, op: AuditOperation, recipient = '') =>
-    newAuditEvent({
+  const event = (messageId: string, op: AuditOperation, recipient = '') => ({
+    publisher: 'msx-router',
+    event: newAuditEvent({
       eventId: nameBasedId(messageId, String(op), recipient),
       operation: op,
       actorNode: 'emlo-ne',
@@ -38,7 +39,8 @@ describe('AuditRepository on a real PostgreSQL', () => {
       messageSha256: 'a'.repeat(64),
       rule: 'POLICY.ALLOWED',
       detailJson: JSON.stringify({ reason: 'subscribed' }),
-    });
+    }),
+  });
 
   it('creates the trail only through migrations, and the entities agree with them', async () => {
     const pending = await ds.driver.createSchemaBuilder().log();
@@ -71,6 +73,7 @@ describe('AuditRepository on a real PostgreSQL', () => {
       rule: 'POLICY.ALLOWED',
       detail: { reason: 'subscribed' },
       justification: null,
+      publisher: 'msx-router',
     });
   });
 

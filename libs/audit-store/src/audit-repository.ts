@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
-import { handlingLabel, operationLabel, timestampMs, tlpLabel, type AuditEvent } from '#contracts';
+import { handlingLabel, MsxError, operationLabel, timestampMs, tlpLabel, type AuditEvent } from '#contracts';
 import { canonicalJson, GENESIS_HASH, msToUs, type ChainedFields } from './audit-chain.js';
 import { AuditEntryEntity } from './audit-entry.entity.js';
+import { LEGACY_PUBLISHER } from './audit-event-id.entity.js';
 import { auditRoles } from './audit-roles.js';
 import { chainRows, insertChainedRows, usToIso, type SqlRunner } from './chained-row.js';
 import { classifyStorageError } from './storage-errors.js';
@@ -22,12 +23,30 @@ function detailOf(e: AuditEvent): Record<string, unknown> {
   }
 }
 
+/**
+ * An audit event as the audit service received it, with who published it. An event is identified by
+ * (publisher, event id): the same id from two publishers is two events.
+ */
+export interface PublishedAuditEvent {
+  /**
+   * The authenticated publisher: the last token of the subject `msx.audit.<publisher>` that carried the event
+   * (only that principal may publish there), or {@link AUDIT_SERVICE_PUBLISHER} for the audit service's own.
+   */
+  publisher: string;
+  event: AuditEvent;
+}
+
+/** The publisher of the rows the audit service writes itself (dead letters, retention). */
+export const AUDIT_SERVICE_PUBLISHER = 'msx-audit';
+
 /** Maps a bus event to the row shape (without the chain columns, which the chain writer adds). */
-export function toAuditRow(
-  e: AuditEvent,
-): Omit<AuditEntryEntity, 'seq' | 'recordedAt' | 'prevHash' | 'rowHash'> {
+export function toAuditRow({
+  publisher,
+  event: e,
+}: PublishedAuditEvent): Omit<AuditEntryEntity, 'seq' | 'recordedAt' | 'prevHash' | 'rowHash'> {
   return {
     eventId: e.eventId,
+    publisher,
     occurredAt: new Date(e.occurredAt ? timestampMs(e.occurredAt) : Date.now()),
     operation: operationLabel(e.operation),
     actorNode: e.actorNode,
@@ -45,9 +64,10 @@ export function toAuditRow(
   };
 }
 
-/** The chained fields of an event stored as row `seq` at `recordedAtUs` (microseconds, decimal). */
-export function toChainedFields(e: AuditEvent, seq: bigint, recordedAtUs: string): ChainedFields {
-  const row = toAuditRow(e);
+/** The chained fields (format v2) of an event stored as row `seq` at `recordedAtUs` (microseconds, decimal). */
+export function toChainedFields(p: PublishedAuditEvent, seq: bigint, recordedAtUs: string): ChainedFields {
+  const e = p.event;
+  const row = toAuditRow(p);
   const occurredAtUs = e.occurredAt
     ? (e.occurredAt.seconds * 1_000_000n + BigInt(Math.floor(e.occurredAt.nanos / 1000))).toString()
     : recordedAtUs;
@@ -69,8 +89,12 @@ export function toChainedFields(e: AuditEvent, seq: bigint, recordedAtUs: string
     justification: row.justification,
     correlationId: row.correlationId,
     detail: canonicalJson(row.detail),
+    publisher: p.publisher,
   };
 }
+
+/** The key of an event in `audit_event_id`, as text. */
+const keyOf = (publisher: string, eventId: string) => `${publisher}\n${eventId.toLowerCase()}`;
 
 /** The last row of the chain: how many rows it has and the hash a checkpoint signs. */
 export interface ChainHead {
@@ -99,13 +123,15 @@ export class AuditRepository {
 
   /**
    * Appends a batch to the chain in one transaction, as the writer role and under the chain's advisory lock
-   * (one chain writer even with several audit processes): events whose id is already stored are dropped,
-   * the rest get the next seqs, are hashed in order onto the head and inserted with one statement. A
-   * redelivered batch inserts nothing. Resolves only after commit.
+   * (one chain writer even with several audit processes): events whose (publisher, event id) is already
+   * stored are dropped, the rest get the next seqs, are hashed in order onto the head and inserted with one
+   * statement. A redelivered batch inserts nothing; the same event id from another publisher is another row,
+   * so no party can make another publisher's event be dropped. Resolves only after commit.
    * @returns how many rows were new
-   * @throws MsxError `AUDIT.STORE_UNAVAILABLE` (retryable) or `AUDIT.STORE_REJECTED`
+   * @throws MsxError `AUDIT.PUBLISHER_MISSING` (permanent) for an event without publisher, before anything is
+   *   written; `AUDIT.STORE_UNAVAILABLE` (retryable) or `AUDIT.STORE_REJECTED`
    */
-  async append(events: readonly AuditEvent[]): Promise<number> {
+  async append(events: readonly PublishedAuditEvent[]): Promise<number> {
     if (events.length === 0) return 0;
     try {
       return await this.ds.transaction(async (m) => (await this.appendIn(m, events)).inserted);
@@ -120,8 +146,9 @@ export class AuditRepository {
    */
   async appendIn(
     runner: SqlRunner,
-    events: readonly AuditEvent[],
+    events: readonly PublishedAuditEvent[],
   ): Promise<{ inserted: number; head: ChainHead }> {
+    checkPublishers(events);
     const s = this.schema;
     const nowUs = msToUs(Date.now());
     await runner.query(
@@ -129,17 +156,23 @@ export class AuditRepository {
        SELECT pg_advisory_xact_lock(${CHAIN_LOCK_CLASS}, hashtext('${s}'));
        SELECT "${s}".audit_ensure_partition('${usToIso(nowUs)}')`,
     );
+    // An id stored before publishers were recorded counts as taken for every publisher (no one can add any).
     const [state] = (await runner.query(
       `WITH fresh AS (
-         INSERT INTO "${s}"."audit_event_id" (event_id) SELECT unnest($1::uuid[])
-         ON CONFLICT DO NOTHING RETURNING event_id)
-       SELECT (SELECT array_agg(event_id::text) FROM fresh) AS fresh, h.seq::text AS seq, h.row_hash,
+         INSERT INTO "${s}"."audit_event_id" (publisher, event_id)
+         SELECT e.publisher, e.event_id FROM unnest($1::text[], $2::uuid[]) AS e(publisher, event_id)
+          WHERE NOT EXISTS (SELECT FROM "${s}"."audit_event_id" l
+                             WHERE l.publisher = $3 AND l.event_id = e.event_id)
+         ON CONFLICT DO NOTHING RETURNING publisher, event_id)
+       SELECT f.publishers, f.event_ids, h.seq::text AS seq, h.row_hash,
               (extract(epoch FROM h.recorded_at) * 1000000)::int8::text AS recorded_at_us
-         FROM (SELECT 1) one LEFT JOIN LATERAL (
+         FROM (SELECT array_agg(publisher) AS publishers, array_agg(event_id::text) AS event_ids FROM fresh) f
+         LEFT JOIN LATERAL (
            SELECT seq, row_hash, recorded_at FROM "${s}"."audit_entry" ORDER BY seq DESC LIMIT 1) h ON true`,
-      [events.map((e) => e.eventId)],
+      [events.map((e) => e.publisher), events.map((e) => e.event.eventId), LEGACY_PUBLISHER],
     )) as {
-      fresh: string[] | null;
+      publishers: string[] | null;
+      event_ids: string[] | null;
       seq: string | null;
       row_hash: string | null;
       recorded_at_us: string | null;
@@ -149,7 +182,7 @@ export class AuditRepository {
       headHash: state.row_hash ?? GENESIS_HASH,
       recordedAtUs: state.recorded_at_us,
     };
-    const fresh = new Set(state.fresh ?? []);
+    const fresh = new Set((state.event_ids ?? []).map((id, i) => keyOf(state.publishers![i], id)));
     if (fresh.size === 0) return { inserted: 0, head };
 
     // Never earlier than the row before: partitions then hold contiguous stretches of the chain.
@@ -157,8 +190,7 @@ export class AuditRepository {
       head.recordedAtUs !== null && BigInt(head.recordedAtUs) > BigInt(nowUs) ? head.recordedAtUs : nowUs;
     const fields: ChainedFields[] = [];
     for (const e of events) {
-      const id = e.eventId.toLowerCase();
-      if (!fresh.delete(id)) continue; // stored before, or a repeat within the batch
+      if (!fresh.delete(keyOf(e.publisher, e.event.eventId))) continue; // stored before, or a repeat within the batch
       fields.push(toChainedFields(e, head.treeSize + BigInt(fields.length + 1), recordedAtUs));
     }
     const rows = chainRows(head.headHash, fields);
@@ -195,4 +227,14 @@ export class AuditRepository {
       throw classifyStorageError(err);
     }
   }
+}
+
+/** @throws MsxError `AUDIT.PUBLISHER_MISSING` (permanent) when an event has no publisher */
+function checkPublishers(events: readonly PublishedAuditEvent[]): void {
+  const missing = events.find((e) => typeof e.publisher !== 'string' || e.publisher === LEGACY_PUBLISHER);
+  if (missing)
+    throw new MsxError(
+      'AUDIT.PUBLISHER_MISSING',
+      `audit event ${missing.event.eventId} has no publisher: every event is recorded under the one that published it`,
+    );
 }

@@ -49,8 +49,9 @@ describe('audit retention by partition', () => {
   let next = 0;
 
   const table = () => `"${db.schema}".audit_entry`;
-  const event = (recordedMs = Date.now()) =>
-    newAuditEvent(
+  const event = (recordedMs = Date.now()) => ({
+    publisher: 'msx-router',
+    event: newAuditEvent(
       {
         eventId: nameBasedId('retention-test', String(++next)),
         operation: AuditOperation.DELIVERED,
@@ -60,7 +61,8 @@ describe('audit retention by partition', () => {
         rule: 'POLICY.ALLOWED',
       },
       recordedMs,
-    );
+    ),
+  });
 
   /** Appends `count` rows recorded in the month starting at `month`, chained onto the head. */
   async function appendInMonth(month: Date, count: number): Promise<void> {
@@ -73,9 +75,10 @@ describe('audit retention by partition', () => {
       await m.query(`SET LOCAL ROLE "${roles.writer}"`);
       await m.query(`SELECT "${db.schema}".audit_ensure_partition($1)`, [month.toISOString()]);
       await insertChainedRows(m, db.schema, chainRows(head.headHash, fields));
-      await m.query(`INSERT INTO "${db.schema}".audit_event_id SELECT unnest($1::uuid[])`, [
-        fields.map((f) => f.eventId),
-      ]);
+      await m.query(
+        `INSERT INTO "${db.schema}".audit_event_id (publisher, event_id) SELECT * FROM unnest($1::text[], $2::uuid[])`,
+        [fields.map((f) => f.publisher), fields.map((f) => f.eventId)],
+      );
     });
   }
 
@@ -209,6 +212,7 @@ describe('audit retention by partition', () => {
     const [row] = await db.query<Record<string, unknown>>(`SELECT * FROM ${table()} WHERE seq = 111`);
     expect(row).toMatchObject({
       event_id: result.auditRow?.eventId,
+      publisher: 'msx-audit',
       operation: 'erased',
       actor_node: 'msx-audit',
       actor_person: 'dpo.jansen',

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { AuditOperation, MsxError, newAuditEvent, uuidv7 } from '#contracts';
 import { monthStartOf } from './audit-partitions.js';
-import { AuditRepository } from './audit-repository.js';
+import { AUDIT_SERVICE_PUBLISHER, AuditRepository } from './audit-repository.js';
 import { auditRoles } from './audit-roles.js';
 import type { SqlRunner } from './chained-row.js';
 import { AuditCheckpointStore, signCheckpointAt, type SignedCheckpoint } from './checkpoint-store.js';
@@ -33,8 +33,8 @@ import {
 /** The rule recorded on the retention's own audit row. */
 export const RETENTION_RULE = 'AUDIT.RETENTION';
 
-/** The node recorded as the actor of the retention's own audit row. */
-export const RETENTION_ACTOR_NODE = 'msx-audit';
+/** The node recorded as the actor of the retention's own audit row (also its publisher). */
+export const RETENTION_ACTOR_NODE = AUDIT_SERVICE_PUBLISHER;
 
 /** Longest justification accepted, in characters. */
 export const MAX_RETENTION_JUSTIFICATION_CHARS = 1000;
@@ -371,18 +371,21 @@ export async function runAuditRetention(
         }),
       };
       const { inserted, head } = await repository.appendIn(tx, [
-        newAuditEvent(
-          {
-            eventId,
-            operation: AuditOperation.ERASED,
-            actorNode: RETENTION_ACTOR_NODE,
-            actorPerson: req.actorPerson,
-            rule: RETENTION_RULE,
-            justification: req.justification.trim(),
-            detailJson: JSON.stringify(detail),
-          },
-          nowMs,
-        ),
+        {
+          publisher: AUDIT_SERVICE_PUBLISHER,
+          event: newAuditEvent(
+            {
+              eventId,
+              operation: AuditOperation.ERASED,
+              actorNode: RETENTION_ACTOR_NODE,
+              actorPerson: req.actorPerson,
+              rule: RETENTION_RULE,
+              justification: req.justification.trim(),
+              detailJson: JSON.stringify(detail),
+            },
+            nowMs,
+          ),
+        },
       ]);
       if (inserted !== 1) throw new Error(`the retention's own audit row ${eventId} was not recorded`);
       step(`recorded the retention as audit row ${head.treeSize} (erased, ${RETENTION_RULE})`);

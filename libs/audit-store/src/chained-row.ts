@@ -13,9 +13,10 @@ export interface SqlRunner {
 }
 
 /**
- * The chained columns of a stored row as text, in {@link ChainedFields} order. Timestamps come as exact
- * microseconds (`extract(epoch …)` is numeric), the detail as jsonb text. Aliases never reuse a column name,
- * so `ORDER BY seq` beside it still orders by the number.
+ * The chained columns every row has had since the chain began (format v1), as text, in {@link ChainedFields}
+ * order. Timestamps come as exact microseconds (`extract(epoch …)` is numeric), the detail as jsonb text.
+ * Aliases never reuse a column name, so `ORDER BY seq` beside it still orders by the number. `publisher`
+ * is not among them: the chaining migration reads rows of a table that never had it.
  */
 export const CHAINED_FIELDS_SELECT = `seq::text AS seq_text, event_id::text AS event_id_text,
   (extract(epoch FROM occurred_at) * 1000000)::int8::text AS occurred_at_us,
@@ -23,10 +24,13 @@ export const CHAINED_FIELDS_SELECT = `seq::text AS seq_text, event_id::text AS e
   operation, actor_node, actor_person, counterpart_node, message_id, message_type, handling_code, tlp,
   message_sha256, rule, justification, correlation_id, detail::text AS detail_text`;
 
-/** {@link CHAINED_FIELDS_SELECT}, then `prev_hash` and `row_hash`. */
-export const CHAINED_SELECT = `${CHAINED_FIELDS_SELECT}, prev_hash, row_hash`;
+/** {@link CHAINED_FIELDS_SELECT}, then `prev_hash`, `row_hash` and `publisher`. */
+export const CHAINED_SELECT = `${CHAINED_FIELDS_SELECT}, prev_hash, row_hash, publisher`;
 
-/** Reads one row selected with {@link CHAINED_SELECT} (row mode `array`, every value as text). */
+/**
+ * Reads one row selected with {@link CHAINED_SELECT} (row mode `array`, every value as text), or with
+ * {@link CHAINED_FIELDS_SELECT} alone (then it has no publisher, and no hashes).
+ */
 export function chainedRowOf(cols: readonly (string | null)[]): ChainedRow {
   const s = (i: number) => cols[i] as string;
   return {
@@ -48,6 +52,7 @@ export function chainedRowOf(cols: readonly (string | null)[]): ChainedRow {
       justification: cols[14],
       correlationId: cols[15],
       detail: canonicalJson(JSON.parse(s(16))),
+      publisher: cols[19] ?? null,
     },
     prevHash: s(17)?.trim(),
     rowHash: s(18)?.trim(),
@@ -77,7 +82,8 @@ export function usToIso(us: string): string {
 
 /**
  * Inserts chained rows into `audit_entry` with one statement (`INSERT … SELECT FROM unnest(…)`), so a batch
- * costs one round trip whatever its size.
+ * costs one round trip whatever its size. When no row has a publisher (format v1 only, as in the chaining
+ * migration, which runs before the `publisher` column exists) the column is left out.
  */
 export async function insertChainedRows(
   runner: SqlRunner,
@@ -86,13 +92,14 @@ export async function insertChainedRows(
 ): Promise<void> {
   if (rows.length === 0) return;
   const col = <T>(pick: (r: ChainedRow) => T) => rows.map(pick);
+  const withPublisher = rows.some((r) => r.fields.publisher !== null);
   await runner.query(
     `INSERT INTO "${schema}"."audit_entry" (seq, event_id, occurred_at, recorded_at, operation, actor_node,
        actor_person, counterpart_node, message_id, message_type, handling_code, tlp, message_sha256, rule,
-       justification, correlation_id, detail, prev_hash, row_hash)
+       justification, correlation_id, detail, prev_hash, row_hash${withPublisher ? ', publisher' : ''})
      SELECT * FROM unnest($1::int8[], $2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[],
        $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
-       $15::text[], $16::text[], $17::jsonb[], $18::text[], $19::text[])`,
+       $15::text[], $16::text[], $17::jsonb[], $18::text[], $19::text[]${withPublisher ? ', $20::text[]' : ''})`,
     [
       col((r) => r.fields.seq),
       col((r) => r.fields.eventId),
@@ -113,6 +120,7 @@ export async function insertChainedRows(
       col((r) => r.fields.detail),
       col((r) => r.prevHash),
       col((r) => r.rowHash),
+      ...(withPublisher ? [col((r) => r.fields.publisher)] : []),
     ],
   );
 }

@@ -102,7 +102,7 @@ describe('verifyAuditChain', () => {
           correlationId: `corr-${n}`,
         });
       });
-      await repo.append(batch);
+      await repo.append(batch.map((event) => ({ publisher: 'msx-router', event })));
       const head = await repo.head();
       if (head.treeSize % 100n === 0n) {
         const c = signCheckpointAt(key, db.schema, head.treeSize, head.headHash);
@@ -140,6 +140,7 @@ describe('verifyAuditChain', () => {
       detail: `jsonb_set(detail, '{reason}', '"subscribeD"')`,
       actor_person: `'emlo-ne.officer-9'`,
       justification: `''`,
+      publisher: `'cp-gr'`,
       prev_hash: flip('prev_hash'),
       row_hash: flip('row_hash'),
       ...Object.fromEntries(

@@ -17,8 +17,9 @@ export const Subjects = {
   deadLetterAll: 'msx.dlq.*',
   /** Signed checkpoints of the audit trail, published by the audit service for the witnesses. */
   checkpointAudit: 'msx.checkpoint.audit',
-  /** The router's ledger: what it must remember of items, share requests and consents (`msx.ledger.<kind>.<id>`). */
-  ledger: (kind: 'id' | 'item' | 'payload' | 'request' | 'consent', id: string) => `msx.ledger.${kind}.${id}`,
+  /** The router's ledger: items, payload and selector indexes, share requests, consents (`msx.ledger.<kind>.<id>`). */
+  ledger: (kind: 'id' | 'item' | 'payload' | 'selector' | 'request' | 'consent', id: string) =>
+    `msx.ledger.${kind}.${id}`,
   ledgerAll: 'msx.ledger.>',
   /** Core NATS (not a stream): the audit service's heartbeat, whether it can record (AuditStatus JSON). */
   auditStatus: 'msx.status.audit',

@@ -16,6 +16,11 @@ export interface ItemRecord {
   expiresAtMs?: number;
   /** True once recalled or expired. */
   recalled?: boolean;
+  /**
+   * Digests of its selectors ({@link selectorsOf}), kept for items that need the originator's consent: what
+   * recognises a reworded copy of it. Absent on other items and on items routed before selectors were kept.
+   */
+  selectors?: string[];
 }
 
 /** The originator's answer to a share request, as the router recorded it. */
@@ -70,8 +75,15 @@ export interface PolicyFacts {
   item?: ItemRecord;
   /** For a forwarded copy: the consent its `consentRef` names. */
   consent?: ConsentRecord;
-  /** An item already in the exchange with the same payload. */
+  /** An item already in the exchange with the same payload (looked up for new items and forwarded copies). */
   samePayload?: ItemRecord;
+  /** For a new item: the digests of its selectors ({@link selectorsOf}); computed from the envelope when absent. */
+  selectors?: string[];
+  /**
+   * For a new item: the items already in the exchange that need their originator's consent and carry at least
+   * one of its selectors, whoever received them; the rules decide which of them it derives from.
+   */
+  selectorItems?: ItemRecord[];
   /** For a share decision: the request it answers. */
   request?: ShareRequestRecord;
 }

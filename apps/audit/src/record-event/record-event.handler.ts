@@ -1,9 +1,13 @@
 import { MsxError, type AuditEvent } from '#contracts';
+import type { PublishedAuditEvent } from '#audit-store';
 
 /** Core services that publish audit events on behalf of the nodes they serve. */
 export const TRUSTED_PUBLISHERS: ReadonlySet<string> = new Set(['msx-router', 'msx-gateway']);
 
-/** The publisher in an audit subject `msx.audit.<publisher>`. */
+/**
+ * The publisher in an audit subject `msx.audit.<publisher>`: the principal the broker authenticated, since
+ * only it may publish there.
+ */
 export function auditPublisherOf(subject: string): string {
   return subject.slice(subject.lastIndexOf('.') + 1);
 }
@@ -21,4 +25,16 @@ export function checkAuditPublisher(event: AuditEvent, publisher: string): void 
     );
   }
   if (!event.eventId) throw new MsxError('AUDIT.EVENT_ID_MISSING', 'audit event without event id');
+}
+
+/**
+ * The events of one audit message as the trail records them: each under the publisher of the subject that
+ * carried it, so it is identified by (publisher, event id) and no other party can take its place.
+ * @throws MsxError `AUDIT.FORGED_ACTOR` or `AUDIT.EVENT_ID_MISSING` (permanent) when any event may not be
+ *   recorded: the whole message is refused
+ */
+export function eventsToRecord(subject: string, events: readonly AuditEvent[]): PublishedAuditEvent[] {
+  const publisher = auditPublisherOf(subject);
+  for (const event of events) checkAuditPublisher(event, publisher);
+  return events.map((event) => ({ publisher, event }));
 }

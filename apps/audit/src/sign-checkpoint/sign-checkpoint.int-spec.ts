@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import {
   AuditOperation,
+  decodeAuditEvent,
   encodeAuditCheckpoint,
   keyIdOf,
   nameBasedId,
@@ -23,10 +24,10 @@ import {
   type AuditSigningKey,
 } from '#audit-store';
 import {
+  auditStream,
   checkpointStream,
   connectBus,
   deadLetterStream,
-  Headers,
   Streams,
   ensureConsumer,
   ensureStream,
@@ -67,7 +68,7 @@ describe('signed checkpoints and their witnesses', () => {
         actorNode: 'emlo-ne',
       }),
     );
-    const inserted = await repo.append(events);
+    const inserted = await repo.append(events.map((event) => ({ publisher: 'emlo-ne', event })));
     checkpointer.recorded(inserted);
   };
   const kept = (node: keyof typeof dirs) => readWitnessCheckpoints(dirs[node], db.schema);
@@ -79,6 +80,7 @@ describe('signed checkpoints and their witnesses', () => {
     bus = await connectBus({ servers: nats.url, name: 'checkpoint-test' });
     await ensureStream(bus.jsm, checkpointStream());
     await ensureStream(bus.jsm, deadLetterStream());
+    await ensureStream(bus.jsm, auditStream());
     repo = new AuditRepository(ds);
     store = new AuditCheckpointStore(ds);
     checkpointer = new AuditCheckpointer(bus, repo, store, {
@@ -152,12 +154,18 @@ describe('signed checkpoints and their witnesses', () => {
       encodeAuditCheckpoint(newAuditCheckpoint(forged, forged.signature, forged.publicKey)),
       { msgID: 'forged-999' },
     );
-    const dlq = await waitFor(
-      // Both witnesses dead-letter it; the dead-letter stream keeps one copy (same origin stream and seq).
-      async () => (await bus.jsm.streams.getMessage(Streams.deadLetter, { seq: 1 })) ?? undefined,
+    // Each witness gives up on it where it is and records that on its own audit subject.
+    const given = await waitFor(
+      async () =>
+        (await bus.jsm.streams.getMessage(Streams.audit, { last_by_subj: Subjects.audit('jot-mare') })) ??
+        undefined,
       'the forged checkpoint dead-lettered',
     );
-    expect(dlq.header.get(Headers.deadLetterCode)).toBe('AUDIT.CHECKPOINT_UNTRUSTED_KEY');
+    expect(decodeAuditEvent(given.data)).toMatchObject({
+      operation: AuditOperation.DEAD_LETTERED,
+      actorNode: 'jot-mare',
+      rule: 'AUDIT.CHECKPOINT_UNTRUSTED_KEY',
+    });
     const sizes = kept('jot-mare').map((w) => w.checkpoint.treeSize);
     expect(sizes.filter((s) => s === c.treeSize.toString())).toHaveLength(1);
     expect(sizes).not.toContain('999');

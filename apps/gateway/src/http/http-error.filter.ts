@@ -1,6 +1,14 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ContractViolationError, MsxError, type Violation } from '#contracts';
+import {
+  ContractViolationError,
+  isOfficerOfNode,
+  MsxError,
+  safeViolations,
+  type Violation,
+} from '#contracts';
+import { GATEWAY_FIELDS, OfficerNotOfNodeError } from '../auth/officer-binding.js';
+import { ACCEPTED_MEDIA_TYPE } from './json-only.js';
 import { contextOf, type MsxRequest } from './request-context.js';
 import { RejectionAuditor } from './rejection-auditor.js';
 
@@ -10,7 +18,7 @@ export interface ErrorBody {
   /** Stable code, for example `CONTRACT.INVALID`. */
   code: string;
   message: string;
-  /** For contract violations: each broken field and rule. */
+  /** For contract violations and refused officers: each broken field and rule (known field paths only). */
   violations?: Violation[];
   correlationId: string;
 }
@@ -23,6 +31,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   'GATEWAY.INVALID_JSON': 400,
   'GATEWAY.UNAUTHENTICATED': 401,
   'GATEWAY.SENDER_MISMATCH': 403,
+  'GATEWAY.OFFICER_NOT_OF_NODE': 403,
   'GATEWAY.FORBIDDEN': 403,
   'GATEWAY.INVALID_QUERY': 400,
   'AUDIT.QUERY_INVALID': 400,
@@ -30,6 +39,16 @@ const STATUS_BY_CODE: Record<string, number> = {
   'GATEWAY.NOT_FOUND': 404,
   'GATEWAY.BODY_TOO_LARGE': 413,
   'GATEWAY.UNSUPPORTED_MEDIA_TYPE': 415,
+};
+
+/**
+ * What the gateway says for the framework's own refusals: fixed text, because the framework's messages
+ * quote what the caller sent (the content type, the start of a body that is not JSON).
+ */
+const FRAMEWORK_MESSAGES: Record<string, string> = {
+  'GATEWAY.BODY_TOO_LARGE': 'the body is larger than the gateway accepts',
+  'GATEWAY.UNSUPPORTED_MEDIA_TYPE': `send the body as ${ACCEPTED_MEDIA_TYPE} (charset utf-8, if one is named)`,
+  'GATEWAY.INVALID_JSON': 'the body is not valid JSON',
 };
 
 /** Codes for errors raised by the HTTP framework itself (body parsing, routing). */
@@ -64,13 +83,16 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (err instanceof MsxError) {
       const status = err.retryable ? 503 : (STATUS_BY_CODE[err.code] ?? 400);
       body = { statusCode: status, code: err.code, message: err.message, correlationId: ctx.correlationId };
-      if (err instanceof ContractViolationError) body.violations = err.violations;
+      if (err instanceof ContractViolationError || err instanceof OfficerNotOfNodeError)
+        body.violations = safeViolations(err.violations, { extraFields: GATEWAY_FIELDS });
     } else {
       const fw = err as { statusCode?: number; code?: string; message?: string };
       const status = err instanceof HttpException ? err.getStatus() : (fw.statusCode ?? 500);
       const code = frameworkCode(status, fw);
       const message =
-        status < 500 ? (fw.message ?? code) : 'internal error; quote the correlation id when reporting it';
+        status < 500
+          ? (FRAMEWORK_MESSAGES[code] ?? fw.message ?? code)
+          : 'internal error; quote the correlation id when reporting it';
       body = { statusCode: status, code, message, correlationId: ctx.correlationId };
     }
     if (body.statusCode >= 500 && body.statusCode !== 503) {
@@ -79,20 +101,30 @@ export class HttpErrorFilter implements ExceptionFilter {
       );
     }
     if (body.statusCode < 500 && body.statusCode !== 404) {
+      // Only an author who is an officer of the token's node is named as the person acting.
       const author = (req.body as { author?: unknown } | undefined)?.author;
       await this.auditor.record({
         node: ctx.node,
-        author: ctx.auditor ?? (typeof author === 'string' && author.length <= 64 ? author : undefined),
+        author:
+          ctx.auditor ?? (ctx.node !== undefined && isOfficerOfNode(author, ctx.node) ? author : undefined),
         code: body.code,
         status: body.statusCode,
         correlationId: ctx.correlationId,
         body: req.rawBody,
         violations: body.violations,
-        detail: { method: req.method, path: req.routeOptions?.url ?? req.url.split('?')[0] },
+        detail: {
+          method: req.method,
+          // The route's pattern, never the path as sent (an unrouted path is caller text).
+          path: req.routeOptions?.url ?? '(unrouted)',
+          ...(err instanceof OfficerNotOfNodeError && err.claimedOfficer !== undefined
+            ? { claimedOfficer: err.claimedOfficer }
+            : {}),
+        },
       });
     }
     void reply.header('x-correlation-id', ctx.correlationId);
     if (body.statusCode === 401) void reply.header('www-authenticate', 'Bearer realm="msx"');
+    if (body.statusCode === 415) void reply.header('accept-post', ACCEPTED_MEDIA_TYPE);
     if (body.statusCode === 503) void reply.header('retry-after', String(RETRY_AFTER_S));
     await reply.status(body.statusCode).send(body);
   }

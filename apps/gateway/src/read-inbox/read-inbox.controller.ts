@@ -10,7 +10,7 @@ import { checkInboxQuery, ReadInboxHandler, type InboxPage } from './read-inbox.
 export class ReadInboxController {
   constructor(private readonly handler: ReadInboxHandler) {}
 
-  /** `GET /v1/inbox?after=<seq>&limit=<n>` with the header `x-msx-officer`. */
+  /** `GET /v1/inbox?after=<seq>&limit=<n>` with the header `x-msx-officer` naming an officer of the node. */
   @Get()
   read(
     @Query() q: { after?: unknown; limit?: unknown },
@@ -19,7 +19,8 @@ export class ReadInboxController {
   ): Promise<InboxPage> {
     const ctx = contextOf(req);
     void reply.header('x-correlation-id', ctx.correlationId);
-    const query = checkInboxQuery(req.headers['x-msx-officer'], q.after, q.limit);
-    return this.handler.read({ ...query, node: ctx.node!, correlationId: ctx.correlationId });
+    const node = ctx.node!;
+    const query = checkInboxQuery(node, req.headers['x-msx-officer'], q.after, q.limit);
+    return this.handler.read({ ...query, node, correlationId: ctx.correlationId });
   }
 }

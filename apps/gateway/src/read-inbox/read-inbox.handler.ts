@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   AuditOperation,
   envelopeToJson,
-  isOfficerId,
   MsxError,
   newAuditEvent,
   uuidv7,
@@ -11,6 +10,7 @@ import {
 } from '#contracts';
 import { publishAuditEvents, Streams, Subjects, type Bus } from '#messaging';
 import { BUS, checkDeliveredCopy } from '#runtime';
+import { checkOfficerOfNode } from '../auth/officer-binding.js';
 import type { GatewayConfig } from '../gateway.config.js';
 import { GATEWAY_CONFIG } from '../gateway.tokens.js';
 import { GATEWAY_NODE } from '../http/rejection-auditor.js';
@@ -61,17 +61,23 @@ export interface InboxRead {
 }
 
 /**
- * Checks the query of an inbox read; the officer is required because every consultation names its person.
+ * Checks the query of an inbox read. The officer is required, because every consultation names its person,
+ * and must be an officer of the token's node, because the trail records that person as the one who read.
+ * @throws OfficerNotOfNodeError `GATEWAY.OFFICER_NOT_OF_NODE` (403) for an officer of anyone else or in any
+ *   other form, before anything else is checked
  * @throws MsxError `GATEWAY.INVALID_QUERY` naming each bad parameter
  */
 export function checkInboxQuery(
+  node: string,
   officer: unknown,
   after: unknown,
   limit: unknown,
 ): Omit<InboxRead, 'node' | 'correlationId'> {
   const problems: string[] = [];
-  if (typeof officer !== 'string' || !isOfficerId(officer)) {
-    problems.push('header x-msx-officer must name the officer reading (for example emlo-ne.officer-17)');
+  if (officer === undefined || officer === '') {
+    problems.push(`header x-msx-officer must name the officer reading (for example ${node}.officer-17)`);
+  } else {
+    checkOfficerOfNode(officer, node, 'x-msx-officer');
   }
   const a = after === undefined ? 0 : Number(after);
   if (!Number.isSafeInteger(a) || a < 0) problems.push('after must be a position (an integer of 0 or more)');

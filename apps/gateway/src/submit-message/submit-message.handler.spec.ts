@@ -32,6 +32,24 @@ describe('completeEnvelopeJson', () => {
     );
   });
 
+  it.each(['cp-it.officer-9', 'edps.auditor-1', 'msx-router', 'eml\u043E-ne.officer-1', 'Mario Rossi'])(
+    'refuses an author who is not an officer of the node: %j',
+    (author) => {
+      expect(() => completeEnvelopeJson({ author }, 'emlo-ne', 0)).toThrow(
+        expect.objectContaining({
+          code: 'GATEWAY.OFFICER_NOT_OF_NODE',
+          violations: [expect.objectContaining({ field: 'author', rule: 'officerNotOfNode' })],
+        }),
+      );
+    },
+  );
+
+  it('leaves a missing or non-text author to the contract check', () => {
+    for (const author of [undefined, '', 17]) {
+      expect(completeEnvelopeJson({ author }, 'emlo-ne', 0).author).toBe(author);
+    }
+  });
+
   it('refuses a body that is not a JSON object', () => {
     for (const body of [null, [], 'text', 42]) {
       expect(() => completeEnvelopeJson(body, 'emlo-ne', 0)).toThrow(

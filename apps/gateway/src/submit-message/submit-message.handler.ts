@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { encodeEnvelope, envelopeFromJson, MsxError, uuidv7, ContractViolationError } from '#contracts';
 import { Headers, publishDurably, Subjects, type Bus } from '#messaging';
 import { AuditGate, BUS } from '#runtime';
+import { checkOfficerOfNode } from '../auth/officer-binding.js';
 
 /** How long one publish attempt waits for the submit stream's ack, in milliseconds. */
 const PUBLISH_TIMEOUT_MS = 2_000;
@@ -18,6 +19,8 @@ export interface SubmitResult {
  * Completes an officer's envelope with what the gateway vouches for (sender; id and creation time when
  * absent), checks every contract rule, and publishes it on the node's submit subject. Nothing is published
  * unless every rule holds.
+ * @throws MsxError `GATEWAY.SENDER_MISMATCH` for another node's sender
+ * @throws OfficerNotOfNodeError `GATEWAY.OFFICER_NOT_OF_NODE` for an author who is not an officer of `node`
  */
 export function completeEnvelopeJson(json: unknown, node: string, nowMs: number): Record<string, unknown> {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
@@ -30,6 +33,9 @@ export function completeEnvelopeJson(json: unknown, node: string, nowMs: number)
     throw new MsxError('GATEWAY.SENDER_MISMATCH', `sender must be your own node (${node}) or left out`);
   }
   obj.sender = node;
+  // The author is recorded as the person acting: only an officer of the token's node. A missing or
+  // non-text author is left to the contract check (400).
+  if (typeof obj.author === 'string' && obj.author !== '') checkOfficerOfNode(obj.author, node, 'author');
   // Deduplication compares ids as text: keep them in the canonical lower case.
   obj.id = typeof obj.id === 'string' ? obj.id.toLowerCase() : (obj.id ?? uuidv7(nowMs));
   obj.createdAt ??= new Date(nowMs).toISOString();

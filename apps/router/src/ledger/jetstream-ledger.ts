@@ -2,7 +2,7 @@ import { DeliverPolicy, JetStreamApiError, type JetStreamManager } from '@nats-i
 import { MsxError } from '#contracts';
 import { publishDurably, Streams, Subjects, type Bus } from '#messaging';
 import type { ConsentRecord, IdClaimRecord, ShareRequestRecord } from '#policy';
-import type { Ledger, LedgerItem } from './ledger.js';
+import type { Ledger, LedgerItem, SelectorIndexRef } from './ledger.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -14,19 +14,47 @@ const WRONG_LAST_SEQUENCE = 10071;
 const CACHE_LIMIT = 50_000;
 
 /**
+ * Most item ids one selector's entry keeps, newest last; older ones are dropped from that entry only. An
+ * item is found through any one of its selectors and compared on all of them (its record keeps their
+ * digests), so only an item whose every selector is this common can be missed. Bounds the entry's size
+ * (well below JetStream's 1 MB message limit) and the lookups per submission.
+ */
+const MAX_ITEMS_PER_SELECTOR = 1_000;
+
+/** Attempts at one selector entry's read-modify-write while other routes update the same entry. */
+const SELECTOR_WRITE_ATTEMPTS = 10;
+
+/** A selector's entry in the ledger (`msx.ledger.selector.<digest>`): the restricted items that carry it. */
+interface SelectorEntry {
+  items: SelectorIndexRef[];
+}
+
+/**
  * The ledger on a JetStream stream that keeps the latest message per subject (`msx.ledger.<kind>.<id>`):
  * durable, replicated like every stream, and readable by id without a database.
  */
 export class JetStreamLedger implements Ledger {
   private readonly items = new Map<string, LedgerItem>();
+  /** Per selector digest: the items waiting for the next write of its entry. */
+  private readonly queuedSelectorWrites = new Map<
+    string,
+    { refs: Map<string, SelectorIndexRef>; done: Promise<void> }
+  >();
+  /** Per selector digest: the write of its entry under way, which the next one waits for. */
+  private readonly selectorWriteInFlight = new Map<string, Promise<void>>();
 
   constructor(private readonly bus: Bus) {}
 
   private async get<T>(subject: string): Promise<T | undefined> {
+    return (await this.getStored<T>(subject))?.value;
+  }
+
+  /** The latest value on a subject with its stream sequence, for a conditional write after it. */
+  private async getStored<T>(subject: string): Promise<{ value: T; seq: number } | undefined> {
     try {
       // Direct get: answered by the stream itself, not queued behind the JetStream API.
       const m = await this.bus.jsm.direct.getMessage(Streams.ledger, { last_by_subj: subject });
-      return m ? (JSON.parse(dec.decode(m.data)) as T) : undefined;
+      return m ? { value: JSON.parse(dec.decode(m.data)) as T, seq: m.seq } : undefined;
     } catch (err) {
       if ((err as { code?: number }).code === 404 || /no message found/i.test((err as Error).message))
         return undefined;
@@ -84,6 +112,16 @@ export class JetStreamLedger implements Ledger {
     return ref ? this.item(ref.messageId) : undefined;
   }
 
+  async itemsBySelectors(selectors: readonly string[], exceptOriginator?: string): Promise<LedgerItem[]> {
+    const entries = await Promise.all(
+      selectors.map((s) => this.get<SelectorEntry>(Subjects.ledger('selector', s))),
+    );
+    const refs = entries.flatMap((e) => e?.items ?? []).filter((r) => r.originator !== exceptOriginator);
+    const ids = [...new Set(refs.map((r) => r.messageId))];
+    const items = await Promise.all(ids.map((id) => this.item(id)));
+    return items.filter((i): i is LedgerItem => i !== undefined);
+  }
+
   request(requestId: string): Promise<ShareRequestRecord | undefined> {
     return this.get(Subjects.ledger('request', requestId));
   }
@@ -108,6 +146,73 @@ export class JetStreamLedger implements Ledger {
       Subjects.ledger('payload', payloadSha256),
       { messageId },
       `ledger:payload:${payloadSha256}`,
+    );
+  }
+
+  async putSelectorIndex(selectors: readonly string[], item: SelectorIndexRef): Promise<void> {
+    const ref = { messageId: item.messageId, originator: item.originator };
+    await Promise.all(selectors.map((s) => this.addToSelector(s, ref)));
+  }
+
+  /**
+   * Adds an item to one selector's entry. Within this router, additions to one entry are batched and written
+   * one batch at a time, so that many routes carrying the same selector cost one write each round rather
+   * than a race; between routers, the conditional write below keeps them from overwriting each other.
+   */
+  private addToSelector(selector: string, ref: SelectorIndexRef): Promise<void> {
+    const queued = this.queuedSelectorWrites.get(selector);
+    if (queued) {
+      queued.refs.set(ref.messageId, ref);
+      return queued.done;
+    }
+    const refs = new Map([[ref.messageId, ref]]);
+    const previous = this.selectorWriteInFlight.get(selector) ?? Promise.resolve();
+    const done = previous
+      .catch(() => undefined)
+      .then(() => {
+        this.queuedSelectorWrites.delete(selector);
+        return this.writeSelector(selector, [...refs.values()]);
+      });
+    this.queuedSelectorWrites.set(selector, { refs, done });
+    const inFlight: Promise<void> = done
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.selectorWriteInFlight.get(selector) === inFlight)
+          this.selectorWriteInFlight.delete(selector);
+      });
+    this.selectorWriteInFlight.set(selector, inFlight);
+    return done;
+  }
+
+  /**
+   * Read-modify-write of a selector's entry, conditional on its last sequence; a retry after a lost
+   * acknowledgement finds the items already there and writes nothing.
+   */
+  private async writeSelector(selector: string, refs: readonly SelectorIndexRef[]): Promise<void> {
+    const subject = Subjects.ledger('selector', selector);
+    let lastErr: unknown;
+    for (let attempt = 1; attempt <= SELECTOR_WRITE_ATTEMPTS; attempt++) {
+      const stored = await this.getStored<SelectorEntry>(subject);
+      const items = stored?.value.items ?? [];
+      const known = new Set(items.map((r) => r.messageId));
+      const missing = refs.filter((r) => !known.has(r.messageId));
+      if (missing.length === 0) return;
+      const entry: SelectorEntry = { items: [...items, ...missing].slice(-MAX_ITEMS_PER_SELECTOR) };
+      try {
+        await this.bus.js.publish(subject, enc.encode(JSON.stringify(entry)), {
+          expect: { lastSubjectSequence: stored?.seq ?? 0 },
+        });
+        return;
+      } catch (err) {
+        lastErr = err;
+        // Another router wrote first, or the outcome is unknown: read again after a short, spread-out pause.
+        await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
+      }
+    }
+    throw new MsxError(
+      'ROUTER.LEDGER_UNAVAILABLE',
+      `could not index ${refs.length} item(s) by a selector: ${(lastErr as Error)?.message}`,
+      { cause: lastErr, retryable: true },
     );
   }
 

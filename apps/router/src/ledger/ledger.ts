@@ -8,6 +8,12 @@ export interface LedgerItem extends ItemRecord {
   copies: CopyLocations;
 }
 
+/** An item as a selector's entry lists it: enough to skip a sender's own items without reading them. */
+export interface SelectorIndexRef {
+  messageId: string;
+  originator: string;
+}
+
 /**
  * The router's memory, behind a port so the routing logic does not know where it lives: what was routed
  * to whom, which share requests were made and which consents given.
@@ -24,6 +30,13 @@ export interface Ledger {
   item(messageId: string): Promise<LedgerItem | undefined>;
   /** The first item carrying this payload (by SHA-256 of its bytes). */
   itemByPayload(payloadSha256: string): Promise<LedgerItem | undefined>;
+  /**
+   * The items that need their originator's consent and carry at least one of these selectors (digests from
+   * `selectorsOf`), each once, leaving out those of `exceptOriginator` (a sender's own items never make its
+   * submission onward sharing) and items the ledger no longer holds.
+   * @throws MsxError `ROUTER.LEDGER_UNAVAILABLE` (retryable) when the ledger cannot be read
+   */
+  itemsBySelectors(selectors: readonly string[], exceptOriginator?: string): Promise<LedgerItem[]>;
   request(requestId: string): Promise<ShareRequestRecord | undefined>;
   consent(decisionId: string): Promise<ConsentRecord | undefined>;
   putItem(item: LedgerItem): Promise<void>;
@@ -33,6 +46,12 @@ export interface Ledger {
    */
   preview(item: LedgerItem): void;
   putPayloadIndex(payloadSha256: string, messageId: string): Promise<void>;
+  /**
+   * Records that an item needing its originator's consent carries these selectors (digests), so that
+   * {@link itemsBySelectors} finds it, also after a restart and from every router. Idempotent.
+   * @throws MsxError `ROUTER.LEDGER_UNAVAILABLE` (retryable) when the index cannot be written
+   */
+  putSelectorIndex(selectors: readonly string[], item: SelectorIndexRef): Promise<void>;
   putRequest(request: ShareRequestRecord): Promise<void>;
   putConsent(consent: ConsentRecord): Promise<void>;
   /** Every item not yet recalled that expires; read at start to resume expiry. */

@@ -91,10 +91,13 @@ export class RouteMessageConsumer extends WorkerService<Submission> {
     const claim = this.ledger.claimId(idClaimFor(submission, nowMs));
     // Its failure is reported where it is awaited below; this only keeps it from counting as unhandled meanwhile.
     claim.catch(() => undefined);
-    const [consent, request, samePayload] = await Promise.all([
+    const [consent, request, samePayload, selectorItems] = await Promise.all([
       need.consentId ? this.ledger.consent(need.consentId) : undefined,
       need.requestId ? this.ledger.request(need.requestId) : undefined,
       need.checkSamePayload ? this.ledger.itemByPayload(need.payloadSha256) : undefined,
+      need.selectors.length > 0
+        ? this.ledger.itemsBySelectors(need.selectors, submission.publisher)
+        : undefined,
     ]);
     const itemId = need.itemId ?? consent?.messageId;
     const [item, idClaim] = await Promise.all([itemId ? this.ledger.item(itemId) : undefined, claim]);
@@ -107,6 +110,8 @@ export class RouteMessageConsumer extends WorkerService<Submission> {
       consent,
       request,
       samePayload,
+      selectors: need.selectors,
+      selectorItems,
     };
   }
 
@@ -158,6 +163,8 @@ export class RouteMessageConsumer extends WorkerService<Submission> {
     if (w.item) this.ledger.preview(w.item);
     await Promise.all([
       w.payloadIndex && this.ledger.putPayloadIndex(w.payloadIndex.payloadSha256, w.payloadIndex.messageId),
+      // Before any recipient holds a copy, so that no copy can come back reworded ahead of the index.
+      w.selectorIndex && this.ledger.putSelectorIndex(w.selectorIndex.selectors, w.selectorIndex),
       w.request && this.ledger.putRequest(w.request),
       w.consent && this.ledger.putConsent(w.consent),
     ]);

@@ -23,7 +23,7 @@ import {
   verifyDelivery,
   type Envelope,
 } from '#contracts';
-import type { IdClaimRecord, PolicyFacts } from '#policy';
+import { selectorsOf, type IdClaimRecord, type PolicyFacts } from '#policy';
 import { testDirectory } from '#testing';
 import type { LedgerItem } from '../ledger/ledger.js';
 import { routerKeysFrom } from '../vouch-deliveries/router-keys.js';
@@ -468,5 +468,84 @@ describe('an item id belongs to its originator from first sight', () => {
     expect(p.deliveries).toEqual([]);
     expect(p.deleteCopies).toEqual([]);
     expect(p.ledger).toEqual({});
+  });
+});
+
+describe('selectors of restricted intelligence', () => {
+  const withSelectors = (over: MessageInitShape<typeof EnvelopeSchema> = {}) =>
+    envelope({
+      recipients: ['cp-it'],
+      payload: {
+        case: 'routeReport',
+        value: create(RouteReportSchema, {
+          narrative: 'Bookings on +218 91 234 5678; payments into IT60X0542811101000000123456.',
+        }),
+      },
+      ...over,
+    });
+
+  it('looks up the selectors of a new item, and of nothing else; a forward is checked by its payload', () => {
+    expect(factsNeeded(withSelectors())).toMatchObject({
+      selectors: selectorsOf(withSelectors()),
+      checkSamePayload: true,
+    });
+    expect(factsNeeded(withSelectors()).selectors).toHaveLength(2);
+    expect(factsNeeded(withSelectors({ consentRef: 'd1' }))).toMatchObject({
+      selectors: [],
+      checkSamePayload: true,
+    });
+    const request = envelope({
+      payload: { case: 'shareRequest', value: create(ShareRequestSchema, { messageId: ID }) },
+    });
+    expect(factsNeeded(request)).toMatchObject({ selectors: [], checkSamePayload: false });
+  });
+
+  it('indexes an item that needs consent by its selector digests, before delivery', () => {
+    const env = withSelectors({ handlingCode: HandlingCode.H2, tlp: Tlp.GREEN });
+    const { ledger } = plan(env, { selectors: selectorsOf(env) });
+    expect(ledger.selectorIndex).toEqual({
+      selectors: selectorsOf(env),
+      messageId: ID,
+      originator: 'emlo-ne',
+    });
+    expect(ledger.item?.selectors).toEqual(selectorsOf(env));
+    // Digests only: nothing the ledger keeps spells a selector in clear.
+    expect(JSON.stringify(ledger)).not.toMatch(/218912345678|IT60X054/);
+  });
+
+  it('does not index intelligence that may be passed on freely, or an item delivered to no one', () => {
+    const open = withSelectors({ handlingCode: HandlingCode.H1, tlp: Tlp.GREEN });
+    expect(plan(open).ledger.selectorIndex).toBeUndefined();
+    expect(plan(open).ledger.item?.selectors).toBeUndefined();
+    const expired = withSelectors({ handlingCode: HandlingCode.H2, expiresAt: timestampFromMs(NOW - 1) });
+    expect(plan(expired).ledger).toEqual({});
+  });
+
+  it("refuses a recipient's reworded copy and remembers nothing of it", () => {
+    const original = withSelectors({ handlingCode: HandlingCode.H2 });
+    const copy = withSelectors({
+      id: '0193a1b2-0000-7000-8000-0000000000c1',
+      sender: 'cp-it',
+      author: 'cp-it.analyst-2',
+      handlingCode: HandlingCode.H0,
+      tlp: Tlp.GREEN,
+      recipients: ['cp-gr', 'jot-mare'],
+      payload: {
+        case: 'routeReport',
+        value: create(RouteReportSchema, {
+          narrative: 'Pay into IT60 X054 2811 1010 0000 0123 456, book on +218912345678.',
+        }),
+      },
+    });
+    const p = plan(copy, {
+      selectors: selectorsOf(copy),
+      selectorItems: [{ ...item, handlingCode: HandlingCode.H2, selectors: selectorsOf(original) }],
+    });
+    expect(p.refusal?.rule).toBe('POLICY.ONWARD_SHARING_NEEDS_CONSENT');
+    expect(p.deliveries).toEqual([]);
+    expect(p.ledger).toEqual({});
+    expect(p.auditEvents.filter((e) => e.operation === AuditOperation.REJECTED).map((e) => e.rule)).toEqual([
+      'POLICY.ONWARD_SHARING_NEEDS_CONSENT',
+    ]);
   });
 });

@@ -26,7 +26,9 @@ import {
   concernedMessageId,
   decideSubmission,
   isForward,
+  needsOriginatorConsent,
   ROUTER_NODE,
+  selectorsOf,
   type ConsentRecord,
   type Decision,
   type IdClaimRecord,
@@ -60,6 +62,8 @@ export interface LedgerWrites {
   /** The item as it stands after this submission (new, forwarded further, or recalled). */
   item?: LedgerItem;
   payloadIndex?: { payloadSha256: string; messageId: string };
+  /** A new item that needs its originator's consent, indexed by its selectors (digests). */
+  selectorIndex?: { selectors: string[]; messageId: string; originator: string };
   request?: ShareRequestRecord;
   consent?: ConsentRecord;
 }
@@ -110,18 +114,25 @@ export interface FactsNeeded {
   consentId?: string;
   requestId?: string;
   payloadSha256: string;
-  /** Intelligence is checked against items already in the exchange (onward sharing in disguise). */
+  /**
+   * Intelligence is checked against items already in the exchange: a new item for onward sharing in
+   * disguise, a forwarded copy for the handling of what it forwards (AMBER+STRICT is never forwarded).
+   */
   checkSamePayload: boolean;
+  /** A new item's selectors (digests), looked up among restricted items; none for anything else. */
+  selectors: string[];
 }
 
 export function factsNeeded(envelope: Envelope): FactsNeeded {
   const p = envelope.payload;
+  const intelligence = concernedMessageId(envelope) === undefined;
   return {
     itemId: concernedMessageId(envelope),
     consentId: isForward(envelope) ? envelope.consentRef : undefined,
     requestId: p.case === 'shareDecision' ? p.value.requestId : undefined,
     payloadSha256: payloadSha256(envelope),
-    checkSamePayload: !isForward(envelope) && concernedMessageId(envelope) === undefined,
+    checkSamePayload: intelligence,
+    selectors: intelligence && !isForward(envelope) ? selectorsOf(envelope) : [],
   };
 }
 
@@ -298,7 +309,10 @@ function ledgerWrites(envelope: Envelope, facts: PolicyFacts, delivered: string[
     case 'hitNotice':
     case undefined:
       return {};
-    default:
+    default: {
+      // Only what needs the originator's consent is indexed by its selectors: the rest may be passed on.
+      const restricted = needsOriginatorConsent(envelope.handlingCode, envelope.tlp);
+      const selectors = restricted ? (facts.selectors ?? selectorsOf(envelope)) : [];
       return {
         item: {
           messageId: envelope.id,
@@ -309,12 +323,18 @@ function ledgerWrites(envelope: Envelope, facts: PolicyFacts, delivered: string[
           payloadSha256: facts.payloadSha256,
           recipients: delivered,
           expiresAtMs: envelope.expiresAt ? timestampMs(envelope.expiresAt) : undefined,
+          ...(selectors.length > 0 ? { selectors } : {}),
           copies: {},
         },
         payloadIndex: facts.samePayload
           ? undefined
           : { payloadSha256: facts.payloadSha256, messageId: envelope.id },
+        selectorIndex:
+          selectors.length > 0
+            ? { selectors, messageId: envelope.id, originator: envelope.sender }
+            : undefined,
       };
+    }
   }
 }
 

@@ -11,6 +11,7 @@
 import { getMetadataStorage, type MetadataStorage, type ValidationError } from 'class-validator';
 import type { Violation } from '../errors.js';
 import { RULE } from './rule-names.js';
+import { unknownPropertyMessage } from './safe-violations.js';
 
 /** One registered decorator use (class-validator does not export the type by name). */
 type ValidationMetadata = ReturnType<MetadataStorage['getTargetValidationMetadatas']>[number];
@@ -19,7 +20,6 @@ type ValidationMetadata = ReturnType<MetadataStorage['getTargetValidationMetadat
 const TYPE_RULES = new Set(['isString', 'isNumber', 'isInt', 'isBoolean', 'isArray', RULE.jsonObject]);
 /** class-validator's names that the contract reports under its own name. */
 const RENAMED: Readonly<Record<string, string>> = {
-  whitelistValidation: RULE.unknownProperty,
   unknownValue: RULE.jsonObject,
 };
 /** class-validator's "nested property must be either object or array": `jsonObject` says it better. */
@@ -32,8 +32,12 @@ export function flattenErrors(
   out: Violation[],
 ): Violation[] {
   for (const error of errors) {
-    const path = joinPath(parent, error.property);
     const names = Object.keys(error.constraints ?? {}).filter((name) => name !== DROPPED);
+    if (names.includes('whitelistValidation')) {
+      out.push(unknownPropertyAt(error, parent));
+      continue;
+    }
+    const path = joinPath(parent, error.property);
     if (names.includes(RULE.required)) {
       out.push(violationOf(error, RULE.required, path));
       continue;
@@ -71,6 +75,22 @@ function violationOf(error: ValidationError, name: string, field: string): Viola
   return { field, rule: RENAMED[name] ?? name, message: messageFor(error, name, field) };
 }
 
+/**
+ * A property the contract does not define. Its key is caller text, so it is reported at the parent's path
+ * and never repeated; only a snake_case spelling of a field of the contract is named, with the name to use.
+ */
+function unknownPropertyAt(error: ValidationError, parent: string): Violation {
+  const camel = knownCamelCase(error);
+  if (camel === undefined)
+    return { field: parent, rule: RULE.unknownProperty, message: unknownPropertyMessage(parent) };
+  const field = joinPath(parent, error.property);
+  return {
+    field,
+    rule: RULE.unknownProperty,
+    message: `${field} is not a field of the contract (protobuf JSON field names are lowerCamelCase: ${camel})`,
+  };
+}
+
 /** `parent.property`, or `parent[index]` for list elements; `parent` alone when there is no property. */
 function joinPath(parent: string, property: string | undefined): string {
   if (property === undefined || property === '') return parent;
@@ -80,7 +100,6 @@ function joinPath(parent: string, property: string | undefined): string {
 
 /** The message of one broken constraint, starting with the full path instead of the bare property. */
 function messageFor(error: ValidationError, name: string, field: string): string {
-  if (name === 'whitelistValidation') return `${field} is not a field of the contract${camelCaseHint(error)}`;
   const message = error.constraints?.[name] ?? '';
   for (const prefix of [`each value in ${error.property}`, error.property]) {
     if (message.startsWith(`${prefix} `)) return field + message.slice(prefix.length);
@@ -88,15 +107,19 @@ function messageFor(error: ValidationError, name: string, field: string): string
   return field === '' ? message : `${field}: ${message}`;
 }
 
-/** For snake_case keys that protobuf would map to a known field: the lowerCamelCase name to use. */
-function camelCaseHint(error: ValidationError): string {
-  const camel = error.property.replace(/_([a-z0-9])/g, (_match, c: string) => c.toUpperCase());
+/**
+ * For a snake_case key that protobuf would map to a known field: that field's lowerCamelCase name. Only
+ * keys of lower-case ASCII letters, digits and `_` qualify, so nothing else a caller writes is named.
+ */
+function knownCamelCase(error: ValidationError): string | undefined {
+  const key = error.property;
   const target = error.target?.constructor;
-  if (camel === error.property || target === undefined) return '';
+  if (!/^[a-z][a-z0-9_]{0,63}$/.test(key) || !key.includes('_') || target === undefined) return undefined;
+  const camel = key.replace(/_([a-z0-9])/g, (_match, c: string) => c.toUpperCase());
   const known = getMetadataStorage()
     .getTargetValidationMetadatas(target, '', true, false)
     .some((metadata) => metadata.propertyName === camel);
-  return known ? ` (protobuf JSON field names are lowerCamelCase: ${camel})` : '';
+  return known ? camel : undefined;
 }
 
 /** The validation metadata behind one constraint name on the error's property, if any. */

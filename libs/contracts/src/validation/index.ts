@@ -3,7 +3,15 @@
  * the rule names it reports, and valid envelope fixtures for tests of other libs and apps.
  */
 export * from './rules.js';
-export { RULE, type RuleName } from './rule-names.js';
+export { RULE, CLASS_VALIDATOR_RULES, isCatalogueRule, type RuleName } from './rule-names.js';
+export {
+  safeViolation,
+  safeViolations,
+  knownFieldPath,
+  MAX_VIOLATION_FIELD_LENGTH,
+  MAX_VIOLATION_MESSAGE_LENGTH,
+  type SafeViolationOptions,
+} from './safe-violations.js';
 export {
   validateEnvelopeJson,
   assertValidEnvelopeJson,

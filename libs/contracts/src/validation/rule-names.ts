@@ -30,6 +30,11 @@ export const RULE = {
   sha256Hex: 'sha256Hex',
   iso639_1: 'iso639_1',
   officerId: 'officerId',
+  /**
+   * An officer id names the node it acts for: `<node>.<name>`, where `<node>` is exactly the node of the
+   * credentials it came with and `<name>` is lower-case ASCII (see isOfficerOfNode).
+   */
+  officerNotOfNode: 'officerNotOfNode',
   documentNumber: 'documentNumber',
   notEuMemberState: 'notEuMemberState',
   protoEnum: 'protoEnum',
@@ -78,7 +83,34 @@ export const RULE = {
   removalRequiresEvidence: 'removalRequiresEvidence',
   /** A withheld recipient decision names the sharing rule that withheld it. */
   withheldNamesRule: 'withheldNamesRule',
+
+  // --- reported by the codec and by the sanitising of violations
+  /** The bytes are not a protobuf message of the expected type. */
+  protobufDecode: 'protobufDecode',
+  /** Stands in for a rule name that is not in this catalogue, so that no other text is ever reported. */
+  unnamedRule: 'unnamedRule',
 } as const;
 
 /** One rule name of the contract. */
 export type RuleName = (typeof RULE)[keyof typeof RULE];
+
+/** The class-validator constraints the contract's DTOs use, reported under class-validator's names. */
+export const CLASS_VALIDATOR_RULES = [
+  'isString',
+  'maxLength',
+  'arrayMaxSize',
+  'arrayMinSize',
+  'isArray',
+  'isInt',
+  'isNumber',
+  'isBoolean',
+  'min',
+  'max',
+] as const;
+
+const CATALOGUE: ReadonlySet<string> = new Set<string>([...Object.values(RULE), ...CLASS_VALIDATOR_RULES]);
+
+/** True for a rule name of the fixed catalogue: RULE's names and CLASS_VALIDATOR_RULES. */
+export function isCatalogueRule(name: unknown): name is string {
+  return typeof name === 'string' && CATALOGUE.has(name);
+}

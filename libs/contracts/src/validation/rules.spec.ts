@@ -13,8 +13,10 @@ import {
   isImoNumber,
   isLanguageCode,
   isMmsi,
+  isNodeBoundOfficerId,
   isNodeId,
   isOfficerId,
+  isOfficerOfNode,
   isRfc3339Timestamp,
   isSha256Hex,
   isUuid,
@@ -274,6 +276,55 @@ table(
     17,
   ],
 );
+
+const BOUND_OFFICERS = ['emlo-ne.officer-17', 'cp-it.analyst-5', 'cp-gr.fin.analyst_04', 'jot-mare.9'];
+
+table(
+  'isNodeBoundOfficerId',
+  isNodeBoundOfficerId,
+  [...BOUND_OFFICERS, `a.${'b'.repeat(62)}`],
+  [
+    'msx-router',
+    'emlo-ne.',
+    '.officer-1',
+    'emlo-ne.Officer-1',
+    'emlo-ne.-officer',
+    'emlo-ne..officer',
+    'EMLO-NE.officer-1',
+    'emlo--ne.officer-1',
+    'emlo-ne.officer 1',
+    'emlo-ne.officer-1\n',
+    // Cyrillic "о" (U+043E) in the node and in the name
+    'eml\u043E-ne.officer-1',
+    'emlo-ne.\u043Efficer-1',
+    'emlo-ne.officer\u200B-1',
+    `a.${'b'.repeat(63)}`,
+    17,
+    undefined,
+  ],
+);
+
+describe('isOfficerOfNode', () => {
+  it('accepts an officer of the given node', () => {
+    expect(isOfficerOfNode('emlo-ne.officer-17', 'emlo-ne')).toBe(true);
+  });
+
+  it.each([
+    ['cp-it.officer-9', 'emlo-ne'],
+    ['edps.auditor-1', 'emlo-ne'],
+    ['msx-router', 'msx-router'],
+    ['emlo-ne-x.officer-1', 'emlo-ne'],
+    ['emlo.officer-1', 'emlo-ne'],
+    ['eml\u043E-ne.officer-1', 'emlo-ne'],
+    ['emlo-ne.officer-1', 'eml\u043E-ne'],
+  ])('refuses %j for node %j', (officer, node) => {
+    expect(isOfficerOfNode(officer, node)).toBe(false);
+  });
+
+  it("binds only ids the contract's officerId rule also accepts", () => {
+    for (const id of [...BOUND_OFFICERS, `a.${'b'.repeat(62)}`]) expect(isOfficerId(id)).toBe(true);
+  });
+});
 
 table(
   'isDocumentNumber',

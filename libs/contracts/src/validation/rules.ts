@@ -137,6 +137,31 @@ export function isOfficerId(value: unknown): value is string {
   return length >= 1 && length <= 64 && /^[^\p{White_Space}\p{C}]+$/u.test(value);
 }
 
+/** Longest officer id, in characters (the same bound as isOfficerId's). */
+export const MAX_OFFICER_ID_LENGTH = 64;
+
+/**
+ * An officer id in the ASCII form bound to a node: `<node>.<name>`, where `<node>` is a node id (see
+ * isNodeId, so it holds no `.`) and `<name>` is a lower-case ASCII letter or digit followed by up to 62 of
+ * them or `.`, `_`, `-`; at most MAX_OFFICER_ID_LENGTH characters in all. Every such id is also an
+ * isOfficerId, which stays wider for ids that agency systems chose before node binding.
+ */
+export function isNodeBoundOfficerId(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length > MAX_OFFICER_ID_LENGTH) return false;
+  const dot = value.indexOf('.');
+  return dot > 0 && isNodeId(value.slice(0, dot)) && OFFICER_NAME.test(value.slice(dot + 1));
+}
+
+const OFFICER_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/**
+ * Officer id of an officer of `node`: a node-bound id (see isNodeBoundOfficerId) whose node part is
+ * exactly `node`. Look-alike letters from other scripts (Cyrillic "о" for Latin "o") never match.
+ */
+export function isOfficerOfNode(value: unknown, node: string): value is string {
+  return isNodeBoundOfficerId(value) && value.slice(0, value.indexOf('.')) === node;
+}
+
 /** Identity or travel document number: 1–32 letters, digits, `-` or `/`, starting with a letter or digit. */
 export function isDocumentNumber(value: unknown): value is string {
   return typeof value === 'string' && /^[A-Za-z0-9][A-Za-z0-9/-]{0,31}$/.test(value);

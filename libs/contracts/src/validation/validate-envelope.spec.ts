@@ -60,16 +60,27 @@ describe('validateEnvelopeJson: the input as a whole', () => {
     expect(found(undefined)).toEqual([{ field: '', rule: 'jsonObject' }]);
   });
 
-  it('refuses an unknown property of the envelope', () => {
-    expect(found(routeReportWith({ priority: 'high' }))).toEqual([
-      { field: 'priority', rule: 'unknownProperty' },
-    ]);
+  it('refuses an unknown property of the envelope at the envelope, without naming the key', () => {
+    expect(found(routeReportWith({ priority: 'high' }))).toEqual([{ field: '', rule: 'unknownProperty' }]);
   });
 
-  it('refuses an unknown property deep inside the payload', () => {
+  it('refuses an unknown property deep inside the payload at its parent, without naming the key', () => {
     const envelope = validRouteReportEnvelope();
     Object.assign(envelope.routeReport!.segments[1], { driver: 'Abu Salah' });
-    expect(found(envelope)).toEqual([{ field: 'routeReport.segments[1].driver', rule: 'unknownProperty' }]);
+    expect(found(envelope)).toEqual([{ field: 'routeReport.segments[1]', rule: 'unknownProperty' }]);
+  });
+
+  it('never repeats the name or value of a key the contract does not define', () => {
+    const envelope = validRouteReportEnvelope();
+    Object.assign(envelope.routeReport!.segments[0], { '+393331234567': 'Mario Rossi' });
+    // `__proto__` inside an unknown key: the JSON-shape check reports it, at a path that must not leak.
+    const wire = `{"Mario Rossi": {"+393331234567": 1, "__proto__": "x"}, ${JSON.stringify(asJson(envelope)).slice(1)}`;
+    const violations = validateEnvelopeJson(JSON.parse(wire), { now: NOW });
+    expect(violations.map(({ field, rule }) => ({ field, rule }))).toEqual([
+      { field: '', rule: 'unknownProperty' },
+      { field: 'routeReport.segments[0]', rule: 'unknownProperty' },
+    ]);
+    expect(JSON.stringify(violations)).not.toMatch(/Mario|Rossi|393331234567/);
   });
 
   it('refuses snake_case names, which fromJson would accept, and says which name to use', () => {

@@ -14,6 +14,7 @@ import { flattenErrors } from './flatten-errors.js';
 import { checkJsonShape } from './json-shape.js';
 import { PAYLOAD_RULES } from './payload-rules.js';
 import { timestampMillis } from './rules.js';
+import { safeViolations } from './safe-violations.js';
 
 /** Options of validateEnvelopeJson. */
 export interface ValidateEnvelopeOptions {
@@ -25,11 +26,12 @@ export interface ValidateEnvelopeOptions {
  * Every contract violation of an envelope in protobuf JSON, or none. Synchronous and pure apart from
  * reading the clock. Order is stable: raw-JSON problems, then field rules in the order of the proto's
  * fields (unknown properties first within each object), then coherence rules in the order of
- * ENVELOPE_RULES and PAYLOAD_RULES.
+ * ENVELOPE_RULES and PAYLOAD_RULES. Field paths hold only the schema's field names and list indexes, never
+ * a key the caller made up (an unknown property is reported at its parent), rules only catalogue names.
  */
 export function validateEnvelopeJson(json: unknown, options: ValidateEnvelopeOptions = {}): Violation[] {
   const shape = checkJsonShape(json);
-  if (!shape.usable) return shape.violations;
+  if (!shape.usable) return safeViolations(shape.violations);
   const envelope = plainToInstance(EnvelopeDto, json as Record<string, unknown>);
   const errors = validateSync(envelope, {
     whitelist: true,
@@ -43,7 +45,8 @@ export function validateEnvelopeJson(json: unknown, options: ValidateEnvelopeOpt
     createdMs: timestampMillis(envelope.createdAt),
   };
   for (const rule of [...ENVELOPE_RULES, ...PAYLOAD_RULES]) violations.push(...rule(envelope, context));
-  return violations;
+  // Violations are answered to callers and audited: only the schema's names and the rule catalogue.
+  return safeViolations(violations);
 }
 
 /** Throws ContractViolationError (code CONTRACT.INVALID) listing every violation, unless there are none. */

@@ -1,0 +1,260 @@
+import { describe, expect, it } from '@jest/globals';
+import { create } from '@bufbuild/protobuf';
+import {
+  HandlingCode,
+  InternetContentReferralSchema,
+  ShareDecisionSchema,
+  ShareRequestSchema,
+  SuspectVesselReportSchema,
+  Tlp,
+} from '#contracts';
+import { testDirectory } from '#testing';
+import { decideSubmission } from './decide-recipients.js';
+import { carriesSelectorsOf, MIN_SHARED_SELECTORS } from './derived-intelligence.js';
+import type { ConsentRecord, ItemRecord, PolicyFacts } from './facts.js';
+import { envelope, factsFor, item, NOW_MS } from './policy-fixtures.js';
+import { selectorsOf } from './selectors.js';
+
+const directory = testDirectory();
+const AMBER_STRICT = 'POLICY.AMBER_STRICT_NO_ONWARD';
+const NEEDS_CONSENT = 'POLICY.ONWARD_SHARING_NEEDS_CONSENT';
+
+/** The refusal code of a submission, or `routed` when no submission rule refused it. */
+function verdict(env: ReturnType<typeof envelope>, facts: PolicyFacts): string {
+  return decideSubmission(env, directory, facts).refusal?.rule ?? 'routed';
+}
+
+/** The vessel's identifying fields, changed by a test. */
+interface VesselFields {
+  imoNumber?: string;
+  mmsi?: string;
+  name?: string;
+  flag?: string;
+}
+
+/** A suspect vessel report by `sender`: IMO, MMSI and vessel with flag, and a phone number in the narrative. */
+const vesselReport = (sender: string, narrative: string, over: VesselFields = {}) =>
+  envelope({
+    id: '0193a1b2-0000-7000-8000-0000000000cc',
+    sender,
+    author: `${sender}.analyst-1`,
+    recipients: ['cp-it', 'jot-mare', 'afic-partner-sn'],
+    handlingCode: HandlingCode.H0,
+    tlp: Tlp.GREEN,
+    payload: {
+      case: 'suspectVesselReport',
+      value: create(SuspectVesselReportSchema, {
+        imoNumber: '9074729',
+        mmsi: '620999123',
+        name: 'NOUR AL HUDA',
+        flag: 'KM',
+        narrative,
+        ...over,
+      }),
+    },
+  });
+
+/** jot-mare's H2 report on the vessel, delivered to cp-gr and cp-it (not to afic-partner-sn). */
+const originalEnvelope = vesselReport(
+  'jot-mare',
+  'Sold in April to a company registered a week earlier; the broker answers on +218 91 234 5678.',
+);
+const original: ItemRecord = item({
+  messageId: '0193a1b2-0000-7000-8000-0000000000bb',
+  originator: 'jot-mare',
+  type: 'suspectVesselReport',
+  handlingCode: HandlingCode.H2,
+  tlp: Tlp.AMBER,
+  recipients: ['cp-gr', 'cp-it'],
+  selectors: selectorsOf(originalEnvelope),
+});
+
+/** cp-gr's H0 GREEN rewording: one phrase changed, the same selectors. */
+const reworded = vesselReport(
+  'cp-gr',
+  'Bought in April by a firm set up days before; its broker can be reached on +218912345678.',
+);
+
+describe('disguised onward sharing: a reworded copy is recognised by its selectors', () => {
+  it("refuses a recipient's reworded H0 GREEN copy of an H2 item, naming the original", () => {
+    const facts = factsFor(reworded, { selectorItems: [original] });
+    const decision = decideSubmission(reworded, directory, facts);
+    expect(decision.refusal).toEqual({
+      rule: NEEDS_CONSENT,
+      reason: `the intelligence is ${original.messageId} of jot-mare (4 of its 4 selectors); ask for consent with a share request`,
+    });
+    // Nothing reaches anyone, including a party that was refused the original.
+    expect(decision.decisions.map((d) => [d.recipient, d.outcome, d.rule])).toEqual(
+      ['afic-partner-sn', 'cp-it', 'jot-mare'].map((n) => [n, 'withheld', NEEDS_CONSENT]),
+    );
+  });
+
+  it('refuses a copy that keeps only two of the selectors, whatever else it says', () => {
+    const partial = vesselReport('cp-gr', 'A cargo ship due for scrapping.', {
+      name: '',
+      flag: '',
+      mmsi: '620999123',
+    });
+    expect(verdict(partial, factsFor(partial, { selectorItems: [original] }))).toBe(NEEDS_CONSENT);
+  });
+
+  it('lets through an unrelated item that shares exactly one common selector', () => {
+    const other = vesselReport('cp-gr', 'Same broker number, another ship: +218 91 234 5678.', {
+      imoNumber: '9321483',
+      mmsi: '247123456',
+      name: 'STELLA MARIS',
+      flag: 'IT',
+    });
+    expect(verdict(other, factsFor(other, { selectorItems: [original] }))).toBe('routed');
+  });
+
+  it("refuses the only selector of an original that has just one, such as a referral's URL", () => {
+    const referral = (sender: string, platform: string) =>
+      envelope({
+        sender,
+        recipients: ['cp-it'],
+        payload: {
+          case: 'internetContentReferral',
+          value: create(InternetContentReferralSchema, {
+            url: 'https://t.me/s/crossings_zuwara',
+            platform,
+          }),
+        },
+      });
+    const single = {
+      ...original,
+      type: 'internetContentReferral' as const,
+      selectors: selectorsOf(referral('jot-mare', 'Telegram')),
+    };
+    const copy = referral('cp-gr', 'Telegram channel');
+    expect(verdict(copy, factsFor(copy, { selectorItems: [single] }))).toBe(NEEDS_CONSENT);
+  });
+
+  it('lets the originator re-submit its own intelligence reworded', () => {
+    const own = vesselReport('jot-mare', 'Reworded by its own author: +218912345678.');
+    expect(verdict(own, factsFor(own, { selectorItems: [original] }))).toBe('routed');
+  });
+
+  it('lets a party that never received the original publish the same selectors', () => {
+    const env = { ...reworded, sender: 'afic', author: 'afic.analyst-1' };
+    expect(verdict(env, factsFor(env, { selectorItems: [original] }))).toBe('routed');
+  });
+
+  it('lets intelligence that needed no consent be passed on reworded', () => {
+    const open = { ...original, handlingCode: HandlingCode.H1, tlp: Tlp.GREEN };
+    expect(verdict(reworded, factsFor(reworded, { selectorItems: [open] }))).toBe('routed');
+  });
+
+  it('never applies to a forward with a valid consent', () => {
+    const forward = { ...reworded, consentRef: 'decision-1', handlingCode: HandlingCode.H2, tlp: Tlp.AMBER };
+    const consent: ConsentRecord = {
+      decisionId: 'decision-1',
+      messageId: original.messageId,
+      originator: 'jot-mare',
+      requester: 'cp-gr',
+      granted: true,
+      grantedRecipients: ['cp-it'],
+      validUntilMs: NOW_MS + 60_000,
+    };
+    const facts = factsFor(forward, {
+      item: { ...original, payloadSha256: factsFor(forward).payloadSha256 },
+      consent,
+      selectorItems: [original],
+    });
+    expect(verdict({ ...forward, recipients: ['cp-it'] }, facts)).toBe('routed');
+  });
+
+  it('states the threshold: at least two shared selectors, or the only one', () => {
+    expect(MIN_SHARED_SELECTORS).toBe(2);
+    const of = (n: number) => ({ ...original, selectors: ['a', 'b', 'c'].slice(0, n) });
+    expect(carriesSelectorsOf(['a'], of(3))).toBe(false);
+    expect(carriesSelectorsOf(['a', 'c', 'x'], of(3))).toBe(true);
+    expect(carriesSelectorsOf(['a'], of(1))).toBe(true);
+    expect(carriesSelectorsOf(['x'], of(1))).toBe(false);
+    expect(carriesSelectorsOf(['a', 'b'], of(0))).toBe(false);
+  });
+});
+
+describe('AMBER+STRICT is never shared onward, and the refusal says so', () => {
+  const strict: ItemRecord = { ...original, tlp: Tlp.AMBER_STRICT };
+
+  it('refuses a share request about it', () => {
+    const env = envelope({
+      sender: 'cp-gr',
+      recipients: ['jot-mare'],
+      payload: {
+        case: 'shareRequest',
+        value: create(ShareRequestSchema, {
+          messageId: strict.messageId,
+          proposedRecipients: ['cp-mt'],
+          justification: 'x',
+        }),
+      },
+    });
+    expect(verdict(env, factsFor(env, { item: strict }))).toBe(AMBER_STRICT);
+    // A party that never received it learns nothing of its TLP.
+    const stranger = { ...env, sender: 'afic', author: 'afic.analyst-1' };
+    expect(verdict(stranger, factsFor(stranger, { item: strict }))).toBe('POLICY.NOT_A_RECIPIENT');
+  });
+
+  it("refuses the originator's grant, not as an unknown request", () => {
+    const grant = (granted: boolean) =>
+      envelope({
+        sender: 'jot-mare',
+        recipients: ['cp-gr'],
+        payload: {
+          case: 'shareDecision',
+          value: create(ShareDecisionSchema, {
+            requestId: 'req-1',
+            messageId: strict.messageId,
+            granted,
+            grantedRecipients: granted ? ['cp-mt'] : [],
+            reason: 'r',
+          }),
+        },
+      });
+    expect(verdict(grant(true), factsFor(grant(true), { item: strict }))).toBe(AMBER_STRICT);
+    const request = {
+      requestId: 'req-1',
+      messageId: strict.messageId,
+      requester: 'cp-gr',
+      proposedRecipients: ['cp-mt'],
+    };
+    expect(verdict(grant(true), factsFor(grant(true), { item: strict, request }))).toBe(AMBER_STRICT);
+    // A refusal shares nothing: it is judged like any other decision.
+    expect(verdict(grant(false), factsFor(grant(false), { item: strict, request }))).toBe('routed');
+  });
+
+  it('refuses a forward citing a consent, whether or not the consent exists', () => {
+    const forward = {
+      ...originalEnvelope,
+      sender: 'cp-gr',
+      author: 'cp-gr.analyst-1',
+      consentRef: 'decision-1',
+    };
+    const same = { ...strict, payloadSha256: factsFor(forward).payloadSha256 };
+    // No consent can exist for it: the copy is recognised by its payload.
+    expect(verdict(forward, factsFor(forward, { samePayload: same }))).toBe(AMBER_STRICT);
+    const consent: ConsentRecord = {
+      decisionId: 'decision-1',
+      messageId: strict.messageId,
+      originator: 'jot-mare',
+      requester: 'cp-gr',
+      granted: true,
+      grantedRecipients: ['cp-it'],
+    };
+    expect(verdict(forward, factsFor(forward, { item: same, consent, samePayload: same }))).toBe(
+      AMBER_STRICT,
+    );
+  });
+
+  it('refuses a re-submission as new, byte for byte or reworded', () => {
+    const copy = { ...originalEnvelope, id: reworded.id, sender: 'cp-gr', author: 'cp-gr.analyst-1' };
+    const same = { ...strict, payloadSha256: factsFor(copy).payloadSha256 };
+    expect(verdict(copy, factsFor(copy, { samePayload: same }))).toBe(AMBER_STRICT);
+    expect(verdict(reworded, factsFor(reworded, { selectorItems: [strict] }))).toBe(AMBER_STRICT);
+    // AMBER+STRICT wins over an H2 original the same copy also derives from.
+    const h2 = { ...original, messageId: '0193a1b2-0000-7000-8000-0000000000dd' };
+    expect(verdict(reworded, factsFor(reworded, { selectorItems: [h2, strict] }))).toBe(AMBER_STRICT);
+  });
+});

@@ -1,0 +1,179 @@
+import { describe, expect, it } from '@jest/globals';
+import { create } from '@bufbuild/protobuf';
+import {
+  BankAccountSchema,
+  CrossCheckRequestSchema,
+  DebriefingReportSchema,
+  DebriefingSelectorsSchema,
+  FinancialLeadSchema,
+  InternetContentReferralSchema,
+  ModusOperandiReportSchema,
+  RouteReportSchema,
+  SelectorKind,
+  SelectorSchema,
+  sha256Hex,
+  SuspectVesselReportSchema,
+  VesselAlertSchema,
+} from '#contracts';
+import { envelope } from './policy-fixtures.js';
+import { normaliseSelector, normalisedSelectorsOf, selectorsOf } from './selectors.js';
+
+const clear = (env: ReturnType<typeof envelope>) =>
+  normalisedSelectorsOf(env).map((s) => `${s.kind}:${s.value}`);
+
+const vesselReport = (over: { narrative?: string } = {}) =>
+  envelope({
+    payload: {
+      case: 'suspectVesselReport',
+      value: create(SuspectVesselReportSchema, {
+        imoNumber: '9074729',
+        mmsi: '620999123',
+        name: 'NOUR AL HUDA',
+        flag: 'KM',
+        narrative: 'Sold in April to a company registered a week earlier.',
+        ...over,
+      }),
+    },
+  });
+
+const modusOperandi = (narrative: string, indicators: string[] = []) =>
+  envelope({
+    payload: {
+      case: 'modusOperandiReport',
+      value: create(ModusOperandiReportSchema, { title: 'Mother ships', narrative, indicators }),
+    },
+  });
+
+describe('selectorsOf: the selectors an item is recognised by', () => {
+  it('takes IMO, MMSI and the vessel name with its flag from a suspect vessel report', () => {
+    expect(clear(vesselReport())).toEqual(['imo:9074729', 'mmsi:620999123', 'vessel:KM:NOUR AL HUDA']);
+  });
+
+  it('takes IBANs from a financial lead and phone numbers, IBANs and IMO numbers from a debriefing', () => {
+    const lead = envelope({
+      payload: {
+        case: 'financialLead',
+        value: create(FinancialLeadSchema, {
+          accounts: [
+            create(BankAccountSchema, { iban: 'IT60X0542811101000000123456' }),
+            create(BankAccountSchema, { iban: 'MT84MALT011000012345MTLCAST001S' }),
+          ],
+        }),
+      },
+    });
+    expect(clear(lead)).toEqual(['iban:IT60X0542811101000000123456', 'iban:MT84MALT011000012345MTLCAST001S']);
+    const debriefing = envelope({
+      payload: {
+        case: 'debriefingReport',
+        value: create(DebriefingReportSchema, {
+          selectors: create(DebriefingSelectorsSchema, {
+            phoneNumbers: ['+218912345678'],
+            ibans: ['IT60X0542811101000000123456'],
+            vesselImoNumbers: ['9074729'],
+            vesselNames: ['AL FAJR'],
+          }),
+        }),
+      },
+    });
+    // A vessel name without its flag recognises nothing.
+    expect(clear(debriefing)).toEqual([
+      'iban:IT60X0542811101000000123456',
+      'imo:9074729',
+      'phone:+218912345678',
+    ]);
+  });
+
+  it('takes the URL of an internet content referral, without scheme, www, fragment or trailing slash', () => {
+    const referral = (url: string) =>
+      envelope({
+        payload: { case: 'internetContentReferral', value: create(InternetContentReferralSchema, { url }) },
+      });
+    const a = selectorsOf(referral('https://www.facebook.com/groups/801234567890123/posts/912345678901234/'));
+    const b = selectorsOf(referral('http://FACEBOOK.com/groups/801234567890123/posts/912345678901234#top'));
+    expect(a).toEqual(b);
+    expect(clear(referral('https://t.me/s/crossings_zuwara?before=12'))).toEqual([
+      'url:t.me/s/crossings_zuwara?before=12',
+    ]);
+  });
+
+  it('takes the IMO and MMSI of a vessel alert', () => {
+    const alert = envelope({
+      payload: {
+        case: 'vesselAlert',
+        value: create(VesselAlertSchema, {
+          imoNumber: '9074729',
+          mmsi: '620999123',
+          vesselName: 'NOUR AL HUDA',
+        }),
+      },
+    });
+    expect(clear(alert)).toEqual(['imo:9074729', 'mmsi:620999123']);
+  });
+
+  it('finds selectors written into free text, in the spellings officers use', () => {
+    const env = modusOperandi(
+      'The mother ship (IMO no. 9074729, MMSI: 620999123) is booked through +218 91-234 5678 and paid ' +
+        'into IT60 X054 2811 1010 0000 0123 456 AND MORE; the captain travels on passport no. YB-204/417. ' +
+        'Adverts at https://www.facebook.com/groups/801234567890123/.',
+      ['call 00 218 91 234 5678 is not recognised without +'],
+    );
+    expect(clear(env)).toEqual([
+      'document:YB204417',
+      'iban:IT60X0542811101000000123456',
+      'imo:9074729',
+      'mmsi:620999123',
+      'phone:+218912345678',
+      'url:facebook.com/groups/801234567890123',
+    ]);
+  });
+
+  it('gives the same selectors for the same values in typed fields and in a reworded narrative', () => {
+    const typed = vesselReport({ narrative: 'Bought at scrapping price.' });
+    const retold = vesselReport({ narrative: 'The buyer paid the scrapping price, IMO 9074729.' });
+    expect(selectorsOf(retold)).toEqual(selectorsOf(typed));
+  });
+
+  it('takes no ordinary number, label without a number, invalid check digit or short phone for a selector', () => {
+    const env = modusOperandi(
+      'Document fraud rose by 40 %; 620999123 boats; IMO 9074728 has a wrong check digit; ' +
+        'prices went +40 and +3 12; visa abuse in 2025; passport photos swapped.',
+    );
+    expect(clear(env)).toEqual([]);
+  });
+
+  it('spells a vessel name one way whatever its case, accents and punctuation', () => {
+    expect(normaliseSelector('vessel', 'km:Nour al-Hudá')).toBe('KM:NOUR AL HUDA');
+    expect(normaliseSelector('vessel', 'NOUR AL HUDA')).toBeUndefined();
+    expect(normaliseSelector('vessel', 'XX:NOUR')).toBeUndefined();
+  });
+
+  it('hashes each selector as SHA-256 of kind:value, so no selector is kept in clear', () => {
+    const digests = selectorsOf(vesselReport());
+    expect(digests).toEqual(
+      ['imo:9074729', 'mmsi:620999123', 'vessel:KM:NOUR AL HUDA']
+        .map((s) => sha256Hex(new TextEncoder().encode(s)))
+        .sort(),
+    );
+    expect(digests.join()).not.toContain('9074729');
+  });
+
+  it('gives control messages, cross-checks and forwarded copies no selectors, and intelligence without any none', () => {
+    const crossCheck = envelope({
+      payload: {
+        case: 'crossCheckRequest',
+        value: create(CrossCheckRequestSchema, {
+          selectors: [create(SelectorSchema, { kind: SelectorKind.PHONE_NUMBER, value: '+218912345678' })],
+        }),
+      },
+    });
+    expect(selectorsOf(crossCheck)).toEqual([]);
+    expect(selectorsOf({ ...vesselReport(), consentRef: 'decision-1' })).toEqual([]);
+    const plain = envelope({
+      payload: {
+        case: 'routeReport',
+        value: create(RouteReportSchema, { narrative: 'Boats leave at night.' }),
+      },
+    });
+    expect(selectorsOf(plain)).toEqual([]);
+  });
+});
