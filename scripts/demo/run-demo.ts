@@ -49,6 +49,14 @@ function list(nodes: string[]): string {
   return `${sorted.slice(0, LIST_MAX).join(', ')} and ${sorted.length - LIST_MAX} more`;
 }
 
+/** How long the demo keeps retrying one submission while the exchange answers 503 or cannot be reached. */
+const SUBMIT_RETRY_MS = 60_000;
+
+/**
+ * Submits one item as every client of the gateway should: on 503 (the exchange cannot confirm yet, see
+ * Retry-After) or a lost connection it sends the very same body again, with the same id, so a submission
+ * that was in fact stored is answered "duplicate" and never routed twice.
+ */
 async function submit(
   target: DemoTarget,
   item: DemoItem,
@@ -56,27 +64,39 @@ async function submit(
   const sender = item.envelope.sender;
   const token = tokenOf(target.tokens, sender);
   if (!token) return { ok: false, text: `no gateway token for ${sender}` };
-  let res: Response;
-  try {
-    res = await fetch(`${target.gatewayUrl}/v1/messages`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify(item.envelope),
-      signal: AbortSignal.timeout(15_000),
-    });
-  } catch (err) {
-    return { ok: false, text: `gateway unreachable: ${(err as Error).message}` };
+  const body = JSON.stringify(item.envelope);
+  const deadline = Date.now() + SUBMIT_RETRY_MS;
+  for (let attempt = 1; ; attempt++) {
+    let res: Response | undefined;
+    let failure = '';
+    try {
+      res = await fetch(`${target.gatewayUrl}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body,
+        signal: AbortSignal.timeout(15_000),
+      });
+    } catch (err) {
+      failure = `gateway unreachable: ${(err as Error).message}`;
+    }
+    if (res && res.status !== 503) {
+      const answer = (await res.json().catch(() => ({}))) as {
+        id?: string;
+        status?: string;
+        code?: string;
+        message?: string;
+        violations?: { field: string; rule: string }[];
+      };
+      const retried = attempt > 1 ? ` after ${attempt} attempts` : '';
+      if (res.status === 202)
+        return { ok: true, text: `${res.status} ${answer.status ?? ''}${retried}`.trim(), id: answer.id };
+      const why = answer.violations?.map((v) => `${v.field}: ${v.rule}`).join('; ') ?? answer.message ?? '';
+      return { ok: false, text: `${res.status} ${answer.code ?? ''} ${why}`.trim() };
+    }
+    if (Date.now() > deadline) return { ok: false, text: failure || `503 for ${SUBMIT_RETRY_MS / 1000} s` };
+    const wait = Math.min(Number(res?.headers.get('retry-after') ?? 1) || 1, 5) * 1000;
+    await new Promise((r) => setTimeout(r, wait));
   }
-  const body = (await res.json().catch(() => ({}))) as {
-    id?: string;
-    status?: string;
-    code?: string;
-    message?: string;
-    violations?: { field: string; rule: string }[];
-  };
-  if (res.status === 202) return { ok: true, text: `${res.status} ${body.status ?? ''}`.trim(), id: body.id };
-  const why = body.violations?.map((v) => `${v.field}: ${v.rule}`).join('; ') ?? body.message ?? '';
-  return { ok: false, text: `${res.status} ${body.code ?? ''} ${why}`.trim() };
 }
 
 async function trailOf(client: pg.Client, schema: string, ids: string[]): Promise<TrailRow[]> {

@@ -42,12 +42,21 @@ export interface DerivedFrom {
   shared?: number;
 }
 
+/** The selectors of an original that are its own as far as `sender` is concerned: not those it took from `sender`. */
+function selectorsTheirsFor(original: ItemRecord, sender: string): ItemRecord {
+  const borrowed = original.borrowedSelectors?.[sender];
+  if (!borrowed?.length) return original;
+  const mine = new Set(borrowed);
+  return { ...original, selectors: (original.selectors ?? []).filter((s) => !mine.has(s)) };
+}
+
 /**
  * The restricted intelligence of other parties that a new item (not a control message, not a forwarded copy)
  * re-publishes, so that it is onward sharing and needs those originators' consent:
  * - the same payload bytes as another party's item that needs consent (whoever sends it);
- * - or the selectors of such an item that the sender received (see {@link carriesSelectorsOf}). Never an
- *   item of the sender's own, never one the sender did not receive.
+ * - or the selectors of such an item that the sender received (see {@link carriesSelectorsOf}), leaving out
+ *   those the item took from the sender (`borrowedSelectors`). Never an item of the sender's own, never one
+ *   the sender did not receive.
  */
 export function derivedFrom(envelope: Envelope, facts: PolicyFacts): DerivedFrom[] {
   if (isForward(envelope) || concernedMessageId(envelope) !== undefined) return [];
@@ -61,10 +70,41 @@ export function derivedFrom(envelope: Envelope, facts: PolicyFacts): DerivedFrom
     for (const original of facts.selectorItems) {
       if (original.messageId === prior?.messageId || !restricted(original)) continue;
       if (!original.recipients.includes(envelope.sender)) continue;
-      if (carriesSelectorsOf(selectors, original)) {
-        out.push({ original, by: 'selectors', shared: sharedSelectorCount(selectors, original) });
+      const theirs = selectorsTheirsFor(original, envelope.sender);
+      if (carriesSelectorsOf(selectors, theirs)) {
+        out.push({ original, by: 'selectors', shared: sharedSelectorCount(selectors, theirs) });
       }
     }
   }
   return out;
+}
+
+/**
+ * What a new item with these selectors takes from the items it is derived from by their selectors, per
+ * originator, with what those items had taken in their turn: its {@link ItemRecord.borrowedSelectors}.
+ * Undefined when it takes nothing.
+ */
+export function borrowedSelectorsOf(
+  selectors: readonly string[],
+  derived: readonly DerivedFrom[],
+): Record<string, string[]> | undefined {
+  const ours = new Set(selectors);
+  const out = new Map<string, Set<string>>();
+  const take = (originator: string, theirs: readonly string[] | undefined) => {
+    const taken = (theirs ?? []).filter((s) => ours.has(s));
+    if (taken.length === 0) return;
+    const set = out.get(originator) ?? new Set<string>();
+    for (const s of taken) set.add(s);
+    out.set(originator, set);
+  };
+  for (const { original, by } of derived) {
+    if (by !== 'selectors') continue;
+    take(original.originator, original.selectors);
+    for (const [originator, theirs] of Object.entries(original.borrowedSelectors ?? {}))
+      take(originator, theirs);
+  }
+  if (out.size === 0) return undefined;
+  return Object.fromEntries(
+    [...out].sort(([a], [b]) => a.localeCompare(b)).map(([o, set]) => [o, [...set].sort()]),
+  );
 }

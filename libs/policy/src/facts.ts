@@ -21,6 +21,13 @@ export interface ItemRecord {
    * recognises a reworded copy of it. Absent on other items and on items routed before selectors were kept.
    */
   selectors?: string[];
+  /**
+   * For an item that carries the selectors of other parties' items it was recognised as derived from (a
+   * corroboration among their holders): per originator of those items, the selectors (digests) it took from
+   * them, its own sources' included. They stay that originator's: its later items are never judged derived
+   * from this one by them, so no holder's corroboration keeps an originator from its own intelligence.
+   */
+  borrowedSelectors?: Record<string, string[]>;
 }
 
 /** The originator's answer to a share request, as the router recorded it. */

@@ -1,5 +1,6 @@
 import { HandlingCode, handlingLabel, ReleasabilityScope, Tlp } from '#contracts';
 import { HANDLING_LEVELS, isThirdCountryParty, type Agreement, type HandlingLevel } from '#directory';
+import { derivedFrom } from './derived-intelligence.js';
 import { isForward } from './facts.js';
 import type { RuleContext, SharingRule } from './sharing-rule.js';
 
@@ -104,6 +105,31 @@ export const tlpRedNamedOnly: SharingRule = {
       : null,
 };
 
+/**
+ * A new item reworded around the selectors of another party's restricted intelligence that its sender
+ * received (see `derivedFrom`) is onward sharing: it reaches only parties that already hold that original,
+ * or its originator, and only with handling and TLP no weaker than the original's; everyone else needs the
+ * originator's consent. So corroboration among the holders goes on (JOT MARE correlating reports of one
+ * vessel), while no one new learns the intelligence and no holder gets it with weaker handling.
+ */
+export const derivedReachesHoldersOnly: SharingRule = {
+  code: 'POLICY.ONWARD_SHARING_NEEDS_CONSENT',
+  description:
+    "A reworded copy of another party's H2/H3 or TLP AMBER/RED intelligence reaches only its holders, with no weaker handling.",
+  check: ({ envelope, facts, candidate }) => {
+    for (const d of derivedFrom(envelope, facts)) {
+      if (d.by !== 'selectors') continue;
+      const o = d.original;
+      const what = `it carries ${d.shared} of the selectors of ${o.messageId} of ${o.originator}`;
+      if (candidate.node !== o.originator && !o.recipients.includes(candidate.node))
+        return `${what}, which ${candidate.node} does not hold; ask for consent with a share request`;
+      if (envelope.handlingCode < o.handlingCode || envelope.tlp < o.tlp)
+        return `${what} with weaker handling than the original`;
+    }
+    return null;
+  },
+};
+
 /** A forwarded copy reaches only the recipients the originator consented to. */
 export const forwardConsented: SharingRule = {
   code: 'POLICY.FORWARD_NOT_CONSENTED',
@@ -125,6 +151,7 @@ export const SHARING_RULES: readonly SharingRule[] = [
   thirdCountryRestrictedNeedsConsent,
   tlpRedNamedOnly,
   forwardConsented,
+  derivedReachesHoldersOnly,
 ];
 
 /** Codes of every rule, submission-level first; stable, cited in audit rows and receipts. */

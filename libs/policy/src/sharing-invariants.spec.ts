@@ -15,6 +15,7 @@ import {
 import { isThirdCountryParty } from '#directory';
 import { testDirectory } from '#testing';
 import { candidatesOf, decideRecipients } from './decide-recipients.js';
+import { carriesSelectorsOf, needsOriginatorConsent } from './derived-intelligence.js';
 import type { ConsentRecord, ItemRecord, PolicyFacts } from './facts.js';
 import { envelope, factsFor, item, NOW_MS } from './policy-fixtures.js';
 
@@ -112,6 +113,49 @@ const caseArb = fc
     return { env, facts };
   });
 
+/** Selector digests to draw from: a new item and an original share some, all or none of them. */
+const SELECTORS = ['s1', 's2', 's3', 's4', 's5'];
+
+/** A new item with selectors, and one restricted or open item of the exchange with selectors of its own. */
+const rewordingArb = fc
+  .record({
+    sender: fc.constantFrom(...NODES),
+    recipients: fc.subarray(NODES),
+    handlingCode: handlingArb,
+    tlp: tlpArb,
+    route: routeArb,
+    selectors: fc.subarray(SELECTORS),
+    original: fc.record({
+      originator: fc.constantFrom(...NODES),
+      handlingCode: handlingArb,
+      tlp: tlpArb,
+      recipients: fc.subarray(NODES),
+      senderHolds: fc.boolean(),
+      selectors: fc.subarray(SELECTORS, { minLength: 1 }),
+    }),
+  })
+  .map((c) => {
+    const env = envelope({
+      sender: c.sender,
+      recipients: c.recipients,
+      handlingCode: c.handlingCode,
+      handlingRestriction: c.handlingCode === HandlingCode.H3 ? 'restricted' : '',
+      tlp: c.tlp,
+      route: c.route,
+      releasability: create(ReleasabilitySchema, {
+        scope: ReleasabilityScope.THIRD_COUNTRIES,
+        thirdCountries: ['NE', 'SN', 'ML'],
+      }),
+    });
+    const { senderHolds, ...o } = c.original;
+    const original: ItemRecord = {
+      ...item({ messageId: '0193a1b2-0000-7000-8000-0000000000ee', payloadSha256: 'f'.repeat(64) }),
+      ...o,
+      recipients: senderHolds ? [...new Set([...o.recipients, c.sender])] : o.recipients,
+    };
+    return { env, original, facts: factsFor(env, { selectors: c.selectors, selectorItems: [original] }) };
+  });
+
 function delivered(env: Envelope, facts: PolicyFacts): string[] {
   return decideRecipients(env, directory, facts)
     .filter((d) => d.outcome === 'delivered')
@@ -184,6 +228,28 @@ describe('sharing invariants (property-based)', () => {
       }),
       { numRuns: RUNS },
     );
+  });
+
+  it("a reworded copy of another party's restricted item reaches only its holders, never with weaker handling", () => {
+    let reachedHolders = 0;
+    fc.assert(
+      fc.property(rewordingArb, ({ env, original, facts }) => {
+        const derived =
+          original.originator !== env.sender &&
+          needsOriginatorConsent(original.handlingCode, original.tlp) &&
+          original.recipients.includes(env.sender) &&
+          carriesSelectorsOf(facts.selectors!, original);
+        const out = delivered(env, facts);
+        if (!derived || out.length === 0) return;
+        reachedHolders++;
+        for (const node of out) expect([original.originator, ...original.recipients]).toContain(node);
+        expect(env.handlingCode).toBeGreaterThanOrEqual(original.handlingCode);
+        expect(env.tlp).toBeGreaterThanOrEqual(original.tlp);
+      }),
+      { numRuns: RUNS },
+    );
+    // Not vacuous: corroboration among holders does happen in the generated cases.
+    expect(reachedHolders).toBeGreaterThan(0);
   });
 
   it('nothing reaches a party above its clearance', () => {

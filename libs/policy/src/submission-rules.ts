@@ -150,21 +150,24 @@ export const forwardConsentValid: SubmissionRule = {
   },
 };
 
-function describeDerived({ original, by, shared }: DerivedFrom): string {
+export function describeDerived({ original, by, shared }: DerivedFrom): string {
   const what = `${original.messageId} of ${original.originator}`;
   return by === 'payload' ? what : `${what} (${shared} of its ${original.selectors?.length ?? 0} selectors)`;
 }
 
 /**
- * Someone else's restricted intelligence, re-submitted as new, is onward sharing in disguise: byte for byte,
- * or reworded around the same selectors by a party that received it (threshold: {@link MIN_SHARED_SELECTORS}).
+ * Someone else's restricted intelligence, re-submitted as new byte for byte, is onward sharing in disguise
+ * and is refused. Reworded around the same selectors by a party that received it (threshold:
+ * {@link MIN_SHARED_SELECTORS}), it is decided per recipient by `derivedReachesHoldersOnly`.
  */
 export const onwardSharingNeedsConsent: SubmissionRule = {
   code: 'POLICY.ONWARD_SHARING_NEEDS_CONSENT',
   description:
-    "Re-publishing another party's H2/H3 or TLP AMBER/RED intelligence, even reworded around the same selectors, needs the originator's consent.",
+    "Re-publishing another party's H2/H3 or TLP AMBER/RED intelligence as new, byte for byte, needs the originator's consent.",
   check: ({ envelope, facts }) => {
-    const derived = derivedFrom(envelope, facts);
+    // Byte for byte: refused outright. Reworded around the selectors: decided per recipient
+    // (`derivedReachesHoldersOnly`), so that parties that hold the original still get corroboration.
+    const derived = derivedFrom(envelope, facts).filter((d) => d.by === 'payload');
     if (derived.length === 0) return null;
     return `the intelligence is ${derived.map(describeDerived).join(', ')}; ask for consent with a share request`;
   },

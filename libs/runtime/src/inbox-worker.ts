@@ -9,6 +9,7 @@ import {
   nameBasedId,
   newAuditEvent,
   RecallReason,
+  type AuditEvent,
   type Envelope,
   type PayloadType,
   type Recall,
@@ -50,6 +51,25 @@ const NOT_KEPT: ReadonlySet<PayloadType> = new Set<PayloadType>([
   'erasureReceipt',
 ]);
 
+/**
+ * The item a control message concerns (acknowledgement, share request, share decision, recall, erasure
+ * receipt), or undefined for anything else: the node's rows of it belong to that item's trail too. Read
+ * from the payload here: runtime sits beside the policy library, not above it (DESIGN §6).
+ */
+export function concernedItemId(envelope: Envelope): string | undefined {
+  const p = envelope.payload;
+  switch (p.case) {
+    case 'acknowledgement':
+    case 'shareRequest':
+    case 'shareDecision':
+    case 'recall':
+    case 'erasureReceipt':
+      return p.value.messageId || undefined;
+    default:
+      return undefined;
+  }
+}
+
 /** An item taken from the node's inbox. */
 export interface InboxItem {
   envelope: Envelope;
@@ -74,6 +94,36 @@ export interface InboxHandler {
   handle(item: InboxItem): Promise<NodeOperation[]>;
   /** Erases whatever the node derived from a recalled item (for example a list entry). */
   erase?(messageId: string): Promise<void>;
+}
+
+/** What every audit row a node writes about an inbox item shares. */
+function auditBase(node: string, { envelope, sha256, correlationId }: InboxItem) {
+  return {
+    actorNode: node,
+    actorPerson: `${node}.inbox`,
+    messageId: envelope.id,
+    messageType: envelope.payload.case ?? '',
+    handlingCode: envelope.handlingCode,
+    tlp: envelope.tlp,
+    messageSha256: sha256,
+    correlationId,
+  };
+}
+
+/**
+ * The `received` row of a vouched copy, the same on every redelivery; for a control message it names the
+ * item it concerns in `detail.concerns`, like the router's rows of it.
+ */
+export function receivedEvent(node: string, item: InboxItem): AuditEvent {
+  const { envelope } = item;
+  const concerns = concernedItemId(envelope);
+  return newAuditEvent({
+    ...auditBase(node, item),
+    eventId: nameBasedId(node, envelope.id, 'received'),
+    operation: AuditOperation.RECEIVED,
+    counterpartNode: envelope.sender,
+    ...(concerns ? { detailJson: JSON.stringify({ concerns }) } : {}),
+  });
 }
 
 /** A copy taken from the inbox: an item the router vouched for, or a copy refused before anything else. */
@@ -160,33 +210,15 @@ export class InboxWorker extends WorkerService<InboxCopy> {
   /** Hands a vouched item to the node's handler, keeps or erases what it must, and audits it. */
   private async accept(item: InboxItem): Promise<void> {
     const node = this.nodeId;
-    const { envelope, sha256, correlationId } = item;
+    const { envelope, correlationId } = item;
     const operations = await this.handler.handle(item);
     if (envelope.payload.case === 'recall') {
       operations.push(await this.eraseRecalled(envelope, envelope.payload.value, correlationId));
     } else if (envelope.payload.case && !NOT_KEPT.has(envelope.payload.case)) {
       this.copies.keep(envelope);
     }
-    const base = {
-      actorNode: node,
-      actorPerson: `${node}.inbox`,
-      messageId: envelope.id,
-      messageType: envelope.payload.case ?? '',
-      handlingCode: envelope.handlingCode,
-      tlp: envelope.tlp,
-      messageSha256: sha256,
-      correlationId,
-    };
-    await publishAuditEvent(
-      this.bus.js,
-      node,
-      newAuditEvent({
-        ...base,
-        eventId: nameBasedId(node, envelope.id, 'received'),
-        operation: AuditOperation.RECEIVED,
-        counterpartNode: envelope.sender,
-      }),
-    );
+    const base = auditBase(node, item);
+    await publishAuditEvent(this.bus.js, node, receivedEvent(node, item));
     for (const op of operations) {
       await publishAuditEvent(
         this.bus.js,

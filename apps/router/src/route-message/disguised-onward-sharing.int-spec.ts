@@ -35,9 +35,10 @@ import { RouteMessageConsumer } from './route-message.consumer.js';
 
 /**
  * Onward sharing in disguise, against the router's consumer on a private nats-server: the originator's H2
- * debriefing reaches cp-it; cp-it rewords it and publishes it as its own H0 GREEN item to every party,
- * including one that was refused the original. The router recognises it by its selectors, also after a
- * restart, and it reaches no one.
+ * debriefing reaches cp-it and jot-mare and is refused to a third-country partner; cp-it rewords it around
+ * the same selectors and publishes it as its own item to every party. Decided per recipient, also after a
+ * restart: an H0 GREEN copy reaches no one (holders would get weaker handling, the others do not hold the
+ * original); a corroboration with the original's handling reaches the holders and no one else.
  */
 const ORIGINATOR = 'emlo-ne';
 const RECIPIENT = 'cp-it';
@@ -196,30 +197,96 @@ describe('disguised onward sharing is recognised by its selectors', () => {
     expect(await holders(original.id)).not.toContain(REFUSED);
   });
 
-  it("refuses the recipient's reworded H0 GREEN copy: it reaches no one, and the refusal is audited", async () => {
-    const copy = rewordedCopy(
-      'Two payments via a Khartoum hawala broker; six weeks in a Sabratha warehouse.',
+  /** The original's holders besides the sender of a copy: its originator and its other recipient. */
+  const HOLDERS = [ORIGINATOR, 'jot-mare'].sort();
+  const NEEDS_CONSENT = 'POLICY.ONWARD_SHARING_NEEDS_CONSENT';
+
+  /** The recipient's rewording at the original's handling, H2 AMBER, to everyone, third countries included. */
+  const corroboration = (narrative: string) =>
+    debriefing(
+      RECIPIENT,
+      {
+        handlingCode: 'HANDLING_CODE_H2',
+        tlp: 'TLP_AMBER',
+        recipients: everyoneBut(RECIPIENT),
+        releasability: { scope: 'RELEASABILITY_SCOPE_THIRD_COUNTRIES', thirdCountries: ['NE', 'SN', 'ML'] },
+      },
+      narrative,
+      selectors,
     );
+
+  /** Submits an H0 GREEN rewording: withheld from every party, from each holder as weaker handling. */
+  async function expectReachesNoOne(copy: Envelope): Promise<void> {
     await submit(copy);
     const r = await receipt(RECIPIENT, copy.id);
-    expect(r.refusedRule).toBe('POLICY.ONWARD_SHARING_NEEDS_CONSENT');
-    expect(r.refusedReason).toContain(`${original.id} of ${ORIGINATOR} (3 of its 3 selectors)`);
-    expect(r.decisions.length).toBe(everyoneBut(RECIPIENT).length);
+    expect(r.refusedRule).toBe('');
+    expect(r.decisions.map((d) => d.recipient).sort()).toEqual(everyoneBut(RECIPIENT).sort());
     for (const d of r.decisions) expect(d.outcome).toBe(DecisionOutcome.WITHHELD);
+    const byRule = (node: string) => r.decisions.find((d) => d.recipient === node)!;
+    for (const node of HOLDERS) {
+      expect(byRule(node).rule).toBe(NEEDS_CONSENT);
+      expect(byRule(node).reason).toContain(`of ${original.id} of ${ORIGINATOR} with weaker handling`);
+    }
+    // Parties that do not hold the original: withheld as onward sharing, unless an earlier rule already did.
+    for (const node of ['afic', 'cp-gr', 'afic-partner-sn']) {
+      expect(byRule(node).rule).toBe(NEEDS_CONSENT);
+      expect(byRule(node).reason).toContain(
+        `of ${original.id} of ${ORIGINATOR}, which ${node} does not hold`,
+      );
+    }
     await routed();
     expect(await holders(copy.id)).toEqual([]);
-    const rejected = (await auditEvents(copy.id)).filter((e) => e.operation === AuditOperation.REJECTED);
-    expect(rejected.map((e) => e.rule)).toEqual(['POLICY.ONWARD_SHARING_NEEDS_CONSENT']);
+    const events = await auditEvents(copy.id);
+    expect(events.filter((e) => e.operation === AuditOperation.REJECTED)).toEqual([]);
+    const withheld = events.filter((e) => e.operation === AuditOperation.WITHHELD);
+    expect(withheld.map((e) => e.counterpartNode).sort()).toEqual(everyoneBut(RECIPIENT).sort());
+    expect(withheld.filter((e) => e.rule === NEEDS_CONSENT).length).toBeGreaterThanOrEqual(5);
+  }
+
+  /** Submits a corroboration at the original's handling: delivered to the holders, withheld from the rest. */
+  async function expectReachesHoldersOnly(copy: Envelope): Promise<void> {
+    await submit(copy);
+    const r = await receipt(RECIPIENT, copy.id);
+    expect(r.refusedRule).toBe('');
+    const delivered = r.decisions.filter((d) => d.outcome === DecisionOutcome.DELIVERED);
+    expect(delivered.map((d) => d.recipient).sort()).toEqual(HOLDERS);
+    const withheld = r.decisions.filter((d) => d.outcome === DecisionOutcome.WITHHELD);
+    expect(withheld.map((d) => d.recipient)).toContain(REFUSED);
+    for (const node of ['afic', 'cp-gr', 'afic-partner-sn']) {
+      const d = withheld.find((w) => w.recipient === node)!;
+      expect(d.rule).toBe(NEEDS_CONSENT);
+      expect(d.reason).toContain(`of ${original.id} of ${ORIGINATOR}, which ${node} does not hold`);
+    }
+    await routed();
+    expect((await holders(copy.id)).sort()).toEqual(HOLDERS);
+    const events = await auditEvents(copy.id);
+    expect(
+      events
+        .filter((e) => e.operation === AuditOperation.DELIVERED)
+        .map((e) => e.counterpartNode)
+        .sort(),
+    ).toEqual(HOLDERS);
+  }
+
+  it("withholds the recipient's reworded H0 GREEN copy from everyone, each decision audited", async () => {
+    await expectReachesNoOne(
+      rewordedCopy('Two payments via a Khartoum hawala broker; six weeks in a Sabratha warehouse.'),
+    );
   });
 
-  it('still refuses a reworded copy after the router restarts with an empty memory', async () => {
+  it("delivers the recipient's corroboration with the original's handling to the holders only", async () => {
+    await expectReachesHoldersOnly(
+      corroboration('Confirmed by our own source: paid twice through the Khartoum hawala; held in Sabratha.'),
+    );
+  });
+
+  it('decides the same after the router restarts with an empty memory', async () => {
     await router.onApplicationShutdown();
     await startRouter();
-    const copy = rewordedCopy('Reworded once more after the restart, the same phone, account and vessel.');
-    await submit(copy);
-    expect((await receipt(RECIPIENT, copy.id)).refusedRule).toBe('POLICY.ONWARD_SHARING_NEEDS_CONSENT');
-    await routed();
-    expect(await holders(copy.id)).toEqual([]);
+    await expectReachesNoOne(
+      rewordedCopy('Reworded once more after the restart, the same phone, account and vessel.'),
+    );
+    await expectReachesHoldersOnly(corroboration('A second source after the restart confirms the route.'));
   });
 
   it('routes an unrelated item of the recipient that shares one common selector', async () => {
@@ -235,7 +302,7 @@ describe('disguised onward sharing is recognised by its selectors', () => {
     expect(await holders(unrelated.id)).toEqual(['cp-gr', 'jot-mare']);
   });
 
-  it("routes the originator's own reworded item", async () => {
+  it("routes the originator's own reworded item, although holders corroborated it with the same selectors", async () => {
     const own = debriefing(
       ORIGINATOR,
       { handlingCode: 'HANDLING_CODE_H0', tlp: 'TLP_GREEN', recipients: ['cp-gr'] },
@@ -243,7 +310,10 @@ describe('disguised onward sharing is recognised by its selectors', () => {
       selectors,
     );
     await submit(own);
-    expect((await receipt(ORIGINATOR, own.id)).refusedRule).toBe('');
+    const r = await receipt(ORIGINATOR, own.id);
+    expect(r.refusedRule).toBe('');
+    // cp-it's corroborations, which emlo-ne received, carry emlo-ne's own selectors: they do not count.
+    expect(r.decisions.filter((d) => d.rule === NEEDS_CONSENT)).toEqual([]);
     await routed();
     expect(await holders(own.id)).toContain('cp-gr');
   });

@@ -3,11 +3,13 @@ import { describe, expect, it } from '@jest/globals';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import {
+  AcknowledgementSchema,
   AuditOperation,
   decodeEnvelope,
   DecisionOutcome,
   encodeEnvelope,
   EnvelopeSchema,
+  ErasureReceiptSchema,
   HandlingCode,
   nameBasedId,
   publicKeyDer,
@@ -37,6 +39,7 @@ import {
 } from './route-message.handler.js';
 
 const directory = testDirectory();
+const NEEDS_CONSENT = 'POLICY.ONWARD_SHARING_NEEDS_CONSENT';
 const NOW = Date.UTC(2026, 10, 28, 12);
 const ID = '0193a1b2-0000-7000-8000-00000000000a';
 
@@ -509,6 +512,7 @@ describe('selectors of restricted intelligence', () => {
       originator: 'emlo-ne',
     });
     expect(ledger.item?.selectors).toEqual(selectorsOf(env));
+    expect(ledger.item?.borrowedSelectors).toBeUndefined();
     // Digests only: nothing the ledger keeps spells a selector in clear.
     expect(JSON.stringify(ledger)).not.toMatch(/218912345678|IT60X054/);
   });
@@ -521,31 +525,187 @@ describe('selectors of restricted intelligence', () => {
     expect(plan(expired).ledger).toEqual({});
   });
 
-  it("refuses a recipient's reworded copy and remembers nothing of it", () => {
-    const original = withSelectors({ handlingCode: HandlingCode.H2 });
-    const copy = withSelectors({
+  /** emlo-ne's H2 AMBER original, held by cp-it and jot-mare, indexed by its selectors. */
+  const original = withSelectors({ handlingCode: HandlingCode.H2 });
+  const restricted = { ...item, handlingCode: HandlingCode.H2, selectors: selectorsOf(original) };
+  /** cp-it's rewording of it as its own item, with the given handling and recipients. */
+  const rewording = (over: MessageInitShape<typeof EnvelopeSchema>) =>
+    withSelectors({
       id: '0193a1b2-0000-7000-8000-0000000000c1',
       sender: 'cp-it',
       author: 'cp-it.analyst-2',
-      handlingCode: HandlingCode.H0,
-      tlp: Tlp.GREEN,
-      recipients: ['cp-gr', 'jot-mare'],
       payload: {
         case: 'routeReport',
         value: create(RouteReportSchema, {
           narrative: 'Pay into IT60 X054 2811 1010 0000 0123 456, book on +218912345678.',
         }),
       },
+      ...over,
     });
-    const p = plan(copy, {
-      selectors: selectorsOf(copy),
-      selectorItems: [{ ...item, handlingCode: HandlingCode.H2, selectors: selectorsOf(original) }],
+  const outcomes = (p: RoutingPlan) => p.decisions.map((d) => [d.recipient, d.outcome, d.rule]);
+
+  it("withholds a recipient's reworded H0 GREEN copy from everyone and remembers nothing of it", () => {
+    const copy = rewording({
+      handlingCode: HandlingCode.H0,
+      tlp: Tlp.GREEN,
+      recipients: ['cp-gr', 'jot-mare'],
     });
-    expect(p.refusal?.rule).toBe('POLICY.ONWARD_SHARING_NEEDS_CONSENT');
+    const p = plan(copy, { selectors: selectorsOf(copy), selectorItems: [restricted] });
+    // Decided per recipient: not refused as a whole, and withheld from each under the same code.
+    expect(p.refusal).toBeUndefined();
+    expect(outcomes(p)).toEqual([
+      ['afic', 'withheld', NEEDS_CONSENT],
+      ['afic-partner-sn', 'withheld', 'POLICY.THIRD_COUNTRY_NOT_RELEASABLE'],
+      ['cp-gr', 'withheld', NEEDS_CONSENT],
+      // A holder, but not with weaker handling than the original's.
+      ['jot-mare', 'withheld', NEEDS_CONSENT],
+    ]);
+    for (const d of p.decisions.filter((d) => d.rule === NEEDS_CONSENT)) expect(d.reason).toContain(ID);
     expect(p.deliveries).toEqual([]);
     expect(p.ledger).toEqual({});
-    expect(p.auditEvents.filter((e) => e.operation === AuditOperation.REJECTED).map((e) => e.rule)).toEqual([
-      'POLICY.ONWARD_SHARING_NEEDS_CONSENT',
+    expect(p.auditEvents.map((e) => [e.operation, e.counterpartNode, e.rule])).toEqual([
+      [AuditOperation.SUBMITTED, '', ''],
+      ...outcomes(p).map(([node, , rule]) => [AuditOperation.WITHHELD, node, rule]),
     ]);
+  });
+
+  it('delivers a corroboration with the original handling to the holders only, and keeps it as an item', () => {
+    const copy = rewording({
+      handlingCode: HandlingCode.H2,
+      tlp: Tlp.AMBER,
+      recipients: ['cp-gr', 'emlo-ne', 'jot-mare'],
+    });
+    const p = plan(copy, { selectors: selectorsOf(copy), selectorItems: [restricted] });
+    expect(p.refusal).toBeUndefined();
+    expect(outcomes(p)).toEqual([
+      ['afic', 'withheld', NEEDS_CONSENT],
+      ['afic-partner-sn', 'withheld', 'POLICY.THIRD_COUNTRY_NOT_RELEASABLE'],
+      ['cp-gr', 'withheld', NEEDS_CONSENT],
+      ['emlo-ne', 'delivered', 'POLICY.ALLOWED'],
+      ['jot-mare', 'delivered', 'POLICY.ALLOWED'],
+    ]);
+    expect(p.deliveries.map((d) => d.node)).toEqual(['emlo-ne', 'jot-mare']);
+    expect(
+      p.auditEvents.filter((e) => e.operation === AuditOperation.DELIVERED).map((e) => e.counterpartNode),
+    ).toEqual(['emlo-ne', 'jot-mare']);
+    // An item of cp-it's own, restricted in its turn: a rewording of it is recognised as well.
+    expect(p.ledger.item).toMatchObject({
+      messageId: copy.id,
+      originator: 'cp-it',
+      recipients: ['emlo-ne', 'jot-mare'],
+      selectors: selectorsOf(copy),
+      // What it took from emlo-ne stays emlo-ne's: it never counts against emlo-ne's own later items.
+      borrowedSelectors: { 'emlo-ne': [...selectorsOf(original)].sort() },
+    });
+    expect(p.ledger.selectorIndex).toEqual({
+      selectors: selectorsOf(copy),
+      messageId: copy.id,
+      originator: 'cp-it',
+    });
+  });
+});
+
+describe('control messages belong to the trail of the item they concern', () => {
+  const detailOf = (e: { detailJson: string }) => JSON.parse(e.detailJson) as Record<string, unknown>;
+  const control = (sender: string, payload: MessageInitShape<typeof EnvelopeSchema>['payload']) =>
+    envelope({ id: '0193a1b2-0000-7000-8000-0000000000d1', sender, recipients: ['emlo-ne'], payload });
+  const request = { requestId: 'r1', messageId: ID, requester: 'cp-it', proposedRecipients: ['cp-gr'] };
+  const consent = {
+    decisionId: 'd1',
+    messageId: ID,
+    originator: 'emlo-ne',
+    requester: 'cp-it',
+    granted: true,
+    grantedRecipients: ['cp-gr'],
+  };
+  const cases: [string, Envelope, Partial<PolicyFacts>][] = [
+    [
+      'an acknowledgement',
+      control('cp-it', { case: 'acknowledgement', value: create(AcknowledgementSchema, { messageId: ID }) }),
+      { item },
+    ],
+    [
+      'a share request',
+      control('cp-it', {
+        case: 'shareRequest',
+        value: create(ShareRequestSchema, { messageId: ID, proposedRecipients: ['cp-gr'] }),
+      }),
+      { item },
+    ],
+    [
+      'a share decision',
+      {
+        ...control('emlo-ne', {
+          case: 'shareDecision',
+          value: create(ShareDecisionSchema, {
+            requestId: 'r1',
+            messageId: ID,
+            granted: true,
+            grantedRecipients: ['cp-gr'],
+          }),
+        }),
+        recipients: ['cp-it'],
+      },
+      { item, request },
+    ],
+    ['a recall', recallOf(), { item }],
+    [
+      'an erasure receipt',
+      control('jot-mare', {
+        case: 'erasureReceipt',
+        value: create(ErasureReceiptSchema, { messageId: ID, recallId: recallOf().id }),
+      }),
+      { item },
+    ],
+    [
+      'a forwarded copy',
+      envelope({
+        id: '0193a1b2-0000-7000-8000-0000000000b3',
+        sender: 'cp-it',
+        recipients: ['cp-gr'],
+        consentRef: 'd1',
+      }),
+      { item, consent },
+    ],
+  ];
+
+  it.each(cases)('names the item on every row of %s: submitted and each decision', (_, env, over) => {
+    const p = plan(env, over);
+    expect(p.refusal).toBeUndefined();
+    expect(p.deliveries.length).toBeGreaterThan(0);
+    expect(p.auditEvents.length).toBe(1 + p.decisions.length);
+    for (const e of p.auditEvents) expect(detailOf(e)).toMatchObject({ concerns: ID });
+  });
+
+  it('names the item on every row of a refused control message: submitted, rejected and withheld', () => {
+    const p = plan(recallOf({ sender: 'cp-it' }), { item });
+    expect(p.auditEvents.map((e) => e.operation)).toEqual([
+      AuditOperation.SUBMITTED,
+      AuditOperation.REJECTED,
+      AuditOperation.WITHHELD,
+    ]);
+    for (const e of p.auditEvents) expect(detailOf(e)).toMatchObject({ concerns: ID });
+    // Refused because the item is unknown: the id it claims to concern is still named, to be found by it.
+    const unknown = plan(cases[1][1]);
+    expect(unknown.refusal?.rule).toBe('POLICY.ITEM_UNKNOWN');
+    for (const e of unknown.auditEvents) expect(detailOf(e)).toMatchObject({ concerns: ID });
+  });
+
+  it('names the forwarded item and the consent on every row of a forward, and what a refused one copies', () => {
+    const fwd = cases[5][1];
+    const p = plan(fwd, { item, consent });
+    const forwarded = p.auditEvents.filter((e) => e.operation === AuditOperation.FORWARDED);
+    expect(forwarded.map((e) => detailOf(e))).toEqual([
+      { reason: 'forwarded under consent d1', concerns: ID, consentRef: 'd1' },
+    ]);
+    // No such consent: the copy is refused, and belongs to the trail of the item it copies byte for byte.
+    const refused = plan(fwd, { samePayload: item });
+    expect(refused.refusal?.rule).toBe('POLICY.FORWARD_CONSENT_INVALID');
+    expect(refused.auditEvents.length).toBe(3);
+    for (const e of refused.auditEvents) expect(detailOf(e)).toMatchObject({ concerns: ID });
+  });
+
+  it('names no other item on the rows of intelligence', () => {
+    for (const e of plan().auditEvents) expect(detailOf(e)).not.toHaveProperty('concerns');
   });
 });

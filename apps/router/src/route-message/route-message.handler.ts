@@ -23,8 +23,10 @@ import {
 } from '#contracts';
 import type { Directory } from '#directory';
 import {
+  borrowedSelectorsOf,
   concernedMessageId,
   decideSubmission,
+  derivedFrom,
   isForward,
   needsOriginatorConsent,
   ROUTER_NODE,
@@ -88,7 +90,9 @@ export interface RoutingPlan {
   /**
    * `submitted`, `rejected` when a submission rule refused it, then one `delivered`, `forwarded` or
    * `withheld` per candidate. Their ids derive from the envelope id and the submit sequence, so a redelivery
-   * gives the same ids and another submission under the same envelope id never collides with them.
+   * gives the same ids and another submission under the same envelope id never collides with them. Each
+   * row of a control message or a forwarded copy names the item it concerns in `detail.concerns`
+   * ({@link concernedItemOf}).
    */
   auditEvents: AuditEvent[];
   /** Deduplication id of the message that carries {@link auditEvents}. */
@@ -163,6 +167,16 @@ export function idClaimFor(s: Submission, nowMs: number): IdClaimRecord {
   };
 }
 
+/**
+ * The item whose trail a submission belongs to, besides its own: the item a control message concerns (known
+ * or not, so that refused attempts show there too); for a forwarded copy, the item its consent names, or else
+ * the item it copies byte for byte. Undefined for intelligence, which has a trail of its own.
+ */
+export function concernedItemOf(envelope: Envelope, facts: PolicyFacts): string | undefined {
+  if (isForward(envelope)) return facts.consent?.messageId ?? facts.samePayload?.messageId;
+  return concernedMessageId(envelope);
+}
+
 /** What the router vouches a copy of `envelope` is, for the recipient who finds it in its inbox. */
 function deliveryDecisionOf(envelope: Envelope): DeliveryDecision {
   if (envelope.payload.case === 'recall') return 'recall';
@@ -189,7 +203,9 @@ export function planRouting(
   /** Ids of everything about this submission: the envelope id alone is not the submission's (see idNotReused). */
   const seqId = (...parts: string[]) => nameBasedId(envelope.id, 'seq', String(s.submitSeq), ...parts);
   const forward = isForward(envelope);
-  const concerns = concernedMessageId(envelope) ?? facts.consent?.messageId;
+  const concerns = concernedItemOf(envelope, facts);
+  /** Every row of a control message or a forwarded copy belongs to the trail of the item it concerns. */
+  const concerning = concerns ? { concerns } : {};
   const common = {
     actorNode: envelope.sender,
     actorPerson: envelope.author,
@@ -208,7 +224,7 @@ export function planRouting(
         operation: AuditOperation.SUBMITTED,
         detailJson: JSON.stringify({
           candidates: decisions.length,
-          ...(concerns ? { concerns } : {}),
+          ...concerning,
           ...(s.submitSeq ? { submitSeq: s.submitSeq } : {}),
         }),
       },
@@ -222,7 +238,7 @@ export function planRouting(
               eventId: seqId('rejected'),
               operation: AuditOperation.REJECTED,
               rule: refusal.rule,
-              detailJson: JSON.stringify({ reason: refusal.reason }),
+              detailJson: JSON.stringify({ reason: refusal.reason, ...concerning }),
             },
             nowMs,
           ),
@@ -243,7 +259,8 @@ export function planRouting(
           rule: d.rule,
           detailJson: JSON.stringify({
             reason: d.reason,
-            ...(forward ? { consentRef: envelope.consentRef, original: concerns } : {}),
+            ...concerning,
+            ...(forward ? { consentRef: envelope.consentRef } : {}),
           }),
         },
         nowMs,
@@ -313,6 +330,9 @@ function ledgerWrites(envelope: Envelope, facts: PolicyFacts, delivered: string[
       // Only what needs the originator's consent is indexed by its selectors: the rest may be passed on.
       const restricted = needsOriginatorConsent(envelope.handlingCode, envelope.tlp);
       const selectors = restricted ? (facts.selectors ?? selectorsOf(envelope)) : [];
+      // A corroboration among holders keeps what it took from whom, so that it never counts against them.
+      const borrowed =
+        selectors.length > 0 ? borrowedSelectorsOf(selectors, derivedFrom(envelope, facts)) : undefined;
       return {
         item: {
           messageId: envelope.id,
@@ -324,6 +344,7 @@ function ledgerWrites(envelope: Envelope, facts: PolicyFacts, delivered: string[
           recipients: delivered,
           expiresAtMs: envelope.expiresAt ? timestampMs(envelope.expiresAt) : undefined,
           ...(selectors.length > 0 ? { selectors } : {}),
+          ...(borrowed ? { borrowedSelectors: borrowed } : {}),
           copies: {},
         },
         payloadIndex: facts.samePayload
