@@ -15,9 +15,26 @@ export const checkpointSpec = {
   MSX_AUDIT_LOG_ID: str(''),
 };
 
+/**
+ * How the audit service retries an audit message it could not record. An unavailable database is a hold:
+ * retried without limit and never given up on, whatever these say; they bound other failures.
+ */
+export const retrySpec = {
+  /** First redelivery delay in milliseconds; doubles with each delivery… */
+  MSX_AUDIT_RETRY_DELAY_MS: int(1_000, 1, 60_000),
+  /** …up to this many milliseconds. */
+  MSX_AUDIT_MAX_RETRY_DELAY_MS: int(30_000, 1, 600_000),
+  /** Failed deliveries (holds not counted) after which a message goes to the dead-letter stream. */
+  MSX_AUDIT_MAX_DELIVER: int(20, 1, 10_000),
+};
+
 export const loadAuditConfig = () =>
-  loadConfig({ ...natsSpec, ...logSpec, ...databaseSpec, ...checkpointSpec });
+  loadConfig({ ...natsSpec, ...logSpec, ...databaseSpec, ...checkpointSpec, ...retrySpec });
 export type AuditConfig = ReturnType<typeof loadAuditConfig>;
+
+/** What the audit module is built from: the audit configuration, where the retry settings may be left out. */
+export type AuditModuleConfig = Omit<AuditConfig, keyof typeof retrySpec> &
+  Partial<Pick<AuditConfig, keyof typeof retrySpec>>;
 
 /** Where a local run keeps the signing key it made. */
 export const LOCAL_SIGNING_KEY_FILE = '.msx/audit-signing-key.pem';

@@ -10,15 +10,24 @@ import {
   type Bus,
 } from '#messaging';
 import { BUS, BusModule, createHealthController, natsCredentials, READINESS } from '#runtime';
-import type { AuditConfig } from './audit.config.js';
-import { AUDIT_DATA_SOURCE, AUDIT_REPOSITORY } from './audit.tokens.js';
+import type { AuditModuleConfig } from './audit.config.js';
+import { AUDIT_DATA_SOURCE, AUDIT_REPOSITORY, AUDIT_RETRY_POLICY } from './audit.tokens.js';
 import { AuditStatusPublisher } from './publish-status/audit-status.publisher.js';
 import { QueryFlowsController } from './query-flows/query-flows.controller.js';
 import { QueryOfficerActivityController } from './query-officer-activity/query-officer-activity.controller.js';
 import { QueryTrailController } from './query-trail/query-trail.controller.js';
-import { RecordEventConsumer } from './record-event/record-event.consumer.js';
+import {
+  DEFAULT_AUDIT_RETRY_POLICY,
+  RecordEventConsumer,
+  type AuditRetryPolicy,
+} from './record-event/record-event.consumer.js';
 import { signCheckpointProviders } from './sign-checkpoint/sign-checkpoint.providers.js';
 
+/**
+ * Closes the database last among the audit app's providers: Nest shuts down the deepest dependants first, and
+ * the consumer and the checkpointer (which signs a last checkpoint on stop) depend on the repository, which
+ * depends on the data source, so they are done before this runs.
+ */
 class DataSourceCloser implements OnApplicationShutdown {
   constructor(@Inject(AUDIT_DATA_SOURCE) private readonly ds: DataSource) {}
 
@@ -30,7 +39,7 @@ class DataSourceCloser implements OnApplicationShutdown {
 /** The audit service: the only writer of the audit trail in PostgreSQL. */
 @Module({})
 export class AuditModule {
-  static forRoot(config: AuditConfig): DynamicModule {
+  static forRoot(config: AuditModuleConfig): DynamicModule {
     return {
       module: AuditModule,
       imports: [
@@ -65,6 +74,15 @@ export class AuditModule {
           },
         },
         DataSourceCloser,
+        {
+          provide: AUDIT_RETRY_POLICY,
+          useValue: {
+            retryDelayMs: config.MSX_AUDIT_RETRY_DELAY_MS ?? DEFAULT_AUDIT_RETRY_POLICY.retryDelayMs,
+            maxRetryDelayMs:
+              config.MSX_AUDIT_MAX_RETRY_DELAY_MS ?? DEFAULT_AUDIT_RETRY_POLICY.maxRetryDelayMs,
+            maxDeliver: config.MSX_AUDIT_MAX_DELIVER ?? DEFAULT_AUDIT_RETRY_POLICY.maxDeliver,
+          } satisfies AuditRetryPolicy,
+        },
         RecordEventConsumer,
         ...signCheckpointProviders(config),
         // Auditors' queries and the fail-closed heartbeat read the same database.

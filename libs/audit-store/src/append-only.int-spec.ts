@@ -102,8 +102,35 @@ describe('the audit trail is append-only', () => {
     expect(await attempt(null, `DELETE FROM ${partition}`, replica)).toMatch(appendOnly('DELETE'));
   });
 
-  it('guards the event ids and the checkpoints the same way', async () => {
-    for (const table of ['audit_event_id', 'audit_checkpoint']) {
+  it('keeps one row per seq: no one stores a second row under a stored seq, and the writer cannot get around it', async () => {
+    // Row 2 again under another time: the primary key (seq, recorded_at) alone would let it in.
+    const again = `INSERT INTO ${t()} SELECT (json_populate_record(e, json_build_object(
+      'recorded_at', e.recorded_at + interval '1 second', 'event_id', gen_random_uuid()))).* FROM ${t()} e WHERE seq = 2`;
+    const oneRowPerSeq = new RegExp(
+      `audit trail table ${db.schema}\\.audit_entry has one row per seq: Key \\(seq\\)=\\(2\\) already exists`,
+    );
+    expect(await attempt(roles.writer, again)).toMatch(oneRowPerSeq);
+    expect(await attempt(roles.owner, again)).toMatch(oneRowPerSeq);
+    expect(await attempt(null, again, 'SET LOCAL session_replication_role = replica')).toMatch(oneRowPerSeq);
+    // The writer can neither silence the trigger, nor write seqs itself, nor go round the parent table.
+    expect(await attempt(roles.writer, 'SET LOCAL session_replication_role = replica')).toMatch(
+      /permission denied to set parameter "session_replication_role"/,
+    );
+    expect(
+      await attempt(roles.writer, `ALTER TABLE ${t()} DISABLE TRIGGER audit_entry_one_row_per_seq`),
+    ).toMatch(/must be owner of table audit_entry/);
+    expect(await attempt(roles.writer, `INSERT INTO "${db.schema}".audit_seq VALUES (4)`)).toMatch(
+      /permission denied for table audit_seq/,
+    );
+    expect(
+      await attempt(roles.writer, `INSERT INTO ${partition} SELECT * FROM ${t()} WHERE seq = 2`),
+    ).toMatch(/permission denied for table audit_entry_p/);
+    const [{ n }] = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${t()} WHERE seq = 2`);
+    expect(n).toBe('1');
+  });
+
+  it('guards the event ids, the seqs and the checkpoints the same way', async () => {
+    for (const table of ['audit_event_id', 'audit_seq', 'audit_checkpoint']) {
       const error = new RegExp(
         `audit trail table ${db.schema}\\.${table} is append-only: DELETE is not allowed`,
       );

@@ -3,10 +3,13 @@ import { DataSource } from 'typeorm';
 import { AuditCheckpointEntity } from './audit-checkpoint.entity.js';
 import { AuditEntryEntity } from './audit-entry.entity.js';
 import { AuditEventIdEntity } from './audit-event-id.entity.js';
+import { AuditSeqEntity } from './audit-seq.entity.js';
 import { CreateAuditEntry1764370000000 } from './migrations/1764370000000-create-audit-entry.js';
 import { ChainAndPartitionAuditEntry1764400000000 } from './migrations/1764400000000-chain-and-partition-audit-entry.js';
 import { AppendOnlyAuditTrail1764400000001 } from './migrations/1764400000001-append-only-audit-trail.js';
 import { AuditIdentityPerPublisher1764500000000 } from './migrations/1764500000000-audit-identity-per-publisher.js';
+import { TrailOfConcernedItem1764600000000 } from './migrations/1764600000000-trail-of-concerned-item.js';
+import { OneRowPerSeq1764600000001 } from './migrations/1764600000001-one-row-per-seq.js';
 
 export interface AuditStoreOptions {
   /** PostgreSQL URL. */
@@ -23,8 +26,10 @@ export const AUDIT_MIGRATIONS = [
   ChainAndPartitionAuditEntry1764400000000,
   AppendOnlyAuditTrail1764400000001,
   AuditIdentityPerPublisher1764500000000,
+  TrailOfConcernedItem1764600000000,
+  OneRowPerSeq1764600000001,
 ];
-export const AUDIT_ENTITIES = [AuditEntryEntity, AuditEventIdEntity, AuditCheckpointEntity];
+export const AUDIT_ENTITIES = [AuditEntryEntity, AuditEventIdEntity, AuditSeqEntity, AuditCheckpointEntity];
 
 /** A TypeORM data source for the audit store; schema changes only through migrations, never `synchronize`. */
 export function createAuditDataSource(opts: AuditStoreOptions): DataSource {

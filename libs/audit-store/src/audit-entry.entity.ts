@@ -11,6 +11,9 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('ix_audit_entry_actor_node', ['actorNode', 'occurredAt'])
 @Index('ix_audit_entry_counterpart_node', ['counterpartNode', 'occurredAt'])
 @Index('ix_audit_entry_actor_person', ['actorPerson', 'occurredAt'])
+// An expression index on `detail ->> 'concerns'` (see TrailOfConcernedItem1764600000000), which TypeORM cannot
+// describe: declared here only so that the schema builder leaves it alone.
+@Index('ix_audit_entry_concerns', { synchronize: false })
 export class AuditEntryEntity {
   /** Position in the trail, 1, 2, 3, … without gaps; assigned by the chain writer. */
   @PrimaryColumn({ type: 'bigint', name: 'seq', primaryKeyConstraintName: 'PK_audit_entry_seq_recorded_at' })

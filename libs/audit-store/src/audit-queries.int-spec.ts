@@ -152,6 +152,66 @@ describe('auditors’ queries on a real PostgreSQL', () => {
     expect(await queries.trail({ messageId: uuidv7() })).toEqual({ items: [], nextCursor: null });
   });
 
+  it('shows in the trail of an item the control messages and forwarded copies that concern it', async () => {
+    const item = uuidv7(T0 + 5 * MINUTE);
+    const ids = { ack: uuidv7(), request: uuidv7(), forward: uuidv7(), recall: uuidv7(), erased: uuidv7() };
+    const row = (
+      key: string,
+      op: AuditOperation,
+      actor: string,
+      message: string,
+      concerns?: string,
+      publisher = 'msx-router',
+    ) => ({
+      publisher,
+      event: newAuditEvent({
+        eventId: nameBasedId('concerns', key),
+        operation: op,
+        actorNode: actor,
+        messageId: message,
+        messageType: key,
+        detailJson: concerns ? JSON.stringify({ concerns }) : '',
+      }),
+    });
+    await repo.append([
+      row('submitted', AuditOperation.SUBMITTED, 'emlo-ne', item),
+      row('acknowledgement', AuditOperation.SUBMITTED, 'cp-it', ids.ack, item),
+      row('unrelated', AuditOperation.SUBMITTED, 'cp-gr', uuidv7(), uuidv7()),
+      row('shareRequest', AuditOperation.SUBMITTED, 'cp-it', ids.request, item),
+      row('forwardedCopy', AuditOperation.FORWARDED, 'cp-it', ids.forward, item),
+      row('recall', AuditOperation.SUBMITTED, 'emlo-ne', ids.recall, item),
+      row('erasureReceipt', AuditOperation.ERASED, 'cp-it', ids.erased, item, 'cp-it'),
+      // A row of the item that also names it is in its trail once.
+      row('delivered', AuditOperation.DELIVERED, 'emlo-ne', item, item),
+    ]);
+    const whole = await queries.trail({ messageId: item });
+    expect(whole.items.map((r) => r.messageType)).toEqual([
+      'submitted',
+      'acknowledgement',
+      'shareRequest',
+      'forwardedCopy',
+      'recall',
+      'erasureReceipt',
+      'delivered',
+    ]);
+    expect(whole.items.map((r) => r.messageId)).toEqual([
+      item,
+      ids.ack,
+      ids.request,
+      ids.forward,
+      ids.recall,
+      ids.erased,
+      item,
+    ]);
+    expect(
+      (await allPages((cursor) => queries.trail({ messageId: item, cursor, limit: 2 }), 2)).flat(),
+    ).toEqual(whole.items);
+    // The control message keeps its own trail too.
+    expect((await queries.trail({ messageId: ids.ack })).items.map((r) => r.messageType)).toEqual([
+      'acknowledgement',
+    ]);
+  });
+
   it('counts the flows from one party to another in a period, by operation, type and handling code', async () => {
     const since = new Date(T0).toISOString();
     const until = new Date(T0 + 60 * MINUTE).toISOString();

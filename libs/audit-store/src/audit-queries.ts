@@ -226,6 +226,11 @@ export function parseOfficerActivityQuery(input: unknown) {
 
 const UTC_TEXT = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
+/**
+ * The columns of an {@link AuditRecord}. `seq` is returned as text under its own name, so every query orders
+ * and compares by the qualified column (`e.seq`), which PostgreSQL always reads as the number: an unqualified
+ * `ORDER BY seq` would mean the text output column and sort 10 before 9.
+ */
 const RECORD_COLUMNS = `
   seq::text AS "seq", event_id AS "eventId", publisher, ${UTC_TEXT('occurred_at')} AS "occurredAt",
   ${UTC_TEXT('recorded_at')} AS "recordedAt", operation, actor_node AS "actorNode",
@@ -247,13 +252,23 @@ export class AuditQueries {
     this.table = `"${schema}"."${name}"`;
   }
 
-  /** Every row about one message (submitted, delivered, withheld, received, consulted, …) in `seq` order. */
+  /**
+   * Every row about one message in `seq` order: its own rows (submitted, delivered, withheld, received,
+   * consulted, …) and those of the control messages and forwarded copies that concern it (acknowledgements,
+   * share requests and decisions, recalls, erasure receipts), which name it in `detail.concerns`.
+   */
   async trail(input: unknown): Promise<Page<AuditRecord>> {
     const q = parseTrailQuery(input);
-    // ix_audit_entry_message_id finds the message's rows; they are few, so ordering them by seq is cheap.
+    // Two arms, each served by its index (ix_audit_entry_message_id, ix_audit_entry_concerns); a row of the
+    // message that also names it is taken once. Written as one OR, the planner walks the primary key instead.
+    // The rows of one message are few, so ordering them by seq is cheap.
     const rows = await this.run<AuditRecord>(
-      `SELECT ${RECORD_COLUMNS} FROM ${this.table}
-        WHERE message_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+      `SELECT ${RECORD_COLUMNS} FROM (
+         SELECT * FROM ${this.table} WHERE message_id = $1 AND seq > $2::int8
+         UNION ALL
+         SELECT * FROM ${this.table}
+          WHERE (detail ->> 'concerns') = $1 AND message_id IS DISTINCT FROM $1 AND seq > $2::int8) e
+        ORDER BY e.seq LIMIT $3`,
       [q.messageId, q.cursor?.seq ?? '0', q.limit + 1],
     );
     return this.page(rows, q.limit, (last) => ({ q: 'trail', seq: last.seq }));
@@ -303,17 +318,17 @@ export class AuditQueries {
   async officerActivity(input: unknown): Promise<Page<AuditRecord>> {
     const q = parseOfficerActivityQuery(input);
     const params: unknown[] = [q.officer];
-    const where = ['actor_person = $1'];
-    if (q.since !== undefined) where.push(`occurred_at >= $${params.push(new Date(q.since))}`);
-    if (q.until !== undefined) where.push(`occurred_at < $${params.push(new Date(q.until))}`);
+    const where = ['e.actor_person = $1'];
+    if (q.since !== undefined) where.push(`e.occurred_at >= $${params.push(new Date(q.since))}`);
+    if (q.until !== undefined) where.push(`e.occurred_at < $${params.push(new Date(q.until))}`);
     if (q.cursor) {
       const at = params.push(q.cursor.at);
       const seq = params.push(q.cursor.seq);
-      where.push(`(occurred_at, seq) > ($${at}::timestamptz, $${seq}::bigint)`);
+      where.push(`(e.occurred_at, e.seq) > ($${at}::timestamptz, $${seq}::int8)`);
     }
     const rows = await this.run<AuditRecord>(
-      `SELECT ${RECORD_COLUMNS} FROM ${this.table}
-        WHERE ${where.join(' AND ')} ORDER BY occurred_at, seq LIMIT $${params.push(q.limit + 1)}`,
+      `SELECT ${RECORD_COLUMNS} FROM ${this.table} e
+        WHERE ${where.join(' AND ')} ORDER BY e.occurred_at, e.seq LIMIT $${params.push(q.limit + 1)}`,
       params,
     );
     return this.page(rows, q.limit, (last) => ({ q: 'activity', at: last.occurredAt, seq: last.seq }));

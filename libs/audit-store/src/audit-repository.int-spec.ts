@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import type { DataSource } from 'typeorm';
+import { QueryRunnerProviderAlreadyReleasedError, type DataSource } from 'typeorm';
 import { AuditOperation, HandlingCode, nameBasedId, newAuditEvent, Tlp } from '#contracts';
 import { createTestSchema, freePort, type TestSchema } from '#testing';
 import { openAuditStore } from './audit-data-source.js';
@@ -55,6 +55,7 @@ describe('AuditRepository on a real PostgreSQL', () => {
       'audit_entry',
       'audit_event_id',
       'audit_migrations',
+      'audit_seq',
     ]);
   });
 
@@ -120,7 +121,7 @@ describe('AuditRepository on a real PostgreSQL', () => {
     });
   });
 
-  it('classifies an unreachable database as retryable and a bad statement as permanent', async () => {
+  it('classifies an unreachable database as a hold (retried without limit) and a bad statement as permanent', async () => {
     const client = new pg.Client({
       host: '127.0.0.1',
       port: await freePort(),
@@ -130,6 +131,12 @@ describe('AuditRepository on a real PostgreSQL', () => {
     expect(classifyStorageError(unreachable)).toMatchObject({
       code: 'AUDIT.STORE_UNAVAILABLE',
       retryable: true,
+      hold: true,
+    });
+    // A connection lost inside a transaction surfaces as the failed rollback's error.
+    expect(classifyStorageError(new QueryRunnerProviderAlreadyReleasedError())).toMatchObject({
+      code: 'AUDIT.STORE_UNAVAILABLE',
+      hold: true,
     });
     const bad: unknown = await ds.query('SELECT * FROM no_such_table').then(
       () => undefined,

@@ -129,7 +129,7 @@ export class AuditRepository {
    * so no party can make another publisher's event be dropped. Resolves only after commit.
    * @returns how many rows were new
    * @throws MsxError `AUDIT.PUBLISHER_MISSING` (permanent) for an event without publisher, before anything is
-   *   written; `AUDIT.STORE_UNAVAILABLE` (retryable) or `AUDIT.STORE_REJECTED`
+   *   written; `AUDIT.STORE_UNAVAILABLE` (a hold: retried without limit) or `AUDIT.STORE_REJECTED`
    */
   async append(events: readonly PublishedAuditEvent[]): Promise<number> {
     if (events.length === 0) return 0;

@@ -1,6 +1,7 @@
 /** Public entry of the audit store: the trail's entities, migrations, data source, chain, repository and tools. */
 export * from './audit-entry.entity.js';
 export * from './audit-event-id.entity.js';
+export * from './audit-seq.entity.js';
 export * from './audit-checkpoint.entity.js';
 export * from './audit-data-source.js';
 export * from './audit-chain.js';

@@ -2,6 +2,14 @@ import { MsxError } from '#contracts';
 
 /** SQLSTATE classes and codes after which the same statement may succeed later. */
 const RETRYABLE_SQLSTATE = [/^08/, /^53/, /^57P0[123]$/, /^40001$/, /^40P01$/, /^55P03$/];
+/**
+ * TypeORM errors that only follow a lost connection: when the connection drops inside a transaction, TypeORM
+ * releases its query runner, and the rollback then fails with one of these instead of the original error.
+ */
+const RETRYABLE_TYPEORM_ERRORS = new Set([
+  'QueryRunnerAlreadyReleasedError',
+  'QueryRunnerProviderAlreadyReleasedError',
+]);
 const RETRYABLE_NODE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -13,24 +21,26 @@ const RETRYABLE_NODE_CODES = new Set([
 
 /**
  * Classifies a PostgreSQL error at the storage edge (STYLE §8): connection loss, serialization failure,
- * deadlock and resource exhaustion are retryable (`AUDIT.STORE_UNAVAILABLE`); anything else is permanent
- * (`AUDIT.STORE_REJECTED`).
+ * deadlock and resource exhaustion are `AUDIT.STORE_UNAVAILABLE`, a hold (retryable, and retried without limit:
+ * the event is not at fault, so however long the database is away it is never given up on); anything else is
+ * permanent (`AUDIT.STORE_REJECTED`).
  */
 export function classifyStorageError(err: unknown): MsxError {
   if (err instanceof MsxError) return err;
-  const e = err as { code?: string; message?: string; driverError?: { code?: string } };
+  const e = err as { name?: string; code?: string; message?: string; driverError?: { code?: string } };
   const code = e.driverError?.code ?? e.code ?? '';
   const message = e.message ?? String(err);
   const retryable =
     RETRYABLE_SQLSTATE.some((re) => re.test(code)) ||
     RETRYABLE_NODE_CODES.has(code) ||
+    RETRYABLE_TYPEORM_ERRORS.has(e.name ?? '') ||
     /Connection terminated|connection timeout|not queryable|Client has encountered a connection error/i.test(
       message,
     );
   return retryable
     ? new MsxError('AUDIT.STORE_UNAVAILABLE', `audit store unavailable: ${message}`, {
         cause: err,
-        retryable: true,
+        hold: true,
       })
     : new MsxError('AUDIT.STORE_REJECTED', `audit store rejected the write: ${message}`, { cause: err });
 }

@@ -181,6 +181,56 @@ describe('verifyAuditChain', () => {
     });
   });
 
+  it('names a repeated row as repeated, whichever of its two copies comes first', async () => {
+    // Only an insider going round the one-row-per-seq trigger can store it: a second row 150, chained right.
+    const copy = (shift: string) =>
+      `INSERT INTO ${table()} SELECT (json_populate_record(e, json_build_object(
+         'recorded_at', e.recorded_at + interval '${shift}'))).* FROM ${table()} e WHERE seq = 150 ORDER BY recorded_at LIMIT 1`;
+    await insider(copy('1 microsecond'));
+    expect((await verify()).problem).toEqual({
+      code: 'SEQ_REPEATED',
+      seq: '150',
+      reason: 'row 150 appears more than once: each seq names exactly one row',
+    });
+    await insider(copy('-1 microsecond'));
+    expect((await verify()).problem).toMatchObject({ code: 'SEQ_REPEATED', seq: '150' });
+  });
+
+  it('names a repeated row at a page boundary too', async () => {
+    // Pages are 64 rows: row 128 ends the second page.
+    await insider(
+      `INSERT INTO ${table()} SELECT (json_populate_record(e, json_build_object(
+         'recorded_at', e.recorded_at + interval '1 microsecond'))).* FROM ${table()} e WHERE seq = 128`,
+    );
+    expect((await verify()).problem).toMatchObject({ code: 'SEQ_REPEATED', seq: '128' });
+  });
+
+  it('says how many rows no checkpoint covers yet, and when the last checkpoint was signed', async () => {
+    const covered = await verify();
+    const last = (await store.all()).at(-1)!;
+    expect(covered).toMatchObject({
+      ok: true,
+      rowsNotCovered: 0,
+      lastCheckpoint: { treeSize: '300', signedAt: new Date(last.signedAtMs).toISOString() },
+    });
+    expect(covered.lastCheckpoint!.ageMs).toBeGreaterThanOrEqual(0);
+    expect(covered.lastCheckpoint!.ageMs).toBeLessThan(60_000);
+
+    await new AuditRepository(ds).append(
+      Array.from({ length: 7 }, (_, i) => ({
+        publisher: 'msx-router',
+        event: newAuditEvent({
+          eventId: nameBasedId('verify', 'after', String(i)),
+          operation: AuditOperation.DELIVERED,
+          actorNode: 'msx-router',
+        }),
+      })),
+    );
+    expect(await verify()).toMatchObject({ ok: true, rowsNotCovered: 7, lastSeq: '307' });
+    const unsigned = await verifyAuditChain({ url: db.url, schema: db.schema }, []);
+    expect(unsigned).toMatchObject({ ok: true, rowsNotCovered: 307, lastCheckpoint: null });
+  });
+
   it('finds two swapped rows, whether their contents or their positions were swapped', async () => {
     const cols = `event_id, occurred_at, operation, actor_node, actor_person, counterpart_node, message_id,
       message_type, handling_code, tlp, message_sha256, rule, justification, detail, correlation_id, prev_hash, row_hash`;

@@ -12,8 +12,10 @@ export type ChainProblemCode =
   | 'ROW_ALTERED'
   /** A row's `prev_hash` is not the hash of the row before: rows were removed, inserted or reordered. */
   | 'BROKEN_LINK'
-  /** A seq is missing or repeated. */
+  /** A seq is missing: the row after row K is not K+1. */
   | 'SEQ_GAP'
+  /** Two rows carry the same seq (only possible by going round the store's one-row-per-seq trigger). */
+  | 'SEQ_REPEATED'
   /** The first row is not row 1 and no valid checkpoint vouches for the row before it. */
   | 'NO_ANCHOR'
   /** A valid checkpoint covers more rows than the trail holds. */
@@ -68,12 +70,30 @@ export interface VerifyAuditChainReport {
   witnessCheckpointsRejected: number;
   /** Checkpoints (stored or witnessed) whose size lay inside the rows present and whose head hash matched. */
   checkpointsMatched: number;
+  /**
+   * Rows after the largest valid checkpoint (stored or witnessed): until a checkpoint covers them, they could
+   * be removed from the end of the trail without the verifier noticing.
+   */
+  rowsNotCovered: number;
+  /** The valid checkpoint with the largest size (the latest signed among equals), or null when there is none. */
+  lastCheckpoint: LastCheckpoint | null;
   elapsedMs: number;
+}
+
+/** The newest coverage of the trail by a signed checkpoint. */
+export interface LastCheckpoint {
+  /** Rows 1…treeSize are covered. */
+  treeSize: string;
+  /** When it was signed, RFC 3339. */
+  signedAt: string;
+  /** Milliseconds from its signing to the end of the verification. */
+  ageMs: number;
 }
 
 interface Expectation {
   headHash: string;
   source: string;
+  signedAtMs: number;
 }
 
 function valid(c: SignedCheckpointRecord | SignedCheckpoint): boolean {
@@ -87,6 +107,19 @@ function valid(c: SignedCheckpointRecord | SignedCheckpoint): boolean {
   const key = typeof c.publicKey === 'string' ? Buffer.from(c.publicKey, 'base64') : c.publicKey;
   const sig = typeof c.signature === 'string' ? Buffer.from(c.signature, 'base64') : c.signature;
   return verifyCheckpointSignature(statement, sig, key);
+}
+
+/** The valid checkpoint with the largest size, the latest signed among equals. */
+function lastCheckpointOf(expected: Map<bigint, Expectation[]>, nowMs: number): LastCheckpoint | null {
+  let size: bigint | undefined;
+  for (const k of expected.keys()) if (size === undefined || k > size) size = k;
+  if (size === undefined) return null;
+  const signedAtMs = Math.max(...expected.get(size)!.map((e) => e.signedAtMs));
+  return {
+    treeSize: size.toString(),
+    signedAt: new Date(signedAtMs).toISOString(),
+    ageMs: Math.max(0, nowMs - signedAtMs),
+  };
 }
 
 /** Reads the checkpoints a witness keeps for `logId` (`<dir>/<logId>.jsonl`, one JSON object per line). */
@@ -129,12 +162,23 @@ export async function verifyAuditChain(
     witnessCheckpointsChecked: 0,
     witnessCheckpointsRejected: 0,
     checkpointsMatched: 0,
+    rowsNotCovered: 0,
+    lastCheckpoint: null,
     elapsedMs: 0,
   };
   const finish = (problem?: ChainProblem) => {
     report.ok = !problem;
     report.problem = problem;
     report.elapsedMs = Date.now() - started;
+    report.lastCheckpoint = lastCheckpointOf(expected, Date.now());
+    if (report.firstSeq !== null && report.lastSeq !== null) {
+      // Covered: rows up to the largest checkpoint, and the rows before the first one (dropped by retention).
+      const covered = BigInt(report.lastCheckpoint?.treeSize ?? '0');
+      const before = BigInt(report.firstSeq) - 1n;
+      const upTo = covered > before ? covered : before;
+      const last = BigInt(report.lastSeq);
+      report.rowsNotCovered = last > upTo ? Number(last - upTo) : 0;
+    }
     return report;
   };
 
@@ -159,6 +203,7 @@ export async function verifyAuditChain(
     expect(c.treeSize, {
       headHash: c.headHash,
       source: `the stored checkpoint signed ${new Date(c.signedAtMs).toISOString()}`,
+      signedAtMs: c.signedAtMs,
     });
   }
   for (const w of opts.witnessCheckpoints ?? []) {
@@ -171,6 +216,7 @@ export async function verifyAuditChain(
     expect(BigInt(c.treeSize), {
       headHash: c.headHash,
       source: `the checkpoint kept by witness ${w.witness}, signed ${new Date(c.signedAtMs).toISOString()}`,
+      signedAtMs: c.signedAtMs,
     });
   }
   const largest = [...expected.keys()].reduce((a, b) => (b > a ? b : a), 0n);
@@ -203,83 +249,100 @@ export async function verifyAuditChain(
 
     let prevHash: string | undefined;
     let prevSeq = 0n;
+    /** Checks one row, given the seq (text) of the row after it; returns the first problem, if any. */
+    const check = (cols: (string | null)[], nextSeq: string | null | undefined): ChainProblem | undefined => {
+      const row = chainedRowOf(cols);
+      const seq = BigInt(row.fields.seq);
+      // Before anything else: whichever copy of a repeated row is damaged, the repetition is what happened.
+      if (nextSeq === row.fields.seq || (prevHash !== undefined && seq === prevSeq))
+        return {
+          code: 'SEQ_REPEATED',
+          seq: row.fields.seq,
+          reason: `row ${seq} appears more than once: each seq names exactly one row`,
+        };
+      if (prevHash === undefined) {
+        // The first remaining row: row 1 after genesis, or a row vouched for by a checkpoint.
+        report.firstSeq = row.fields.seq;
+        if (seq === 1n) {
+          if (row.prevHash !== GENESIS_HASH)
+            return { code: 'BROKEN_LINK', seq: '1', reason: 'row 1 does not start from the genesis hash' };
+        } else {
+          const anchors = expected.get(seq - 1n) ?? [];
+          if (anchors.length === 0)
+            return {
+              code: 'NO_ANCHOR',
+              seq: row.fields.seq,
+              reason: `the trail starts at row ${seq} but no signed checkpoint covers row ${seq - 1n}: rows before it are missing`,
+            };
+          const wrong = anchors.find((a) => a.headHash !== row.prevHash);
+          if (wrong)
+            return {
+              code: 'BROKEN_LINK',
+              seq: row.fields.seq,
+              reason: `row ${seq} does not continue the head hash at size ${seq - 1n} signed in ${wrong.source}`,
+            };
+          report.checkpointsMatched += anchors.length;
+        }
+      } else {
+        if (seq !== prevSeq + 1n)
+          return {
+            code: 'SEQ_GAP',
+            seq: (prevSeq + 1n).toString(),
+            reason: `row ${prevSeq + 1n} is missing (the row after ${prevSeq} is ${seq})`,
+          };
+        if (row.prevHash !== prevHash)
+          return {
+            code: 'BROKEN_LINK',
+            seq: row.fields.seq,
+            reason: `row ${seq} does not link to row ${prevSeq} (prev_hash differs): rows were removed, inserted or reordered`,
+          };
+      }
+      const hash = auditRowHash(row.prevHash, row.fields);
+      if (hash !== row.rowHash)
+        return {
+          code: 'ROW_ALTERED',
+          seq: row.fields.seq,
+          reason: `row ${seq} does not match its row_hash: a field of it was altered`,
+        };
+      for (const e of expected.get(seq) ?? []) {
+        if (e.headHash !== hash)
+          return {
+            code: 'CHECKPOINT_MISMATCH',
+            seq: row.fields.seq,
+            reason: `row ${seq} has head hash ${hash.slice(0, 16)}… but ${e.source} says ${e.headHash.slice(0, 16)}…: rows up to ${seq} were rewritten`,
+          };
+        report.checkpointsMatched++;
+      }
+      prevHash = hash;
+      prevSeq = seq;
+      report.rowsVerified++;
+      return undefined;
+    };
+
+    // Each row is checked once the row after it is known (a repeated seq is named at its first copy); the
+    // last row of a page waits for the first of the next.
+    let held: (string | null)[] | undefined;
     let next = page();
     for (;;) {
       const rows = (await next).rows;
-      if (rows.length === batchSize) {
+      const more = rows.length === batchSize;
+      if (more) {
         const last = rows[rows.length - 1];
         next = page({ seq: last[0]!, us: last[3]! });
       }
-      for (const cols of rows) {
-        const row = chainedRowOf(cols);
-        const seq = BigInt(row.fields.seq);
-        if (prevHash === undefined) {
-          // The first remaining row: row 1 after genesis, or a row vouched for by a checkpoint.
-          report.firstSeq = row.fields.seq;
-          if (seq === 1n) {
-            if (row.prevHash !== GENESIS_HASH)
-              return finish({
-                code: 'BROKEN_LINK',
-                seq: '1',
-                reason: 'row 1 does not start from the genesis hash',
-              });
-          } else {
-            const anchors = expected.get(seq - 1n) ?? [];
-            if (anchors.length === 0)
-              return finish({
-                code: 'NO_ANCHOR',
-                seq: row.fields.seq,
-                reason: `the trail starts at row ${seq} but no signed checkpoint covers row ${seq - 1n}: rows before it are missing`,
-              });
-            const wrong = anchors.find((a) => a.headHash !== row.prevHash);
-            if (wrong)
-              return finish({
-                code: 'BROKEN_LINK',
-                seq: row.fields.seq,
-                reason: `row ${seq} does not continue the head hash at size ${seq - 1n} signed in ${wrong.source}`,
-              });
-            report.checkpointsMatched += anchors.length;
-          }
-        } else {
-          if (seq !== prevSeq + 1n)
-            return finish({
-              code: 'SEQ_GAP',
-              seq: (prevSeq + 1n).toString(),
-              reason:
-                seq <= prevSeq
-                  ? `row ${seq} appears twice`
-                  : `row ${prevSeq + 1n} is missing (the row after ${prevSeq} is ${seq})`,
-            });
-          if (row.prevHash !== prevHash)
-            return finish({
-              code: 'BROKEN_LINK',
-              seq: row.fields.seq,
-              reason: `row ${seq} does not link to row ${prevSeq} (prev_hash differs): rows were removed, inserted or reordered`,
-            });
+      const batch = held ? [held, ...rows] : rows;
+      const checked = more ? batch.length - 1 : batch.length;
+      for (let i = 0; i < checked; i++) {
+        const problem = check(batch[i], batch[i + 1]?.[0]);
+        if (problem) {
+          report.lastSeq = prevHash === undefined ? null : prevSeq.toString();
+          return finish(problem);
         }
-        const hash = auditRowHash(row.prevHash, row.fields);
-        if (hash !== row.rowHash)
-          return finish({
-            code: 'ROW_ALTERED',
-            seq: row.fields.seq,
-            reason: `row ${seq} does not match its row_hash: a field of it was altered`,
-          });
-        for (const e of expected.get(seq) ?? []) {
-          if (e.headHash !== hash)
-            return finish({
-              code: 'CHECKPOINT_MISMATCH',
-              seq: row.fields.seq,
-              reason: `row ${seq} has head hash ${hash.slice(0, 16)}… but ${e.source} says ${e.headHash.slice(0, 16)}…: rows up to ${seq} were rewritten`,
-            });
-          report.checkpointsMatched++;
-        }
-        prevHash = hash;
-        prevSeq = seq;
-        report.rowsVerified++;
       }
+      held = more ? batch[batch.length - 1] : undefined;
       report.lastSeq = prevHash === undefined ? null : prevSeq.toString();
       opts.onProgress?.(report.rowsVerified, total);
-      if (rows.length < batchSize) break;
+      if (!more) break;
     }
     if (largest > prevSeq)
       return finish({

@@ -46,6 +46,13 @@ describe('JetStreamWorker against a real nats-server', () => {
     return spec;
   }
 
+  /** How many messages the dead-letter stream holds from `service`. */
+  async function deadLetters(service: string): Promise<number> {
+    const subject = Subjects.deadLetter(service);
+    const info = await bus.jsm.streams.info(Streams.deadLetter, { subjects_filter: subject });
+    return info.state.subjects?.[subject] ?? 0;
+  }
+
   async function pending(spec: ConsumerSpec): Promise<number> {
     const info = await bus.jsm.consumers.info(spec.stream, spec.durable);
     return info.num_pending + info.num_ack_pending;
@@ -207,7 +214,7 @@ describe('JetStreamWorker against a real nats-server', () => {
     await worker.start();
     await waitFor(async () => ((await pending(spec)) === 0 && sunk.length === 1 ? true : undefined), 'sunk');
     await worker.stop();
-    // The first sink failure naked the message: it came back and was given to the sink again.
+    // The sink failed once: the worker gave the message to it again.
     expect(sinkCalls).toBe(2);
     expect(sunk).toEqual(['s:CONTRACT.INVALID']);
     const dlq = await bus.jsm.streams.getMessage(Streams.deadLetter, {
@@ -273,5 +280,69 @@ describe('JetStreamWorker against a real nats-server', () => {
       last_by_subj: Subjects.deadLetter('hold-test'),
     });
     expect(dlq).toBeNull();
+  });
+
+  it('keeps in the dead-letter stream only what it gave up: a message given up on is never handled again, even when recording that fails for a while', async () => {
+    // The trail is down: the handler fails, and so does recording the dead letter, until it comes back.
+    const spec = await consumerFor('giveup', 2);
+    await bus.jsm.consumers.update(Streams.submit, spec.durable, { max_deliver: -1 });
+    for (const v of ['a', 'b', 'c'])
+      await publishDurably(bus.js, Subjects.submit('giveup'), enc.encode(v), { msgID: `giveup-${v}` });
+    let down = true;
+    let recordAttempts = 0;
+    const handled: string[] = [];
+    const recorded: string[] = [];
+    const worker = new JetStreamWorker<string>({
+      bus,
+      consumer: spec,
+      service: 'giveup-test',
+      retryDelayMs: 10,
+      maxRetryDelayMs: 40,
+      decode: (m) => dec.decode(m.data),
+      handle: async (batch) => {
+        if (down) throw new Error('trail down');
+        handled.push(...batch.map((b) => b.value));
+      },
+      onDeadLetter: async (msg) => {
+        recordAttempts++;
+        if (down) throw new MsxError('AUDIT.STORE_UNAVAILABLE', 'trail down', { hold: true });
+        recorded.push(dec.decode(msg.data));
+      },
+    });
+    await worker.start();
+    await waitFor(async () => (recordAttempts >= 4 ? true : undefined), 'recording the dead letter failed');
+    down = false;
+    await waitFor(
+      async () => ((await pending(spec)) === 0 && handled.length + recorded.length === 3 ? true : undefined),
+      'every message settled',
+    );
+    await worker.stop();
+    expect(recorded.length).toBeGreaterThanOrEqual(1);
+    expect([...handled, ...recorded].sort()).toEqual(['a', 'b', 'c']);
+    expect(await deadLetters('giveup-test')).toBe(recorded.length);
+  });
+
+  it('does not count holds towards maxDeliver: after a long hold, one more failure is retried, not given up', async () => {
+    const spec = await consumerFor('held-then-failed', 2);
+    await bus.jsm.consumers.update(Streams.submit, spec.durable, { max_deliver: -1 });
+    await publishDurably(bus.js, Subjects.submit('held-then-failed'), enc.encode('x'), { msgID: 'htf-1' });
+    let attempts = 0;
+    const worker = new JetStreamWorker<string>({
+      bus,
+      consumer: spec,
+      service: 'held-then-failed-test',
+      retryDelayMs: 10,
+      maxRetryDelayMs: 20,
+      decode: (m) => dec.decode(m.data),
+      handle: async () => {
+        attempts++;
+        if (attempts <= 4) throw new MsxError('AUDIT.STORE_UNAVAILABLE', 'trail down', { hold: true });
+        if (attempts === 5) throw new Error('one failure after the hold');
+      },
+    });
+    await worker.start();
+    await waitFor(async () => ((await pending(spec)) === 0 && attempts === 6 ? true : undefined), 'handled');
+    await worker.stop();
+    expect(await deadLetters('held-then-failed-test')).toBe(0);
   });
 });

@@ -26,8 +26,9 @@ export interface JetStreamWorkerOptions<T> {
   /**
    * Does and commits the work for a batch. Resolving means committed: every message of the batch is acked.
    * Throwing a retryable error (or any non-MsxError) naks the batch with a delay, and dead-letters a message
-   * that keeps failing until `maxDeliver`; a hold (`MsxError.hold`) is retried without limit; throwing a permanent
-   * MsxError retries each message alone, so only the offending one is dead-lettered.
+   * that keeps failing until `maxDeliver`; a hold (`MsxError.hold`) is retried without limit and does not count
+   * towards `maxDeliver`; throwing a permanent MsxError retries each message alone, so only the offending one
+   * is dead-lettered.
    */
   handle(batch: Received<T>[]): Promise<void>;
   /** Largest batch handed to `handle`. */
@@ -37,9 +38,15 @@ export interface JetStreamWorkerOptions<T> {
    * messages are independent (the router) take many at once, so one slow message does not hold the others.
    */
   concurrency?: number;
-  /** First redelivery delay in milliseconds; doubles with each delivery up to 30 s. */
+  /** First redelivery delay in milliseconds; doubles with each delivery up to `maxRetryDelayMs`. */
   retryDelayMs?: number;
-  /** Called after a message was dead-lettered, for example to audit it. */
+  /** Longest redelivery delay in milliseconds; default 30 s. */
+  maxRetryDelayMs?: number;
+  /**
+   * Records that a message is being given up on, for example in the audit trail. Called before the message
+   * goes to the dead-letter sink; until both succeeded the worker keeps trying, and never hands the message to
+   * `handle` again.
+   */
   onDeadLetter?(msg: JsMsg, reason: DeadLetterReason): Promise<void>;
   logger?: BusLogger;
   /** How long to wait at start for the consumer to be provisioned, in milliseconds. */
@@ -87,8 +94,13 @@ export async function waitForConsumer(
 /**
  * The consumer base of MSX: pulls from a durable consumer, hands batches to `handle`, acks only after the
  * handler has committed, naks retryable failures with a growing delay, and gives permanent failures (and
- * messages that keep failing until `maxDeliver`) to the dead-letter sink. Nothing is dropped silently:
- * if even the sink fails, the message is nak'ed and comes back.
+ * messages that keep failing until `maxDeliver`) to the dead-letter sink. Nothing is dropped silently.
+ *
+ * The dead-letter sink holds only what was really given up: giving up is decided once, recorded first
+ * (`onDeadLetter`), then the message goes to the sink and is terminated. While a step fails the worker retries
+ * the remaining steps itself, keeping the message from being redelivered meanwhile, rather than nak it: a
+ * nak'ed message would be handled again and could be stored after all, with its copy left in the sink. Only
+ * a stop in the middle naks it.
  */
 export class JetStreamWorker<T> {
   private messages?: ConsumerMessages;
@@ -101,12 +113,20 @@ export class JetStreamWorker<T> {
   private readonly concurrency: number;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly retryDelayMs: number;
+  private readonly maxRetryDelayMs: number;
   private readonly deadLetters: DeadLetterSink;
+  /** Deliveries of a message (by stream sequence) that ended in a hold: they do not count towards maxDeliver. */
+  private readonly holds = new Map<number, number>();
+  private stopping = false;
+  private readonly stopped: Promise<void>;
+  private signalStop!: () => void;
 
   constructor(private readonly opts: JetStreamWorkerOptions<T>) {
     this.batchSize = opts.batchSize ?? 1;
     this.concurrency = opts.concurrency ?? 1;
     this.retryDelayMs = opts.retryDelayMs ?? 1_000;
+    this.maxRetryDelayMs = Math.max(opts.maxRetryDelayMs ?? MAX_RETRY_DELAY_MS, this.retryDelayMs);
+    this.stopped = new Promise((resolve) => (this.signalStop = resolve));
     this.deadLetters =
       opts.deadLetters ?? ((msg, reason) => publishDeadLetter(opts.bus.js, opts.service, msg, reason));
   }
@@ -135,6 +155,8 @@ export class JetStreamWorker<T> {
 
   /** Stops pulling, finishes the messages already taken, and returns when they are settled. */
   async stop(): Promise<void> {
+    this.stopping = true;
+    this.signalStop();
     this.messages?.stop();
     await this.pump;
     await this.worker;
@@ -181,7 +203,10 @@ export class JetStreamWorker<T> {
     if (batch.length === 0) return;
     try {
       await this.opts.handle(batch);
-      for (const { msg } of batch) msg.ack();
+      for (const { msg } of batch) {
+        this.holds.delete(msg.info.streamSequence);
+        msg.ack();
+      }
     } catch (err) {
       if (isPermanent(err) && batch.length > 1) {
         for (const item of batch) await this.process([item.msg]);
@@ -194,32 +219,75 @@ export class JetStreamWorker<T> {
   private async fail(msg: JsMsg, err: unknown): Promise<void> {
     const reason = reasonOf(err);
     if (isPermanent(err)) return this.deadLetter(msg, reason);
+    const seq = msg.info.streamSequence;
     const hold = err instanceof MsxError && err.hold;
-    if (!hold && msg.info.deliveryCount >= this.opts.consumer.maxDeliver) {
+    const held = (this.holds.get(seq) ?? 0) + (hold ? 1 : 0);
+    if (hold) this.holds.set(seq, held);
+    const failures = msg.info.deliveryCount - held;
+    if (!hold && failures >= this.opts.consumer.maxDeliver) {
       return this.deadLetter(msg, {
         code: 'BUS.MAX_DELIVERIES',
-        message: `gave up after ${msg.info.deliveryCount} deliveries; last error ${reason.code}: ${reason.message}`,
+        message: `gave up after ${failures} failed deliveries; last error ${reason.code}: ${reason.message}`,
       });
     }
-    const delay = Math.min(this.retryDelayMs * 2 ** (msg.info.deliveryCount - 1), MAX_RETRY_DELAY_MS);
+    const delay = this.backoff(msg.info.deliveryCount);
     this.opts.logger?.warn(
-      `${reason.code} on ${msg.subject} #${msg.info.streamSequence}, retry in ${delay} ms: ${reason.message}`,
+      `${reason.code} on ${msg.subject} #${seq}, ${hold ? 'held' : 'retry'} in ${delay} ms: ${reason.message}`,
     );
     msg.nak(delay);
   }
 
+  /** The delay before attempt `n + 1`, in milliseconds: doubling from retryDelayMs up to maxRetryDelayMs. */
+  private backoff(n: number): number {
+    return Math.min(this.retryDelayMs * 2 ** Math.min(Math.max(n - 1, 0), 30), this.maxRetryDelayMs);
+  }
+
+  /**
+   * Gives up on a message: records it (`onDeadLetter`), hands it to the dead-letter sink, terminates it. The
+   * decision is not revisited: a failed step is retried here until it succeeds (the message is kept from
+   * redelivery meanwhile), so the sink never holds a message that was stored after all. Only a stop in the
+   * middle naks it.
+   */
   private async deadLetter(msg: JsMsg, reason: DeadLetterReason): Promise<void> {
-    try {
-      await this.deadLetters(msg, reason);
-      await this.opts.onDeadLetter?.(msg, reason);
-      this.opts.logger?.warn(`dead-lettered ${msg.subject} #${msg.info.streamSequence}: ${reason.code}`);
-      // No reason text: nats-server 2.9 ignores '+TERM <reason>' and would redeliver.
-      msg.term();
-    } catch (err) {
-      this.opts.logger?.error(
-        `could not dead-letter ${msg.subject} #${msg.info.streamSequence}, will retry: ${(err as Error).message}`,
-      );
-      msg.nak(this.retryDelayMs);
+    const seq = msg.info.streamSequence;
+    let recorded = false;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (!recorded) await this.opts.onDeadLetter?.(msg, reason);
+        recorded = true;
+        await this.deadLetters(msg, reason);
+        this.holds.delete(seq);
+        this.opts.logger?.warn(`dead-lettered ${msg.subject} #${seq}: ${reason.code}`);
+        // No reason text: nats-server 2.9 ignores '+TERM <reason>' and would redeliver.
+        msg.term();
+        return;
+      } catch (err) {
+        if (this.stopping) {
+          this.opts.logger?.error(
+            `could not dead-letter ${msg.subject} #${seq} before stopping; it comes back: ${(err as Error).message}`,
+          );
+          msg.nak(this.retryDelayMs);
+          return;
+        }
+        // Well within the ack wait, so the server does not hand the message to anyone else meanwhile.
+        const delay = Math.min(this.backoff(attempt), this.opts.consumer.ackWaitMs / 3);
+        this.opts.logger?.error(
+          `could not dead-letter ${msg.subject} #${seq}, retrying in ${delay} ms: ${(err as Error).message}`,
+        );
+        try {
+          msg.working();
+        } catch {
+          // The connection is down: the message may be redelivered, and is settled when it comes back.
+        }
+        await this.pause(delay);
+      }
     }
+  }
+
+  /** Waits `ms`, or less when the worker is stopped. */
+  private async pause(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([new Promise((r) => (timer = setTimeout(r, ms))), this.stopped]);
+    clearTimeout(timer);
   }
 }

@@ -103,6 +103,11 @@ export const routerConsumer = (): ConsumerSpec => ({
   maxAckPending: 1_000,
 });
 
+/**
+ * The audit service's consumer. An unavailable audit database is a hold, which `maxDeliver` does not count:
+ * events wait in the stream however long it is away, and only an event that keeps failing for another reason
+ * is ever given up on (the audit service may lower the budget and the backoff by configuration).
+ */
 export const auditConsumer = (): ConsumerSpec => ({
   stream: Streams.audit,
   durable: Durables.audit,

@@ -1,14 +1,34 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { decodeAuditEvent, decodeAuditEventBatch } from '#contracts';
 import { AUDIT_SERVICE_PUBLISHER, type AuditRepository, type PublishedAuditEvent } from '#audit-store';
 import { auditConsumer, deadLetterAuditEvent, Headers, JetStreamWorker, type Bus } from '#messaging';
 import { BUS, busLogger, WorkerService } from '#runtime';
-import { AUDIT_REPOSITORY } from '../audit.tokens.js';
+import { AUDIT_REPOSITORY, AUDIT_RETRY_POLICY } from '../audit.tokens.js';
 import { AuditCheckpointer } from '../sign-checkpoint/audit-checkpointer.js';
 import { auditPublisherOf, eventsToRecord } from './record-event.handler.js';
 
 /** Audit messages per transaction: one commit covers the batch, one ack per message after it. */
 const BATCH_SIZE = 500;
+
+/**
+ * How an audit message that could not be recorded is retried. An unavailable database
+ * (`AUDIT.STORE_UNAVAILABLE`) is a hold: retried without limit, never dead-lettered, and not counted in
+ * `maxDeliver`, however long the outage.
+ */
+export interface AuditRetryPolicy {
+  /** First redelivery delay in milliseconds; doubles with each delivery up to `maxRetryDelayMs`. */
+  retryDelayMs: number;
+  maxRetryDelayMs: number;
+  /** Failed deliveries (holds not counted) after which a message is given up on and dead-lettered. */
+  maxDeliver: number;
+}
+
+/** The production policy: from 1 s to 30 s, and 20 failures of any other kind. */
+export const DEFAULT_AUDIT_RETRY_POLICY: AuditRetryPolicy = {
+  retryDelayMs: 1_000,
+  maxRetryDelayMs: 30_000,
+  maxDeliver: auditConsumer().maxDeliver,
+};
 
 /**
  * Consumes audit events into PostgreSQL exactly once: each event under the publisher of its subject, a batch
@@ -23,6 +43,9 @@ export class RecordEventConsumer extends WorkerService<PublishedAuditEvent[]> {
     @Inject(BUS) private readonly bus: Bus,
     @Inject(AUDIT_REPOSITORY) private readonly repository: AuditRepository,
     private readonly checkpointer: AuditCheckpointer,
+    @Optional()
+    @Inject(AUDIT_RETRY_POLICY)
+    private readonly retry: AuditRetryPolicy = DEFAULT_AUDIT_RETRY_POLICY,
   ) {
     super();
   }
@@ -30,9 +53,11 @@ export class RecordEventConsumer extends WorkerService<PublishedAuditEvent[]> {
   protected createWorker(): JetStreamWorker<PublishedAuditEvent[]> {
     return new JetStreamWorker<PublishedAuditEvent[]>({
       bus: this.bus,
-      consumer: auditConsumer(),
+      consumer: { ...auditConsumer(), maxDeliver: this.retry.maxDeliver },
       service: 'audit',
       batchSize: BATCH_SIZE,
+      retryDelayMs: this.retry.retryDelayMs,
+      maxRetryDelayMs: this.retry.maxRetryDelayMs,
       logger: this.logger,
       // One message carries one event, or the events of one operation (the router's decisions).
       decode: (msg) =>

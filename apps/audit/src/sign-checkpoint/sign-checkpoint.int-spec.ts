@@ -60,7 +60,7 @@ describe('signed checkpoints and their witnesses', () => {
   const witnesses: CheckpointWitness[] = [];
   let next = 0;
 
-  const appendRows = async (n: number) => {
+  const appendRows = async (n: number, to = checkpointer) => {
     const events = Array.from({ length: n }, () =>
       newAuditEvent({
         eventId: nameBasedId('checkpoint-test', String(++next)),
@@ -69,7 +69,7 @@ describe('signed checkpoints and their witnesses', () => {
       }),
     );
     const inserted = await repo.append(events.map((event) => ({ publisher: 'emlo-ne', event })));
-    checkpointer.recorded(inserted);
+    to.recorded(inserted);
   };
   const kept = (node: keyof typeof dirs) => readWitnessCheckpoints(dirs[node], db.schema);
 
@@ -181,5 +181,40 @@ describe('signed checkpoints and their witnesses', () => {
     });
     expect(report).toMatchObject({ ok: true, rowsVerified: 157, witnessCheckpointsRejected: 0 });
     expect(report.witnessCheckpointsChecked).toBeGreaterThanOrEqual(4);
+  });
+
+  it('signs a checkpoint of what it recorded when it stops cleanly, so no row is left uncovered', async () => {
+    await checkpointer.onApplicationShutdown();
+    // Neither N rows nor T seconds will come: only the stop can sign.
+    const quiet = new AuditCheckpointer(bus, repo, store, {
+      key,
+      logId: db.schema,
+      everyRows: 1_000_000,
+      everyMs: 86_400_000,
+    });
+    await quiet.onApplicationBootstrap();
+    await appendRows(5, quiet);
+    const verify = async () =>
+      verifyAuditChain({ url: db.url, schema: db.schema }, await store.all(), {
+        trustedKeys: [key.publicKeyDer],
+      });
+    expect((await store.latest())?.treeSize).toBe(157n);
+    expect(await verify()).toMatchObject({
+      ok: true,
+      rowsNotCovered: 5,
+      lastCheckpoint: { treeSize: '157' },
+    });
+
+    await quiet.onApplicationShutdown();
+    expect(await store.latest()).toMatchObject({ treeSize: 162n, headHash: (await repo.head()).headHash });
+    expect(await verify()).toMatchObject({
+      ok: true,
+      rowsNotCovered: 0,
+      lastCheckpoint: { treeSize: '162' },
+    });
+    await waitFor(
+      async () => (kept('cp-it').some((w) => w.checkpoint.treeSize === '162') ? true : undefined),
+      'cp-it keeps the checkpoint signed at shutdown',
+    );
   });
 });

@@ -4,12 +4,12 @@ import type { DataSource } from 'typeorm';
 import { AuditCheckpointStore, loadOrCreateSigningKey } from '#audit-store';
 import { checkpointStream, ensureStream, type Bus } from '#messaging';
 import { BUS } from '#runtime';
-import { LOCAL_SIGNING_KEY_FILE, type AuditConfig } from '../audit.config.js';
+import { LOCAL_SIGNING_KEY_FILE, type AuditModuleConfig } from '../audit.config.js';
 import { AUDIT_CHECKPOINT_STORE, AUDIT_DATA_SOURCE } from '../audit.tokens.js';
 import { AuditCheckpointer, CHECKPOINTER_OPTIONS, type CheckpointerOptions } from './audit-checkpointer.js';
 
 /** What signing checkpoints needs: the key, the checkpoint table, the stream, the checkpointer. */
-export function signCheckpointProviders(config: AuditConfig): Provider[] {
+export function signCheckpointProviders(config: AuditModuleConfig): Provider[] {
   return [
     {
       provide: AUDIT_CHECKPOINT_STORE,
