@@ -14,19 +14,20 @@ const WRONG_LAST_SEQUENCE = 10071;
 const CACHE_LIMIT = 50_000;
 
 /**
- * Most item ids one selector's entry keeps, newest last; older ones are dropped from that entry only. An
- * item is found through any one of its selectors and compared on all of them (its record keeps their
- * digests), so only an item whose every selector is this common can be missed. Bounds the entry's size
- * (well below JetStream's 1 MB message limit) and the lookups per submission.
+ * Most items the router keeps in memory per selector, newest last. An item is found through any one of its
+ * selectors and compared on all of them (its record keeps their digests), so only an item whose every
+ * selector is this common can be missed. Bounds memory and the item reads per lookup.
  */
 const MAX_ITEMS_PER_SELECTOR = 1_000;
 
-/** Attempts at one selector entry's read-modify-write while other routes update the same entry. */
-const SELECTOR_WRITE_ATTEMPTS = 10;
-
-/** A selector's entry in the ledger (`msx.ledger.selector.<digest>`): the restricted items that carry it. */
-interface SelectorEntry {
-  items: SelectorIndexRef[];
+/**
+ * One line of the selector index in the ledger (`msx.ledger.selector.<digest>.<item id>`): written once,
+ * never rewritten, so that routers carrying the same selector at the same moment never contend.
+ */
+interface SelectorRecord {
+  selector: string;
+  messageId: string;
+  originator: string;
 }
 
 /**
@@ -35,13 +36,12 @@ interface SelectorEntry {
  */
 export class JetStreamLedger implements Ledger {
   private readonly items = new Map<string, LedgerItem>();
-  /** Per selector digest: the items waiting for the next write of its entry. */
-  private readonly queuedSelectorWrites = new Map<
-    string,
-    { refs: Map<string, SelectorIndexRef>; done: Promise<void> }
-  >();
-  /** Per selector digest: the write of its entry under way, which the next one waits for. */
-  private readonly selectorWriteInFlight = new Map<string, Promise<void>>();
+  /**
+   * The selector index in memory: per digest, the restricted items carrying it (id → originator). Loaded
+   * from the ledger on first use and then followed, so that other routers' entries arrive too.
+   */
+  private readonly selectors = new Map<string, Map<string, string>>();
+  private loadingSelectors?: Promise<void>;
 
   constructor(private readonly bus: Bus) {}
 
@@ -113,13 +113,60 @@ export class JetStreamLedger implements Ledger {
   }
 
   async itemsBySelectors(selectors: readonly string[], exceptOriginator?: string): Promise<LedgerItem[]> {
-    const entries = await Promise.all(
-      selectors.map((s) => this.get<SelectorEntry>(Subjects.ledger('selector', s))),
-    );
-    const refs = entries.flatMap((e) => e?.items ?? []).filter((r) => r.originator !== exceptOriginator);
-    const ids = [...new Set(refs.map((r) => r.messageId))];
-    const items = await Promise.all(ids.map((id) => this.item(id)));
+    await this.selectorsLoaded();
+    const ids = new Set<string>();
+    for (const s of selectors)
+      for (const [id, originator] of this.selectors.get(s) ?? [])
+        if (originator !== exceptOriginator) ids.add(id);
+    const items = await Promise.all([...ids].map((id) => this.item(id)));
     return items.filter((i): i is LedgerItem => i !== undefined);
+  }
+
+  private indexSelector(r: SelectorRecord): void {
+    let items = this.selectors.get(r.selector);
+    if (!items) this.selectors.set(r.selector, (items = new Map<string, string>()));
+    if (items.has(r.messageId)) return;
+    if (items.size >= MAX_ITEMS_PER_SELECTOR) items.delete(items.keys().next().value!);
+    items.set(r.messageId, r.originator);
+  }
+
+  /** Loads the selector index from the ledger once (retried on the next lookup if the ledger is not there yet). */
+  private selectorsLoaded(): Promise<void> {
+    this.loadingSelectors ??= this.loadSelectors().catch((err: unknown) => {
+      this.loadingSelectors = undefined;
+      throw new MsxError(
+        'ROUTER.LEDGER_UNAVAILABLE',
+        `cannot load the selector index: ${(err as Error).message}`,
+        {
+          cause: err,
+          retryable: true,
+        },
+      );
+    });
+    return this.loadingSelectors;
+  }
+
+  private async loadSelectors(): Promise<void> {
+    const filter = Subjects.ledger('selector', '>');
+    const { values, lastSeq } = await readAllWithSeq<SelectorRecord>(this.bus, this.bus.jsm, filter);
+    for (const r of values) this.indexSelector(r);
+    void this.followSelectors(filter, lastSeq + 1);
+  }
+
+  /** Follows the index for entries written after the load, by this router or another one. */
+  private async followSelectors(filter: string, fromSeq: number): Promise<void> {
+    try {
+      const consumer = await this.bus.js.consumers.get(Streams.ledger, {
+        filter_subjects: filter,
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: fromSeq,
+      });
+      for await (const m of await consumer.consume())
+        this.indexSelector(JSON.parse(dec.decode(m.data)) as SelectorRecord);
+    } catch {
+      // The connection closed (shutdown): nothing more to follow. A later lookup never reloads, so a router
+      // that lost its bus is restarted by its supervisor and loads afresh.
+    }
   }
 
   request(requestId: string): Promise<ShareRequestRecord | undefined> {
@@ -150,69 +197,16 @@ export class JetStreamLedger implements Ledger {
   }
 
   async putSelectorIndex(selectors: readonly string[], item: SelectorIndexRef): Promise<void> {
-    const ref = { messageId: item.messageId, originator: item.originator };
-    await Promise.all(selectors.map((s) => this.addToSelector(s, ref)));
-  }
-
-  /**
-   * Adds an item to one selector's entry. Within this router, additions to one entry are batched and written
-   * one batch at a time, so that many routes carrying the same selector cost one write each round rather
-   * than a race; between routers, the conditional write below keeps them from overwriting each other.
-   */
-  private addToSelector(selector: string, ref: SelectorIndexRef): Promise<void> {
-    const queued = this.queuedSelectorWrites.get(selector);
-    if (queued) {
-      queued.refs.set(ref.messageId, ref);
-      return queued.done;
-    }
-    const refs = new Map([[ref.messageId, ref]]);
-    const previous = this.selectorWriteInFlight.get(selector) ?? Promise.resolve();
-    const done = previous
-      .catch(() => undefined)
-      .then(() => {
-        this.queuedSelectorWrites.delete(selector);
-        return this.writeSelector(selector, [...refs.values()]);
-      });
-    this.queuedSelectorWrites.set(selector, { refs, done });
-    const inFlight: Promise<void> = done
-      .catch(() => undefined)
-      .finally(() => {
-        if (this.selectorWriteInFlight.get(selector) === inFlight)
-          this.selectorWriteInFlight.delete(selector);
-      });
-    this.selectorWriteInFlight.set(selector, inFlight);
-    return done;
-  }
-
-  /**
-   * Read-modify-write of a selector's entry, conditional on its last sequence; a retry after a lost
-   * acknowledgement finds the items already there and writes nothing.
-   */
-  private async writeSelector(selector: string, refs: readonly SelectorIndexRef[]): Promise<void> {
-    const subject = Subjects.ledger('selector', selector);
-    let lastErr: unknown;
-    for (let attempt = 1; attempt <= SELECTOR_WRITE_ATTEMPTS; attempt++) {
-      const stored = await this.getStored<SelectorEntry>(subject);
-      const items = stored?.value.items ?? [];
-      const known = new Set(items.map((r) => r.messageId));
-      const missing = refs.filter((r) => !known.has(r.messageId));
-      if (missing.length === 0) return;
-      const entry: SelectorEntry = { items: [...items, ...missing].slice(-MAX_ITEMS_PER_SELECTOR) };
-      try {
-        await this.bus.js.publish(subject, enc.encode(JSON.stringify(entry)), {
-          expect: { lastSubjectSequence: stored?.seq ?? 0 },
-        });
-        return;
-      } catch (err) {
-        lastErr = err;
-        // Another router wrote first, or the outcome is unknown: read again after a short, spread-out pause.
-        await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
-      }
-    }
-    throw new MsxError(
-      'ROUTER.LEDGER_UNAVAILABLE',
-      `could not index ${refs.length} item(s) by a selector: ${(lastErr as Error)?.message}`,
-      { cause: lastErr, retryable: true },
+    await Promise.all(
+      selectors.map(async (selector) => {
+        const record: SelectorRecord = { selector, messageId: item.messageId, originator: item.originator };
+        await this.put(
+          Subjects.ledger('selector', `${selector}.${item.messageId}`),
+          record,
+          `ledger:selector:${selector}:${item.messageId}`,
+        );
+        this.indexSelector(record);
+      }),
     );
   }
 
@@ -236,6 +230,33 @@ export class JetStreamLedger implements Ledger {
     return readAll<LedgerItem>(this.bus, this.bus.jsm, Subjects.ledger('item', '*')).then((items) =>
       items.filter((i) => i.expiresAtMs !== undefined && !i.recalled),
     );
+  }
+}
+
+/** Like {@link readAll}, with the stream sequence of the last message read (0 when none). */
+async function readAllWithSeq<T>(
+  bus: Bus,
+  jsm: JetStreamManager,
+  filter: string,
+): Promise<{ values: T[]; lastSeq: number }> {
+  const info = await jsm.streams.info(Streams.ledger);
+  if (info.state.messages === 0) return { values: [], lastSeq: info.state.last_seq };
+  const consumer = await bus.js.consumers.get(Streams.ledger, {
+    filter_subjects: filter,
+    deliver_policy: DeliverPolicy.LastPerSubject,
+  });
+  const values: T[] = [];
+  let lastSeq = 0;
+  for (;;) {
+    const batch = await consumer.fetch({ max_messages: 1_000, expires: 1_000 });
+    let n = 0;
+    for await (const m of batch) {
+      n++;
+      values.push(JSON.parse(dec.decode(m.data)) as T);
+      lastSeq = Math.max(lastSeq, m.seq);
+      if (m.info.pending === 0) return { values, lastSeq: Math.max(lastSeq, info.state.last_seq) };
+    }
+    if (n === 0) return { values, lastSeq: Math.max(lastSeq, info.state.last_seq) };
   }
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { HandlingCode, sha256Hex, Tlp, uuidv7 } from '#contracts';
 import { connectBus, provisionBus, Streams, Subjects, type Bus } from '#messaging';
-import { startNatsServer, testDirectory, type TestNatsServer } from '#testing';
+import { startNatsServer, testDirectory, waitFor, type TestNatsServer } from '#testing';
 import { JetStreamLedger } from './jetstream-ledger.js';
 import type { LedgerItem } from './ledger.js';
 
@@ -39,6 +39,8 @@ describe('the selector index in the ledger', () => {
   it('loses no item when two routers index items with the same selector at the same time', async () => {
     const common = digest('phone:+218912345678');
     const [a, b] = [new JetStreamLedger(bus), new JetStreamLedger(bus)];
+    // Both routers have loaded the index, so each must learn of the other's entries by following it.
+    await Promise.all([a.itemsBySelectors([common]), b.itemsBySelectors([common])]);
     const ids = Array.from({ length: 40 }, () => uuidv7());
     await Promise.all(
       ids.map((id, i) =>
@@ -48,11 +50,28 @@ describe('the selector index in the ledger', () => {
         }),
       ),
     );
-    const m = await bus.jsm.direct.getMessage(Streams.ledger, {
-      last_by_subj: Subjects.ledger('selector', common),
+    for (const id of ids) await (i(id) % 2 ? a : b).putItem(itemOf(id, [common]));
+    // One record per selector and item, written once: nothing to contend for, nothing overwritten.
+    const stored = await bus.jsm.streams.info(Streams.ledger, {
+      subjects_filter: Subjects.ledger('selector', `${common}.*`),
     });
-    const entry = JSON.parse(new TextDecoder().decode(m!.data)) as { items: { messageId: string }[] };
-    expect(entry.items.map((r) => r.messageId).sort()).toEqual([...ids].sort());
+    expect(Object.keys(stored.state.subjects ?? {}).length).toBe(40);
+    // A router that starts now finds all 40, and so do both running routers.
+    const fresh = new JetStreamLedger(bus);
+    for (const ledger of [fresh, a, b]) {
+      const found = await waitFor(
+        async () => {
+          const items = await ledger.itemsBySelectors([common]);
+          return items.length === 40 ? items : undefined;
+        },
+        'all 40 items through the common selector',
+        10_000,
+      );
+      expect(found.map((item) => item.messageId).sort()).toEqual([...ids].sort());
+    }
+    function i(id: string) {
+      return ids.indexOf(id);
+    }
   });
 
   it('is idempotent: indexing the same item again changes nothing', async () => {
