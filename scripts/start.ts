@@ -17,9 +17,9 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadOrCreateSigningKey } from '#audit-store';
-import { prepareSecureExchange, principalOf, type SecureExchangeFiles } from '#messaging';
+import { ensureRouterKeys, prepareSecureExchange, principalOf, type SecureExchangeFiles } from '#messaging';
 import { ConfigError, databaseSpec, directorySpec, int, loadConfig, natsSpec, str } from '#config';
 import { loadDirectory } from '#directory';
 import { runDemo } from './demo/run-demo.js';
@@ -238,7 +238,7 @@ async function main(): Promise<void> {
   if (running !== undefined) {
     const info = readRuntimeInfo();
     throw new RefusedStart(
-      `MSX is already running from ${STATE_DIR} (process ${running}${info ? `, gateway ${info.gatewayUrl}` : ''}); ` +
+      `MSX is already running from ${STATE_DIR} (process ${running === -1 ? 'unknown' : running}${info ? `, gateway ${info.gatewayUrl}` : ''}); ` +
         'stop it first (Ctrl-C in its terminal, or kill -TERM ' +
         `${running}), or set MSX_STATE_DIR and MSX_GATEWAY_PORT for a second exchange`,
     );
@@ -273,9 +273,15 @@ async function main(): Promise<void> {
     MSX_GATEWAY_TOKENS: tokens,
     MSX_AUDIT_SIGNING_KEY_FILE: AUDIT_SIGNING_KEY_FILE,
   });
+  // On the open broker too, the router signs every copy and the nodes check it.
+  const routerKeys = ensureRouterKeys(join(STATE_DIR, 'keys'));
   const envOf = (spec: ServiceSpec): Record<string, string> => ({
     ...spec.env,
-    ...(isolated ? isolated.envOf(principalOf(spec.app, spec.env.MSX_NODE_ID)) : {}),
+    ...(isolated
+      ? isolated.envOf(principalOf(spec.app, spec.env.MSX_NODE_ID))
+      : spec.app === 'router'
+        ? { MSX_ROUTER_SIGNING_KEY_FILE: routerKeys.privateKeyFile }
+        : { MSX_ROUTER_KEY_FILE: routerKeys.publicKeyFile }),
     ...(spec.witness ? { MSX_WITNESS_DIR: witnessDir(spec.name) } : {}),
   });
   const problems = await checkServiceConfigs((spec) => ({

@@ -19,8 +19,8 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-function npmStart(env: Record<string, string>): Started {
-  const proc = spawn('npm', ['run', '--silent', 'start:built'], {
+function npmStart(env: Record<string, string>, args: string[] = []): Started {
+  const proc = spawn('npm', ['run', '--silent', 'start:built', ...(args.length ? ['--', ...args] : [])], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -129,5 +129,23 @@ describe('npm start', () => {
     // Every service was stopped by the supervisor, not killed with the group: it logged its own shutdown.
     expect(first.text()).toMatch(/stopping MSX/);
     expect(existsSync(join(dir, 'runtime.json'))).toBe(false);
+  }, 240_000);
+
+  it('runs on an open broker only when asked, and says what that gives up', async () => {
+    const open = npmStart(env, ['--open-broker']);
+    await waitFor(
+      async () => (/^MSX is running/m.test(open.text()) ? true : undefined),
+      'the banner on the open broker',
+      120_000,
+    );
+    expect(open.text()).toMatch(/WARNING: --open-broker: .* any client can read every inbox/);
+    expect(open.text()).toMatch(/NATS {8}nats:\/\/127\.0\.0\.1:\d+ — OPEN broker/);
+    open.proc.kill('SIGTERM');
+    await open.exited;
+    await waitFor(
+      async () => (processesOf(dir).length === 0 ? true : undefined),
+      'every process gone',
+      30_000,
+    );
   }, 240_000);
 });

@@ -3,7 +3,7 @@
  * data, witness folders, and `runtime.json`, which tells `npm run demo` where the running exchange is.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig, str } from '#config';
 
@@ -118,22 +118,41 @@ export function removeRuntimeInfo(): void {
 }
 
 /**
- * Takes the start lock (`.msx/start.lock`, holding this process id), or returns the id of the live process
- * that holds it. A lock left by a process that is gone is taken over.
+ * Takes the start lock (`.msx/start.lock`, holding this process id), or returns the id of the process that
+ * holds it (-1 when it cannot be told). The lock file appears whole (written aside, then linked into place),
+ * and a lock left by a process that is gone is taken over; after taking it, this process reads it back and
+ * refuses unless it holds it, so two starts racing over a stale lock cannot both go on.
  */
 export function takeStartLock(): number | undefined {
   mkdirSync(STATE_DIR, { recursive: true });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(LOCK_FILE, `${process.pid}\n`, { flag: 'wx' });
-      return undefined;
-    } catch {
-      const holder = Number(readFileSync(LOCK_FILE, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) return holder;
-      rmSync(LOCK_FILE, { force: true });
+  const mine = `${LOCK_FILE}.${process.pid}`;
+  writeFileSync(mine, `${process.pid}\n`);
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        linkSync(mine, LOCK_FILE);
+        return holderOfLock() === process.pid ? undefined : (holderOfLock() ?? -1);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const holder = holderOfLock();
+        if (holder !== undefined && holder !== process.pid && alive(holder)) return holder;
+        if (holder === undefined) continue; // Released meanwhile: try again.
+        rmSync(LOCK_FILE, { force: true }); // Left by a process that is gone.
+      }
     }
+    return -1;
+  } finally {
+    rmSync(mine, { force: true });
   }
-  return undefined;
+}
+
+function holderOfLock(): number | undefined {
+  try {
+    const pid = Number(readFileSync(LOCK_FILE, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Releases the start lock if this process holds it; never touches another instance's. */

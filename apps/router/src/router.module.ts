@@ -5,6 +5,7 @@ import {
   auditGateProvider,
   BUS,
   BusModule,
+  busLogger,
   createHealthController,
   natsCredentials,
   READINESS,
@@ -50,7 +51,11 @@ export class RouterModule {
         { provide: DIRECTORY, useValue: directory },
         { provide: REPLICAS, useValue: config.MSX_STREAM_REPLICAS },
         BusProvisioner,
-        { provide: LEDGER, inject: [BUS], useFactory: (bus: Bus) => new JetStreamLedger(bus) },
+        {
+          provide: LEDGER,
+          inject: [BUS],
+          useFactory: (bus: Bus) => new JetStreamLedger(bus, busLogger('Ledger')),
+        },
         { provide: EXPIRY_INDEX, useValue: new ExpiryIndex() },
         routerKeysProvider(config),
         // Fail closed: nothing is routed while the audit trail cannot record it (DESIGN §5).

@@ -53,6 +53,8 @@ export interface JetStreamWorkerOptions<T> {
   waitForConsumerMs?: number;
 }
 
+/** Messages whose failures one worker keeps count of at once. */
+const MAX_TRACKED_FAILURES = 100_000;
 const MAX_RETRY_DELAY_MS = 30_000;
 
 function reasonOf(err: unknown): DeadLetterReason {
@@ -115,8 +117,13 @@ export class JetStreamWorker<T> {
   private readonly retryDelayMs: number;
   private readonly maxRetryDelayMs: number;
   private readonly deadLetters: DeadLetterSink;
-  /** Deliveries of a message (by stream sequence) that ended in a hold: they do not count towards maxDeliver. */
-  private readonly holds = new Map<number, number>();
+  /**
+   * Failed deliveries of a message (by stream sequence) counted by this process, holds excluded. Counted
+   * here rather than derived from the server's delivery count, so that deliveries held before a restart (or
+   * by another instance) never count as failures: after a restart the count starts again, erring towards
+   * retrying. Bounded: the oldest entries go first.
+   */
+  private readonly failures = new Map<number, number>();
   private stopping = false;
   private readonly stopped: Promise<void>;
   private signalStop!: () => void;
@@ -204,7 +211,7 @@ export class JetStreamWorker<T> {
     try {
       await this.opts.handle(batch);
       for (const { msg } of batch) {
-        this.holds.delete(msg.info.streamSequence);
+        this.failures.delete(msg.info.streamSequence);
         msg.ack();
       }
     } catch (err) {
@@ -221,9 +228,12 @@ export class JetStreamWorker<T> {
     if (isPermanent(err)) return this.deadLetter(msg, reason);
     const seq = msg.info.streamSequence;
     const hold = err instanceof MsxError && err.hold;
-    const held = (this.holds.get(seq) ?? 0) + (hold ? 1 : 0);
-    if (hold) this.holds.set(seq, held);
-    const failures = msg.info.deliveryCount - held;
+    const failures = (this.failures.get(seq) ?? 0) + (hold ? 0 : 1);
+    if (!hold) {
+      this.failures.delete(seq);
+      this.failures.set(seq, failures);
+      if (this.failures.size > MAX_TRACKED_FAILURES) this.failures.delete(this.failures.keys().next().value!);
+    }
     if (!hold && failures >= this.opts.consumer.maxDeliver) {
       return this.deadLetter(msg, {
         code: 'BUS.MAX_DELIVERIES',
@@ -256,7 +266,7 @@ export class JetStreamWorker<T> {
         if (!recorded) await this.opts.onDeadLetter?.(msg, reason);
         recorded = true;
         await this.deadLetters(msg, reason);
-        this.holds.delete(seq);
+        this.failures.delete(seq);
         this.opts.logger?.warn(`dead-lettered ${msg.subject} #${seq}: ${reason.code}`);
         // No reason text: nats-server 2.9 ignores '+TERM <reason>' and would redeliver.
         msg.term();

@@ -16,7 +16,12 @@ import {
   VesselAlertSchema,
 } from '#contracts';
 import { envelope } from './policy-fixtures.js';
-import { normaliseSelector, normalisedSelectorsOf, selectorsOf } from './selectors.js';
+import {
+  MAX_SELECTORS_PER_ITEM,
+  normaliseSelector,
+  normalisedSelectorsOf,
+  selectorsOf,
+} from './selectors.js';
 
 const clear = (env: ReturnType<typeof envelope>) =>
   normalisedSelectorsOf(env).map((s) => `${s.kind}:${s.value}`);
@@ -175,5 +180,25 @@ describe('selectorsOf: the selectors an item is recognised by', () => {
       },
     });
     expect(selectorsOf(plain)).toEqual([]);
+  });
+});
+
+describe('the selectors an item is indexed by', () => {
+  it('are at most MAX_SELECTORS_PER_ITEM, the same subset for the same selectors whatever their order', () => {
+    const phones = Array.from({ length: 200 }, (_, i) => `+3933312${String(i).padStart(5, '0')}`);
+    const item = (list: string[]) =>
+      envelope({
+        payload: {
+          case: 'modusOperandiReport',
+          value: create(ModusOperandiReportSchema, {
+            title: 'Contacts named by the passengers',
+            narrative: `The passengers named these contacts: ${list.join(', ')}.`,
+          }),
+        },
+      });
+    const a = selectorsOf(item(phones));
+    expect(a).toHaveLength(MAX_SELECTORS_PER_ITEM);
+    expect(selectorsOf(item([...phones].reverse()))).toEqual(a);
+    expect(normalisedSelectorsOf(item(phones)).length).toBe(200);
   });
 });

@@ -247,5 +247,14 @@ export function selectorDigest({ kind, value }: NormalisedSelector): string {
  * forwarded copies.
  */
 export function selectorsOf(envelope: Envelope): string[] {
-  return [...new Set(normalisedSelectorsOf(envelope).map(selectorDigest))].sort();
+  return [...new Set(normalisedSelectorsOf(envelope).map(selectorDigest))]
+    .sort()
+    .slice(0, MAX_SELECTORS_PER_ITEM);
 }
+
+/**
+ * Most selectors an item is indexed and compared by: the first of its digests in sorted order, the same
+ * subset for the same set of selectors. Bounds the ledger writes before delivery and the size of the item's
+ * record, whatever a submission's free text holds (a narrative may name hundreds of numbers).
+ */
+export const MAX_SELECTORS_PER_ITEM = 64;

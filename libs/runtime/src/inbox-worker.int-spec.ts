@@ -115,11 +115,10 @@ describe('a node inbox on a real nats-server', () => {
     return ack.seq;
   }
 
-  it('takes a copy signed for it and refuses junk, copies signed for another node, unsigned and foreign-key copies', async () => {
+  it('takes a copy signed for it and refuses junk, copies signed for another node and unsigned copies', async () => {
     const junk = new TextEncoder().encode('junk the broker was made to write');
     const forOther = routeReport();
     const unsigned = routeReport();
-    const foreign = routeReport();
     const good = routeReport();
     const bytes = (e: Envelope) => encodeEnvelope(e);
     const refusals = [
@@ -138,15 +137,6 @@ describe('a node inbox on a real nats-server', () => {
         seq: await deliver(bytes(unsigned)),
         code: 'DELIVERY.UNSIGNED',
         messageId: unsigned.id,
-      },
-      {
-        bytes: bytes(foreign),
-        seq: await deliver(
-          bytes(foreign),
-          signDelivery(impostor, foreign.id, NODE, bytes(foreign), 'delivered'),
-        ),
-        code: 'DELIVERY.UNKNOWN_KEY',
-        messageId: foreign.id,
       },
     ];
     await deliver(bytes(good), {
@@ -188,7 +178,7 @@ describe('a node inbox on a real nats-server', () => {
     // Nothing of a refused copy was kept, and nothing of the good one was refused.
     const copies = app.get<CopyStore>(COPY_STORE);
     expect(copies.get(good.id)).toBeDefined();
-    for (const e of [forOther, unsigned, foreign]) expect(copies.get(e.id)).toBeUndefined();
+    for (const e of [forOther, unsigned]) expect(copies.get(e.id)).toBeUndefined();
     expect(events).toHaveLength(refusals.length + 1);
 
     // Settled for good: acked, not to be redelivered; and the node wrote nothing to the dead-letter stream.
@@ -227,6 +217,25 @@ describe('a node inbox on a real nats-server', () => {
     expect(handled).not.toContain(broken.id);
     expect((await bus.jsm.streams.getMessage(Streams.inbox(NODE), { seq }))?.data).toEqual(bytes);
     expect((await bus.jsm.streams.info(Streams.deadLetter)).state.messages).toBe(0);
+  });
+
+  // Last: the inbox stays held on this copy.
+  it('holds the inbox, in order, on a copy signed with another key: it is neither refused nor received', async () => {
+    const foreign = routeReport();
+    const after = routeReport();
+    const fb = encodeEnvelope(foreign);
+    const ab = encodeEnvelope(after);
+    await deliver(fb, signDelivery(impostor, foreign.id, NODE, fb, 'delivered'));
+    await deliver(ab, signDelivery(router, after.id, NODE, ab, 'delivered'));
+    const held = await waitFor(async () => {
+      const info = await bus.jsm.consumers.info(Streams.inbox(NODE), inboxConsumer(NODE).durable);
+      return info.num_redelivered > 0 ? info : undefined;
+    }, 'the foreign-key copy delivered again');
+    expect(held.num_ack_pending + held.num_pending).toBe(2);
+    expect(handled).not.toContain(foreign.id);
+    expect(handled).not.toContain(after.id);
+    const events = await auditOf(NODE);
+    expect(events.filter((e) => e.messageId === foreign.id || e.messageId === after.id)).toEqual([]);
   });
 
   it('refuses to start without a usable MSX_ROUTER_KEY_FILE, naming it', () => {

@@ -6,6 +6,7 @@ import {
   encodeEnvelope,
   envelopeToJson,
   keyIdOf,
+  MsxError,
   nameBasedId,
   newAuditEvent,
   RecallReason,
@@ -186,10 +187,23 @@ export class InboxWorker extends WorkerService<InboxCopy> {
     });
   }
 
-  /** Audits a copy the router did not vouch for as refused; its contents are neither used nor logged. */
+  /**
+   * Audits a copy the router did not vouch for as refused; its contents are neither used nor logged. A copy
+   * signed with a key other than the pinned one is held instead: that is how every delivery looks when the
+   * node was given the wrong key or the router's key changed, and acking them would lose the node's backlog.
+   * The inbox waits, in order, until an operator pins the right key and restarts the node.
+   * @throws MsxError `DELIVERY.UNKNOWN_KEY` (a hold) for such a copy
+   */
   private async refuse(msg: JsMsg, copy: RefusedCopy): Promise<void> {
     const node = this.nodeId;
     const { stream, streamSequence: sequence } = msg.info;
+    if (copy.code === 'DELIVERY.UNKNOWN_KEY') {
+      this.logger.error(
+        `${stream} #${sequence} is signed with a router key other than the one pinned in MSX_ROUTER_KEY_FILE ` +
+          `(${keyIdOf(this.routerPublicKey)}); the inbox waits until the right key is configured`,
+      );
+      throw new MsxError('DELIVERY.UNKNOWN_KEY', copy.reason, { hold: true });
+    }
     await publishAuditEvent(
       this.bus.js,
       node,

@@ -1,6 +1,6 @@
 import { DeliverPolicy, JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
 import { MsxError } from '#contracts';
-import { publishDurably, Streams, Subjects, type Bus } from '#messaging';
+import { publishDurably, Streams, Subjects, type Bus, type BusLogger } from '#messaging';
 import type { ConsentRecord, IdClaimRecord, ShareRequestRecord } from '#policy';
 import type { Ledger, LedgerItem, SelectorIndexRef } from './ledger.js';
 
@@ -12,13 +12,6 @@ const WRONG_LAST_SEQUENCE = 10071;
 
 /** Items kept in memory for fast routing of control messages; older ones are read from the stream again. */
 const CACHE_LIMIT = 50_000;
-
-/**
- * Most items the router keeps in memory per selector, newest last. An item is found through any one of its
- * selectors and compared on all of them (its record keeps their digests), so only an item whose every
- * selector is this common can be missed. Bounds memory and the item reads per lookup.
- */
-const MAX_ITEMS_PER_SELECTOR = 1_000;
 
 /**
  * One line of the selector index in the ledger (`msx.ledger.selector.<digest>.<item id>`): written once,
@@ -43,7 +36,10 @@ export class JetStreamLedger implements Ledger {
   private readonly selectors = new Map<string, Map<string, string>>();
   private loadingSelectors?: Promise<void>;
 
-  constructor(private readonly bus: Bus) {}
+  constructor(
+    private readonly bus: Bus,
+    private readonly logger?: BusLogger,
+  ) {}
 
   private async get<T>(subject: string): Promise<T | undefined> {
     return (await this.getStored<T>(subject))?.value;
@@ -125,8 +121,8 @@ export class JetStreamLedger implements Ledger {
   private indexSelector(r: SelectorRecord): void {
     let items = this.selectors.get(r.selector);
     if (!items) this.selectors.set(r.selector, (items = new Map<string, string>()));
-    if (items.has(r.messageId)) return;
-    if (items.size >= MAX_ITEMS_PER_SELECTOR) items.delete(items.keys().next().value!);
+    // Never evicted: a party that could push another's item out of a selector's list (by sending many items
+    // of its own with that selector) could then re-publish that item reworded, unseen.
     items.set(r.messageId, r.originator);
   }
 
@@ -163,9 +159,17 @@ export class JetStreamLedger implements Ledger {
       });
       for await (const m of await consumer.consume())
         this.indexSelector(JSON.parse(dec.decode(m.data)) as SelectorRecord);
-    } catch {
-      // The connection closed (shutdown): nothing more to follow. A later lookup never reloads, so a router
-      // that lost its bus is restarted by its supervisor and loads afresh.
+    } catch (err) {
+      if (!this.bus.nc.isClosed())
+        this.logger?.error(
+          `stopped following the selector index; it is loaded afresh on the next lookup: ${(err as Error).message}`,
+        );
+    }
+    // The follower ended with the connection open: an index that no longer hears of other routers' entries
+    // must not answer; the next lookup loads it afresh (and fails, retryably, until it can).
+    if (!this.bus.nc.isClosed()) {
+      this.selectors.clear();
+      this.loadingSelectors = undefined;
     }
   }
 

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BusCredentials } from '../connection.js';
@@ -19,12 +19,23 @@ export function ensureRouterKeys(dir: string): RouterKeyFiles {
     privateKeyFile: join(dir, 'router-signing-key.pem'),
     publicKeyFile: join(dir, 'router-key.pub.pem'),
   };
-  if (!existsSync(files.privateKeyFile) || !existsSync(files.publicKeyFile)) {
-    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    writeFileSync(files.privateKeyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-    chmodSync(files.privateKeyFile, 0o600);
-    writeFileSync(files.publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }));
+  if (!existsSync(files.privateKeyFile)) {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    try {
+      writeFileSync(files.privateKeyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), {
+        mode: 0o600,
+        flag: 'wx',
+      });
+      chmodSync(files.privateKeyFile, 0o600);
+    } catch (err) {
+      // Made by another process at the same moment: that one is the key.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
   }
+  // The public half always comes from the private key that exists: a key is never replaced behind the
+  // nodes' backs (they would hold every copy signed with it).
+  const publicKey = createPublicKey(createPrivateKey(readFileSync(files.privateKeyFile)));
+  writeFileSync(files.publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }));
   return files;
 }
 
