@@ -95,6 +95,9 @@ async function run(name: string, module: MutationModule, concurrency: number): P
       enableFindRelatedTests: false,
     },
     coverageAnalysis: 'perTest',
+    // Results are kept per module; a later run tests only the mutants whose code or tests changed.
+    incremental: true,
+    incrementalFile: `reports/mutation/${name}.incremental.json`,
     concurrency,
     timeoutMS: 20_000,
     reporters: ['progress'],

@@ -3,8 +3,10 @@ import pg from 'pg';
 import { QueryRunnerProviderAlreadyReleasedError, type DataSource } from 'typeorm';
 import { AuditOperation, HandlingCode, nameBasedId, newAuditEvent, Tlp } from '#contracts';
 import { createTestSchema, freePort, type TestSchema } from '#testing';
+import { canonicalJson, type ChainedFields } from './audit-chain.js';
 import { openAuditStore } from './audit-data-source.js';
 import { AuditRepository } from './audit-repository.js';
+import { chainRows, insertChainedRows } from './chained-row.js';
 import { classifyStorageError } from './storage-errors.js';
 import { verifyAuditChain } from './verify-audit-chain.js';
 
@@ -59,10 +61,14 @@ describe('AuditRepository on a real PostgreSQL', () => {
     ]);
   });
 
-  it('stores each field of an event in its column', async () => {
+  it('stores each field of an event in its column, and when it was recorded', async () => {
     const id = '0193a1b2-0000-7000-8000-000000000001';
+    const before = Date.now();
     expect(await repo.append([event(id, AuditOperation.DELIVERED, 'cp-it')])).toBe(1);
+    const after = Date.now();
     const [row] = await repo.trailOf(id);
+    expect(row.recordedAt.getTime()).toBeGreaterThanOrEqual(before);
+    expect(row.recordedAt.getTime()).toBeLessThanOrEqual(after);
     expect(row).toMatchObject({
       operation: 'delivered',
       actorNode: 'emlo-ne',
@@ -118,6 +124,58 @@ describe('AuditRepository on a real PostgreSQL', () => {
     expect(await verifyAuditChain({ url: db.url, schema: db.schema }, [])).toMatchObject({
       ok: true,
       rowsVerified: rows.length,
+    });
+  });
+
+  it('refuses a batch the store cannot hold and keeps nothing of it, not even its event ids', async () => {
+    const id = '0193a1b2-0000-7000-8000-000000000003';
+    const head = await repo.head();
+    // PostgreSQL text cannot hold U+0000: the insert of the rows fails after the event ids were taken.
+    const unstorable = event(id, AuditOperation.DELIVERED, 'cp-it');
+    unstorable.event.actorPerson = 'emlo-ne.officer-17\u0000';
+    await expect(repo.append([unstorable])).rejects.toMatchObject({ code: 'AUDIT.STORE_REJECTED' });
+    expect(await repo.head()).toEqual(head);
+    expect(await repo.trailOf(id)).toEqual([]);
+    expect(await repo.append([event(id, AuditOperation.DELIVERED, 'cp-it')])).toBe(1);
+  });
+
+  it('writes rows of format v1 (from before publishers were recorded) without a publisher, beside v2 rows', async () => {
+    const head = await repo.head();
+    const fields = (n: bigint, publisher: string | null): ChainedFields => ({
+      seq: (head.treeSize + n).toString(),
+      eventId: nameBasedId('legacy', String(n)),
+      occurredAtUs: '1767225600123456',
+      recordedAtUs: head.recordedAtUs!,
+      operation: 'delivered',
+      actorNode: 'msx-router',
+      actorPerson: 'emlo-ne.officer-17',
+      counterpartNode: 'cp-it',
+      messageId: `m-legacy-${n}`,
+      messageType: 'routeReport',
+      handlingCode: 'H1',
+      tlp: 'AMBER',
+      messageSha256: 'a'.repeat(64),
+      rule: 'POLICY.ALLOWED',
+      justification: 'requested by the originator',
+      correlationId: `corr-legacy-${n}`,
+      detail: canonicalJson({ reason: 'subscribed', n: Number(n) }),
+      publisher,
+    });
+    const v1 = chainRows(head.headHash, [fields(1n, null), fields(2n, null)]);
+    await insertChainedRows(ds, db.schema, v1);
+    const mixed = chainRows(v1[1].rowHash, [fields(3n, null), fields(4n, 'msx-router')]);
+    await insertChainedRows(ds, db.schema, mixed);
+    await insertChainedRows(ds, db.schema, []);
+    const rows = await db.query<{ seq: string; publisher: string | null; justification: string }>(
+      `SELECT seq::text AS seq, publisher, justification FROM "${db.schema}".audit_entry
+        WHERE seq > $1 ORDER BY audit_entry.seq`,
+      [head.treeSize.toString()],
+    );
+    expect(rows.map((r) => r.publisher)).toEqual([null, null, null, 'msx-router']);
+    expect(rows.every((r) => r.justification === 'requested by the originator')).toBe(true);
+    expect(await verifyAuditChain({ url: db.url, schema: db.schema }, [])).toMatchObject({
+      ok: true,
+      lastSeq: (head.treeSize + 4n).toString(),
     });
   });
 

@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import {
@@ -19,7 +22,7 @@ import { AuditRepository } from './audit-repository.js';
 import { chainRows, chainedRowOf, CHAINED_SELECT } from './chained-row.js';
 import { AuditCheckpointStore, signCheckpointAt, type SignedCheckpoint } from './checkpoint-store.js';
 import type { AuditSigningKey } from './signing-key.js';
-import { verifyAuditChain, type WitnessCheckpoint } from './verify-audit-chain.js';
+import { readWitnessCheckpoints, verifyAuditChain, type WitnessCheckpoint } from './verify-audit-chain.js';
 
 function testKey(): AuditSigningKey {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -98,6 +101,7 @@ describe('verifyAuditChain', () => {
           tlp: Tlp.AMBER,
           messageSha256: 'b'.repeat(64),
           rule: n % 3 === 0 ? 'POLICY.TLP_RED_NAMED_ONLY' : 'POLICY.ALLOWED',
+          justification: n % 7 === 0 ? 'requested by the originator for case 2026-17' : '',
           detailJson: JSON.stringify({ reason: 'subscribed', n }),
           correlationId: `corr-${n}`,
         });
@@ -127,8 +131,11 @@ describe('verifyAuditChain', () => {
       checkpointsChecked: 3,
       witnessCheckpointsChecked: 3,
       checkpointsMatched: 6,
+      rowsNotCovered: 0,
     });
     expect(report.problem).toBeUndefined();
+    expect(report.elapsedMs).toBeGreaterThanOrEqual(0);
+    expect(report.elapsedMs).toBeLessThan(60_000);
   });
 
   it('finds a flipped byte in any field of a row, and names the row', async () => {
@@ -164,6 +171,11 @@ describe('verifyAuditChain', () => {
       const report = await verify();
       expect([column, report.ok, report.problem?.seq]).toEqual([column, false, '150']);
       expect(report.problem?.code).toMatch(column === 'prev_hash' ? /BROKEN_LINK/ : /ROW_ALTERED/);
+      expect(report.problem?.reason).toBe(
+        column === 'prev_hash'
+          ? 'row 150 does not link to row 149 (prev_hash differs): rows were removed, inserted or reordered'
+          : 'row 150 does not match its row_hash: a field of it was altered',
+      );
       await insider(`DELETE FROM ${table()} WHERE seq = 150`);
       await db.query(`INSERT INTO ${table()} SELECT * FROM json_populate_record(null::${table()}, $1)`, [
         JSON.stringify(original),
@@ -172,13 +184,96 @@ describe('verifyAuditChain', () => {
     }
   });
 
-  it('finds a deleted row', async () => {
+  it('finds a deleted row, and says how far the trail verified', async () => {
     await insider(`DELETE FROM ${table()} WHERE seq = 150`);
-    expect((await verify()).problem).toMatchObject({
+    const report = await verify();
+    expect(report).toMatchObject({ ok: false, firstSeq: '1', lastSeq: '149', rowsVerified: 149 });
+    expect(report.problem).toMatchObject({
       code: 'SEQ_GAP',
       seq: '150',
       reason: 'row 150 is missing (the row after 149 is 151)',
     });
+  });
+
+  it('finds the deletion of exactly the last checkpointed row', async () => {
+    await insider(`DELETE FROM ${table()} WHERE seq = 300`);
+    expect((await verify()).problem).toEqual({
+      code: 'TRUNCATED',
+      seq: '300',
+      reason: 'the trail ends at row 299 but a signed checkpoint covers 300 rows: rows 300…300 are missing',
+    });
+  });
+
+  it('finds a trail emptied by an insider against its checkpoints, and accepts an empty trail without any', async () => {
+    await insider(`DELETE FROM ${table()}`);
+    expect(await verify()).toMatchObject({
+      ok: false,
+      problem: { code: 'TRUNCATED', seq: '1' },
+      rowsVerified: 0,
+      firstSeq: null,
+      lastSeq: null,
+    });
+    const progress: [number, number][] = [];
+    const empty = await verifyAuditChain({ url: db.url, schema: db.schema }, [], {
+      onProgress: (verified, total) => progress.push([verified, total]),
+    });
+    expect(empty).toMatchObject({
+      ok: true,
+      rowsVerified: 0,
+      firstSeq: null,
+      lastSeq: null,
+      rowsNotCovered: 0,
+      lastCheckpoint: null,
+    });
+    expect(progress).toEqual([[0, 0]]);
+  });
+
+  it('finds the trail cut short whatever the order in which the witnesses kept their checkpoints', async () => {
+    // The insider also deletes the stored checkpoints: only the witnesses still know how long the trail was.
+    await insider(`DELETE FROM ${table()} WHERE seq >= 250`, `DELETE FROM "${db.schema}".audit_checkpoint`);
+    const report = await verifyAuditChain({ url: db.url, schema: db.schema }, await store.all(), {
+      trustedKeys: [key.publicKeyDer],
+      witnessCheckpoints: [...witness].reverse(),
+    });
+    expect(report.problem).toMatchObject({ code: 'TRUNCATED', seq: '250' });
+  });
+
+  it('reports its progress after each page, against the number of rows present', async () => {
+    const progress: [number, number][] = [];
+    await verifyAuditChain({ url: db.url, schema: db.schema }, [], {
+      batchSize: 64,
+      onProgress: (verified, total) => progress.push([verified, total]),
+    });
+    // Pages of 64 rows; the last row of a page is checked with the next page.
+    expect(progress).toEqual([
+      [63, 300],
+      [127, 300],
+      [191, 300],
+      [255, 300],
+      [300, 300],
+    ]);
+    await insider(`DELETE FROM ${table()} WHERE seq <= 100`);
+    const after: [number, number][] = [];
+    await verifyAuditChain({ url: db.url, schema: db.schema }, await store.all(), {
+      onProgress: (verified, total) => after.push([verified, total]),
+    });
+    expect(after).toEqual([[200, 200]]);
+  });
+
+  it('finds a first row that does not start from the genesis hash', async () => {
+    await insider(`UPDATE ${table()} SET prev_hash = '${'1'.repeat(64)}' WHERE seq = 1`);
+    expect(await verify()).toMatchObject({
+      ok: false,
+      firstSeq: '1',
+      lastSeq: null,
+      rowsVerified: 0,
+      problem: { code: 'BROKEN_LINK', seq: '1', reason: 'row 1 does not start from the genesis hash' },
+    });
+  });
+
+  it('finds a first row renumbered to 0: nothing vouches for the row before it', async () => {
+    await insider(`UPDATE ${table()} SET seq = 0 WHERE seq = 1`);
+    expect((await verify()).problem).toMatchObject({ code: 'NO_ANCHOR', seq: '0' });
   });
 
   it('names a repeated row as repeated, whichever of its two copies comes first', async () => {
@@ -296,28 +391,217 @@ describe('verifyAuditChain', () => {
     expect((await verify(false)).ok).toBe(true); // undetectable from the database alone
     const report = await verify(true);
     expect(report.ok).toBe(false);
-    expect(report.problem).toMatchObject({ code: 'CHECKPOINT_MISMATCH', seq: '100' });
-    expect(report.problem?.reason).toMatch(/kept by witness jot-mare/);
+    const kept = witness[0].checkpoint;
+    expect(report.problem).toEqual({
+      code: 'CHECKPOINT_MISMATCH',
+      seq: '100',
+      reason: `row 100 has head hash ${rechained[99].rowHash.slice(0, 16)}… but the checkpoint kept by witness jot-mare, signed ${new Date(kept.signedAtMs).toISOString()} says ${kept.headHash.slice(0, 16)}…: rows up to 100 were rewritten`,
+    });
+  });
+
+  it('finds a consistent rewrite against its own stored checkpoints when they were not signed again', async () => {
+    // The insider rewrites row 42 and recomputes the hashes up to row 100, but cannot sign a new checkpoint.
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    const rows = (
+      await client.query<(string | null)[]>({
+        text: `SELECT ${CHAINED_SELECT} FROM ${table()} ORDER BY seq`,
+        rowMode: 'array',
+        types: { getTypeParser: () => (v: string) => v },
+      })
+    ).rows.map((r) => chainedRowOf(r).fields);
+    await client.end();
+    rows[41] = { ...rows[41], counterpartNode: 'afic-partner-ne' };
+    const rechained = chainRows(GENESIS_HASH, rows);
+    await insider(
+      ...rechained
+        .slice(41, 100)
+        .map(
+          (r) =>
+            `UPDATE ${table()} SET counterpart_node = '${r.fields.counterpartNode}', prev_hash = '${r.prevHash}', row_hash = '${r.rowHash}' WHERE seq = ${r.fields.seq}`,
+        ),
+    );
+    const stored = (await store.all())[0];
+    expect((await verify(false)).problem).toEqual({
+      code: 'CHECKPOINT_MISMATCH',
+      seq: '100',
+      reason: `row 100 has head hash ${rechained[99].rowHash.slice(0, 16)}… but the stored checkpoint signed ${new Date(stored.signedAtMs).toISOString()} says ${stored.headHash.slice(0, 16)}…: rows up to 100 were rewritten`,
+    });
   });
 
   it('accepts a trail that starts at a checkpoint (older rows dropped by retention), but not without one', async () => {
     await insider(`DELETE FROM ${table()} WHERE seq <= 100`);
-    expect(await verify()).toMatchObject({ ok: true, firstSeq: '101', rowsVerified: 200 });
+    // Anchored by the stored and the witnessed checkpoint at 100; both checkpoints at 200 and 300 matched too.
+    expect(await verify()).toMatchObject({
+      ok: true,
+      firstSeq: '101',
+      rowsVerified: 200,
+      checkpointsMatched: 6,
+      rowsNotCovered: 0,
+    });
 
     await insider(`DELETE FROM ${table()} WHERE seq <= 101`);
-    expect((await verify()).problem).toMatchObject({ code: 'NO_ANCHOR', seq: '102' });
+    expect(await verify()).toMatchObject({
+      ok: false,
+      firstSeq: '102',
+      lastSeq: null,
+      rowsVerified: 0,
+      problem: {
+        code: 'NO_ANCHOR',
+        seq: '102',
+        reason:
+          'the trail starts at row 102 but no signed checkpoint covers row 101: rows before it are missing',
+      },
+    });
+  });
+
+  it('finds a trail after retention whose first row does not continue the checkpoint before it', async () => {
+    await insider(
+      `DELETE FROM ${table()} WHERE seq <= 100`,
+      `UPDATE ${table()} SET prev_hash = '${'1'.repeat(64)}' WHERE seq = 101`,
+    );
+    const stored = (await store.all())[0];
+    expect((await verify()).problem).toEqual({
+      code: 'BROKEN_LINK',
+      seq: '101',
+      reason: `row 101 does not continue the head hash at size 100 signed in the stored checkpoint signed ${new Date(stored.signedAtMs).toISOString()}`,
+    });
   });
 
   it('refuses a checkpoint with a bad signature or an untrusted key', async () => {
     await insider(
       `UPDATE "${db.schema}".audit_checkpoint SET head_hash = '${'c'.repeat(64)}' WHERE tree_size = 200`,
     );
-    expect((await verify()).problem).toMatchObject({ code: 'BAD_CHECKPOINT', seq: '200' });
+    expect((await verify()).problem).toEqual({
+      code: 'BAD_CHECKPOINT',
+      seq: '200',
+      reason: 'the stored checkpoint at size 200 has an invalid signature',
+    });
 
     const report = await verifyAuditChain({ url: db.url, schema: db.schema }, [], {
       trustedKeys: [testKey().publicKeyDer],
       witnessCheckpoints: witness,
     });
     expect(report).toMatchObject({ ok: true, witnessCheckpointsRejected: 3, witnessCheckpointsChecked: 0 });
+  });
+
+  it('refuses stored checkpoints signed with a key that is not trusted', async () => {
+    const report = await verifyAuditChain({ url: db.url, schema: db.schema }, await store.all(), {
+      trustedKeys: [testKey().publicKeyDer],
+    });
+    expect(report).toMatchObject({ ok: false, rowsVerified: 0, checkpointsChecked: 1 });
+    expect(report.problem).toEqual({
+      code: 'BAD_CHECKPOINT',
+      seq: '100',
+      reason: `the stored checkpoint at size 100 is signed with key ${key.keyId}, which is not trusted`,
+    });
+  });
+
+  it('counts any valid signature when no key is named as trusted', async () => {
+    const report = await verifyAuditChain({ url: db.url, schema: db.schema }, await store.all(), {
+      witnessCheckpoints: witness,
+    });
+    expect(report).toMatchObject({
+      ok: true,
+      checkpointsChecked: 3,
+      witnessCheckpointsChecked: 3,
+      witnessCheckpointsRejected: 0,
+      checkpointsMatched: 6,
+    });
+  });
+
+  it('ignores witness checkpoints whose signature does not verify, whatever they claim', async () => {
+    // A damaged or forged witness record claims another head at 200 and a trail of 1000 rows.
+    const forged: WitnessCheckpoint[] = [
+      { witness: 'jot-mare', checkpoint: { ...witness[1].checkpoint, headHash: 'c'.repeat(64) } },
+      { witness: 'jot-mare', checkpoint: { ...witness[2].checkpoint, treeSize: '1000' } },
+    ];
+    const report = await verifyAuditChain({ url: db.url, schema: db.schema }, await store.all(), {
+      trustedKeys: [key.publicKeyDer],
+      witnessCheckpoints: [witness[0], ...forged],
+    });
+    expect(report).toMatchObject({
+      ok: true,
+      witnessCheckpointsChecked: 1,
+      witnessCheckpointsRejected: 2,
+      checkpointsMatched: 4,
+      lastCheckpoint: { treeSize: '300' },
+    });
+  });
+
+  it('names the latest signing of the largest checkpoint, and how old it is', async () => {
+    const last = (await store.all()).at(-1)!;
+    const hourAgo = Date.now() - 3_600_000;
+    const earlier = signCheckpointAt(key, db.schema, 300n, last.headHash, hourAgo);
+    const both = await verifyAuditChain({ url: db.url, schema: db.schema }, await store.all(), {
+      trustedKeys: [key.publicKeyDer],
+      witnessCheckpoints: [{ witness: 'jot-mare', checkpoint: recordOf(earlier) }],
+    });
+    expect(both).toMatchObject({
+      ok: true,
+      lastCheckpoint: { treeSize: '300', signedAt: new Date(last.signedAtMs).toISOString() },
+    });
+    expect(both.lastCheckpoint!.ageMs).toBeLessThan(3_600_000);
+
+    const old = await verifyAuditChain({ url: db.url, schema: db.schema }, [], {
+      witnessCheckpoints: [{ witness: 'jot-mare', checkpoint: recordOf(earlier) }],
+    });
+    expect(old.lastCheckpoint).toMatchObject({ treeSize: '300', signedAt: new Date(hourAgo).toISOString() });
+    expect(old.lastCheckpoint!.ageMs).toBeGreaterThanOrEqual(3_600_000);
+    expect(old.lastCheckpoint!.ageMs).toBeLessThan(3_660_000);
+
+    // A checkpoint signed on a clock ahead of this one is not older than nothing.
+    const ahead = signCheckpointAt(key, db.schema, 300n, last.headHash, Date.now() + 3_600_000);
+    const skewed = await verifyAuditChain({ url: db.url, schema: db.schema }, [], {
+      witnessCheckpoints: [{ witness: 'jot-mare', checkpoint: recordOf(ahead) }],
+    });
+    expect(skewed.lastCheckpoint?.ageMs).toBe(0);
+  });
+});
+
+describe('readWitnessCheckpoints', () => {
+  const record: SignedCheckpointRecord = {
+    logId: 'msx_audit',
+    treeSize: '100',
+    headHash: 'a'.repeat(64),
+    signedAtMs: 1767225600000,
+    keyId: 'k1',
+    publicKey: 'cHVi',
+    signature: 'c2ln',
+  };
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'msx-witness-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads nothing for a log the witness never kept', () => {
+    writeFileSync(join(dir, 'other_log.jsonl'), `${JSON.stringify(record)}\n`);
+    expect(readWitnessCheckpoints(dir, 'msx_audit')).toEqual([]);
+  });
+
+  it('reads one checkpoint per line, named by its witness or else by the folder, and skips blank lines', () => {
+    writeFileSync(
+      join(dir, 'msx_audit.jsonl'),
+      [
+        JSON.stringify({ ...record, witness: 'jot-mare' }),
+        '',
+        '   ',
+        JSON.stringify({ ...record, treeSize: '200' }),
+        '',
+      ].join('\n'),
+    );
+    expect(readWitnessCheckpoints(dir, 'msx_audit')).toEqual([
+      { witness: 'jot-mare', checkpoint: { ...record, witness: 'jot-mare' } },
+      { witness: dir, checkpoint: { ...record, treeSize: '200' } },
+    ]);
+  });
+
+  it('keeps the lines before a line torn by a crash', () => {
+    writeFileSync(
+      join(dir, 'msx_audit.jsonl'),
+      `${JSON.stringify(record)}\n${JSON.stringify({ ...record, treeSize: '200' }).slice(0, 40)}`,
+    );
+    expect(readWitnessCheckpoints(dir, 'msx_audit')).toEqual([{ witness: dir, checkpoint: record }]);
   });
 });

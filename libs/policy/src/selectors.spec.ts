@@ -202,3 +202,58 @@ describe('the selectors an item is indexed by', () => {
     expect(normalisedSelectorsOf(item(phones)).length).toBe(200);
   });
 });
+
+describe('the one spelling each kind of selector is compared in', () => {
+  it.each<[Parameters<typeof normaliseSelector>[0], string, string | undefined]>([
+    ['imo', 'IMO 9074729', '9074729'],
+    ['imo', 'imo9074729', '9074729'],
+    ['imo', '907 4729', '9074729'],
+    ['imo', '9074728', undefined],
+    ['mmsi', '620 999 123', '620999123'],
+    ['mmsi', '62099912', undefined],
+    ['iban', 'it60 x054 2811 1010 0000 0123 456', 'IT60X0542811101000000123456'],
+    ['iban', 'IT61X0542811101000000123456', undefined],
+    ['phone', '00218 91 234 5678', '+218912345678'],
+    ['phone', '+218 (91) 234-56.78', '+218912345678'],
+    ['phone', '218912345678', undefined],
+    ['document', 'yb-204/417', 'YB204417'],
+    ['document', ' YB-204417 ', 'YB204417'],
+    ['url', 'https://www.T.me/s/crossings_zuwara/?before=12#top', 't.me/s/crossings_zuwara?before=12'],
+    ['url', 'http://forum.example.org:8080/boats', 'forum.example.org:8080/boats'],
+    ['url', 'ftp://t.me/s/crossings_zuwara', undefined],
+    ['vessel', 'KM : Nour  Al Huda.', 'KM:NOUR AL HUDA'],
+    ['vessel', ':NOUR AL HUDA', undefined],
+    ['vessel', 'KM:', undefined],
+    ['vessel', 'KM: -- ', undefined],
+  ])('reads %s %j as %j', (kind, raw, value) => {
+    expect(normaliseSelector(kind, raw)).toBe(value);
+  });
+
+  it('recognises a vessel reported by its MMSI alone', () => {
+    const mmsiOnly = envelope({
+      payload: {
+        case: 'suspectVesselReport',
+        value: create(SuspectVesselReportSchema, {
+          mmsi: '620999123',
+          narrative: 'No name painted on the hull.',
+        }),
+      },
+    });
+    expect(clear(mmsiOnly)).toEqual(['mmsi:620999123']);
+  });
+
+  it('counts a phone number in free text from seven digits on, and a document number from five characters with a digit', () => {
+    expect(clear(modusOperandi('Call +1234567 or +123456.'))).toEqual(['phone:+1234567']);
+    expect(clear(modusOperandi('Passport no. AB123, visa AB12, document ABCDEF.'))).toEqual([
+      'document:AB123',
+    ]);
+  });
+
+  it('reads selectors in every free-text field, the list of indicators included', () => {
+    const env = modusOperandi('Boats leave at night.', [
+      'broker on +218 91 234 5678',
+      'pays into MT84MALT011000012345MTLCAST001S',
+    ]);
+    expect(clear(env)).toEqual(['iban:MT84MALT011000012345MTLCAST001S', 'phone:+218912345678']);
+  });
+});

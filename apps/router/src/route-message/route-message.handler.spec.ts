@@ -1,20 +1,24 @@
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { create, toJson, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import {
   AcknowledgementSchema,
   AuditOperation,
+  CrossCheckRequestSchema,
   decodeEnvelope,
+  DeliveryReceiptSchema,
   DecisionOutcome,
   encodeEnvelope,
   EnvelopeSchema,
   ErasureReceiptSchema,
   HandlingCode,
+  HitNoticeSchema,
   nameBasedId,
   publicKeyDer,
   RecallReason,
   RecallSchema,
+  ReleasabilityScope,
   RouteReportSchema,
   sha256Hex,
   ShareDecisionSchema,
@@ -22,6 +26,7 @@ import {
   SmugglingRoute,
   Tlp,
   toBinaryPayload,
+  validateEnvelopeJson,
   verifyDelivery,
   type Envelope,
 } from '#contracts';
@@ -32,6 +37,7 @@ import { routerKeysFrom } from '../vouch-deliveries/router-keys.js';
 import {
   expiryRecallFor,
   factsNeeded,
+  idClaimFor,
   planRouting,
   publisherOf,
   ROUTER_NODE,
@@ -707,5 +713,227 @@ describe('control messages belong to the trail of the item they concern', () => 
 
   it('names no other item on the rows of intelligence', () => {
     for (const e of plan().auditEvents) expect(detailOf(e)).not.toHaveProperty('concerns');
+  });
+});
+
+describe('what a submission claims and how it is audited', () => {
+  const detailOf = (e: { detailJson: string }) => JSON.parse(e.detailJson) as Record<string, unknown>;
+
+  it('claims the id for the node that published it, for the exact bytes received, at its submit sequence', () => {
+    const s = { envelope: envelope(), bytes, publisher: 'emlo-ne', submitSeq: SEQ, correlationId: 'c1' };
+    expect(idClaimFor(s, NOW)).toEqual({
+      messageId: ID,
+      originator: 'emlo-ne',
+      sha256: sha256Hex(bytes),
+      submitSeq: SEQ,
+      firstSeenAtMs: NOW,
+    });
+  });
+
+  it('names the claimed sender and the publishing node when it refuses an envelope published by another', () => {
+    const env = envelope({ sender: 'cp-it' });
+    expect(() =>
+      planRouting(
+        { envelope: env, bytes, publisher: 'emlo-ne', submitSeq: SEQ, correlationId: '' },
+        directory,
+        facts(env),
+        keys,
+      ),
+    ).toThrow(expect.objectContaining({ message: expect.stringMatching(/cp-it[^]*emlo-ne/) }));
+  });
+
+  it('names the message type on every audit row', () => {
+    const p = plan(envelope({ tlp: Tlp.RED, recipients: ['cp-it'] }));
+    expect(p.auditEvents.length).toBe(5);
+    for (const e of p.auditEvents) expect(e.messageType).toBe('routeReport');
+  });
+
+  it('refuses an envelope without payload, delivers it to no one, and audits it with no message type', () => {
+    const p = plan(envelope({ recipients: ['cp-it'], payload: { case: undefined } }));
+    expect(p.refusal?.rule).toBe('POLICY.TYPE_NOT_PERMITTED');
+    expect(p.deliveries).toEqual([]);
+    expect(p.ledger).toEqual({});
+    expect(p.auditEvents.length).toBeGreaterThan(1);
+    for (const e of p.auditEvents) expect(e.messageType).toBe('');
+  });
+
+  it("records the submit sequence on the submission's row, so two submissions under one id are told apart", () => {
+    expect(detailOf(plan().auditEvents[0])).toMatchObject({ submitSeq: SEQ });
+    expect(detailOf(plan(envelope(), {}, SEQ + 1).auditEvents[0])).toMatchObject({ submitSeq: SEQ + 1 });
+  });
+
+  it('keeps the ids of its audit rows, receipt and expiry recall from one router version to the next', () => {
+    // A redelivery that spans a router upgrade must still be deduplicated: these ids are stored by the
+    // audit service and the broker, so the values themselves must never change.
+    const der = Buffer.from(`302e020100300506032b657004220420${'4d'.repeat(32)}`, 'hex');
+    const fixedKeys = routerKeysFrom(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }));
+    const env = envelope({ expiresAt: timestampFromMs(NOW - 1) });
+    const p = planRouting(
+      { envelope: env, bytes, publisher: 'emlo-ne', submitSeq: SEQ, correlationId: 'c1' },
+      directory,
+      facts(env),
+      fixedKeys,
+    );
+    expect(p.refusal?.rule).toBe('POLICY.EXPIRED');
+    expect(p.auditEvents.slice(0, 2).map((e) => [e.operation, e.eventId])).toEqual([
+      [AuditOperation.SUBMITTED, '96953bcf-e49d-5f67-8ffb-6e2d703f183b'],
+      [AuditOperation.REJECTED, '5e3da5e1-4ccc-5ddc-b609-9a7fedbb7c34'],
+    ]);
+    expect(p.auditMsgID).toBe('821712f7-46c4-5eeb-b228-d61b5b6e2c13');
+    expect(p.receipt!.envelope.id).toBe('e5cf038b-d0f7-8c47-827d-f0ef9b29f199');
+    expect(expiryRecallFor(item, NOW, fixedKeys).id).toBe('681d71f5-178e-829b-842f-74d5e7533825');
+  });
+});
+
+describe('what the router writes itself', () => {
+  const contractViolations = (env: Envelope) =>
+    validateEnvelopeJson(toJson(EnvelopeSchema, env), { now: new Date(NOW) });
+
+  it("puts the receipt in the submission's thread, or starts the thread at the submission", () => {
+    expect(plan().receipt!.envelope.threadId).toBe(ID);
+    const thread = '0193a1b2-0000-7000-8000-0000000000e1';
+    expect(plan(envelope({ threadId: thread })).receipt!.envelope.threadId).toBe(thread);
+  });
+
+  it('writes receipts that meet the contract of every envelope, releasable within the EU only', () => {
+    const receipt = plan().receipt!.envelope;
+    expect(contractViolations(receipt)).toEqual([]);
+    expect(receipt.releasability?.scope).toBe(ReleasabilityScope.EU_ONLY);
+  });
+
+  it('writes an expiry recall that meets the contract and tells the recipients the retention period ended', () => {
+    const recall = expiryRecallFor(item, NOW, keys);
+    expect(contractViolations(recall)).toEqual([]);
+    expect(recall.payload.case === 'recall' ? recall.payload.value.explanation : '').toMatch(/retention/);
+  });
+});
+
+describe('only intelligence becomes an item, and only a recall removes copies', () => {
+  const other = '0193a1b2-0000-7000-8000-0000000000f1';
+  const control = (
+    sender: string,
+    recipients: string[],
+    payload: MessageInitShape<typeof EnvelopeSchema>['payload'],
+  ) => envelope({ id: other, sender, author: `${sender}.officer-1`, recipients, payload });
+  const cases: [string, Envelope, Partial<PolicyFacts>][] = [
+    [
+      'an acknowledgement',
+      control('cp-it', ['emlo-ne'], {
+        case: 'acknowledgement',
+        value: create(AcknowledgementSchema, { messageId: ID }),
+      }),
+      { item },
+    ],
+    [
+      'an erasure receipt',
+      control('jot-mare', [], {
+        case: 'erasureReceipt',
+        value: create(ErasureReceiptSchema, { messageId: ID, recallId: recallOf().id }),
+      }),
+      { item },
+    ],
+    [
+      'a cross-check request',
+      control('cp-it', ['jot-mare'], {
+        case: 'crossCheckRequest',
+        value: create(CrossCheckRequestSchema, { purpose: 'check against holdings' }),
+      }),
+      {},
+    ],
+    [
+      'a hit notice',
+      control('jot-mare', ['cp-it'], {
+        case: 'hitNotice',
+        value: create(HitNoticeSchema, { requestId: '0193a1b2-0000-7000-8000-0000000000f2' }),
+      }),
+      {},
+    ],
+    [
+      "the router's delivery receipt",
+      control(ROUTER_NODE, ['emlo-ne'], {
+        case: 'deliveryReceipt',
+        value: create(DeliveryReceiptSchema, { messageId: ID }),
+      }),
+      {},
+    ],
+  ];
+
+  it.each(cases)('remembers %s as no item of the exchange, and removes no copy', (_, env, over) => {
+    const p = planRouting(
+      {
+        envelope: env,
+        bytes,
+        publisher: env.sender,
+        submitSeq: env.sender === ROUTER_NODE ? 0 : SEQ,
+        correlationId: '',
+      },
+      directory,
+      facts(env, over),
+      keys,
+    );
+    expect(p.refusal).toBeUndefined();
+    expect(p.deliveries.length).toBeGreaterThan(0);
+    expect(p.ledger).toEqual({});
+    expect(p.deleteCopies).toEqual([]);
+  });
+
+  it('removes no inbox copy of the item it forwards', () => {
+    const fwd = envelope({ id: other, sender: 'cp-it', recipients: ['cp-gr'], consentRef: 'd1' });
+    const consent = {
+      decisionId: 'd1',
+      messageId: ID,
+      originator: 'emlo-ne',
+      requester: 'cp-it',
+      granted: true,
+      grantedRecipients: ['cp-gr'],
+    };
+    const p = plan(fwd, { item, consent });
+    expect(p.deliveries.map((d) => d.node)).toEqual(['cp-gr']);
+    expect(p.deleteCopies).toEqual([]);
+  });
+
+  it('refuses a forward that cites no registered consent and copies nothing known, naming no item', () => {
+    const fwd = envelope({ id: other, sender: 'cp-it', recipients: ['cp-gr'], consentRef: 'd9' });
+    const p = plan(fwd);
+    expect(p.refusal?.rule).toBe('POLICY.FORWARD_CONSENT_INVALID');
+    expect(p.deliveries).toEqual([]);
+    for (const e of p.auditEvents) expect(JSON.parse(e.detailJson)).not.toHaveProperty('concerns');
+  });
+});
+
+describe('share decisions', () => {
+  const requestId = '0193a1b2-0000-7000-8000-0000000000b1';
+  const decision = (granted: boolean) =>
+    envelope({
+      id: '0193a1b2-0000-7000-8000-0000000000b2',
+      recipients: ['cp-it'],
+      payload: {
+        case: 'shareDecision',
+        value: create(ShareDecisionSchema, {
+          requestId,
+          messageId: ID,
+          granted,
+          reason: granted ? '' : 'source protection',
+          grantedRecipients: ['cp-gr'],
+        }),
+      },
+    });
+
+  it('looks up the share request a decision answers; a hit notice answers a cross-check, not a share request', () => {
+    expect(factsNeeded(decision(true)).requestId).toBe(requestId);
+    const hit = envelope({
+      sender: 'jot-mare',
+      payload: { case: 'hitNotice', value: create(HitNoticeSchema, { requestId }) },
+    });
+    expect(factsNeeded(hit).requestId).toBeUndefined();
+  });
+
+  it('remembers a refusal as consent to no one, whatever recipients it lists', () => {
+    const p = plan(decision(false), {
+      item,
+      request: { requestId, messageId: ID, requester: 'cp-it', proposedRecipients: ['cp-gr'] },
+    });
+    expect(p.deliveries.map((d) => d.node)).toEqual(['cp-it']);
+    expect(p.ledger.consent).toMatchObject({ granted: false, grantedRecipients: [] });
   });
 });

@@ -7,6 +7,7 @@ import {
   IsCountryCode,
   IsCurrencyCode,
   IsDecimalAmount,
+  IsDocumentNumber,
   IsE164,
   IsHttpUrl,
   IsIban,
@@ -41,6 +42,7 @@ const CASES = [
   ['officerId', IsOfficerId, 'emlo-ne.officer-17', 'two words'],
   ['notEuMemberState', IsNotEuMemberState, 'TN', 'IT'],
   ['rfc3339', IsRfc3339, '2025-06-12T08:30:00Z', '2025-06-12'],
+  ['documentNumber', IsDocumentNumber, 'YA1234567', 'YA 1234567'],
 ] as const;
 
 describe('field decorators', () => {
@@ -62,6 +64,19 @@ describe('field decorators', () => {
       ]);
     },
   );
+
+  it.each(CASES)('%s tells the officer what the field must be', (rule, decorator, _good, bad) => {
+    class Holder {
+      @decorator({ each: true }) values: string[] = [bad];
+      @decorator() single = bad;
+    }
+    const messages = validateSync(new Holder()).map((e) => e.constraints?.[rule] ?? '');
+    expect(messages).toEqual([
+      expect.stringMatching(/^each value in values must \S+ \S+/),
+      expect.any(String),
+    ]);
+    expect(messages[1]).toBe(messages[0].replace('each value in values', 'single'));
+  });
 
   it('names the field and the expectation in the default message', () => {
     class Report {

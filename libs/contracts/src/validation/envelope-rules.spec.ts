@@ -1,10 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   asJson,
+  personalDataPaths,
   validAcknowledgementEnvelope,
   validCrossCheckRequestEnvelope,
   validDebriefingReportEnvelope,
   validFinancialLeadEnvelope,
+  validHitNoticeEnvelope,
   validModusOperandiReportEnvelope,
   validRouteReportEnvelope,
   validateEnvelopeJson,
@@ -15,7 +17,21 @@ const NOW = new Date('2025-07-01T00:00:00Z');
 
 /** The (field, rule) pairs of an envelope's violations, as it would arrive on the wire. */
 function found(envelope: EnvelopeJson, now: Date = NOW): { field: string; rule: string }[] {
-  return validateEnvelopeJson(asJson(envelope), { now }).map(({ field, rule }) => ({ field, rule }));
+  const violations = validateEnvelopeJson(asJson(envelope), { now });
+  expectExplained(violations);
+  return violations.map(({ field, rule }) => ({ field, rule }));
+}
+
+/**
+ * Every violation explains itself to the officer who reads it: its message starts with the field it
+ * names (or "message" / "the message" for the envelope as a whole) and goes on to say what is wrong.
+ */
+function expectExplained(violations: readonly { field: string; message: string }[]): void {
+  for (const { field, message } of violations) {
+    const subject = field !== '' ? field : message.startsWith('the message') ? 'the message' : 'message';
+    const explained = message.startsWith(`${subject} `) && message.length > subject.length + 10;
+    expect({ field, message, explained }).toEqual({ field, message, explained: true });
+  }
 }
 
 describe('exactlyOnePayload', () => {
@@ -32,6 +48,14 @@ describe('exactlyOnePayload', () => {
     expect(found(envelope)).toEqual([{ field: '', rule: 'exactlyOnePayload' }]);
     expect(validateEnvelopeJson(asJson(envelope), { now: NOW })[0]?.message).toContain(
       'routeReport, modusOperandiReport',
+    );
+  });
+
+  it('says that it found no payload at all', () => {
+    const envelope = validRouteReportEnvelope();
+    delete envelope.routeReport;
+    expect(validateEnvelopeJson(asJson(envelope), { now: NOW })[0]?.message).toBe(
+      'message must carry exactly one payload (for example routeReport); found none',
     );
   });
 });
@@ -71,11 +95,19 @@ describe('handling code', () => {
     expect(found(envelope)).toEqual([]);
   });
 
-  it('restrictionOnlyWithH3: refuses a restriction text with another handling code', () => {
-    expect(found(validRouteReportEnvelope({ handlingRestriction: 'Do not share with Frontex' }))).toEqual([
-      { field: 'handlingRestriction', rule: 'restrictionOnlyWithH3' },
-    ]);
-  });
+  it.each([['HANDLING_CODE_H0'], ['HANDLING_CODE_H1'], ['HANDLING_CODE_H2']])(
+    'restrictionOnlyWithH3: refuses a restriction text with %s',
+    (handlingCode) => {
+      const envelope = validRouteReportEnvelope({
+        handlingCode,
+        handlingRestriction: 'Do not share with Frontex',
+      });
+      expect(found(envelope)).toEqual([{ field: 'handlingRestriction', rule: 'restrictionOnlyWithH3' }]);
+      expect(validateEnvelopeJson(asJson(envelope), { now: NOW })[0]?.message).toBe(
+        `handlingRestriction is only allowed with HANDLING_CODE_H3, not with ${handlingCode}`,
+      );
+    },
+  );
 });
 
 describe('TLP', () => {
@@ -111,9 +143,15 @@ describe('TLP', () => {
 
 describe('releasabilityCoherent', () => {
   it('refuses THIRD_COUNTRIES without a country', () => {
-    expect(
-      found(validRouteReportEnvelope({ releasability: { scope: 'RELEASABILITY_SCOPE_THIRD_COUNTRIES' } })),
-    ).toEqual([{ field: 'releasability.thirdCountries', rule: 'releasabilityCoherent' }]);
+    const envelope = validRouteReportEnvelope({
+      releasability: { scope: 'RELEASABILITY_SCOPE_THIRD_COUNTRIES' },
+    });
+    expect(found(envelope)).toEqual([
+      { field: 'releasability.thirdCountries', rule: 'releasabilityCoherent' },
+    ]);
+    expect(validateEnvelopeJson(asJson(envelope), { now: NOW })[0]?.message).toBe(
+      'releasability.thirdCountries must name at least one country for RELEASABILITY_SCOPE_THIRD_COUNTRIES',
+    );
   });
 
   it('refuses EU_ONLY with a third country', () => {
@@ -213,6 +251,31 @@ describe('personalDataFlagRequired', () => {
     ]);
   });
 
+  it.each([
+    ['SELECTOR_KIND_IBAN', 'LY83002048000020100120361'],
+    ['SELECTOR_KIND_DOCUMENT_NUMBER', 'YA1234567'],
+  ])('refuses a cross-check of an account or document (%s) not flagged', (kind, value) => {
+    const envelope = validCrossCheckRequestEnvelope({ containsPersonalData: false });
+    envelope.crossCheckRequest!.selectors = [{ kind, value }];
+    expect(found(envelope)).toEqual([{ field: 'containsPersonalData', rule: 'personalDataFlagRequired' }]);
+  });
+
+  it('refuses a hit on an IBAN not flagged, and accepts a hit on a vessel without the flag', () => {
+    const iban = validHitNoticeEnvelope({ containsPersonalData: false });
+    iban.hitNotice!.selector = { kind: 'SELECTOR_KIND_IBAN', value: 'LY83002048000020100120361' };
+    expect(found(iban)).toEqual([{ field: 'containsPersonalData', rule: 'personalDataFlagRequired' }]);
+    const vessel = validHitNoticeEnvelope({ containsPersonalData: false });
+    vessel.hitNotice!.selector = { kind: 'SELECTOR_KIND_MMSI', value: '642123456' };
+    expect(found(vessel)).toEqual([]);
+  });
+
+  it('refuses IBANs from a debriefing not flagged', () => {
+    const envelope = validDebriefingReportEnvelope({ containsPersonalData: false });
+    delete envelope.debriefingReport!.facilitators;
+    envelope.debriefingReport!.selectors = { ibans: ['LY83002048000020100120361'] };
+    expect(found(envelope)).toEqual([{ field: 'containsPersonalData', rule: 'personalDataFlagRequired' }]);
+  });
+
   it('accepts a cross-check of vessels only without the flag', () => {
     const envelope = validCrossCheckRequestEnvelope({ containsPersonalData: false });
     envelope.crossCheckRequest!.selectors = [{ kind: 'SELECTOR_KIND_IMO_NUMBER', value: '9074729' }];
@@ -227,11 +290,72 @@ describe('personalDataFlagRequired', () => {
   });
 });
 
+describe('personalDataPaths', () => {
+  it('names every part of a debriefing that holds personal data, in a stable order', () => {
+    const envelope = validDebriefingReportEnvelope();
+    envelope.debriefingReport!.selectors = {
+      phoneNumbers: ['+218912345678'],
+      ibans: ['LY83002048000020100120361'],
+      vesselNames: ['AL FAJR'],
+    };
+    expect(personalDataPaths(envelope)).toEqual([
+      'debriefingReport.selectors.phoneNumbers',
+      'debriefingReport.selectors.ibans',
+      'debriefingReport.facilitators',
+    ]);
+  });
+
+  it('names the accounts of a financial lead', () => {
+    expect(personalDataPaths(validFinancialLeadEnvelope())).toEqual(['financialLead.accounts']);
+  });
+
+  it('names the selectors of a cross-check that point at a person, not those that point at a vessel or a URL', () => {
+    const envelope = validCrossCheckRequestEnvelope();
+    envelope.crossCheckRequest!.selectors = [
+      { kind: 'SELECTOR_KIND_PHONE_NUMBER', value: '+218912345678' },
+      { kind: 'SELECTOR_KIND_IMO_NUMBER', value: '9074729' },
+      { kind: 'SELECTOR_KIND_IBAN', value: 'LY83002048000020100120361' },
+      { kind: 'SELECTOR_KIND_DOCUMENT_NUMBER', value: 'YA1234567' },
+      { kind: 'SELECTOR_KIND_MMSI', value: '642123456' },
+      { kind: 'SELECTOR_KIND_URL', value: 'https://t.me/s/crossings_channel' },
+    ];
+    expect(personalDataPaths(envelope)).toEqual([
+      'crossCheckRequest.selectors[0]',
+      'crossCheckRequest.selectors[2]',
+      'crossCheckRequest.selectors[3]',
+    ]);
+  });
+
+  it('names the selector of a hit on a phone number', () => {
+    expect(personalDataPaths(validHitNoticeEnvelope())).toEqual(['hitNotice.selector']);
+  });
+
+  it('finds nothing personal in a route report or a debriefing with vessel names only', () => {
+    expect(personalDataPaths(validRouteReportEnvelope())).toEqual([]);
+    const envelope = validDebriefingReportEnvelope();
+    delete envelope.debriefingReport!.facilitators;
+    envelope.debriefingReport!.selectors = { vesselNames: ['AL FAJR'], phoneNumbers: [], ibans: [] };
+    expect(personalDataPaths(envelope)).toEqual([]);
+  });
+});
+
 describe('personalDataRequiresPurpose', () => {
   it('refuses personal data without a purpose', () => {
     const envelope = validFinancialLeadEnvelope();
     delete envelope.purpose;
     expect(found(envelope)).toEqual([{ field: 'purpose', rule: 'personalDataRequiresPurpose' }]);
+  });
+
+  it('refuses personal data whose purpose is blank', () => {
+    expect(found(validFinancialLeadEnvelope({ purpose: ' \t ' }))).toEqual([
+      { field: 'purpose', rule: 'personalDataRequiresPurpose' },
+    ]);
+  });
+
+  it('does not ask for a purpose when no personal data travels', () => {
+    const envelope = validRouteReportEnvelope({ containsPersonalData: false });
+    delete envelope.purpose;
+    expect(found(envelope)).toEqual([]);
   });
 });
 

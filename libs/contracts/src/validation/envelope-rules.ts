@@ -33,11 +33,14 @@ export function carriesIntel(envelope: EnvelopeDto): boolean {
   return INTEL_PAYLOADS.some((name) => isSet(envelope[name]));
 }
 
-/** exactlyOnePayload: the `oneof payload` holds exactly one member. */
+/**
+ * exactlyOnePayload: the `oneof payload` holds exactly one member. As for `fromJson`, a member given as
+ * null still names the oneof: beside another member it is one too many, on its own it carries nothing.
+ */
 export const exactlyOnePayload: CoherenceRule = (envelope) => {
-  const present = PAYLOADS.filter((name) => isSet(envelope[name]));
-  if (present.length === 1) return [];
-  const found = present.length === 0 ? 'none' : present.join(', ');
+  const named = PAYLOADS.filter((name) => envelope[name] !== undefined);
+  if (named.length === 1 && isSet(envelope[named[0]])) return [];
+  const found = named.length === 0 ? 'none' : named.join(', ');
   return [
     violation(
       '',

@@ -1,11 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   asJson,
+  validAcknowledgementEnvelope,
   validAnalysisProductEnvelope,
   validCrossCheckRequestEnvelope,
   validDebriefingReportEnvelope,
   validDeliveryReceiptEnvelope,
   validDocumentFraudReportEnvelope,
+  validErasureReceiptEnvelope,
   validFinancialLeadEnvelope,
   validHitNoticeEnvelope,
   validInternetContentReferralEnvelope,
@@ -23,7 +25,21 @@ const NOW = new Date('2025-07-01T00:00:00Z');
 
 /** The (field, rule) pairs of an envelope's violations, as it would arrive on the wire. */
 function found(envelope: EnvelopeJson): { field: string; rule: string }[] {
-  return validateEnvelopeJson(asJson(envelope), { now: NOW }).map(({ field, rule }) => ({ field, rule }));
+  const violations = validateEnvelopeJson(asJson(envelope), { now: NOW });
+  expectExplained(violations);
+  return violations.map(({ field, rule }) => ({ field, rule }));
+}
+
+/**
+ * Every violation explains itself to the officer who reads it: its message starts with the field it
+ * names (or "message" / "the message" for the envelope as a whole) and goes on to say what is wrong.
+ */
+function expectExplained(violations: readonly { field: string; message: string }[]): void {
+  for (const { field, message } of violations) {
+    const subject = field !== '' ? field : message.startsWith('the message') ? 'the message' : 'message';
+    const explained = message.startsWith(`${subject} `) && message.length > subject.length + 10;
+    expect({ field, message, explained }).toEqual({ field, message, explained: true });
+  }
 }
 
 describe('what an analyst must fill in', () => {
@@ -118,18 +134,21 @@ describe('periodOrdered', () => {
 
 describe('selectorValueMatchesKind', () => {
   it.each([
-    ['SELECTOR_KIND_PHONE_NUMBER', '00218912345678'],
-    ['SELECTOR_KIND_IBAN', 'DE89370400440532013001'],
-    ['SELECTOR_KIND_IMO_NUMBER', '9074728'],
-    ['SELECTOR_KIND_MMSI', '970123456'],
-    ['SELECTOR_KIND_URL', 'ftp://example.org/'],
-    ['SELECTOR_KIND_DOCUMENT_NUMBER', 'YA 1234567'],
-  ])('refuses a %s selector with value %j', (kind, value) => {
+    ['SELECTOR_KIND_PHONE_NUMBER', '00218912345678', 'an E.164 phone number'],
+    ['SELECTOR_KIND_IBAN', 'DE89370400440532013001', 'an IBAN whose mod-97 check holds'],
+    ['SELECTOR_KIND_IMO_NUMBER', '9074728', 'an IMO number whose check digit matches'],
+    ['SELECTOR_KIND_MMSI', '970123456', 'the MMSI of a ship station'],
+    ['SELECTOR_KIND_URL', 'ftp://example.org/', 'an http or https URL'],
+    ['SELECTOR_KIND_DOCUMENT_NUMBER', 'YA 1234567', 'a document number'],
+  ])('refuses a %s selector with value %j, saying what its kind demands', (kind, value, expectation) => {
     const envelope = validCrossCheckRequestEnvelope();
     envelope.crossCheckRequest!.selectors[1] = { kind, value };
     expect(found(envelope)).toEqual([
       { field: 'crossCheckRequest.selectors[1].value', rule: 'selectorValueMatchesKind' },
     ]);
+    expect(validateEnvelopeJson(asJson(envelope), { now: NOW })[0]?.message).toBe(
+      `crossCheckRequest.selectors[1].value must be ${expectation} for its kind`,
+    );
   });
 
   it.each([
@@ -332,5 +351,189 @@ describe('notAfterCreation', () => {
     const envelope = validDocumentFraudReportEnvelope();
     envelope.documentFraudReport!.detectedAt = '2025-06-09T16:25:00Z';
     expect(found(envelope)).toEqual([]);
+  });
+});
+
+describe('notAfterCreation: no reported event postdates its report', () => {
+  /** Weeks after every fixture was created, days before NOW. */
+  const LATE = '2025-06-30T00:00:00Z';
+
+  it.each<[string, () => EnvelopeJson]>([
+    [
+      'routeReport.period.start',
+      () => {
+        const envelope = validRouteReportEnvelope();
+        envelope.routeReport!.period = { start: LATE };
+        return envelope;
+      },
+    ],
+    [
+      'routeReport.period.end',
+      () => {
+        const envelope = validRouteReportEnvelope();
+        envelope.routeReport!.period = { start: '2025-05-01T00:00:00Z', end: LATE };
+        return envelope;
+      },
+    ],
+    [
+      'modusOperandiReport.firstObservedAt',
+      () => {
+        const envelope = validModusOperandiReportEnvelope();
+        envelope.modusOperandiReport!.firstObservedAt = LATE;
+        return envelope;
+      },
+    ],
+    [
+      'suspectVesselReport.lastPosition.observedAt',
+      () => {
+        const envelope = validSuspectVesselReportEnvelope();
+        envelope.suspectVesselReport!.lastPosition!.observedAt = LATE;
+        return envelope;
+      },
+    ],
+    [
+      'internetContentReferral.capturedAt',
+      () => {
+        const envelope = validInternetContentReferralEnvelope();
+        envelope.internetContentReferral!.capturedAt = LATE;
+        return envelope;
+      },
+    ],
+    [
+      'debriefingReport.debriefedAt',
+      () => {
+        const envelope = validDebriefingReportEnvelope();
+        envelope.debriefingReport!.debriefedAt = LATE;
+        return envelope;
+      },
+    ],
+    [
+      'acknowledgement.receivedAt',
+      () => {
+        const envelope = validAcknowledgementEnvelope();
+        envelope.acknowledgement!.receivedAt = LATE;
+        return envelope;
+      },
+    ],
+    [
+      'erasureReceipt.erasedAt',
+      () => {
+        const envelope = validErasureReceiptEnvelope();
+        envelope.erasureReceipt!.erasedAt = LATE;
+        return envelope;
+      },
+    ],
+  ])('refuses %s later than the report', (field, envelope) => {
+    expect(found(envelope())).toEqual([{ field, rule: 'notAfterCreation' }]);
+  });
+});
+
+describe('shareDecisionCoherent: consent outlives its grant', () => {
+  it('refuses consent that ends at the very instant it is given', () => {
+    const envelope = validShareDecisionEnvelope();
+    envelope.shareDecision!.validUntil = envelope.createdAt;
+    expect(found(envelope)).toEqual([{ field: 'shareDecision.validUntil', rule: 'shareDecisionCoherent' }]);
+  });
+
+  it('accepts consent that ends one second after it is given', () => {
+    const envelope = validShareDecisionEnvelope();
+    envelope.shareDecision!.validUntil = '2025-06-12T10:30:01Z';
+    expect(found(envelope)).toEqual([]);
+  });
+});
+
+describe('vesselIdentified: any one identifier is enough', () => {
+  it.each([
+    ['imoNumber', '9074729'],
+    ['mmsi', '620999123'],
+    ['name', 'NOUR AL HUDA'],
+  ])('accepts a suspect vessel known by %s only', (identifier, value) => {
+    const envelope = validSuspectVesselReportEnvelope();
+    envelope.suspectVesselReport = { [identifier]: value, type: 'VESSEL_TYPE_CARGO' };
+    expect(found(envelope)).toEqual([]);
+  });
+
+  it.each([
+    ['imoNumber', '9074729'],
+    ['mmsi', '620999123'],
+    ['vesselName', 'NOUR AL HUDA'],
+  ])('accepts a vessel alert known by %s only', (identifier, value) => {
+    const envelope = validVesselAlertEnvelope();
+    envelope.vesselAlert = {
+      [identifier]: value,
+      level: 'ALERT_LEVEL_HIGH',
+      reason: 'Heading west with AIS off',
+    };
+    expect(found(envelope)).toEqual([]);
+  });
+});
+
+describe('financialLeadSubstance: any one lead is enough', () => {
+  it.each<[string, Partial<NonNullable<EnvelopeJson['financialLead']>>, boolean]>([
+    ['accounts', { accounts: [{ iban: 'IT60X0542811101000000123456' }] }, true],
+    ['payments', { payments: [{ amount: { amount: '9000.00', currency: 'EUR' } }] }, false],
+    ['estimatedTotal', { estimatedTotal: { amount: '180000.00', currency: 'EUR' } }, false],
+  ])('accepts a lead that gives %s only', (_what, lead, personal) => {
+    const envelope = validFinancialLeadEnvelope({ containsPersonalData: personal });
+    envelope.financialLead = { channel: 'FINANCIAL_CHANNEL_BANK', ...lead };
+    expect(found(envelope)).toEqual([]);
+  });
+});
+
+describe('modusOperandiDescribed: a narrative is enough', () => {
+  it('accepts a narrative without indicators', () => {
+    const envelope = validModusOperandiReportEnvelope();
+    delete envelope.modusOperandiReport!.indicators;
+    expect(found(envelope)).toEqual([]);
+  });
+});
+
+describe('removalRequiresEvidence: each piece of evidence on its own', () => {
+  it.each([['evidenceSha256'], ['capturedAt']] as const)('refuses a removal referral without %s', (field) => {
+    const envelope = validInternetContentReferralEnvelope();
+    delete envelope.internetContentReferral![field];
+    expect(found(envelope)).toEqual([
+      { field: `internetContentReferral.${field}`, rule: 'removalRequiresEvidence' },
+    ]);
+  });
+
+  it('reports a malformed evidence hash at the hash', () => {
+    const envelope = validInternetContentReferralEnvelope();
+    envelope.internetContentReferral!.evidenceSha256 = 'not-a-digest';
+    expect(found(envelope)).toEqual([{ field: 'internetContentReferral.evidenceSha256', rule: 'sha256Hex' }]);
+  });
+});
+
+describe('periodOrdered leaves malformed times to rfc3339', () => {
+  it('reports an unreadable end only as rfc3339', () => {
+    const envelope = validRouteReportEnvelope();
+    envelope.routeReport!.period = { start: '2025-05-01T00:00:00Z', end: '31/05/2025' };
+    expect(found(envelope)).toEqual([{ field: 'routeReport.period.end', rule: 'rfc3339' }]);
+  });
+
+  it('reports an unreadable start only as rfc3339', () => {
+    const envelope = validRouteReportEnvelope();
+    envelope.routeReport!.period = { start: '01/05/2025', end: '2025-05-31T00:00:00Z' };
+    expect(found(envelope)).toEqual([{ field: 'routeReport.period.start', rule: 'rfc3339' }]);
+  });
+});
+
+describe('lists of message ids', () => {
+  it('checks each source of an analysis product', () => {
+    const envelope = validAnalysisProductEnvelope();
+    envelope.analysisProduct!.sourceMessageIds = ['01976342-9f40-7d42-9f0a-64fa368f37ee', 'route-report-1'];
+    expect(found(envelope)).toEqual([{ field: 'analysisProduct.sourceMessageIds[1]', rule: 'uuid' }]);
+    envelope.analysisProduct!.sourceMessageIds = ['01976342-9f40-7d42-9f0a-64fa368f37ee'];
+    expect(found(envelope)).toEqual([]);
+  });
+});
+
+describe('single-line and multi-line text', () => {
+  it('refuses a line break in a title and accepts one in a narrative', () => {
+    const envelope = validModusOperandiReportEnvelope();
+    envelope.modusOperandiReport!.narrative = 'First seen at Subotica.\nThen at Horgoš.';
+    expect(found(envelope)).toEqual([]);
+    envelope.modusOperandiReport!.title = 'Refrigerated lorries\nat Subotica';
+    expect(found(envelope)).toEqual([{ field: 'modusOperandiReport.title', rule: 'noControlCharacters' }]);
   });
 });

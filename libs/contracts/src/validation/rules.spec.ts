@@ -91,6 +91,10 @@ table(
     'TN5910006035183598478831',
     'EG380019000500000000263180002',
     'IQ98NBIQ850123456789012',
+    // the rest of the registry: Pakistan, Saudi Arabia, Brazil
+    'PK36SCBL0000001123456702',
+    'SA0380000000608010167519',
+    'BR1800360305000010009795493C1',
   ],
   [
     'DE89370400440532013001', // one digit changed
@@ -157,7 +161,8 @@ describe('EU_MEMBER_STATES', () => {
 table(
   'isCurrencyCode',
   isCurrencyCode,
-  ['EUR', 'USD', 'LYD', 'TND', 'TRY', 'RSD', 'ZWG'],
+  // ZWG (Zimbabwe Gold, 2024) and XCG (Caribbean guilder, 2025) are newer than class-validator's list
+  ['EUR', 'USD', 'LYD', 'TND', 'TRY', 'RSD', 'ZWG', 'XCG'],
   ['eur', 'EURO', 'XXX', 'XTS', 'ABC', '€', '', 978],
 );
 
@@ -186,6 +191,9 @@ table(
     'https://203.0.113.7:8443/offers?id=17#top',
     'HTTPS://EXAMPLE.ORG/',
     'https://xn--mgbh0fb.example/عرض',
+    // an @ in the path is a profile, not credentials
+    'https://www.tiktok.com/@crossings/video/7301234567890123456',
+    `https://t.me/s/${'a'.repeat(2048 - 'https://t.me/s/'.length)}`,
   ],
   [
     'javascript:alert(1)',
@@ -199,6 +207,8 @@ table(
     'https://exa mple.org/',
     'https://example.org\\@evil.example/',
     `https://example.org/${'a'.repeat(2048)}`,
+    `https://t.me/s/${'a'.repeat(2049 - 'https://t.me/s/'.length)}`,
+    'https://example.org/\u0000',
     '',
     null,
   ],
@@ -235,6 +245,11 @@ table(
     '01976342-9f40-0d42-9f0a-64fa368f37ee', // version 0
     '019763429f407d429f0a64fa368f37ee',
     '{01976342-9f40-7d42-9f0a-64fa368f37ee}',
+    // the URN form and a trailing digit, in both cases: ids are compared as text
+    'urn:uuid:01976342-9f40-7d42-9f0a-64fa368f37ee',
+    'urn:uuid:0197635E-1680-7908-9085-FF666030C64C',
+    '01976342-9f40-7d42-9f0a-64fa368f37ee0',
+    '0197635E-1680-7908-9085-FF666030C64C0',
     '',
   ],
 );
@@ -250,6 +265,11 @@ table(
     '35a386984732fb6bd3e3918e34f1450fc6230ed43f3590a55caf37da1e85af9',
     '35A386984732fb6bd3e3918e34f1450fc6230ed43f3590a55caf37da1e85af97',
     'g'.repeat(64),
+    // 65 digits and a prefixed form, in both cases
+    `${'a'.repeat(64)}0`,
+    `${'A'.repeat(64)}0`,
+    `sha256:${'a'.repeat(64)}`,
+    `SHA256:${'A'.repeat(64)}`,
     '',
   ],
 );
@@ -264,7 +284,17 @@ table(
 table(
   'isOfficerId',
   isOfficerId,
-  ['emlo-ne.officer-17', 'cp-it.analyst-5', 'router', 'Ufficiale_42', 'agent@cp-gr', 'É'.repeat(64)],
+  [
+    'emlo-ne.officer-17',
+    'cp-it.analyst-5',
+    'router',
+    'Ufficiale_42',
+    'agent@cp-gr',
+    '7',
+    'É'.repeat(64),
+    // 64 code points, 128 UTF-16 units: the bound counts characters as a reader sees them
+    '𝐀'.repeat(64),
+  ],
   [
     '',
     'emlo ne',
@@ -273,6 +303,7 @@ table(
     'zero\u200Bwidth',
     'bidi\u202Eevil',
     'a'.repeat(65),
+    '𝐀'.repeat(65),
     17,
   ],
 );
@@ -329,7 +360,7 @@ describe('isOfficerOfNode', () => {
 table(
   'isDocumentNumber',
   isDocumentNumber,
-  ['YA1234567', 'CA00000AA', '12/345-B', 'x'],
+  ['YA1234567', 'CA00000AA', '12/345-B', 'x', 'A'.repeat(32)],
   ['', ' YA1', 'YA 1234', '-12', 'a'.repeat(33)],
 );
 
@@ -365,6 +396,7 @@ table(
     '2025-06-12T08:30:00.123456789Z',
     '2025-06-12T10:30:00+02:00',
     '2024-02-29T00:00:00Z',
+    '2000-02-29T00:00:00Z',
     '0001-01-01T00:00:00Z',
     '9999-12-31T23:59:59Z',
   ],
@@ -374,6 +406,8 @@ table(
     '2025-06-12 08:30:00Z',
     '2025-06-12t08:30:00z',
     '2025-02-29T00:00:00Z',
+    // 2100 is divisible by 4 but not a leap year
+    '2100-02-29T00:00:00Z',
     '2025-04-31T00:00:00Z',
     '2025-13-01T00:00:00Z',
     '2025-06-12T24:00:00Z',
@@ -382,6 +416,7 @@ table(
     '2025-06-12T08:30:00.1234567890Z',
     '2025-06-12T08:30:00+24:00',
     '0001-01-01T00:00:00+01:00',
+    '9999-12-31T23:59:59-00:01',
     '',
     1749717000000,
   ],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { getMetadataStorage } from 'class-validator';
 import * as contract from './index.js';
-import { isCatalogueRule } from './rule-names.js';
+import { CLASS_VALIDATOR_RULES, isCatalogueRule } from './rule-names.js';
 import {
   knownFieldPath,
   MAX_VIOLATION_MESSAGE_LENGTH,
@@ -26,6 +26,8 @@ describe('knownFieldPath', () => {
     'created_at',
     '__proto__',
     'routeReport.constructor',
+    // a 6-digit index: an oversized list is still checked element by element
+    'recipients[123456]',
   ])('keeps %j, which names only fields of the contract', (field) => {
     expect(knownFieldPath(field)).toEqual({ path: field, known: true });
   });
@@ -45,6 +47,9 @@ describe('knownFieldPath', () => {
     ['routeReport..segments', 'routeReport'],
     ['id ', ''],
     ['routeReport.segments[0] ', 'routeReport.segments[0]'],
+    // a timestamp or a list of text holds no fields, not even the keys class-transformer drops
+    ['createdAt.__proto__', 'createdAt'],
+    ['recipients[0].constructor', 'recipients[0]'],
   ])('cuts %j where the unknown part starts, at %j', (field, path) => {
     expect(knownFieldPath(field)).toEqual({ path, known: false });
   });
@@ -72,6 +77,28 @@ describe('safeViolation', () => {
   it('replaces a rule name outside the catalogue', () => {
     expect(safeViolation({ field: 'id', rule: NAME, message: 'x' }).rule).toBe('unnamedRule');
   });
+
+  it('keeps a message of exactly the bound whole, and marks a cut one with an ellipsis', () => {
+    const whole = 'm'.repeat(MAX_VIOLATION_MESSAGE_LENGTH);
+    expect(safeViolation({ field: 'purpose', rule: 'maxLength', message: whole }).message).toBe(whole);
+    const cut = safeViolation({ field: 'purpose', rule: 'maxLength', message: `${whole}m` }).message;
+    expect(cut).toBe(`${'m'.repeat(MAX_VIOLATION_MESSAGE_LENGTH - 1)}…`);
+  });
+
+  it('reports an unknown key of the envelope itself as a property of the message', () => {
+    expect(safeViolation({ field: PHONE, rule: 'isString', message: NAME })).toEqual({
+      field: '',
+      rule: 'unknownProperty',
+      message: 'the message holds a property the contract does not define',
+    });
+  });
+
+  it.each([...CLASS_VALIDATOR_RULES, 'protobufDecode', 'officerNotOfNode'])(
+    'keeps the rule name %s, which callers map to error codes',
+    (rule) => {
+      expect(safeViolation({ field: 'id', rule, message: 'x' }).rule).toBe(rule);
+    },
+  );
 
   it('bounds the message', () => {
     const safe = safeViolation({ field: 'purpose', rule: 'maxLength', message: 'm'.repeat(5000) });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { fromJson, toJson } from '@bufbuild/protobuf';
+import { fromJson, toJson, type JsonObject } from '@bufbuild/protobuf';
 import { ContractViolationError } from '../errors.js';
 import { EnvelopeSchema } from '../gen/msx/v1/envelope_pb.js';
 import {
@@ -19,7 +19,21 @@ const NOW = new Date('2025-07-01T00:00:00Z');
 /** The (field, rule) pairs of an input's violations, after a trip through JSON text as on the wire. */
 function found(input: unknown): { field: string; rule: string }[] {
   const wire: unknown = input === undefined ? undefined : JSON.parse(JSON.stringify(input));
-  return validateEnvelopeJson(wire, { now: NOW }).map(({ field, rule }) => ({ field, rule }));
+  const violations = validateEnvelopeJson(wire, { now: NOW });
+  expectExplained(violations);
+  return violations.map(({ field, rule }) => ({ field, rule }));
+}
+
+/**
+ * Every violation explains itself to the officer who reads it: its message starts with the field it
+ * names (or "message" / "the message" for the envelope as a whole) and goes on to say what is wrong.
+ */
+function expectExplained(violations: readonly { field: string; message: string }[]): void {
+  for (const { field, message } of violations) {
+    const subject = field !== '' ? field : message.startsWith('the message') ? 'the message' : 'message';
+    const explained = message.startsWith(`${subject} `) && message.length > subject.length + 10;
+    expect({ field, message, explained }).toEqual({ field, message, explained: true });
+  }
 }
 
 /** A route report with some of its top-level fields changed to anything, valid or not. */
@@ -103,11 +117,85 @@ describe('validateEnvelopeJson: the input as a whole', () => {
     ]);
   });
 
+  it('reports keys class-transformer would drop in document order', () => {
+    const envelope = validRouteReportEnvelope();
+    const wire = JSON.stringify(asJson(envelope)).replace(
+      /"fromCountry":/g,
+      '"constructor":"x","fromCountry":',
+    );
+    expect(found(JSON.parse(wire))).toEqual([
+      { field: 'routeReport.segments[0].constructor', rule: 'unknownProperty' },
+      { field: 'routeReport.segments[1].constructor', rule: 'unknownProperty' },
+      { field: 'routeReport.segments[2].constructor', rule: 'unknownProperty' },
+    ]);
+  });
+
+  it(`converts input nested exactly ${MAX_JSON_DEPTH} levels deep`, () => {
+    let deep: Record<string, unknown> = {};
+    const extra = deep;
+    // extra is at level 2; MAX_JSON_DEPTH - 2 more levels reach the limit exactly.
+    for (let level = 0; level < MAX_JSON_DEPTH - 2; level++) deep = deep.next = {};
+    expect(found(routeReportWith({ extra }))).toEqual([{ field: '', rule: 'unknownProperty' }]);
+    deep.next = {};
+    expect(found(routeReportWith({ extra }))).toEqual([{ field: '', rule: 'jsonDepth' }]);
+  });
+
   it('refuses nesting deeper than any message has, before converting it', () => {
     let deep: Record<string, unknown> = {};
     const extra = deep;
     for (let level = 0; level < MAX_JSON_DEPTH; level++) deep = deep.next = {};
     expect(found(routeReportWith({ extra }))).toEqual([{ field: '', rule: 'jsonDepth' }]);
+  });
+});
+
+describe('validateEnvelopeJson: protobuf JSON null', () => {
+  it('accepts null for optional members, as fromJson does', () => {
+    const input = routeReportWith({
+      threadId: null,
+      inReplyTo: null,
+      recipients: null,
+      containsPersonalData: null,
+      purpose: null,
+      expiresAt: null,
+      consentRef: null,
+    });
+    expect(found(input)).toEqual([]);
+    expect(fromJson(EnvelopeSchema, input as JsonObject).payload.case).toBe('routeReport');
+  });
+
+  it('refuses a second payload given as null, which fromJson refuses as a oneof set twice', () => {
+    const input = routeReportWith({ hitNotice: null });
+    expect(found(input)).toEqual([{ field: '', rule: 'exactlyOnePayload' }]);
+    expect(() => fromJson(EnvelopeSchema, input as JsonObject)).toThrow(/oneof set multiple times/);
+  });
+
+  it('refuses a payload given only as null: the message carries nothing', () => {
+    const { routeReport: _report, ...rest } = asJson(validRouteReportEnvelope());
+    const input = { ...rest, routeReport: null };
+    expect(found(input)).toEqual([{ field: '', rule: 'exactlyOnePayload' }]);
+    expect(fromJson(EnvelopeSchema, input).payload.case).toBeUndefined();
+  });
+
+  it('accepts null for the optional members of a payload', () => {
+    const envelope = validRouteReportEnvelope();
+    Object.assign(envelope.routeReport!, { departureArea: null, period: null, pricePerPerson: null });
+    Object.assign(envelope.routeReport!.segments[0], { fromPlace: null, mode: null });
+    expect(found(envelope)).toEqual([]);
+  });
+
+  it('treats null for a required member as missing, without failing on it', () => {
+    expect(found(routeReportWith({ sender: null, releasability: null, evaluation: null }))).toEqual([
+      { field: 'sender', rule: 'required' },
+      { field: 'releasability', rule: 'required' },
+      { field: 'evaluation.sourceReliability', rule: 'evaluationRequired' },
+      { field: 'evaluation.informationAccuracy', rule: 'evaluationRequired' },
+    ]);
+  });
+
+  it('refuses null inside a list of messages', () => {
+    const envelope = validRouteReportEnvelope();
+    (envelope.routeReport!.segments as unknown[]).push(null);
+    expect(found(envelope)).toEqual([{ field: 'routeReport.segments[3]', rule: 'jsonObject' }]);
   });
 });
 
@@ -162,6 +250,35 @@ describe('validateEnvelopeJson: field rules', () => {
   ])('reports %s = %j under %s', (field, value, rule) => {
     expect(found(routeReportWith({ [field]: value }))).toEqual([{ field, rule }]);
   });
+
+  it('reports a number where a list belongs as isArray only', () => {
+    expect(found(routeReportWith({ recipients: 7 }))).toEqual([{ field: 'recipients', rule: 'isArray' }]);
+  });
+
+  it('reports a coordinate given as text as isNumber only, not as out of range', () => {
+    const envelope = validSuspectVesselReportEnvelope();
+    envelope.suspectVesselReport!.lastPosition!.point = { latitude: '36.4' as unknown as number };
+    const violations = validateEnvelopeJson(asJson(envelope), { now: NOW });
+    expect(violations).toEqual([
+      {
+        field: 'suspectVesselReport.lastPosition.point.latitude',
+        rule: 'isNumber',
+        message: 'suspectVesselReport.lastPosition.point.latitude must be a finite JSON number',
+      },
+    ]);
+  });
+
+  it.each([[Number.NaN], [Number.POSITIVE_INFINITY]])(
+    'refuses a coordinate of %s, which a caller building objects could pass',
+    (latitude) => {
+      const envelope = validSuspectVesselReportEnvelope();
+      envelope.suspectVesselReport!.lastPosition!.point = { latitude, longitude: 18.237 };
+      const violations = validateEnvelopeJson(envelope, { now: NOW });
+      expect(violations.map(({ field, rule }) => ({ field, rule }))).toEqual([
+        { field: 'suspectVesselReport.lastPosition.point.latitude', rule: 'isNumber' },
+      ]);
+    },
+  );
 
   it('points at the failing element of a list of values', () => {
     expect(found(routeReportWith({ recipients: ['cp-it', 'CP-MT', 'jot-mare', 7] }))).toEqual([
