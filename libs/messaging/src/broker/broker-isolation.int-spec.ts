@@ -45,6 +45,14 @@ async function startBroker(
   return { url: `nats://127.0.0.1:${port}`, server, partyApiPrefix: PARTY_JS_API_PREFIX };
 }
 
+/** Stops a nats-server and waits until it has exited, so its storage is no longer written to. */
+async function stopServer(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null || server.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+  server.kill('SIGTERM');
+  await exited;
+}
+
 /** Counts of every stream of the exchange, by name. */
 async function streamCounts(jsm: JetStreamManager): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -124,7 +132,7 @@ describe('broker isolation on the generated nats-server configuration (accounts,
 
   afterAll(async () => {
     await Promise.all(open.map((nc) => nc.close().catch(() => undefined)));
-    broker?.server.kill('SIGTERM');
+    if (broker) await stopServer(broker.server);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -365,7 +373,7 @@ describe('the reply-subject attack against a single-account broker (the leak the
 
   afterAll(async () => {
     await Promise.all(open.map((nc) => nc.close().catch(() => undefined)));
-    server?.kill('SIGTERM');
+    if (server) await stopServer(server);
     rmSync(dir, { recursive: true, force: true });
   });
 
