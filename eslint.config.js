@@ -10,6 +10,7 @@ export default tseslint.config(
       'coverage/**',
       'libs/contracts/src/gen/**',
       '.msx/**',
+      'mutation-suites/**',
       '.stryker-tmp/**',
       'reports/**',
     ],
