@@ -3,10 +3,12 @@
  * (Stryker, the jest runner in ESM mode) of the modules whose bugs matter most — the sharing rules, the
  * contract's validation, the audit chain and its verifier, and the router's planner — each against its own
  * tests only. Prints the score per module and every surviving mutant with file and line, and keeps them in
- * `reports/mutation/<module>.json`; `--survivors` then tests again only the lines of those survivors, after
- * tests were added. A survivor listed in `test/mutation-equivalents.json` (a mutant that changes no
+ * `reports/mutation/<module>.json`; `--survivors` then tests again only the code of those survivors, after
+ * tests were added (all of the module again when its code changed since: the survivors' places would no
+ * longer hold). A survivor listed in `test/mutation-equivalents.json` (a mutant that changes no
  * behaviour, with the reason) is not counted. Exits 1 when a module scores below the threshold (default 90 %).
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,6 +20,12 @@ interface MutationModule {
   mutate: string[];
   /** Tests run against each mutant: spec files, or folders whose `*.spec.ts` and `*.int-spec.ts` files are taken. */
   tests: string[];
+  /**
+   * How much longer than its tests took without it a mutant may run before it counts as killed by a timeout
+   * (5 s unless set). Integration tests vary with the database's load: a margin too tight for them would
+   * count slow runs as kills.
+   */
+  timeoutMS?: number;
 }
 
 export const MUTATION_MODULES: Record<string, MutationModule> = {
@@ -49,6 +57,7 @@ export const MUTATION_MODULES: Record<string, MutationModule> = {
       'libs/audit-store/src/verify-audit-chain.int-spec.ts',
       'libs/audit-store/src/audit-repository.int-spec.ts',
     ],
+    timeoutMS: 30_000,
   },
   'router-planner': {
     mutate: ['apps/router/src/route-message/route-message.handler.ts'],
@@ -60,6 +69,9 @@ interface Equivalent {
   file: string;
   line: number;
   mutator: string;
+  /** When the line holds several mutants of this mutator: the column, or the replacement, of this one. */
+  column?: number;
+  replacement?: string;
   /** Why the mutant changes no behaviour. */
   why: string;
 }
@@ -75,11 +87,7 @@ function equivalents(): Equivalent[] {
   }
 }
 
-const isEquivalent = (m: MutantResult, known: Equivalent[]) =>
-  known.some(
-    (e) =>
-      relative('.', m.fileName) === e.file && m.location.start.line === e.line && m.mutatorName === e.mutator,
-  );
+const isEquivalent = (m: MutantResult, known: Equivalent[]) => isEquivalentSurvivor(survivorOf(m), known);
 
 const SUITES = 'mutation-suites';
 
@@ -110,6 +118,9 @@ function suiteOf(name: string, module: MutationModule): string {
 interface Survivor {
   file: string;
   line: number;
+  column: number;
+  /** Last line of the mutated code (a block or a switch case spans several). */
+  endLine: number;
   mutator: string;
   replacement?: string;
   status: string;
@@ -120,18 +131,33 @@ interface ModuleReport {
   counted: number;
   killed: number;
   survivors: Survivor[];
+  /** SHA-256 of each mutated file as the full run found it: survivors' places hold only while it is unchanged. */
+  sources: Record<string, string>;
 }
 
 const reportFile = (name: string) => `reports/mutation/${name}.json`;
+const sourceHash = (file: string) => {
+  try {
+    return createHash('sha256').update(readFileSync(file)).digest('hex');
+  } catch {
+    return 'missing';
+  }
+};
 const survivorOf = (m: MutantResult): Survivor => ({
   file: relative('.', m.fileName),
   line: m.location.start.line,
+  column: m.location.start.column,
+  endLine: m.location.end.line,
   mutator: m.mutatorName,
   replacement: m.replacement,
   status: m.status,
 });
 const sameMutant = (a: Survivor, b: Survivor) =>
-  a.file === b.file && a.line === b.line && a.mutator === b.mutator && a.replacement === b.replacement;
+  a.file === b.file &&
+  a.line === b.line &&
+  a.column === b.column &&
+  a.mutator === b.mutator &&
+  a.replacement === b.replacement;
 
 async function run(
   name: string,
@@ -163,7 +189,7 @@ async function run(
     incremental: false,
     concurrency,
     // A mutant that loops is given up after this much more than the tests' own time.
-    timeoutMS: 5_000,
+    timeoutMS: module.timeoutMS ?? 5_000,
     reporters: ['progress'],
     // One folder per module, so that runs of different modules side by side never clean each other's up.
     tempDirName: `.stryker-tmp/${name}`,
@@ -174,7 +200,7 @@ async function run(
 }
 
 const describeSurvivor = (m: Survivor) =>
-  `  ${m.status === 'NoCoverage' ? 'not covered' : 'survived'}: ${m.file}:${m.line} ${m.mutator}${m.replacement ? ` → ${m.replacement.replace(/\s+/g, ' ').slice(0, 80)}` : ''}`;
+  `  ${m.status === 'NoCoverage' ? 'not covered' : 'survived'}: ${m.file}:${m.line}:${m.column} ${m.mutator}${m.replacement ? ` → ${m.replacement.replace(/\s+/g, ' ').slice(0, 80)}` : ''}`;
 
 /**
  * A full run: every mutant of the module. With `--survivors`, only the lines of the last full run's
@@ -196,18 +222,30 @@ async function measure(
         counted: counted.length,
         killed: counted.filter((m) => KILLED.has(m.status)).length,
         survivors: counted.filter((m) => !KILLED.has(m.status)).map(survivorOf),
+        sources: Object.fromEntries(
+          [...new Set(results.map((m) => relative('.', m.fileName)))].sort().map((f) => [f, sourceHash(f)]),
+        ),
       },
     };
   }
-  let last: ModuleReport;
+  let last: ModuleReport | undefined;
   try {
     last = JSON.parse(readFileSync(reportFile(name), 'utf8')) as ModuleReport;
   } catch {
-    throw new Error(`--survivors needs a full run of ${name} first (${reportFile(name)} is missing)`);
+    last = undefined;
+  }
+  const changed = Object.entries(last?.sources ?? {})
+    .filter(([file, hash]) => hash !== sourceHash(file))
+    .map(([file]) => file);
+  if (!last?.sources || changed.length > 0) {
+    process.stdout.write(
+      `${name}: ${last?.sources ? `changed since its last full run: ${changed.join(', ')}` : 'no full run on record'}; running all its mutants\n`,
+    );
+    return measure(name, concurrency, false, known);
   }
   const open = last.survivors.filter((s) => !isEquivalentSurvivor(s, known));
   if (open.length === 0) return { report: { ...last, survivors: [] } };
-  const lines = [...new Set(open.map((s) => `${s.file}:${s.line}-${s.line}`))];
+  const lines = [...new Set(open.map((s) => `${s.file}:${s.line}-${s.endLine}`))];
   const results = (await run(name, module, lines, concurrency)).map((m) => ({
     ...survivorOf(m),
     killed: KILLED.has(m.status),
@@ -219,13 +257,22 @@ async function measure(
       counted: last.counted - equivalentNow,
       killed: last.killed + (open.length - still.length),
       survivors: still,
+      sources: last.sources,
     },
     recheck: `${open.length - still.length} of ${open.length} survivors of the last full run now killed`,
   };
 }
 
-const isEquivalentSurvivor = (s: Survivor, known: Equivalent[]) =>
-  known.some((e) => s.file === e.file && s.line === e.line && s.mutator === e.mutator);
+function isEquivalentSurvivor(s: Survivor, known: Equivalent[]): boolean {
+  return known.some(
+    (e) =>
+      s.file === e.file &&
+      s.line === e.line &&
+      s.mutator === e.mutator &&
+      (e.column === undefined || s.column === e.column) &&
+      (e.replacement === undefined || s.replacement === e.replacement),
+  );
+}
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);

@@ -17,7 +17,7 @@ function coveringCode(ctx: RuleContext): Agreement[] {
 /** A recipient receives only handling codes up to its clearance. */
 export const recipientCleared: SharingRule = {
   code: 'POLICY.RECIPIENT_NOT_CLEARED',
-  description: "The recipient's clearance must cover the item's handling code.",
+  description: "The recipient's clearance covers the item's handling code.",
   check: ({ envelope, candidate }) => {
     const code = handlingLabel(envelope.handlingCode) as HandlingLevel;
     const party = candidate.party;
@@ -30,7 +30,8 @@ export const recipientCleared: SharingRule = {
 /** Eurostat and the like receive aggregated statistics and nothing else. */
 export const aggregatesOnly: SharingRule = {
   code: 'POLICY.AGGREGATES_ONLY',
-  description: 'A statistics recipient receives only aggregated analysis products without personal data.',
+  description:
+    'A statistics recipient (Eurostat) receives only aggregated analysis products without personal data.',
   check: ({ envelope, candidate }) => {
     if (!candidate.party.aggregatesOnly) return null;
     const p = envelope.payload;
@@ -62,7 +63,7 @@ export const thirdCountryReleasable: SharingRule = {
 
 export const thirdCountryHandlingCode: SharingRule = {
   code: 'POLICY.THIRD_COUNTRY_HANDLING_CODE',
-  description: "The agreement must cover the item's handling code.",
+  description: "An agreement in force with the third country covers the item's handling code.",
   check: (ctx) =>
     isThirdCountryParty(ctx.candidate.party) && coveringCode(ctx).length === 0
       ? `no agreement with ${ctx.candidate.party.country} covers ${handlingLabel(ctx.envelope.handlingCode)}`
@@ -72,7 +73,7 @@ export const thirdCountryHandlingCode: SharingRule = {
 export const thirdCountryPersonalData: SharingRule = {
   code: 'POLICY.THIRD_COUNTRY_PERSONAL_DATA',
   description:
-    'Personal data reaches a third country only under an agreement that states a legal basis for it.',
+    'Personal data reaches a third country only under an agreement that covers the handling code and states a legal basis for it.',
   check: (ctx) => {
     if (!isThirdCountryParty(ctx.candidate.party) || !ctx.envelope.containsPersonalData) return null;
     return coveringCode(ctx).some((a) => a.personalData && a.legalBasis)
@@ -85,7 +86,7 @@ export const thirdCountryPersonalData: SharingRule = {
 export const thirdCountryRestrictedNeedsConsent: SharingRule = {
   code: 'POLICY.THIRD_COUNTRY_NEEDS_CONSENT',
   description:
-    "H2 and H3 items reach a third country only with the originator's consent, never by subscription.",
+    'H2 and H3 items reach a third country only when the originator names it, never by subscription.',
   check: ({ envelope, candidate }) => {
     if (!isThirdCountryParty(candidate.party)) return null;
     if (envelope.handlingCode !== HandlingCode.H2 && envelope.handlingCode !== HandlingCode.H3) return null;
@@ -115,7 +116,7 @@ export const tlpRedNamedOnly: SharingRule = {
 export const derivedReachesHoldersOnly: SharingRule = {
   code: 'POLICY.ONWARD_SHARING_NEEDS_CONSENT',
   description:
-    "A reworded copy of another party's H2/H3 or TLP AMBER/RED intelligence reaches only its holders, with no weaker handling.",
+    "A reworded copy of another party's restricted intelligence (the same selectors) reaches only the parties that already hold the original, with no weaker handling or TLP.",
   check: ({ envelope, facts, candidate }) => {
     for (const d of derivedFrom(envelope, facts)) {
       if (d.by !== 'selectors') continue;

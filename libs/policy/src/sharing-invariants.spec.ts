@@ -218,7 +218,7 @@ describe('sharing invariants (property-based)', () => {
     );
   });
 
-  it('every candidate recipient gets exactly one decision, and the sender none', () => {
+  it('every candidate recipient gets exactly one decision, with its reason, and the sender none', () => {
     fc.assert(
       fc.property(caseArb, ({ env, facts }) => {
         const decisions = decideRecipients(env, directory, facts);
@@ -230,7 +230,11 @@ describe('sharing invariants (property-based)', () => {
             .sort(),
         );
         expect(recipients).not.toContain(env.sender);
-        for (const d of decisions) expect(d.rule).toMatch(/^POLICY\.[A-Z_]+$/);
+        for (const d of decisions) {
+          expect(d.rule).toMatch(/^POLICY\.[A-Z_]+$/);
+          // The audit trail and the sender's receipt state why, in words, for every decision.
+          expect(d.reason).toMatch(/[a-z]{2}/);
+        }
       }),
       { seed: SEED, numRuns: RUNS },
     );

@@ -9,7 +9,7 @@ export const ROUTER_NODE = 'msx-router';
 
 export const senderKnown: SubmissionRule = {
   code: 'POLICY.SENDER_UNKNOWN',
-  description: 'The sender must be a party of the directory.',
+  description: 'The sender is a party of the directory.',
   check: ({ envelope, sender }) =>
     sender || envelope.sender === ROUTER_NODE ? null : `${envelope.sender} is not a party of the exchange`,
 };
@@ -23,7 +23,7 @@ export const senderKnown: SubmissionRule = {
 export const idNotReused: SubmissionRule = {
   code: 'POLICY.ID_ALREADY_USED',
   description:
-    'An envelope id belongs to the submission that first carried it; no other submission may use it again.',
+    'An id belongs to the item that used it first, at any time, for any party: a new envelope with a known id is refused (the router claims every id in its ledger before delivering).',
   check: ({ envelope, facts }) => {
     const claim = facts.idClaim;
     if (!claim || (claim.originator === envelope.sender && claim.submitSeq === facts.submitSeq)) return null;
@@ -35,8 +35,7 @@ export const idNotReused: SubmissionRule = {
 
 export const typePermitted: SubmissionRule = {
   code: 'POLICY.TYPE_NOT_PERMITTED',
-  description:
-    'Each party publishes only the types its kind may; delivery receipts come from the router only.',
+  description: 'Each kind publishes only its types; delivery receipts come from the router only.',
   check: ({ envelope, sender }) => {
     const type = envelope.payload.case!;
     if (envelope.sender === ROUTER_NODE)
@@ -60,7 +59,7 @@ export const notExpired: SubmissionRule = {
 export const concernsKnownItem: SubmissionRule = {
   code: 'POLICY.ITEM_UNKNOWN',
   description:
-    'A share request, share decision, recall, erasure receipt or acknowledgement must concern an item of the exchange.',
+    'A share request, share decision, recall, erasure receipt or acknowledgement concerns an item of the exchange.',
   check: ({ envelope, facts }) => {
     const id = concernedMessageId(envelope);
     return id !== undefined && !facts.item ? `no item ${id} was routed through the exchange` : null;
@@ -69,7 +68,8 @@ export const concernsKnownItem: SubmissionRule = {
 
 export const originatorOnly: SubmissionRule = {
   code: 'POLICY.NOT_ORIGINATOR',
-  description: 'Only the originator decides on onward sharing and recalls an item.',
+  description:
+    'Only the originator decides on onward sharing and recalls an item (the router recalls on expiry).',
   check: ({ envelope, facts }) => {
     const type = envelope.payload.case;
     if (type !== 'shareDecision' && type !== 'recall') return null;
@@ -83,7 +83,7 @@ export const originatorOnly: SubmissionRule = {
 export const recipientsOnly: SubmissionRule = {
   code: 'POLICY.NOT_A_RECIPIENT',
   description:
-    'Only a party that received an item may ask to share it, acknowledge it or confirm its erasure.',
+    'Only a party that received an item asks to share it, acknowledges it or confirms its erasure.',
   check: ({ envelope, facts }) => {
     const type = envelope.payload.case;
     if (type !== 'shareRequest' && type !== 'erasureReceipt' && type !== 'acknowledgement') return null;
@@ -117,7 +117,7 @@ function amberStrictOriginal(envelope: Envelope, facts: PolicyFacts): ItemRecord
 export const amberStrictNoOnward: SubmissionRule = {
   code: 'POLICY.AMBER_STRICT_NO_ONWARD',
   description:
-    'TLP AMBER+STRICT stays within the recipient organisation: never asked for, granted, forwarded or re-published, not even with consent.',
+    'TLP AMBER+STRICT is never asked for, granted, forwarded or re-published as new (byte for byte or reworded), not even with consent; checked before the consent rules, so that no answer suggests consent would help.',
   check: ({ envelope, facts }) => {
     const original = amberStrictOriginal(envelope, facts);
     if (!original) return null;
@@ -131,7 +131,7 @@ export const amberStrictNoOnward: SubmissionRule = {
 export const forwardConsentValid: SubmissionRule = {
   code: 'POLICY.FORWARD_CONSENT_INVALID',
   description:
-    "A forwarded copy cites the originator's granted, unexpired consent to its own sender, and carries the same intelligence.",
+    "A forwarded copy (`consentRef`) cites the originator's granted, unexpired consent to its own sender, carries the same intelligence and no weaker handling.",
   check: ({ envelope, facts }) => {
     if (!isForward(envelope)) return null;
     const c = facts.consent;
@@ -163,7 +163,7 @@ export function describeDerived({ original, by, shared }: DerivedFrom): string {
 export const onwardSharingNeedsConsent: SubmissionRule = {
   code: 'POLICY.ONWARD_SHARING_NEEDS_CONSENT',
   description:
-    "Re-publishing another party's H2/H3 or TLP AMBER/RED intelligence as new, byte for byte, needs the originator's consent.",
+    "Another party's H2/H3 or TLP AMBER/RED intelligence re-submitted as new, byte for byte, is refused: it needs the originator's consent.",
   check: ({ envelope, facts }) => {
     // Byte for byte: refused outright. Reworded around the selectors: decided per recipient
     // (`derivedReachesHoldersOnly`), so that parties that hold the original still get corroboration.
@@ -177,7 +177,7 @@ export const onwardSharingNeedsConsent: SubmissionRule = {
 export const shareDecisionAnswersRequest: SubmissionRule = {
   code: 'POLICY.SHARE_REQUEST_UNKNOWN',
   description:
-    'A share decision answers a share request about the same item and grants no more than was asked.',
+    'A share decision answers a recorded share request about the same item and grants no more than was asked.',
   check: ({ envelope, facts }) => {
     if (envelope.payload.case !== 'shareDecision') return null;
     const decision = envelope.payload.value;
