@@ -132,6 +132,22 @@ describe('verifyAuditChain', () => {
     built = { key, witness };
   });
 
+  /** The trail as an insider would recompute it after changing row 42: every hash from there on. */
+  async function rechainedWithRow42Changed() {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    const rows = (
+      await client.query<(string | null)[]>({
+        text: `SELECT ${CHAINED_SELECT} FROM ${table()} ORDER BY seq`,
+        rowMode: 'array',
+        types: { getTypeParser: () => (v: string) => v },
+      })
+    ).rows.map((r) => chainedRowOf(r).fields);
+    await client.end();
+    rows[41] = { ...rows[41], counterpartNode: 'afic-partner-ne' };
+    return chainRows(GENESIS_HASH, rows);
+  }
+
   beforeEach(async () => {
     db = await template!.clone();
     // The copy is migrated already: openAuditStore would only check it, on connections of its own.
@@ -398,18 +414,7 @@ describe('verifyAuditChain', () => {
   it('finds a whole trail rewritten consistently, against the checkpoints the witnesses kept', async () => {
     // The insider rewrites row 42, recomputes every later hash, and re-signs the stored checkpoints with the
     // audit key itself: the trail and its own checkpoints agree again.
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    const rows = (
-      await client.query<(string | null)[]>({
-        text: `SELECT ${CHAINED_SELECT} FROM ${table()} ORDER BY seq`,
-        rowMode: 'array',
-        types: { getTypeParser: () => (v: string) => v },
-      })
-    ).rows.map((r) => chainedRowOf(r).fields);
-    await client.end();
-    rows[41] = { ...rows[41], counterpartNode: 'afic-partner-ne' };
-    const rechained = chainRows(GENESIS_HASH, rows);
+    const rechained = await rechainedWithRow42Changed();
     await insider(
       ...rechained
         .slice(41)
@@ -435,18 +440,7 @@ describe('verifyAuditChain', () => {
 
   it('finds a consistent rewrite against its own stored checkpoints when they were not signed again', async () => {
     // The insider rewrites row 42 and recomputes the hashes up to row 100, but cannot sign a new checkpoint.
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    const rows = (
-      await client.query<(string | null)[]>({
-        text: `SELECT ${CHAINED_SELECT} FROM ${table()} ORDER BY seq`,
-        rowMode: 'array',
-        types: { getTypeParser: () => (v: string) => v },
-      })
-    ).rows.map((r) => chainedRowOf(r).fields);
-    await client.end();
-    rows[41] = { ...rows[41], counterpartNode: 'afic-partner-ne' };
-    const rechained = chainRows(GENESIS_HASH, rows);
+    const rechained = await rechainedWithRow42Changed();
     await insider(
       ...rechained
         .slice(41, 100)
