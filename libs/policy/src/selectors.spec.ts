@@ -152,6 +152,12 @@ describe('selectorsOf: the selectors an item is recognised by', () => {
     expect(normaliseSelector('vessel', 'XX:NOUR')).toBeUndefined();
   });
 
+  it('reads no flag into a vessel name given without one, even a name that begins with a country code', () => {
+    // "ALI" is no Albanian vessel "ALI": without `flag:` there is no flag to compare.
+    expect(normaliseSelector('vessel', 'ALI')).toBeUndefined();
+    expect(normaliseSelector('vessel', 'AL:ALI')).toBe('AL:ALI');
+  });
+
   it('hashes each selector as SHA-256 of kind:value, so no selector is kept in clear', () => {
     const digests = selectorsOf(vesselReport());
     expect(digests).toEqual(

@@ -10,29 +10,8 @@ import {
   validModusOperandiReportEnvelope,
   validRouteReportEnvelope,
   validateEnvelopeJson,
-  type EnvelopeJson,
 } from './index.js';
-
-const NOW = new Date('2025-07-01T00:00:00Z');
-
-/** The (field, rule) pairs of an envelope's violations, as it would arrive on the wire. */
-function found(envelope: EnvelopeJson, now: Date = NOW): { field: string; rule: string }[] {
-  const violations = validateEnvelopeJson(asJson(envelope), { now });
-  expectExplained(violations);
-  return violations.map(({ field, rule }) => ({ field, rule }));
-}
-
-/**
- * Every violation explains itself to the officer who reads it: its message starts with the field it
- * names (or "message" / "the message" for the envelope as a whole) and goes on to say what is wrong.
- */
-function expectExplained(violations: readonly { field: string; message: string }[]): void {
-  for (const { field, message } of violations) {
-    const subject = field !== '' ? field : message.startsWith('the message') ? 'the message' : 'message';
-    const explained = message.startsWith(`${subject} `) && message.length > subject.length + 10;
-    expect({ field, message, explained }).toEqual({ field, message, explained: true });
-  }
-}
+import { found, VALIDATION_NOW as NOW } from './violations-fixture.js';
 
 describe('exactlyOnePayload', () => {
   it('refuses an envelope without payload', () => {

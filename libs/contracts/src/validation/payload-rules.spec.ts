@@ -20,27 +20,7 @@ import {
   type EnvelopeJson,
   type RouteSegmentDto,
 } from './index.js';
-
-const NOW = new Date('2025-07-01T00:00:00Z');
-
-/** The (field, rule) pairs of an envelope's violations, as it would arrive on the wire. */
-function found(envelope: EnvelopeJson): { field: string; rule: string }[] {
-  const violations = validateEnvelopeJson(asJson(envelope), { now: NOW });
-  expectExplained(violations);
-  return violations.map(({ field, rule }) => ({ field, rule }));
-}
-
-/**
- * Every violation explains itself to the officer who reads it: its message starts with the field it
- * names (or "message" / "the message" for the envelope as a whole) and goes on to say what is wrong.
- */
-function expectExplained(violations: readonly { field: string; message: string }[]): void {
-  for (const { field, message } of violations) {
-    const subject = field !== '' ? field : message.startsWith('the message') ? 'the message' : 'message';
-    const explained = message.startsWith(`${subject} `) && message.length > subject.length + 10;
-    expect({ field, message, explained }).toEqual({ field, message, explained: true });
-  }
-}
+import { found, VALIDATION_NOW as NOW } from './violations-fixture.js';
 
 describe('what an analyst must fill in', () => {
   it('RouteReport needs at least one segment', () => {

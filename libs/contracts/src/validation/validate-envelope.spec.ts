@@ -13,28 +13,7 @@ import {
   validSuspectVesselReportEnvelope,
   type EnvelopeJson,
 } from './index.js';
-
-const NOW = new Date('2025-07-01T00:00:00Z');
-
-/** The (field, rule) pairs of an input's violations, after a trip through JSON text as on the wire. */
-function found(input: unknown): { field: string; rule: string }[] {
-  const wire: unknown = input === undefined ? undefined : JSON.parse(JSON.stringify(input));
-  const violations = validateEnvelopeJson(wire, { now: NOW });
-  expectExplained(violations);
-  return violations.map(({ field, rule }) => ({ field, rule }));
-}
-
-/**
- * Every violation explains itself to the officer who reads it: its message starts with the field it
- * names (or "message" / "the message" for the envelope as a whole) and goes on to say what is wrong.
- */
-function expectExplained(violations: readonly { field: string; message: string }[]): void {
-  for (const { field, message } of violations) {
-    const subject = field !== '' ? field : message.startsWith('the message') ? 'the message' : 'message';
-    const explained = message.startsWith(`${subject} `) && message.length > subject.length + 10;
-    expect({ field, message, explained }).toEqual({ field, message, explained: true });
-  }
-}
+import { found, VALIDATION_NOW as NOW } from './violations-fixture.js';
 
 /** A route report with some of its top-level fields changed to anything, valid or not. */
 function routeReportWith(changes: Record<string, unknown>): unknown {
