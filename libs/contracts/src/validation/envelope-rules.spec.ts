@@ -218,6 +218,18 @@ describe('personalDataFlagRequired', () => {
     );
   });
 
+  it('names every place that holds personal data, each once', () => {
+    const envelope = validDebriefingReportEnvelope();
+    delete envelope.containsPersonalData;
+    const message = validateEnvelopeJson(asJson(envelope), { now: NOW })[0]?.message ?? '';
+    const places = message
+      .replace(/^containsPersonalData must be true: /, '')
+      .replace(/ hold personal data$/, '');
+    expect(places.split(', ').length).toBeGreaterThan(1);
+    expect(places.split(', ')).toEqual([...new Set(places.split(', '))]);
+    expect(places.split(', ')).toContain('debriefingReport.selectors.phoneNumbers');
+  });
+
   it('refuses described facilitators not flagged', () => {
     const envelope = validDebriefingReportEnvelope({ containsPersonalData: false });
     delete envelope.debriefingReport!.selectors;

@@ -221,6 +221,21 @@ describe('analysis products', () => {
     expect(found(envelope)).toEqual([{ field: 'containsPersonalData', rule: 'aggregatedIsNonPersonal' }]);
   });
 
+  it('keeps each indicator of a modus operandi to one line', () => {
+    const envelope = validModusOperandiReportEnvelope();
+    envelope.modusOperandiReport!.indicators = ['fuel bought in bulk', 'engine\nspare parts'];
+    expect(found(envelope)).toEqual([
+      { field: 'modusOperandiReport.indicators[1]', rule: 'noControlCharacters' },
+    ]);
+  });
+
+  it('aggregatedIsNonPersonal: accepts an aggregated product without personal data', () => {
+    const envelope = validAnalysisProductEnvelope({ containsPersonalData: false });
+    envelope.analysisProduct!.kind = 'ANALYSIS_PRODUCT_KIND_RISK_ANALYSIS';
+    envelope.analysisProduct!.aggregated = true;
+    expect(found(envelope)).toEqual([]);
+  });
+
   it('accepts a risk analysis that is not aggregated', () => {
     const envelope = validAnalysisProductEnvelope();
     envelope.analysisProduct!.kind = 'ANALYSIS_PRODUCT_KIND_RISK_ANALYSIS';

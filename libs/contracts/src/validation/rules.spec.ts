@@ -42,7 +42,19 @@ table(
   isImoNumber,
   // 9074729 (the proto's example), Emma Maersk, Ever Given, a 1980s ferry
   ['9074729', '9321483', '9811000', '8814275'],
-  ['9074728', '9321484', '907472', '90747290', 'IMO9074729', '0000000', ' 9074729', 9074729, null, undefined],
+  [
+    '9074728',
+    '9321484',
+    '907472',
+    '90747290',
+    '11000030',
+    'IMO9074729',
+    '0000000',
+    ' 9074729',
+    9074729,
+    null,
+    undefined,
+  ],
 );
 
 table(
@@ -106,6 +118,10 @@ table(
     'DE893704004405320130000', // too long for DE
     'US64SVBKUS6S3300958879', // no IBAN in the US
     'DE00370400440532013000',
+    // each of these three passes mod-97 and has the length of a Dutch IBAN, but is not in electronic form
+    'NL0SABNA0417164300', // a letter among the check digits
+    'NL03ABNA041716430n', // a lower-case letter at the end
+    'NLAB12ABNA04171645', // letters where the check digits belong
     '',
     12345,
   ],
@@ -135,6 +151,7 @@ table(
     'DEUTXXFF',
     'DEUTQQFF',
     'DEUT DEFF',
+    'XDEUTDEFF', // nine characters, a valid BIC after the first
     '',
     8,
   ],
@@ -178,6 +195,7 @@ table(
     '+218 91 234 5678',
     '+218-91-2345678',
     '00218912345678',
+    'tel:+393331234567',
     '',
   ],
 );
@@ -202,6 +220,8 @@ table(
     'https://user:secret@example.org/',
     'https://user@example.org/',
     'https:example.org/offers',
+    // credentials behind a scheme without `//`, which WHATWG parsers still read as user:password@host
+    'http:officer:secret@smuggler.example/?next=http://example.org',
     '//example.org/',
     'https://',
     'https://exa mple.org/',
@@ -395,6 +415,9 @@ table(
     '2025-06-12T08:30:00.123Z',
     '2025-06-12T08:30:00.123456789Z',
     '2025-06-12T10:30:00+02:00',
+    // the widest offsets a time zone can be written with
+    '2025-06-12T08:30:00+14:59',
+    '2025-06-12T08:30:00-23:00',
     '2024-02-29T00:00:00Z',
     '2000-02-29T00:00:00Z',
     '0001-01-01T00:00:00Z',
@@ -409,7 +432,11 @@ table(
     // 2100 is divisible by 4 but not a leap year
     '2100-02-29T00:00:00Z',
     '2025-04-31T00:00:00Z',
+    // a leap year lengthens February only
+    '2024-04-31T00:00:00Z',
     '2025-13-01T00:00:00Z',
+    'x2025-06-12T08:30:00Z',
+    '2025-06-12T08:30:00Zx',
     '2025-06-12T24:00:00Z',
     '2025-06-12T08:60:00Z',
     '2025-06-12T08:30:60Z',
@@ -429,5 +456,31 @@ describe('timestampMillis', () => {
 
   it('is undefined for an invalid timestamp', () => {
     expect(timestampMillis('2025-02-30T00:00:00Z')).toBeUndefined();
+  });
+});
+
+describe('a JSON list holding a valid value', () => {
+  // A sender that wraps a value in a list has not sent the value: `["IT"]` is no country code.
+  it.each<[string, (value: unknown) => boolean, string]>([
+    ['isBic', isBic, 'DEUTDEFF'],
+    ['isCountryCode', isCountryCode, 'GR'],
+    ['isCurrencyCode', isCurrencyCode, 'EUR'],
+    ['isE164', isE164, '+393331234567'],
+    ['isUuid', isUuid, '0193a1b2-0000-7000-8000-000000000001'],
+    ['isSha256Hex', isSha256Hex, 'a'.repeat(64)],
+    ['isLanguageCode', isLanguageCode, 'ar'],
+    ['isDocumentNumber', isDocumentNumber, 'YA1234567'],
+    ['hasNoControlCharacters', (v) => hasNoControlCharacters(v), 'plain text'],
+    ['isRfc3339Timestamp', isRfc3339Timestamp, '2025-06-12T08:30:00Z'],
+    ['isImoNumber', isImoNumber, '9074729'],
+    ['isIban', isIban, 'NL91ABNA0417164300'],
+  ])('is refused by %s', (_name, predicate, value) => {
+    expect(predicate(value)).toBe(true);
+    expect(predicate([value])).toBe(false);
+  });
+
+  it('and any other value that is not text is no text without control characters', () => {
+    expect(hasNoControlCharacters(7)).toBe(false);
+    expect(hasNoControlCharacters(null, true)).toBe(false);
   });
 });

@@ -43,6 +43,10 @@ describe('knownFieldPath', () => {
     ['recipients[1234567]', 'recipients'],
     ['createdAt.seconds', 'createdAt'],
     ['created_at.nanos', 'created_at'],
+    // a proto name ends the path even where the field it names holds fields
+    ['route_report.segments', 'route_report'],
+    // an index needs a list before it
+    ['[0]', ''],
     ['__proto__.tlp', '__proto__'],
     ['routeReport..segments', 'routeReport'],
     ['id ', ''],
@@ -127,6 +131,8 @@ describe('safeViolation', () => {
   it('copes with values that are not text, as a violation built from parsed input could hold', () => {
     const safe = safeViolation({ field: 42, rule: {}, message: null } as never);
     expect(safe).toEqual({ field: '', rule: 'unnamedRule', message: '' });
+    const listed = safeViolation({ field: ['routeReport'], rule: 'required', message: 'm' } as never);
+    expect(listed).toEqual({ field: '', rule: 'required', message: 'm' });
   });
 });
 

@@ -8,6 +8,7 @@ import {
   asJson,
   assertValidEnvelopeJson,
   validateEnvelopeJson,
+  validCrossCheckRequestEnvelope,
   validModusOperandiReportEnvelope,
   validRouteReportEnvelope,
   validSuspectVesselReportEnvelope,
@@ -114,6 +115,10 @@ describe('validateEnvelopeJson: the input as a whole', () => {
     const extra = deep;
     // extra is at level 2; MAX_JSON_DEPTH - 2 more levels reach the limit exactly.
     for (let level = 0; level < MAX_JSON_DEPTH - 2; level++) deep = deep.next = {};
+    expect(found(routeReportWith({ extra }))).toEqual([{ field: '', rule: 'unknownProperty' }]);
+    // Text and numbers in the deepest object are values, not one more level.
+    deep.note = 'the deepest level';
+    deep.count = 16;
     expect(found(routeReportWith({ extra }))).toEqual([{ field: '', rule: 'unknownProperty' }]);
     deep.next = {};
     expect(found(routeReportWith({ extra }))).toEqual([{ field: '', rule: 'jsonDepth' }]);
@@ -287,6 +292,16 @@ describe('validateEnvelopeJson: field rules', () => {
     ]);
   });
 
+  it('points at the eleventh segment and beyond with its index', () => {
+    const envelope = validRouteReportEnvelope();
+    const segment = envelope.routeReport!.segments[0];
+    envelope.routeReport!.segments = Array.from({ length: 12 }, () => ({ ...segment }));
+    envelope.routeReport!.segments[10] = { ...segment, fromCountry: 'XX' };
+    expect(found(envelope)).toEqual([
+      { field: 'routeReport.segments[10].fromCountry', rule: 'iso3166Alpha2' },
+    ]);
+  });
+
   it('names the full path in the message', () => {
     const envelope = validSuspectVesselReportEnvelope();
     envelope.suspectVesselReport!.imoNumber = '9074728';
@@ -296,6 +311,33 @@ describe('validateEnvelopeJson: field rules', () => {
         rule: 'imoCheckDigit',
         message: 'suspectVesselReport.imoNumber must be a 7-digit IMO number whose check digit matches',
       },
+    ]);
+  });
+
+  it('tells the officer in words what each rule wants', () => {
+    const messages = (envelope: EnvelopeJson) =>
+      validateEnvelopeJson(asJson(envelope), { now: NOW }).map((v) => v.message);
+    expect(messages(validRouteReportEnvelope({ recipients: ['cp-it', 'cp-it'] }))).toEqual([
+      'recipients must not name the same node twice',
+    ]);
+    const repeated = validRouteReportEnvelope();
+    repeated.routeReport!.nationalities = ['ER', 'ER'];
+    expect(messages(repeated)).toEqual(['routeReport.nationalities must not name the same value twice']);
+    expect(messages(validRouteReportEnvelope({ tlp: 'TLP_PURPLE' }))).toEqual([
+      'tlp must be one of TLP_CLEAR, TLP_GREEN, TLP_AMBER, TLP_AMBER_STRICT, TLP_RED',
+    ]);
+    expect(messages(validRouteReportEnvelope({ purpose: 'a\u0007b' }))).toEqual([
+      'purpose must not contain control characters (other than tab and line breaks) or unpaired surrogates',
+    ]);
+    const titled = validModusOperandiReportEnvelope();
+    titled.modusOperandiReport!.title = 'a\tb';
+    expect(messages(titled)).toEqual([
+      'modusOperandiReport.title must not contain control characters or unpaired surrogates',
+    ]);
+    const selector = validCrossCheckRequestEnvelope();
+    selector.crossCheckRequest!.selectors[0].value = '0049 151 1234';
+    expect(messages(selector)).toEqual([
+      'crossCheckRequest.selectors[0].value must be an E.164 phone number for its kind',
     ]);
   });
 
