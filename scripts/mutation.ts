@@ -244,14 +244,15 @@ async function measure(
     return measure(name, concurrency, false, known);
   }
   const open = last.survivors.filter((s) => !isEquivalentSurvivor(s, known));
-  if (open.length === 0) return { report: { ...last, survivors: [] } };
+  // Survivors explained as equivalent since the last run are no longer counted.
+  const equivalentNow = last.survivors.length - open.length;
+  if (open.length === 0) return { report: { ...last, counted: last.counted - equivalentNow, survivors: [] } };
   const lines = [...new Set(open.map((s) => `${s.file}:${s.line}-${s.endLine}`))];
   const results = (await run(name, module, lines, concurrency)).map((m) => ({
     ...survivorOf(m),
     killed: KILLED.has(m.status),
   }));
   const still = open.filter((s) => !results.some((r) => r.killed && sameMutant(r, s)));
-  const equivalentNow = last.survivors.length - open.length;
   return {
     report: {
       counted: last.counted - equivalentNow,
