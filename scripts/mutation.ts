@@ -14,6 +14,7 @@ import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Stryker } from '@stryker-mutator/core';
 import type { LogLevel, MutantResult } from '@stryker-mutator/api/core';
+import { isEquivalentSurvivor, type Equivalent, type Survivor } from './mutation-equivalents.js';
 
 interface MutationModule {
   /** Files whose code is mutated. */
@@ -65,17 +66,6 @@ export const MUTATION_MODULES: Record<string, MutationModule> = {
   },
 };
 
-interface Equivalent {
-  file: string;
-  line: number;
-  mutator: string;
-  /** When the line holds several mutants of this mutator: the column, or the replacement, of this one. */
-  column?: number;
-  replacement?: string;
-  /** Why the mutant changes no behaviour. */
-  why: string;
-}
-
 const KILLED = new Set(['Killed', 'Timeout']);
 const COUNTED = new Set(['Killed', 'Timeout', 'Survived', 'NoCoverage']);
 
@@ -115,17 +105,6 @@ function suiteOf(name: string, module: MutationModule): string {
   return `<rootDir>/${file}`;
 }
 
-interface Survivor {
-  file: string;
-  line: number;
-  column: number;
-  /** Last line of the mutated code (a block or a switch case spans several). */
-  endLine: number;
-  mutator: string;
-  replacement?: string;
-  status: string;
-}
-
 /** What the last full run of a module left: its figures, and every mutant no test killed. */
 interface ModuleReport {
   counted: number;
@@ -148,6 +127,7 @@ const survivorOf = (m: MutantResult): Survivor => ({
   line: m.location.start.line,
   column: m.location.start.column,
   endLine: m.location.end.line,
+  endColumn: m.location.end.column,
   mutator: m.mutatorName,
   replacement: m.replacement,
   status: m.status,
@@ -156,6 +136,10 @@ const sameMutant = (a: Survivor, b: Survivor) =>
   a.file === b.file &&
   a.line === b.line &&
   a.column === b.column &&
+  // A condition and its first operand start at one place and take the same replacement: the end tells them apart.
+  (a.endColumn === undefined ||
+    b.endColumn === undefined ||
+    (a.endLine === b.endLine && a.endColumn === b.endColumn)) &&
   a.mutator === b.mutator &&
   a.replacement === b.replacement;
 
@@ -252,7 +236,12 @@ async function measure(
     ...survivorOf(m),
     killed: KILLED.has(m.status),
   }));
-  const still = open.filter((s) => !results.some((r) => r.killed && sameMutant(r, s)));
+  // Killed only when every mutant found again at its place was killed: a report without end columns cannot
+  // tell a condition from its first operand, and one of them surviving keeps the survivor open.
+  const still = open.filter((s) => {
+    const again = results.filter((r) => sameMutant(r, s));
+    return again.length === 0 || again.some((r) => !r.killed);
+  });
   return {
     report: {
       counted: last.counted - equivalentNow,
@@ -262,17 +251,6 @@ async function measure(
     },
     recheck: `${open.length - still.length} of ${open.length} survivors of the last full run now killed`,
   };
-}
-
-function isEquivalentSurvivor(s: Survivor, known: Equivalent[]): boolean {
-  return known.some(
-    (e) =>
-      s.file === e.file &&
-      s.line === e.line &&
-      s.mutator === e.mutator &&
-      (e.column === undefined || s.column === e.column) &&
-      (e.replacement === undefined || s.replacement === e.replacement),
-  );
 }
 
 async function main(): Promise<number> {
