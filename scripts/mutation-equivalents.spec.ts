@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isEquivalentSurvivor, type Equivalent, type Survivor } from './mutation-equivalents.js';
+import { isEquivalentSurvivor, linesOf, type Equivalent, type Survivor } from './mutation-equivalents.js';
 
 /** A source file of its own, so that one test's lines never answer another's. */
 function source(lines: string[]): string {
@@ -89,12 +89,7 @@ describe('test/mutation-equivalents.json', () => {
   });
 
   it('names only lines that are still in the code, so an entry never outlives the code it explains', () => {
-    const stale = listed.filter((e) => {
-      const lines = readFileSync(e.file, 'utf8')
-        .split('\n')
-        .map((l) => l.trim());
-      return !lines.includes(e.code!);
-    });
+    const stale = listed.filter((e) => !linesOf(e.file).includes(e.code!));
     expect(stale.map((e) => `${e.file}:${e.line} ${e.code}`)).toEqual([]);
   });
 });

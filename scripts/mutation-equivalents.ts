@@ -35,7 +35,7 @@ export interface Equivalent {
 
 /** The trimmed text of each line of a file, read once (none for a file that is gone). */
 const fileLines = new Map<string, string[]>();
-function linesOf(file: string): string[] {
+export function linesOf(file: string): string[] {
   let lines = fileLines.get(file);
   if (lines === undefined) {
     try {

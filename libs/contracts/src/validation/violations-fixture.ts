@@ -9,7 +9,7 @@ export const VALIDATION_NOW = new Date('2025-07-01T00:00:00Z');
  * when it starts with the field it names (or "message" / "the message" for the envelope as a whole) and goes
  * on to say what is wrong.
  */
-export function unexplained(violations: readonly Violation[]): Violation[] {
+function unexplained(violations: readonly Violation[]): Violation[] {
   return violations.filter(({ field, message }) => {
     const subject = field !== '' ? field : message.startsWith('the message') ? 'the message' : 'message';
     return !(message.startsWith(`${subject} `) && message.length > subject.length + 10);
