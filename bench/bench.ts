@@ -41,6 +41,7 @@ import { rawHttpEcho, rawJetStreamPublish, rawPostgresInsert } from './raw-limit
 import { fmt, goalsTable, machine, writeReport, type BenchReport, type GoalLine } from './report.js';
 import { sleep } from './stats.js';
 import { seedTrail, trailQueryTime, verificationAvailable, verificationRate } from './trail-figures.js';
+import { ADMIN_PRINCIPAL } from '#contracts';
 
 interface Plan {
   mode: 'quick' | 'default';
@@ -184,7 +185,7 @@ async function main(): Promise<void> {
   const jsIsolated = await step(
     'rawJetStreamIsolated',
     `JetStream publish+ack, 1 KB, 256 in flight, isolated broker (accounts, mutual TLS), ${sec(p.measureMs)}`,
-    () => rawJetStreamPublish(nats.url, p.measureMs, 256, nats.credentialsOf('msx-admin')),
+    () => rawJetStreamPublish(nats.url, p.measureMs, 256, nats.credentialsOf(ADMIN_PRINCIPAL)),
     perSecond,
   );
   const pgRaw = await step(
@@ -238,7 +239,7 @@ async function main(): Promise<void> {
     async () => {
       await start('audit');
       await Promise.all([start('router'), start('gateway')]);
-      bus = await nats.connectAs('msx-admin');
+      bus = await nats.connectAs(ADMIN_PRINCIPAL);
       cleanups.push(() => bus!.close());
       return true;
     },

@@ -9,6 +9,7 @@ import {
   encodeEnvelope,
   envelopeFromJson,
   newAuditEvent,
+  ROUTER_NODE,
   uuidv7,
   validInternetContentReferralEnvelope,
   type EnvelopeJson,
@@ -204,7 +205,7 @@ export async function publishAuditBacklog(bus: Bus, count: number): Promise<void
     const messageId = uuidv7();
     await publishAuditEvent(
       bus.js,
-      'msx-router',
+      ROUTER_NODE,
       newAuditEvent({
         eventId: uuidv7(),
         operation: AuditOperation.DELIVERED,

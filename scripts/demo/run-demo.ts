@@ -4,7 +4,7 @@
  * trail in PostgreSQL: who shared what with whom, what was withheld and why, and the audit chain verified.
  */
 import pg from 'pg';
-import { INTEL_PAYLOADS } from '#contracts';
+import { INTEL_TYPES } from '#contracts';
 import { tokenOf } from '../exchange/local-state.js';
 import { demoTraffic, type DemoItem } from './demo-traffic.js';
 import { verifyAuditTrail } from './verify-audit.js';
@@ -148,7 +148,7 @@ function summarise(sent: SentItem[], rows: TrailRow[], write: (line: string) => 
     const delivered = trail.filter((r) => r.operation === 'delivered').map((r) => r.counterpart_node ?? '?');
     const withheld = trail.filter((r) => r.operation === 'withheld');
     const received = trail.filter((r) => r.operation === 'received').map((r) => r.actor_node);
-    const type = INTEL_PAYLOADS.find((k) => item.envelope[k] !== undefined) ?? '?';
+    const type = INTEL_TYPES.find((k) => item.envelope[k] !== undefined) ?? '?';
     write(
       `  ${item.envelope.sender.padEnd(9)} ${String(type).padEnd(23)} → ${delivered.length} ${delivered.length === 1 ? 'party' : 'parties'}: ${list(delivered) || '(none)'}`,
     );

@@ -3,6 +3,7 @@ import { databaseSpec, loadConfig, natsSpec, optionalStr } from '#config';
 import type { BusCredentials } from '#messaging';
 import { natsCredentials } from '#runtime';
 import { AUDIT_SIGNING_KEY_FILE, readRuntimeInfo, STATE_DIR } from './local-state.js';
+import { ADMIN_PRINCIPAL } from '#contracts';
 
 /** The audit store a command works on, and where that choice came from (printed, so no one guesses). */
 export interface AuditDatabase {
@@ -60,12 +61,12 @@ export function operatorBroker(env: NodeJS.ProcessEnv = process.env): {
           MSX_NATS_CERT_FILE: join(broker, 'tls', 'clients', 'msx-admin.pem'),
           MSX_NATS_KEY_FILE: join(broker, 'tls', 'clients', 'msx-admin-key.pem'),
         },
-        'msx-admin',
+        ADMIN_PRINCIPAL,
       ),
     };
   }
   return {
     url: running?.natsUrl ?? config.MSX_NATS_URL,
-    credentials: natsCredentials(config, 'msx-admin'),
+    credentials: natsCredentials(config, ADMIN_PRINCIPAL),
   };
 }

@@ -22,6 +22,7 @@ import {
   type AuditRetryPolicy,
 } from './record-event/record-event.consumer.js';
 import { signCheckpointProviders } from './sign-checkpoint/sign-checkpoint.providers.js';
+import { AUDIT_NODE } from '#contracts';
 
 /**
  * Closes the database last among the audit app's providers: Nest shuts down the deepest dependants first, and
@@ -45,8 +46,8 @@ export class AuditModule {
       imports: [
         BusModule.forRoot({
           servers: config.MSX_NATS_URL,
-          name: 'msx-audit',
-          credentials: natsCredentials(config, 'msx-audit'),
+          name: AUDIT_NODE,
+          credentials: natsCredentials(config, AUDIT_NODE),
         }),
       ],
       controllers: [

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { bootMicroservice, natsCredentials, runMain } from '#runtime';
 import { loadAuditConfig } from './audit.config.js';
 import { AuditModule } from './audit.module.js';
+import { AUDIT_NODE } from '#contracts';
 
 /** The audit service: records every operation of the exchange in PostgreSQL. */
 runMain(async () => {
@@ -10,6 +11,6 @@ runMain(async () => {
     servers: config.MSX_NATS_URL,
     name: 'audit',
     logLevel: config.MSX_LOG_LEVEL,
-    credentials: natsCredentials(config, 'msx-audit'),
+    credentials: natsCredentials(config, AUDIT_NODE),
   });
 });

@@ -18,6 +18,7 @@ import { SubmitMessageController } from './submit-message/submit-message.control
 import { SubmitMessageHandler } from './submit-message/submit-message.handler.js';
 import { ReadInboxController } from './read-inbox/read-inbox.controller.js';
 import { ReadInboxHandler } from './read-inbox/read-inbox.handler.js';
+import { GATEWAY_NODE } from '#contracts';
 
 /** The HTTP gateway for liaison officers and analysts, and for auditors. */
 @Module({})
@@ -28,8 +29,8 @@ export class GatewayModule {
       imports: [
         BusModule.forRoot({
           servers: config.MSX_NATS_URL,
-          name: 'msx-gateway',
-          credentials: natsCredentials(config, 'msx-gateway'),
+          name: GATEWAY_NODE,
+          credentials: natsCredentials(config, GATEWAY_NODE),
         }),
       ],
       controllers: [SubmitMessageController, ReadInboxController, ConsultAuditController, HealthController],
@@ -45,7 +46,7 @@ export class GatewayModule {
         auditGateProvider(config),
         {
           provide: AuditQueryClient,
-          useFactory: () => new AuditQueryClient(config.MSX_NATS_URL, natsCredentials(config, 'msx-gateway')),
+          useFactory: () => new AuditQueryClient(config.MSX_NATS_URL, natsCredentials(config, GATEWAY_NODE)),
         },
         // Bodies are read as JSON only, refused with 415 before parsing otherwise.
         JsonOnlyBodies,

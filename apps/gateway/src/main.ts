@@ -4,12 +4,13 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { createLogger, exitIfCheckingConfig, runMain } from '#runtime';
 import { loadGatewayConfig } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
+import { GATEWAY_NODE } from '#contracts';
 
 /** The HTTP gateway: liaison officers and analysts submit intelligence on behalf of their node. */
 runMain(async () => {
   const config = loadGatewayConfig();
   exitIfCheckingConfig('gateway');
-  const logger = createLogger(config.MSX_LOG_LEVEL, 'msx-gateway');
+  const logger = createLogger(config.MSX_LOG_LEVEL, GATEWAY_NODE);
   if (config.MSX_GATEWAY_TOKENS.size === 0)
     logger.warn('MSX_GATEWAY_TOKENS is empty: every request will be refused');
   const app = await NestFactory.create<NestFastifyApplication>(

@@ -3,6 +3,7 @@ import { loadDirectory } from '#directory';
 import { bootMicroservice, natsCredentials, runMain } from '#runtime';
 import { loadRouterConfig } from './router.config.js';
 import { RouterModule } from './router.module.js';
+import { ROUTER_NODE } from '#contracts';
 
 /** The router: decodes, checks and routes every submission under the sharing rules. */
 runMain(async () => {
@@ -12,6 +13,6 @@ runMain(async () => {
     servers: config.MSX_NATS_URL,
     name: 'router',
     logLevel: config.MSX_LOG_LEVEL,
-    credentials: natsCredentials(config, 'msx-router'),
+    credentials: natsCredentials(config, ROUTER_NODE),
   });
 });

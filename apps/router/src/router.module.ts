@@ -17,6 +17,7 @@ import { ExpiryIndex } from './expire-items/expiry-index.js';
 import { ExpirySweeper } from './expire-items/expiry.sweeper.js';
 import { JetStreamLedger } from './ledger/jetstream-ledger.js';
 import { routerKeysProvider } from './vouch-deliveries/router-keys.provider.js';
+import { ROUTER_NODE } from '#contracts';
 
 const REPLICAS = Symbol('MSX_STREAM_REPLICAS');
 
@@ -42,8 +43,8 @@ export class RouterModule {
       imports: [
         BusModule.forRoot({
           servers: config.MSX_NATS_URL,
-          name: 'msx-router',
-          credentials: natsCredentials(config, 'msx-router'),
+          name: ROUTER_NODE,
+          credentials: natsCredentials(config, ROUTER_NODE),
         }),
       ],
       controllers: [createHealthController('router')],

@@ -15,8 +15,3 @@ export function partitionName(monthStart: Date): string {
 export function monthStartOf(at: Date): Date {
   return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
 }
-
-/** The first instant (UTC) of the month after the one containing `at`. */
-export function nextMonthStart(at: Date): Date {
-  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1));
-}

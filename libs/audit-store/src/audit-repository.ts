@@ -30,14 +30,11 @@ function detailOf(e: AuditEvent): Record<string, unknown> {
 export interface PublishedAuditEvent {
   /**
    * The authenticated publisher: the last token of the subject `msx.audit.<publisher>` that carried the event
-   * (only that principal may publish there), or {@link AUDIT_SERVICE_PUBLISHER} for the audit service's own.
+   * (only that principal may publish there), or {@link AUDIT_NODE} for the audit service's own.
    */
   publisher: string;
   event: AuditEvent;
 }
-
-/** The publisher of the rows the audit service writes itself (dead letters, retention). */
-export const AUDIT_SERVICE_PUBLISHER = 'msx-audit';
 
 /** Maps a bus event to the row shape (without the chain columns, which the chain writer adds). */
 export function toAuditRow({

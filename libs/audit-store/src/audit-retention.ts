@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
-import { AuditOperation, MsxError, newAuditEvent, uuidv7 } from '#contracts';
+import { AUDIT_NODE, AuditOperation, MsxError, newAuditEvent, uuidv7 } from '#contracts';
 import { monthStartOf } from './audit-partitions.js';
-import { AUDIT_SERVICE_PUBLISHER, AuditRepository } from './audit-repository.js';
+import { AuditRepository } from './audit-repository.js';
 import { auditRoles } from './audit-roles.js';
 import type { SqlRunner } from './chained-row.js';
 import { AuditCheckpointStore, signCheckpointAt, type SignedCheckpoint } from './checkpoint-store.js';
@@ -34,7 +34,7 @@ import {
 export const RETENTION_RULE = 'AUDIT.RETENTION';
 
 /** The node recorded as the actor of the retention's own audit row (also its publisher). */
-export const RETENTION_ACTOR_NODE = AUDIT_SERVICE_PUBLISHER;
+export const RETENTION_ACTOR_NODE = AUDIT_NODE;
 
 /** Longest justification accepted, in characters. */
 export const MAX_RETENTION_JUSTIFICATION_CHARS = 1000;
@@ -372,7 +372,7 @@ export async function runAuditRetention(
       };
       const { inserted, head } = await repository.appendIn(tx, [
         {
-          publisher: AUDIT_SERVICE_PUBLISHER,
+          publisher: AUDIT_NODE,
           event: newAuditEvent(
             {
               eventId,

@@ -5,9 +5,6 @@ import { EnvelopeSchema, type Envelope } from './gen/msx/v1/envelope_pb.js';
 import { ContractViolationError } from './errors.js';
 import { assertValidEnvelopeJson } from './validation/index.js';
 
-/** The payload case of an envelope, for example `routeReport`; the message type named in topics and audit rows. */
-export type PayloadType = NonNullable<Envelope['payload']['case']>;
-
 /** Wire bytes of an envelope. */
 export function encodeEnvelope(envelope: Envelope): Uint8Array {
   return toBinary(EnvelopeSchema, envelope);
@@ -96,7 +93,7 @@ export function newAuditEvent(
   return create(AuditEventSchema, { occurredAt: timestampFromMs(nowMs), ...fields });
 }
 
-/** Milliseconds since the epoch of a protobuf Timestamp. */
+/** Timestamp helpers: `timestampMs` (milliseconds since the epoch), `timestampFromMs`, `timestampNow`. */
 export { timestampMs, timestampFromMs, timestampNow } from '@bufbuild/protobuf/wkt';
 
 /** Wire bytes of an envelope's payload alone (the same intelligence gives the same bytes whoever sends it). */

@@ -15,8 +15,3 @@ export function tlpLabel(tlp: Tlp): string | null {
 export function operationLabel(op: AuditOperation): string {
   return AuditOperation[op].toLowerCase();
 }
-
-/** Every operation word an audit row may carry. */
-export const OPERATION_LABELS: readonly string[] = Object.values(AuditOperation)
-  .filter((v): v is AuditOperation => typeof v === 'number' && v !== AuditOperation.UNSPECIFIED)
-  .map(operationLabel);

@@ -54,6 +54,40 @@ describe('directory loading', () => {
     expect(dir.subscribersOf('intel.vessel.eastern-med').map((p) => p.id)).toEqual(['jot-mare', 'cp-gr']);
   });
 
+  it('refuses a subscription that can match no topic, naming the token and what it may be', () => {
+    const problems = problemsOf({
+      parties: [
+        party({
+          id: 'emlo-ne',
+          kind: 'liaison-officer',
+          subscriptions: [
+            'intel.debriefng.>',
+            'intel.route.central-mediterranean',
+            'intl.route.*',
+            'intel.route',
+            'intel.route.central-med.x',
+            'intel.*.central-med',
+            'intel.debriefing.>',
+            '>',
+          ],
+        }),
+      ],
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^parties\[0\] \(emlo-ne\): subscription "intel.debriefng.>" matches no topic: "debriefng" is not a type: one of route, modus-operandi, .*, debriefing$/,
+      ),
+      expect.stringMatching(
+        /subscription "intel.route.central-mediterranean" matches no topic: "central-mediterranean" is not a route: one of unspecified, central-med, /,
+      ),
+      expect.stringMatching(/subscription "intl.route.\*" matches no topic: topics start with intel$/),
+      expect.stringMatching(/subscription "intel.route" matches no topic: topics have three tokens/),
+      expect.stringMatching(
+        /subscription "intel.route.central-med.x" matches no topic: topics have three tokens/,
+      ),
+    ]);
+  });
+
   it('names the entry and the field of each problem', () => {
     const problems = problemsOf({
       parties: [

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { MsxError, type PayloadType } from '#contracts';
+import { MsxError, PUBLISHABLE_TYPES, type PayloadType } from '#contracts';
 import { Directory } from './directory.js';
 import {
   HANDLING_LEVELS,
@@ -10,7 +10,8 @@ import {
   type Party,
   type PartyKind,
 } from './party.js';
-import { DEFAULT_MAY_PUBLISH, PUBLISHABLE_TYPES } from './payload-types.js';
+import { DEFAULT_MAY_PUBLISH } from './payload-types.js';
+import { unreachablePattern } from './topics.js';
 
 const NODE_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const COUNTRY = /^[A-Z]{2}$/;
@@ -67,8 +68,12 @@ function readParty(raw: unknown, where: string, problems: string[]): Party | und
   const subscriptions = raw.subscriptions === undefined ? [] : stringList(raw.subscriptions);
   if (!subscriptions) problems.push(`${at}: subscriptions must be a list of topic patterns`);
   for (const s of subscriptions ?? []) {
-    if (!TOPIC_PATTERN.test(s))
+    if (!TOPIC_PATTERN.test(s)) {
       problems.push(`${at}: subscription "${s}" is not a topic pattern such as intel.vessel.*`);
+      continue;
+    }
+    const unreachable = unreachablePattern(s);
+    if (unreachable) problems.push(`${at}: subscription "${s}" matches no topic: ${unreachable}`);
   }
   const mayPublish = raw.mayPublish === undefined ? DEFAULT_MAY_PUBLISH[kind] : stringList(raw.mayPublish);
   if (raw.mayPublish === undefined && PARTY_KINDS.includes(kind) && !mayPublish) {

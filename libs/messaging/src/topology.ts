@@ -35,13 +35,16 @@ export interface ConsumerSpec {
   durable: string;
   /** How long the server waits for an ack before redelivering, in milliseconds. */
   ackWaitMs: number;
-  /** Failed deliveries after which the worker sends a message to the dead-letter subject (holds do not count). */
+  /**
+   * Failed deliveries (holds do not count) after which the worker gives up on a message: a core service sends
+   * it to the dead-letter subject, a node audits it and leaves it in its stream.
+   */
   maxDeliver: number;
   /** Unacknowledged messages in flight; 1 keeps strict order. */
   maxAckPending: number;
 }
 
-/** Submissions wait here for the router; kept a day so a stopped router loses nothing. */
+/** Submissions wait here for the router; kept a week so a stopped router loses nothing. */
 export const submitStream = (): StreamSpec => ({
   name: Streams.submit,
   subjects: [Subjects.submitAll],
@@ -68,7 +71,7 @@ export const auditStream = (): StreamSpec => ({
   duplicateWindowMs: 2 * HOUR_MS,
 });
 
-/** What no service could process, kept for an administrator to inspect and replay. */
+/** What a core service gave up on (a node only audits its own), kept a year for the operator to replay. */
 export const deadLetterStream = (): StreamSpec => ({
   name: Streams.deadLetter,
   subjects: [Subjects.deadLetterAll],
@@ -76,11 +79,14 @@ export const deadLetterStream = (): StreamSpec => ({
   duplicateWindowMs: 2 * HOUR_MS,
 });
 
-/** The router's memory: items routed, share requests, consents; the latest value per subject. */
+/**
+ * The router's memory: id claims, items routed, payload and selector indexes, share requests, consents; the
+ * latest value per subject.
+ */
 export const ledgerStream = (): StreamSpec => ({
   name: Streams.ledger,
   subjects: [Subjects.ledgerAll],
-  // Items are remembered as long as the longest retention an item may have.
+  // Each entry is kept ten years after its last write: a fixed bound, as the contracts set no latest expiry.
   maxAgeMs: 10 * 365 * DAY_MS,
   duplicateWindowMs: 2 * HOUR_MS,
   maxMsgsPerSubject: 1,
@@ -105,8 +111,8 @@ export const routerConsumer = (): ConsumerSpec => ({
 
 /**
  * The audit service's consumer. An unavailable audit database is a hold, which `maxDeliver` does not count:
- * events wait in the stream however long it is away, and only an event that keeps failing for another reason
- * is ever given up on (the audit service may lower the budget and the backoff by configuration).
+ * events wait as long as the audit stream keeps them (30 days), and only an event that keeps failing for
+ * another reason is ever given up on (the audit service may set the budget and the backoff by configuration).
  */
 export const auditConsumer = (): ConsumerSpec => ({
   stream: Streams.audit,
@@ -223,7 +229,10 @@ export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec):
   await jsm.consumers.update(spec.stream, spec.durable, config);
 }
 
-/** Declares every stream and consumer of the exchange for `nodes`. Idempotent; run by the core services at start. */
+/**
+ * Declares every stream and consumer of the exchange for `nodes`. Idempotent; run by the router at start. The
+ * gateway and the audit service also declare the streams and consumer they use, at their own start.
+ */
 export async function provisionBus(
   jsm: JetStreamManager,
   nodes: readonly string[],

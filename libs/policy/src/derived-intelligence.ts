@@ -1,5 +1,5 @@
-import { HandlingCode, Tlp, type Envelope } from '#contracts';
-import { concernedMessageId, isForward, type ItemRecord, type PolicyFacts } from './facts.js';
+import { concernedMessageId, HandlingCode, Tlp, type Envelope } from '#contracts';
+import { isForward, type ItemRecord, type PolicyFacts } from './facts.js';
 import { selectorsOf } from './selectors.js';
 
 /**

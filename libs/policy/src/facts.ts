@@ -95,20 +95,6 @@ export interface PolicyFacts {
   request?: ShareRequestRecord;
 }
 
-/** The id of the item a control message concerns, or undefined for intelligence. */
-export function concernedMessageId(envelope: Envelope): string | undefined {
-  switch (envelope.payload.case) {
-    case 'shareRequest':
-    case 'shareDecision':
-    case 'recall':
-    case 'erasureReceipt':
-    case 'acknowledgement':
-      return envelope.payload.value.messageId;
-    default:
-      return undefined;
-  }
-}
-
 /** A forwarded copy: onward sharing under the originator's consent. */
 export function isForward(envelope: Envelope): boolean {
   return envelope.consentRef !== '';

@@ -82,7 +82,10 @@ export const thirdCountryPersonalData: SharingRule = {
   },
 };
 
-/** H2/H3 reaches a third country only where the originator consented: by naming it, or through a share decision. */
+/**
+ * H2/H3 reaches a third country only as a named recipient, never by subscription: named by the originator, or
+ * by a party forwarding a copy under the originator's consent (which `forwardConsented` checks).
+ */
 export const thirdCountryRestrictedNeedsConsent: SharingRule = {
   code: 'POLICY.THIRD_COUNTRY_NEEDS_CONSENT',
   description:
@@ -141,7 +144,10 @@ export const forwardConsented: SharingRule = {
       : null,
 };
 
-/** Applied in order to each candidate; the first that withholds decides. */
+/**
+ * Applied in order to each candidate known to the directory, except for recalls and erasure receipts, which
+ * must reach everyone concerned; the first that withholds decides.
+ */
 export const SHARING_RULES: readonly SharingRule[] = [
   recipientCleared,
   aggregatesOnly,
@@ -155,5 +161,8 @@ export const SHARING_RULES: readonly SharingRule[] = [
   derivedReachesHoldersOnly,
 ];
 
-/** Codes of every rule, submission-level first; stable, cited in audit rows and receipts. */
+/**
+ * The code under which a candidate recipient that is not a party of the directory is withheld, before any
+ * sharing rule (recalls and erasure receipts included); stable, cited in audit rows and receipts.
+ */
 export const RECIPIENT_UNKNOWN = 'POLICY.RECIPIENT_UNKNOWN';

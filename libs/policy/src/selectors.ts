@@ -5,6 +5,7 @@ import {
   isHttpUrl,
   isIban,
   isImoNumber,
+  isItemPayload,
   isMmsi,
   sha256Hex,
   type Envelope,
@@ -197,35 +198,12 @@ function* structuredSelectors(envelope: Envelope): Generator<[SelectorKindName, 
 }
 
 /**
- * Whether a payload becomes an item of the exchange, and so carries intelligence others may re-publish:
- * the seven intelligence payloads and the hubs' vessel alerts and analysis products. Control messages
- * (cross-check requests and hit notices included) are the exchange's own ways of asking and answering, with
- * rules of their own.
- */
-function carriesIntelligence(envelope: Envelope): boolean {
-  switch (envelope.payload.case) {
-    case 'routeReport':
-    case 'modusOperandiReport':
-    case 'financialLead':
-    case 'suspectVesselReport':
-    case 'documentFraudReport':
-    case 'internetContentReferral':
-    case 'debriefingReport':
-    case 'vesselAlert':
-    case 'analysisProduct':
-      return true;
-    default:
-      return false;
-  }
-}
-
-/**
  * The selectors of an item in clear, normalised, each once, sorted by kind then value: from its typed
  * fields and from its free text. None for control messages and for forwarded copies (see
- * {@link carriesIntelligence}). For tests and for {@link selectorsOf}; never store or log them.
+ * {@link isItemPayload}). For tests and for {@link selectorsOf}; never store or log them.
  */
 export function normalisedSelectorsOf(envelope: Envelope): NormalisedSelector[] {
-  if (!carriesIntelligence(envelope) || envelope.consentRef !== '') return [];
+  if (!isItemPayload(envelope.payload) || envelope.consentRef !== '') return [];
   const found = new Map<string, NormalisedSelector>();
   const add = (s: NormalisedSelector) => found.set(`${s.kind}:${s.value}`, s);
   for (const [kind, raw] of structuredSelectors(envelope)) {

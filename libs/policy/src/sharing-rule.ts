@@ -8,7 +8,11 @@ export interface Candidate {
   node: string;
   /** The directory entry; undefined when a named recipient is not in the directory. */
   party: Party | undefined;
-  /** True when the sender named this recipient explicitly. */
+  /**
+   * True when the sender named this recipient, or when a recall, share request, share decision or erasure
+   * receipt goes to it as a party concerned, whoever is named (see `candidatesOf`); false when only its
+   * topics made it a candidate.
+   */
   named: boolean;
   /** The topics through which the party subscribed to the envelope. */
   viaTopics: string[];
@@ -28,7 +32,7 @@ export interface RuleContext extends SubmissionContext {
   candidate: Candidate & { party: Party };
 }
 
-/** A withheld verdict: the reason, and optionally a note for a delivered decision (the agreement used). */
+/** A rule's answer: the reason for withholding, or null when the rule does not withhold. */
 export type Verdict = string | null;
 
 /** A named rule on the submission as a whole: if it refuses, every candidate is withheld with its code. */

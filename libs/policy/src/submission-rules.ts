@@ -1,11 +1,15 @@
-import { Tlp, timestampMs, type Envelope } from '#contracts';
-import { CONTROL_TYPES, ROUTER_ONLY_TYPES } from '#directory';
+import {
+  CONTROL_TYPES,
+  concernedMessageId,
+  ROUTER_NODE,
+  ROUTER_ONLY_TYPES,
+  Tlp,
+  timestampMs,
+  type Envelope,
+} from '#contracts';
 import { derivedFrom, type DerivedFrom } from './derived-intelligence.js';
-import { concernedMessageId, isForward, type ItemRecord, type PolicyFacts } from './facts.js';
+import { isForward, type ItemRecord, type PolicyFacts } from './facts.js';
 import type { SubmissionRule } from './sharing-rule.js';
-
-/** The node id under which the router itself speaks (receipts, expiry recalls). */
-export const ROUTER_NODE = 'msx-router';
 
 export const senderKnown: SubmissionRule = {
   code: 'POLICY.SENDER_UNKNOWN',

@@ -6,12 +6,10 @@ import {
   nameBasedId,
   ReleasabilityScope,
   ReleasabilitySchema,
+  ROUTER_NODE,
   type Envelope,
   type Recall,
 } from '#contracts';
-
-/** The router's node id; a recall from it is an expiry, not the originator's. */
-const ROUTER_NODE = 'msx-router';
 
 /**
  * A node's confirmation that it erased a recalled item, addressed to the originator (known from the copy,

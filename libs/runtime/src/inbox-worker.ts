@@ -3,16 +3,17 @@ import type { JsMsg } from '@nats-io/jetstream';
 import {
   assertValidEnvelopeJson,
   AuditOperation,
+  concernedMessageId,
   encodeEnvelope,
   envelopeToJson,
   keyIdOf,
   MsxError,
   nameBasedId,
   newAuditEvent,
+  PAYLOAD_KINDS,
   RecallReason,
   type AuditEvent,
   type Envelope,
-  type PayloadType,
   type Recall,
 } from '#contracts';
 import {
@@ -42,33 +43,12 @@ export const ROUTER_PUBLIC_KEY = Symbol('MSX_ROUTER_PUBLIC_KEY');
 
 const DAY_MS = 86_400_000;
 
-/** Messages about items, not items: the node keeps no copy of them to erase. */
-const NOT_KEPT: ReadonlySet<PayloadType> = new Set<PayloadType>([
-  'deliveryReceipt',
-  'acknowledgement',
-  'shareRequest',
-  'shareDecision',
-  'recall',
-  'erasureReceipt',
-]);
-
 /**
  * The item a control message concerns (acknowledgement, share request, share decision, recall, erasure
- * receipt), or undefined for anything else: the node's rows of it belong to that item's trail too. Read
- * from the payload here: runtime sits beside the policy library, not above it (DESIGN §6).
+ * receipt), or undefined for anything else: the node's rows of it belong to that item's trail too.
  */
 export function concernedItemId(envelope: Envelope): string | undefined {
-  const p = envelope.payload;
-  switch (p.case) {
-    case 'acknowledgement':
-    case 'shareRequest':
-    case 'shareDecision':
-    case 'recall':
-    case 'erasureReceipt':
-      return p.value.messageId || undefined;
-    default:
-      return undefined;
-  }
+  return concernedMessageId(envelope) || undefined;
 }
 
 /** An item taken from the node's inbox. */
@@ -228,7 +208,7 @@ export class InboxWorker extends WorkerService<InboxCopy> {
     const operations = await this.handler.handle(item);
     if (envelope.payload.case === 'recall') {
       operations.push(await this.eraseRecalled(envelope, envelope.payload.value, correlationId));
-    } else if (envelope.payload.case && !NOT_KEPT.has(envelope.payload.case)) {
+    } else if (envelope.payload.case && PAYLOAD_KINDS[envelope.payload.case].kept) {
       this.copies.keep(envelope);
     }
     const base = auditBase(node, item);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { decodeAuditEvent, decodeAuditEventBatch } from '#contracts';
-import { AUDIT_SERVICE_PUBLISHER, type AuditRepository, type PublishedAuditEvent } from '#audit-store';
+import { AUDIT_NODE, decodeAuditEvent, decodeAuditEventBatch } from '#contracts';
+import type { AuditRepository, PublishedAuditEvent } from '#audit-store';
 import { auditConsumer, deadLetterAuditEvent, Headers, JetStreamWorker, type Bus } from '#messaging';
 import { BUS, busLogger, WorkerService } from '#runtime';
 import { AUDIT_REPOSITORY, AUDIT_RETRY_POLICY } from '../audit.tokens.js';
@@ -78,8 +78,8 @@ export class RecordEventConsumer extends WorkerService<PublishedAuditEvent[]> {
       onDeadLetter: async (msg, reason) => {
         await this.repository.append([
           {
-            publisher: AUDIT_SERVICE_PUBLISHER,
-            event: deadLetterAuditEvent(msg, reason, auditPublisherOf(msg.subject), AUDIT_SERVICE_PUBLISHER),
+            publisher: AUDIT_NODE,
+            event: deadLetterAuditEvent(msg, reason, auditPublisherOf(msg.subject), AUDIT_NODE),
           },
         ]);
       },

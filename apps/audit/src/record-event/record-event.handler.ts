@@ -1,8 +1,8 @@
-import { MsxError, type AuditEvent } from '#contracts';
+import { MsxError, type AuditEvent, ROUTER_NODE, GATEWAY_NODE } from '#contracts';
 import type { PublishedAuditEvent } from '#audit-store';
 
 /** Core services that publish audit events on behalf of the nodes they serve. */
-export const TRUSTED_PUBLISHERS: ReadonlySet<string> = new Set(['msx-router', 'msx-gateway']);
+export const TRUSTED_PUBLISHERS: ReadonlySet<string> = new Set([ROUTER_NODE, GATEWAY_NODE]);
 
 /**
  * The publisher in an audit subject `msx.audit.<publisher>`: the principal the broker authenticated, since

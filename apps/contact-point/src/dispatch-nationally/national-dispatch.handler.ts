@@ -2,8 +2,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditOperation, type PayloadType } from '#contracts';
 import { NODE_ID, type InboxHandler, type InboxItem, type NodeOperation } from '#runtime';
 
-/** The national authority that takes each type of intelligence at a member state's contact point. */
-export const NATIONAL_AUTHORITY: Partial<Record<PayloadType, string>> = {
+/**
+ * The national authority that takes each type at a member state's contact point; null for control
+ * messages, which stay with the contact point. Every type is listed, so a new one needs a decision here.
+ */
+export const NATIONAL_AUTHORITY: Record<PayloadType, string | null> = {
   routeReport: 'border-police',
   modusOperandiReport: 'border-police',
   debriefingReport: 'border-police',
@@ -14,6 +17,13 @@ export const NATIONAL_AUTHORITY: Partial<Record<PayloadType, string>> = {
   internetContentReferral: 'cybercrime-unit',
   analysisProduct: 'analysis-unit',
   crossCheckRequest: 'analysis-unit',
+  hitNotice: null,
+  deliveryReceipt: null,
+  acknowledgement: null,
+  shareRequest: null,
+  shareDecision: null,
+  recall: null,
+  erasureReceipt: null,
 };
 
 /** Which national authorities an item goes to; control messages stay with the contact point. */

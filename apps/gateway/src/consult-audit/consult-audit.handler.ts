@@ -1,8 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AuditOperation, hasNoControlCharacters, MsxError, newAuditEvent, uuidv7 } from '#contracts';
+import {
+  AuditOperation,
+  hasNoControlCharacters,
+  MsxError,
+  newAuditEvent,
+  uuidv7,
+  GATEWAY_NODE,
+} from '#contracts';
 import { publishAuditEvent, type Bus } from '#messaging';
 import { BUS } from '#runtime';
-import { GATEWAY_NODE } from '../http/rejection-auditor.js';
 import { AuditQueryClient } from './audit-query.client.js';
 
 /** Longest justification an auditor may give, in characters. */

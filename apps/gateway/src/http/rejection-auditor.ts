@@ -8,13 +8,11 @@ import {
   uuidv7,
   type AuditEvent,
   type Violation,
+  GATEWAY_NODE,
 } from '#contracts';
 import { publishAuditEvent, type Bus } from '#messaging';
 import { BUS } from '#runtime';
 import { GATEWAY_FIELDS } from '../auth/officer-binding.js';
-
-/** The node id under which the gateway publishes audit events. */
-export const GATEWAY_NODE = 'msx-gateway';
 
 /** Most violations one rejection records; the rest are only counted. */
 export const MAX_AUDITED_VIOLATIONS = 32;

@@ -7,13 +7,13 @@ import {
   uuidv7,
   type AuditEvent,
   type VoucherRefusal,
+  GATEWAY_NODE,
 } from '#contracts';
 import { publishAuditEvents, Streams, Subjects, type Bus } from '#messaging';
 import { BUS, checkDeliveredCopy } from '#runtime';
 import { checkOfficerOfNode } from '../auth/officer-binding.js';
 import type { GatewayConfig } from '../gateway.config.js';
 import { GATEWAY_CONFIG } from '../gateway.tokens.js';
-import { GATEWAY_NODE } from '../http/rejection-auditor.js';
 
 /** Items per page when the caller names no limit, and the most a page may hold. */
 export const DEFAULT_INBOX_PAGE = 20;

@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { encodeEnvelope } from '#contracts';
+import { encodeEnvelope, ROUTER_NODE } from '#contracts';
 import { AuditGate, busLogger } from '#runtime';
 import type { Ledger } from '../ledger/ledger.js';
-import { expiryRecallFor, ROUTER_NODE } from '../route-message/route-message.handler.js';
+import { expiryRecallFor } from '../route-message/route-message.handler.js';
 import { RouteMessageConsumer } from '../route-message/route-message.consumer.js';
 import { EXPIRY_INDEX, LEDGER, ROUTER_KEYS } from '../router.tokens.js';
 import type { RouterKeys } from '../vouch-deliveries/router-keys.js';

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { decodeEnvelope } from '#contracts';
+import { decodeEnvelope, ROUTER_NODE } from '#contracts';
 import type { Directory } from '#directory';
 import {
   deadLetterAuditEvent,
@@ -25,7 +25,6 @@ import {
   idClaimFor,
   planRouting,
   publisherOf,
-  ROUTER_NODE,
   type RoutingPlan,
   type Submission,
 } from './route-message.handler.js';

@@ -4,6 +4,7 @@ import { create, toJson, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import {
   AcknowledgementSchema,
+  ROUTER_NODE,
   AuditOperation,
   CrossCheckRequestSchema,
   decodeEnvelope,
@@ -40,7 +41,6 @@ import {
   idClaimFor,
   planRouting,
   publisherOf,
-  ROUTER_NODE,
   type RoutingPlan,
 } from './route-message.handler.js';
 

@@ -19,17 +19,18 @@ import {
   toBinaryPayload,
   type AuditEvent,
   type DeliveryDecision,
+  concernedMessageId,
+  isItemPayload,
+  ROUTER_NODE,
   type Envelope,
 } from '#contracts';
 import type { Directory } from '#directory';
 import {
   borrowedSelectorsOf,
-  concernedMessageId,
   decideSubmission,
   derivedFrom,
   isForward,
   needsOriginatorConsent,
-  ROUTER_NODE,
   selectorsOf,
   type ConsentRecord,
   type Decision,
@@ -41,8 +42,6 @@ import {
 } from '#policy';
 import type { LedgerItem } from '../ledger/ledger.js';
 import { routerId, type RouterKeys } from '../vouch-deliveries/router-keys.js';
-
-export { ROUTER_NODE };
 
 /** A submission as the router received it. */
 export interface Submission {
@@ -295,6 +294,35 @@ function ledgerWrites(envelope: Envelope, facts: PolicyFacts, delivered: string[
   if (isForward(envelope) && item) {
     return { item: { ...item, recipients: [...new Set([...item.recipients, ...delivered])] } };
   }
+  if (isItemPayload(p)) {
+    // Only what needs the originator's consent is indexed by its selectors: the rest may be passed on.
+    const restricted = needsOriginatorConsent(envelope.handlingCode, envelope.tlp);
+    const selectors = restricted ? (facts.selectors ?? selectorsOf(envelope)) : [];
+    // A corroboration among holders keeps what it took from whom, so that it never counts against them.
+    const borrowed =
+      selectors.length > 0 ? borrowedSelectorsOf(selectors, derivedFrom(envelope, facts)) : undefined;
+    return {
+      item: {
+        messageId: envelope.id,
+        originator: envelope.sender,
+        type: p.case,
+        handlingCode: envelope.handlingCode,
+        tlp: envelope.tlp,
+        payloadSha256: facts.payloadSha256,
+        recipients: delivered,
+        expiresAtMs: envelope.expiresAt ? timestampMs(envelope.expiresAt) : undefined,
+        ...(selectors.length > 0 ? { selectors } : {}),
+        ...(borrowed ? { borrowedSelectors: borrowed } : {}),
+        copies: {},
+      },
+      payloadIndex: facts.samePayload
+        ? undefined
+        : { payloadSha256: facts.payloadSha256, messageId: envelope.id },
+      selectorIndex:
+        selectors.length > 0 ? { selectors, messageId: envelope.id, originator: envelope.sender } : undefined,
+    };
+  }
+  // Control messages: every one has its case, so a new one does not compile until it is given one here.
   switch (p.case) {
     case 'recall':
       return item ? { item: { ...item, recalled: true } } : {};
@@ -326,36 +354,6 @@ function ledgerWrites(envelope: Envelope, facts: PolicyFacts, delivered: string[
     case 'hitNotice':
     case undefined:
       return {};
-    default: {
-      // Only what needs the originator's consent is indexed by its selectors: the rest may be passed on.
-      const restricted = needsOriginatorConsent(envelope.handlingCode, envelope.tlp);
-      const selectors = restricted ? (facts.selectors ?? selectorsOf(envelope)) : [];
-      // A corroboration among holders keeps what it took from whom, so that it never counts against them.
-      const borrowed =
-        selectors.length > 0 ? borrowedSelectorsOf(selectors, derivedFrom(envelope, facts)) : undefined;
-      return {
-        item: {
-          messageId: envelope.id,
-          originator: envelope.sender,
-          type: p.case,
-          handlingCode: envelope.handlingCode,
-          tlp: envelope.tlp,
-          payloadSha256: facts.payloadSha256,
-          recipients: delivered,
-          expiresAtMs: envelope.expiresAt ? timestampMs(envelope.expiresAt) : undefined,
-          ...(selectors.length > 0 ? { selectors } : {}),
-          ...(borrowed ? { borrowedSelectors: borrowed } : {}),
-          copies: {},
-        },
-        payloadIndex: facts.samePayload
-          ? undefined
-          : { payloadSha256: facts.payloadSha256, messageId: envelope.id },
-        selectorIndex:
-          selectors.length > 0
-            ? { selectors, messageId: envelope.id, originator: envelope.sender }
-            : undefined,
-      };
-    }
   }
 }
 

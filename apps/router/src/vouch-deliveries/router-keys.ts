@@ -26,6 +26,8 @@ export function routerKeysFrom(privateKey: KeyObject): RouterKeys {
   const signer = deliverySigner(privateKey);
   const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der' });
   // A separate key per use: an id reveals nothing about the signing key, and the signature nothing about ids.
+  // The salt and label are fixed derivation constants, not the router's principal: renaming that must not
+  // change the ids a router already gave out.
   const idKey = Buffer.from(hkdfSync('sha256', pkcs8, 'msx-router', 'msx-router-ids/v1', 32));
   return { signer, idKey };
 }

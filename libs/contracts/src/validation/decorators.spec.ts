@@ -7,7 +7,6 @@ import {
   IsCountryCode,
   IsCurrencyCode,
   IsDecimalAmount,
-  IsDocumentNumber,
   IsE164,
   IsHttpUrl,
   IsIban,
@@ -42,7 +41,6 @@ const CASES = [
   ['officerId', IsOfficerId, 'emlo-ne.officer-17', 'two words'],
   ['notEuMemberState', IsNotEuMemberState, 'TN', 'IT'],
   ['rfc3339', IsRfc3339, '2025-06-12T08:30:00Z', '2025-06-12'],
-  ['documentNumber', IsDocumentNumber, 'YA1234567', 'YA 1234567'],
 ] as const;
 
 describe('field decorators', () => {

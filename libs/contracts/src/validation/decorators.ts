@@ -109,11 +109,6 @@ export const IsOfficerId = byPredicate(
   isOfficerId,
   'must be an officer id of 1 to 64 visible characters without spaces',
 );
-export const IsDocumentNumber = byPredicate(
-  RULE.documentNumber,
-  isDocumentNumber,
-  'must be a document number of 1 to 32 letters, digits, "-" or "/"',
-);
 export const IsNotEuMemberState = byPredicate(
   RULE.notEuMemberState,
   (value) => !isEuMemberState(value),

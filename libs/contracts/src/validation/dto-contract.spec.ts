@@ -5,6 +5,7 @@ import * as common from '../gen/msx/v1/common_pb.js';
 import * as control from '../gen/msx/v1/control_pb.js';
 import { EnvelopeSchema, file_msx_v1_envelope } from '../gen/msx/v1/envelope_pb.js';
 import * as intel from '../gen/msx/v1/intel_pb.js';
+import { PAYLOAD_TYPES } from '../payload-kinds.js';
 import * as dto from './index.js';
 
 /** A DTO class. */
@@ -104,9 +105,9 @@ describe('the DTOs mirror the proto', () => {
     },
   );
 
-  it('classifies every payload of the oneof as intelligence or control', () => {
+  it('gives every payload of the oneof a row in the table of payload kinds, and a valid fixture', () => {
     const oneof = EnvelopeSchema.oneofs[0]?.fields.map((field) => field.jsonName) ?? [];
-    expect([...dto.INTEL_PAYLOADS, ...dto.CONTROL_PAYLOADS].sort()).toEqual([...oneof].sort());
+    expect([...PAYLOAD_TYPES].sort()).toEqual([...oneof].sort());
     expect(Object.keys(dto.VALID_ENVELOPE_FACTORIES).sort()).toEqual([...oneof].sort());
   });
 });

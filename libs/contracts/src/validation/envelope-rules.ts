@@ -12,12 +12,12 @@ import {
   prop,
   violation,
 } from './coherence.js';
-import { CONTROL_PAYLOADS, INTEL_PAYLOADS, type EnvelopeDto } from './envelope.dto.js';
+import { INTEL_TYPES, PAYLOAD_TYPES } from '../payload-kinds.js';
+import type { EnvelopeDto } from './envelope.dto.js';
 import { isJsonObject } from './json-shape.js';
 import { RULE } from './rule-names.js';
 import { timestampMillis } from './rules.js';
 
-const PAYLOADS = [...INTEL_PAYLOADS, ...CONTROL_PAYLOADS];
 /** Handling codes that limit dissemination, which TLP:CLEAR (unlimited disclosure) contradicts. */
 const DISSEMINATION_LIMITS = new Set(['HANDLING_CODE_H2', 'HANDLING_CODE_H3']);
 const OTHER_HANDLING_CODES = new Set(['HANDLING_CODE_H0', 'HANDLING_CODE_H1', 'HANDLING_CODE_H2']);
@@ -30,7 +30,7 @@ const PERSONAL_SELECTOR_KINDS: ReadonlySet<unknown> = new Set([
 
 /** True when the envelope carries one of the seven intelligence payloads. */
 export function carriesIntel(envelope: EnvelopeDto): boolean {
-  return INTEL_PAYLOADS.some((name) => isSet(envelope[name]));
+  return INTEL_TYPES.some((name) => isSet(envelope[name]));
 }
 
 /**
@@ -38,7 +38,7 @@ export function carriesIntel(envelope: EnvelopeDto): boolean {
  * null still names the oneof: beside another member it is one too many, on its own it carries nothing.
  */
 export const exactlyOnePayload: CoherenceRule = (envelope) => {
-  const named = PAYLOADS.filter((name) => envelope[name] !== undefined);
+  const named = PAYLOAD_TYPES.filter((name) => envelope[name] !== undefined);
   if (named.length === 1 && isSet(envelope[named[0]])) return [];
   const found = named.length === 0 ? 'none' : named.join(', ');
   return [

@@ -86,31 +86,3 @@ export class EnvelopeDto {
   @IsOptional() @Message(() => CrossCheckRequestDto) crossCheckRequest?: CrossCheckRequestDto;
   @IsOptional() @Message(() => HitNoticeDto) hitNotice?: HitNoticeDto;
 }
-
-/** JSON names of the intelligence members of `oneof payload`: they need an evaluation and a route. */
-export const INTEL_PAYLOADS = [
-  'routeReport',
-  'modusOperandiReport',
-  'financialLead',
-  'suspectVesselReport',
-  'documentFraudReport',
-  'internetContentReferral',
-  'debriefingReport',
-] as const;
-
-/** JSON names of the control members of `oneof payload`. */
-export const CONTROL_PAYLOADS = [
-  'deliveryReceipt',
-  'acknowledgement',
-  'shareRequest',
-  'shareDecision',
-  'recall',
-  'erasureReceipt',
-  'vesselAlert',
-  'analysisProduct',
-  'crossCheckRequest',
-  'hitNotice',
-] as const;
-
-/** JSON name of one member of `oneof payload`. */
-export type PayloadName = (typeof INTEL_PAYLOADS)[number] | (typeof CONTROL_PAYLOADS)[number];

@@ -11,7 +11,7 @@ import {
   validShareRequestEnvelope,
   validVesselAlertEnvelope,
 } from './control-fixtures.js';
-import type { PayloadName } from './envelope.dto.js';
+import type { PayloadType } from '../payload-kinds.js';
 import {
   type EnvelopeJson,
   validDebriefingReportEnvelope,
@@ -27,7 +27,7 @@ import {
 export type EnvelopeFactory = (overrides?: Partial<EnvelopeJson>) => EnvelopeJson;
 
 /** One valid-envelope factory per payload, keyed by the payload's JSON name. */
-export const VALID_ENVELOPE_FACTORIES: Readonly<Record<PayloadName, EnvelopeFactory>> = {
+export const VALID_ENVELOPE_FACTORIES: Readonly<Record<PayloadType, EnvelopeFactory>> = {
   routeReport: validRouteReportEnvelope,
   modusOperandiReport: validModusOperandiReportEnvelope,
   financialLead: validFinancialLeadEnvelope,

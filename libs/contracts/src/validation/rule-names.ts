@@ -35,7 +35,6 @@ export const RULE = {
    * credentials it came with and `<name>` is lower-case ASCII (see isOfficerOfNode).
    */
   officerNotOfNode: 'officerNotOfNode',
-  documentNumber: 'documentNumber',
   notEuMemberState: 'notEuMemberState',
   protoEnum: 'protoEnum',
   rfc3339: 'rfc3339',

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROUTER_NODE, SERVICE_PRINCIPALS, type CoreService } from '#contracts';
 import type { BusCredentials } from '../connection.js';
 import { brokerEnvOf, writeBrokerFiles, type BrokerFiles } from './broker-files.js';
 
@@ -86,7 +87,7 @@ export async function prepareSecureExchange(o: SecureExchangeOptions): Promise<S
     natsUrl,
     envOf: (principal) => ({
       ...brokerEnvOf(filesOf(principal), natsUrl),
-      ...(principal === 'msx-router'
+      ...(principal === ROUTER_NODE
         ? { MSX_ROUTER_SIGNING_KEY_FILE: routerKeys.privateKeyFile }
         : { MSX_ROUTER_KEY_FILE: routerKeys.publicKeyFile }),
     }),
@@ -103,7 +104,7 @@ export async function prepareSecureExchange(o: SecureExchangeOptions): Promise<S
 
 /** The principal a service process runs as: the core service's, or the node's own. */
 export function principalOf(app: string, nodeId?: string): string {
-  if (['router', 'audit', 'gateway'].includes(app)) return `msx-${app}`;
+  if (Object.hasOwn(SERVICE_PRINCIPALS, app)) return SERVICE_PRINCIPALS[app as CoreService];
   if (!nodeId) throw new Error(`a node app (${app}) needs its node id`);
   return nodeId;
 }

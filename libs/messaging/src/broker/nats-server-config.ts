@@ -1,6 +1,6 @@
 import { nkeys } from '@nats-io/transport-node';
+import { ADMIN_PRINCIPAL, SERVICE_PRINCIPALS } from '#contracts';
 import {
-  ADMIN_PRINCIPAL,
   adminPermissions,
   CORE_ACCOUNT,
   CORE_SERVICES,
@@ -41,7 +41,7 @@ export function brokerUsers(nodes: readonly string[]): BrokerUser[] {
     };
   };
   return [
-    ...CORE_SERVICES.map((s) => make(`msx-${s}`, servicePermissions(s))),
+    ...CORE_SERVICES.map((s) => make(SERVICE_PRINCIPALS[s], servicePermissions(s))),
     make(ADMIN_PRINCIPAL, adminPermissions()),
     ...nodes.map((n) => make(n, partyPermissions(n))),
   ];

@@ -1,3 +1,4 @@
+import { ADMIN_PRINCIPAL, SERVICE_PRINCIPALS, type CoreService } from '#contracts';
 import { Durables, Streams, Subjects } from '../subjects.js';
 
 /** What one NATS user may publish and subscribe to within its account (nats-server `permissions` block). */
@@ -11,12 +12,9 @@ export interface Permissions {
 /** The core account: it owns JetStream and holds the core services. Parties each have an account of their own. */
 export const CORE_ACCOUNT = 'MSX';
 
-/** The core services and the operator's principal; every other principal is a party (a node of the directory). */
-export const CORE_SERVICES = ['router', 'audit', 'gateway'] as const;
-export type CoreService = (typeof CORE_SERVICES)[number];
-/** The operator's principal: full rights in the core account (inspection, replay of dead letters). */
-export const ADMIN_PRINCIPAL = 'msx-admin';
-export const CORE_PRINCIPALS: readonly string[] = [...CORE_SERVICES.map((s) => `msx-${s}`), ADMIN_PRINCIPAL];
+/** The core services; with the operator's principal, every other principal is a party (a node of the directory). */
+export const CORE_SERVICES = Object.keys(SERVICE_PRINCIPALS) as CoreService[];
+export const CORE_PRINCIPALS: readonly string[] = [...Object.values(SERVICE_PRINCIPALS), ADMIN_PRINCIPAL];
 
 export function isCorePrincipal(principal: string): boolean {
   return CORE_PRINCIPALS.includes(principal);
@@ -105,7 +103,7 @@ export function servicePermissions(service: CoreService): Permissions {
       publish: [
         ...jetStream,
         'msx.deliver.>',
-        Subjects.audit('msx-router'),
+        Subjects.audit(SERVICE_PRINCIPALS.router),
         'msx.ledger.>',
         'msx.dlq.>',
         Subjects.auditStatusRequest,
@@ -117,7 +115,7 @@ export function servicePermissions(service: CoreService): Permissions {
         ...jetStream,
         'msx.checkpoint.>',
         'msx.dlq.>',
-        Subjects.audit('msx-audit'),
+        Subjects.audit(SERVICE_PRINCIPALS.audit),
         Subjects.auditStatus,
       ],
       subscribe: [Subjects.auditStatusRequest, 'msx.query.audit.>'],
@@ -126,7 +124,7 @@ export function servicePermissions(service: CoreService): Permissions {
       publish: [
         ...jetStream,
         'msx.submit.>',
-        Subjects.audit('msx-gateway'),
+        Subjects.audit(SERVICE_PRINCIPALS.gateway),
         Subjects.auditStatusRequest,
         'msx.query.audit.>',
       ],
@@ -136,7 +134,7 @@ export function servicePermissions(service: CoreService): Permissions {
   return {
     publish: rights[service].publish,
     subscribe: [
-      `${inboxPrefixOf(`msx-${service}`)}.>`,
+      `${inboxPrefixOf(SERVICE_PRINCIPALS[service])}.>`,
       healthSubjectOf(service),
       ...rights[service].subscribe,
     ],
