@@ -1,4 +1,79 @@
 /**
+ * Whose the failure is:
+ * - `refused`: what was sent or asked broke a rule, and the error says which (HTTP 4xx at the gateway);
+ * - `unavailable`: something MSX depends on is away for now; the same operation may succeed later;
+ * - `internal`: MSX failed; never reported to a caller as their own fault.
+ */
+export type ErrorKind = 'refused' | 'unavailable' | 'internal';
+
+/**
+ * Every code an {@link MsxError} may carry, once, with its kind. `MsxError` takes only these, so a new code
+ * is added here or does not compile; edges decide what to answer by looking a code up here, never by
+ * reading an error's text.
+ */
+export const ERROR_CODES = {
+  /** A message broke the contract (see {@link ContractViolationError}). */
+  'CONTRACT.INVALID': 'refused',
+  /** A submission came on another node's subject. */
+  'POLICY.SENDER_NOT_PUBLISHER': 'refused',
+  'CONFIG.INVALID': 'refused',
+  'DIRECTORY.INVALID': 'refused',
+  'GATEWAY.INVALID_JSON': 'refused',
+  'GATEWAY.BAD_REQUEST': 'refused',
+  'GATEWAY.UNAUTHENTICATED': 'refused',
+  'GATEWAY.FORBIDDEN': 'refused',
+  'GATEWAY.SENDER_MISMATCH': 'refused',
+  'GATEWAY.OFFICER_NOT_OF_NODE': 'refused',
+  'GATEWAY.INVALID_QUERY': 'refused',
+  'GATEWAY.NOT_FOUND': 'refused',
+  'GATEWAY.BODY_TOO_LARGE': 'refused',
+  'GATEWAY.UNSUPPORTED_MEDIA_TYPE': 'refused',
+  'AUDIT.QUERY_INVALID': 'refused',
+  'AUDIT.JUSTIFICATION_REQUIRED': 'refused',
+  /** An audit event whose actor is not the node that published it. */
+  'AUDIT.FORGED_ACTOR': 'refused',
+  'AUDIT.EVENT_ID_MISSING': 'refused',
+  'AUDIT.CHECKPOINT_INVALID': 'refused',
+  'AUDIT.CHECKPOINT_UNTRUSTED_KEY': 'refused',
+  'AUDIT.RETENTION_NO_JUSTIFICATION': 'refused',
+  'AUDIT.RETENTION_NOT_MONTH_BOUNDARY': 'refused',
+  'AUDIT.RETENTION_CURRENT_MONTH': 'refused',
+  'AUDIT.RETENTION_NOT_PREFIX': 'refused',
+  'AUDIT.RETENTION_CHAIN_INVALID': 'refused',
+  /** A delivered copy without the router's signature, with a bad one, or signed by a key not pinned. */
+  'DELIVERY.UNSIGNED': 'refused',
+  'DELIVERY.BAD_SIGNATURE': 'refused',
+  'DELIVERY.UNKNOWN_KEY': 'refused',
+  'AUDIT.UNAVAILABLE': 'unavailable',
+  'AUDIT.STORE_UNAVAILABLE': 'unavailable',
+  'BUS.UNAVAILABLE': 'unavailable',
+  'BUS.PUBLISH_FAILED': 'unavailable',
+  'ROUTER.LEDGER_UNAVAILABLE': 'unavailable',
+  /** A service's durable consumer was never provisioned: its deployment is incomplete. */
+  'BUS.CONSUMER_MISSING': 'internal',
+  'AUDIT.PUBLISHER_MISSING': 'internal',
+  'AUDIT.STORE_REJECTED': 'internal',
+  'INTERNAL.UNEXPECTED': 'internal',
+} as const satisfies Record<string, ErrorKind>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Whether a text (a code that crossed a process boundary, say) is a code of the catalogue. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+}
+
+/** Whether `err` is an MsxError, and when codes are given, one of them. */
+export function isMsxError(err: unknown, ...codes: ErrorCode[]): err is MsxError {
+  return err instanceof MsxError && (codes.length === 0 || codes.includes(err.code));
+}
+
+/** Whether `err` refused what was sent or asked (the caller's to fix), as opposed to a failure of MSX's own. */
+export function isRefusal(err: unknown): err is MsxError {
+  return err instanceof MsxError && ERROR_CODES[err.code] === 'refused';
+}
+
+/**
  * The one error family of MSX. Every error carries a stable string code (`CONTRACT.INVALID`,
  * `POLICY.TLP_RED_NAMED_ONLY`, `AUDIT.UNAVAILABLE`) that survives a hop between processes; edges map codes
  * to HTTP status or to ack/nak/term, nothing else looks at classes.
@@ -13,8 +88,8 @@ export class MsxError extends Error {
   readonly hold: boolean;
 
   constructor(
-    /** Stable code, `AREA.REASON`. */
-    readonly code: string,
+    /** Stable code, `AREA.REASON`, from {@link ERROR_CODES}. */
+    readonly code: ErrorCode,
     message: string,
     options: { cause?: unknown; retryable?: boolean; hold?: boolean } = {},
   ) {

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
-import { MsxError } from '#contracts';
+import { isErrorCode, MsxError } from '#contracts';
 
 /** An error as it crosses a NATS request/reply hop: the stable code survives, `instanceof` does not. */
 export interface RpcErrorBody {
@@ -31,10 +31,13 @@ export async function answerRpc<T>(what: string, work: () => Promise<T>): Promis
   }
 }
 
-/** The MsxError a caller rethrows for an error answer of a request; anything unrecognised is `INTERNAL.UNEXPECTED`. */
+/**
+ * The MsxError a caller rethrows for an error answer of a request; anything unrecognised, a code outside
+ * the catalogue included, is `INTERNAL.UNEXPECTED`: never passed on as the caller's own fault.
+ */
 export function fromRpcError(err: unknown): MsxError {
   const e = err as Partial<RpcErrorBody> | undefined;
-  if (e && typeof e.code === 'string' && typeof e.message === 'string') {
+  if (e && isErrorCode(e.code) && typeof e.message === 'string') {
     return new MsxError(e.code, e.message, { retryable: e.retryable === true });
   }
   return new MsxError('INTERNAL.UNEXPECTED', 'the service answered with an unrecognised error', {

@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import {
   ContractViolationError,
   isOfficerOfNode,
+  type ErrorCode,
   MsxError,
   safeViolations,
   type Violation,
@@ -16,7 +17,7 @@ import { RejectionAuditor } from './rejection-auditor.js';
 export interface ErrorBody {
   statusCode: number;
   /** Stable code, for example `CONTRACT.INVALID`. */
-  code: string;
+  code: ErrorCode;
   message: string;
   /** For contract violations and refused officers: each broken field and rule (known field paths only). */
   violations?: Violation[];
@@ -26,7 +27,11 @@ export interface ErrorBody {
 /** Seconds a client should wait before retrying a refused submission. */
 export const RETRY_AFTER_S = 5;
 
-const STATUS_BY_CODE: Record<string, number> = {
+/**
+ * The status of each code the gateway answers with. A code not listed (an internal failure, or a refusal
+ * meant for another edge) is answered as the gateway's own failure, 500, never as the caller's.
+ */
+const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   'CONTRACT.INVALID': 400,
   'GATEWAY.INVALID_JSON': 400,
   'GATEWAY.UNAUTHENTICATED': 401,
@@ -51,19 +56,23 @@ const FRAMEWORK_MESSAGES: Record<string, string> = {
   'GATEWAY.INVALID_JSON': 'the body is not valid JSON',
 };
 
-/** Codes for errors raised by the HTTP framework itself (body parsing, routing). */
-function frameworkCode(status: number, err: { code?: string; message?: string }): string {
+/** Fastify's codes for a JSON body it could not parse. */
+const JSON_BODY_ERRORS: ReadonlySet<unknown> = new Set([
+  'FST_ERR_CTP_INVALID_JSON_BODY',
+  'FST_ERR_CTP_EMPTY_JSON_BODY',
+]);
+
+/** Codes for errors raised by the HTTP framework itself (body parsing, routing), by status and code. */
+function frameworkCode(status: number, err: { code?: string }): ErrorCode {
   if (status === 413) return 'GATEWAY.BODY_TOO_LARGE';
   if (status === 415) return 'GATEWAY.UNSUPPORTED_MEDIA_TYPE';
   if (status === 404) return 'GATEWAY.NOT_FOUND';
-  if (
-    status === 400 &&
-    (err instanceof SyntaxError || /JSON/i.test(`${err.code ?? ''} ${err.message ?? ''}`))
-  ) {
+  if (status === 400 && (err instanceof SyntaxError || JSON_BODY_ERRORS.has(err.code)))
     return 'GATEWAY.INVALID_JSON';
-  }
   return status < 500 ? 'GATEWAY.BAD_REQUEST' : 'INTERNAL.UNEXPECTED';
 }
+
+const INTERNAL_MESSAGE = 'internal error; quote the correlation id when reporting it';
 
 /**
  * Maps MSX's error codes to HTTP at the edge, audits every refusal, and never reveals internals: a 500
@@ -81,18 +90,23 @@ export class HttpErrorFilter implements ExceptionFilter {
     const ctx = contextOf(req);
     let body: ErrorBody;
     if (err instanceof MsxError) {
-      const status = err.retryable ? 503 : (STATUS_BY_CODE[err.code] ?? 400);
-      body = { statusCode: status, code: err.code, message: err.message, correlationId: ctx.correlationId };
-      if (err instanceof ContractViolationError || err instanceof OfficerNotOfNodeError)
+      const status = err.retryable ? 503 : (STATUS_BY_CODE[err.code] ?? 500);
+      body =
+        status === 500
+          ? {
+              statusCode: 500,
+              code: 'INTERNAL.UNEXPECTED',
+              message: INTERNAL_MESSAGE,
+              correlationId: ctx.correlationId,
+            }
+          : { statusCode: status, code: err.code, message: err.message, correlationId: ctx.correlationId };
+      if (status < 500 && (err instanceof ContractViolationError || err instanceof OfficerNotOfNodeError))
         body.violations = safeViolations(err.violations, { extraFields: GATEWAY_FIELDS });
     } else {
       const fw = err as { statusCode?: number; code?: string; message?: string };
       const status = err instanceof HttpException ? err.getStatus() : (fw.statusCode ?? 500);
       const code = frameworkCode(status, fw);
-      const message =
-        status < 500
-          ? (FRAMEWORK_MESSAGES[code] ?? fw.message ?? code)
-          : 'internal error; quote the correlation id when reporting it';
+      const message = status < 500 ? (FRAMEWORK_MESSAGES[code] ?? fw.message ?? code) : INTERNAL_MESSAGE;
       body = { statusCode: status, code, message, correlationId: ctx.correlationId };
     }
     if (body.statusCode >= 500 && body.statusCode !== 503) {

@@ -121,8 +121,7 @@ export class ReadInboxHandler {
       const m = await this.bus.jsm.direct
         .getMessage(stream, { seq, next_by_subj: Subjects.deliver(r.node) })
         .catch((err: unknown) => {
-          if ((err as { code?: number }).code === 404 || /no message found/i.test((err as Error).message))
-            return null;
+          // Nothing at or after `seq` is answered with null, not an error: any error is the bus being away.
           throw new MsxError('BUS.UNAVAILABLE', `cannot read the inbox: ${(err as Error).message}`, {
             cause: err,
             retryable: true,

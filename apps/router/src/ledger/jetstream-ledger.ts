@@ -52,8 +52,7 @@ export class JetStreamLedger implements Ledger {
       const m = await this.bus.jsm.direct.getMessage(Streams.ledger, { last_by_subj: subject });
       return m ? { value: JSON.parse(dec.decode(m.data)) as T, seq: m.seq } : undefined;
     } catch (err) {
-      if ((err as { code?: number }).code === 404 || /no message found/i.test((err as Error).message))
-        return undefined;
+      // A subject never written is answered with null, not an error: any error is the ledger being away.
       throw new MsxError('ROUTER.LEDGER_UNAVAILABLE', `ledger read failed: ${(err as Error).message}`, {
         cause: err,
         retryable: true,
