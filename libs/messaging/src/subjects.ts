@@ -7,16 +7,24 @@ export const Subjects = {
   /** Where a node (or the gateway on its behalf) submits envelopes: `msx.submit.<sender>`. */
   submit: (node: string) => `msx.submit.${node}`,
   submitAll: 'msx.submit.*',
+  /** Every submit subject, in broker permissions. */
+  submitTree: 'msx.submit.>',
   /** A node's inbox: `msx.deliver.<recipient>`. */
   deliver: (node: string) => `msx.deliver.${node}`,
+  /** Every inbox subject, in broker permissions. */
+  deliverTree: 'msx.deliver.>',
   /** Audit events about operations performed by `actor`: `msx.audit.<actor>`. */
   audit: (actor: string) => `msx.audit.${actor}`,
   auditAll: 'msx.audit.*',
   /** Messages a service could not process, by the service that gave up on them: `msx.dlq.<service>`. */
   deadLetter: (service: string) => `msx.dlq.${service}`,
   deadLetterAll: 'msx.dlq.*',
+  /** Every dead-letter subject, in broker permissions. */
+  deadLetterTree: 'msx.dlq.>',
   /** Signed checkpoints of the audit trail, published by the audit service for the witnesses. */
   checkpointAudit: 'msx.checkpoint.audit',
+  /** Every checkpoint subject, in broker permissions. */
+  checkpointTree: 'msx.checkpoint.>',
   /** The router's ledger: items, payload and selector indexes, share requests, consents (`msx.ledger.<kind>.<id>`). */
   ledger: (kind: 'id' | 'item' | 'payload' | 'selector' | 'request' | 'consent', id: string) =>
     `msx.ledger.${kind}.${id}`,
@@ -31,7 +39,19 @@ export const Subjects = {
     flows: 'msx.query.audit.flows',
     officerActivity: 'msx.query.audit.officer-activity',
   },
+  /** Every query of the audit trail, in broker permissions. */
+  auditQueryTree: 'msx.query.audit.>',
+  /** Request/reply: a service or node answers `{ name, ready }` on `msx.health.<name>`. */
+  health: (name: string) => `msx.health.${name}`,
 } as const;
+
+/**
+ * The principal a per-principal subject belongs to: its last token (`msx.submit.<node>`,
+ * `msx.audit.<publisher>`). The broker lets only that principal publish there, so it is who sent the message.
+ */
+export function ownerOf(subject: string): string {
+  return subject.slice(subject.lastIndexOf('.') + 1);
+}
 
 export const Streams = {
   submit: 'MSX_SUBMIT',

@@ -1,5 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
+import { Subjects } from '#messaging';
 
 /** Injection token of the readiness probe of a service. */
 export const READINESS = Symbol('MSX_READINESS');
@@ -9,16 +10,13 @@ export interface Readiness {
   ready(): boolean;
 }
 
-/** Subject on which a service or node answers health requests: `msx.health.<name>`. */
-export const healthSubject = (name: string) => `msx.health.${name}`;
-
 /** Health over NATS request/reply on `msx.health.<name>`, answering `{ name, ready }`. */
 export function createHealthController(name: string) {
   @Controller()
   class HealthController {
     constructor(@Inject(READINESS) private readonly readiness: Readiness) {}
 
-    @MessagePattern<string>(healthSubject(name))
+    @MessagePattern<string>(Subjects.health(name))
     health(): { name: string; ready: boolean } {
       return { name, ready: this.readiness.ready() };
     }

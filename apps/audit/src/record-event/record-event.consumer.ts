@@ -1,11 +1,11 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { AUDIT_NODE, decodeAuditEvent, decodeAuditEventBatch } from '#contracts';
 import type { AuditRepository, PublishedAuditEvent } from '#audit-store';
-import { auditConsumer, deadLetterAuditEvent, Headers, JetStreamWorker, type Bus } from '#messaging';
+import { auditConsumer, deadLetterAuditEvent, Headers, JetStreamWorker, ownerOf, type Bus } from '#messaging';
 import { BUS, busLogger, WorkerService } from '#runtime';
 import { AUDIT_REPOSITORY, AUDIT_RETRY_POLICY } from '../audit.tokens.js';
 import { AuditCheckpointer } from '../sign-checkpoint/audit-checkpointer.js';
-import { auditPublisherOf, eventsToRecord } from './record-event.handler.js';
+import { eventsToRecord } from './record-event.handler.js';
 
 /** Audit messages per transaction: one commit covers the batch, one ack per message after it. */
 const BATCH_SIZE = 500;
@@ -79,7 +79,7 @@ export class RecordEventConsumer extends WorkerService<PublishedAuditEvent[]> {
         await this.repository.append([
           {
             publisher: AUDIT_NODE,
-            event: deadLetterAuditEvent(msg, reason, auditPublisherOf(msg.subject), AUDIT_NODE),
+            event: deadLetterAuditEvent(msg, reason, ownerOf(msg.subject), AUDIT_NODE),
           },
         ]);
       },

@@ -1,16 +1,9 @@
-import { MsxError, type AuditEvent, ROUTER_NODE, GATEWAY_NODE } from '#contracts';
+import { GATEWAY_NODE, MsxError, ROUTER_NODE, type AuditEvent } from '#contracts';
 import type { PublishedAuditEvent } from '#audit-store';
+import { ownerOf } from '#messaging';
 
 /** Core services that publish audit events on behalf of the nodes they serve. */
 export const TRUSTED_PUBLISHERS: ReadonlySet<string> = new Set([ROUTER_NODE, GATEWAY_NODE]);
-
-/**
- * The publisher in an audit subject `msx.audit.<publisher>`: the principal the broker authenticated, since
- * only it may publish there.
- */
-export function auditPublisherOf(subject: string): string {
-  return subject.slice(subject.lastIndexOf('.') + 1);
-}
 
 /**
  * A node may only record its own operations: the event's actor must be the node whose subject carried it,
@@ -34,7 +27,7 @@ export function checkAuditPublisher(event: AuditEvent, publisher: string): void 
  *   recorded: the whole message is refused
  */
 export function eventsToRecord(subject: string, events: readonly AuditEvent[]): PublishedAuditEvent[] {
-  const publisher = auditPublisherOf(subject);
+  const publisher = ownerOf(subject);
   for (const event of events) checkAuditPublisher(event, publisher);
   return events.map((event) => ({ publisher, event }));
 }

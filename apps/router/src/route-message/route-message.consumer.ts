@@ -5,6 +5,7 @@ import {
   deadLetterAuditEvent,
   Headers,
   JetStreamWorker,
+  ownerOf,
   publishAuditEvent,
   publishAuditEvents,
   publishDurably,
@@ -24,7 +25,6 @@ import {
   factsNeeded,
   idClaimFor,
   planRouting,
-  publisherOf,
   type RoutingPlan,
   type Submission,
 } from './route-message.handler.js';
@@ -63,7 +63,7 @@ export class RouteMessageConsumer extends WorkerService<Submission> {
       decode: (msg) => ({
         envelope: decodeEnvelope(msg.data),
         bytes: msg.data,
-        publisher: publisherOf(msg.subject),
+        publisher: ownerOf(msg.subject),
         submitSeq: msg.info.streamSequence,
         correlationId: msg.headers?.get(Headers.correlationId) ?? '',
       }),
@@ -76,7 +76,7 @@ export class RouteMessageConsumer extends WorkerService<Submission> {
         publishAuditEvent(
           this.bus.js,
           ROUTER_NODE,
-          deadLetterAuditEvent(msg, reason, publisherOf(msg.subject), ROUTER_NODE),
+          deadLetterAuditEvent(msg, reason, ownerOf(msg.subject), ROUTER_NODE),
         ),
     });
   }

@@ -40,7 +40,6 @@ import {
   factsNeeded,
   idClaimFor,
   planRouting,
-  publisherOf,
   type RoutingPlan,
 } from './route-message.handler.js';
 
@@ -93,10 +92,6 @@ const item: LedgerItem = {
 };
 
 describe('planRouting', () => {
-  it('reads the publisher from the submit subject', () => {
-    expect(publisherOf('msx.submit.emlo-ne')).toBe('emlo-ne');
-  });
-
   it('delivers the original bytes to each allowed recipient under a deterministic id', () => {
     expect(plan().deliveries.map(({ node, msgID }) => ({ node, msgID }))).toEqual([
       { node: 'afic', msgID: `${ID}:afic` },

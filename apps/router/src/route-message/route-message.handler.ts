@@ -101,11 +101,6 @@ export interface RoutingPlan {
   deleteCopies: { node: string; seq: number }[];
 }
 
-/** The node id in a submit subject `msx.submit.<node>`. */
-export function publisherOf(subject: string): string {
-  return subject.slice(subject.lastIndexOf('.') + 1);
-}
-
 /** SHA-256 of the payload alone: the same intelligence has the same hash whoever wraps it. */
 export function payloadSha256(envelope: Envelope): string {
   return sha256Hex(toBinaryPayload(envelope));

@@ -4,13 +4,13 @@ import {
   adminPermissions,
   CORE_ACCOUNT,
   CORE_SERVICES,
-  healthSubjectOf,
   isCorePrincipal,
   partyPermissions,
   partyServices,
   servicePermissions,
   type Permissions,
 } from './permissions.js';
+import { Subjects } from '../subjects.js';
 
 /** A principal of the broker: a node or a core service, with its NKey. */
 export interface BrokerUser {
@@ -105,7 +105,7 @@ export function renderNatsServerConfig(o: NatsServerConfigOptions): string {
     ),
   );
   const healthImports = parties.map(
-    (u) => `      { service: { account: ${q(u.account)}, subject: ${q(healthSubjectOf(u.principal))} } }`,
+    (u) => `      { service: { account: ${q(u.account)}, subject: ${q(Subjects.health(u.principal))} } }`,
   );
   const partyAccounts = parties.map((u) => {
     const imports = partyServices(u.principal).map(
@@ -120,7 +120,7 @@ ${renderUser(u, '      ')}
 ${imports.join('\n')}
     ]
     exports: [
-      { service: ${q(healthSubjectOf(u.principal))}, accounts: [${q(CORE_ACCOUNT)}] }
+      { service: ${q(Subjects.health(u.principal))}, accounts: [${q(CORE_ACCOUNT)}] }
     ]
   }`;
   });

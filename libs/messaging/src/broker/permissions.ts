@@ -75,9 +75,6 @@ export function partyServices(node: string): PartyService[] {
   ];
 }
 
-/** Subject on which a service or node answers health requests: `msx.health.<name>`. */
-export const healthSubjectOf = (name: string) => `msx.health.${name}`;
-
 /**
  * A party's rights inside its own account: the imported services, its own replies and its health subject.
  * Its account holds nothing else, so these limits are a second fence, not the first.
@@ -85,7 +82,7 @@ export const healthSubjectOf = (name: string) => `msx.health.${name}`;
 export function partyPermissions(node: string): Permissions {
   return {
     publish: partyServices(node).map((s) => s.local),
-    subscribe: [`${inboxPrefixOf(node)}.>`, healthSubjectOf(node)],
+    subscribe: [`${inboxPrefixOf(node)}.>`, Subjects.health(node)],
     allowResponses: true,
   };
 }
@@ -102,10 +99,10 @@ export function servicePermissions(service: CoreService): Permissions {
     router: {
       publish: [
         ...jetStream,
-        'msx.deliver.>',
+        Subjects.deliverTree,
         Subjects.audit(SERVICE_PRINCIPALS.router),
-        'msx.ledger.>',
-        'msx.dlq.>',
+        Subjects.ledgerAll,
+        Subjects.deadLetterTree,
         Subjects.auditStatusRequest,
       ],
       subscribe: [Subjects.auditStatus],
@@ -113,20 +110,20 @@ export function servicePermissions(service: CoreService): Permissions {
     audit: {
       publish: [
         ...jetStream,
-        'msx.checkpoint.>',
-        'msx.dlq.>',
+        Subjects.checkpointTree,
+        Subjects.deadLetterTree,
         Subjects.audit(SERVICE_PRINCIPALS.audit),
         Subjects.auditStatus,
       ],
-      subscribe: [Subjects.auditStatusRequest, 'msx.query.audit.>'],
+      subscribe: [Subjects.auditStatusRequest, Subjects.auditQueryTree],
     },
     gateway: {
       publish: [
         ...jetStream,
-        'msx.submit.>',
+        Subjects.submitTree,
         Subjects.audit(SERVICE_PRINCIPALS.gateway),
         Subjects.auditStatusRequest,
-        'msx.query.audit.>',
+        Subjects.auditQueryTree,
       ],
       subscribe: [Subjects.auditStatus],
     },
@@ -135,7 +132,7 @@ export function servicePermissions(service: CoreService): Permissions {
     publish: rights[service].publish,
     subscribe: [
       `${inboxPrefixOf(SERVICE_PRINCIPALS[service])}.>`,
-      healthSubjectOf(service),
+      Subjects.health(service),
       ...rights[service].subscribe,
     ],
     allowResponses: true,
