@@ -1,6 +1,48 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import { dirname, relative, resolve, sep } from 'node:path';
+
+/** `libs/<name>` or `apps/<name>` of a path relative to the repository, or null for anything else. */
+const packageOf = (path) => {
+  const [top, name] = path.split(sep);
+  return (top === 'libs' || top === 'apps') && name ? `${top}/${name}` : null;
+};
+
+/**
+ * The layering (DESIGN §6): a library reaches another only through its alias (`#contracts`), never by a
+ * relative path into its files, and an app's code is imported by nothing outside that app (tests that bring
+ * up several apps live in test/).
+ */
+const layering = {
+  rules: {
+    'no-cross-package-import': {
+      meta: { type: 'problem', schema: [] },
+      create(context) {
+        const root = import.meta.dirname;
+        const file = relative(root, context.filename);
+        const from = packageOf(file);
+        const check = (node) => {
+          const source = node.source?.value;
+          if (typeof source !== 'string' || !source.startsWith('.')) return;
+          const to = packageOf(relative(root, resolve(dirname(context.filename), source)));
+          if (to === null || to === from) return;
+          if (to.startsWith('apps/'))
+            context.report({
+              node,
+              message: `${from} imports ${to}: an app's code belongs to that app alone`,
+            });
+          else
+            context.report({
+              node,
+              message: `${from} reaches into ${to} by a relative path: import its alias`,
+            });
+        };
+        return { ImportDeclaration: check, ExportAllDeclaration: check, ExportNamedDeclaration: check };
+      },
+    },
+  },
+};
 
 export default tseslint.config(
   {
@@ -44,6 +86,11 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    plugins: { layering },
+    rules: { 'layering/no-cross-package-import': 'error' },
   },
   {
     files: ['**/*.js'],

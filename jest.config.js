@@ -1,6 +1,7 @@
 /**
  * Three tiers (STYLE §12): `unit` (*.spec.ts, no I/O), `integration` (*.int-spec.ts, real NATS and
- * PostgreSQL), `e2e` (test/*.e2e-spec.ts, the services as processes). ESM mode: NestJS 12 is ESM-only.
+ * PostgreSQL; those that bring up more than one app in one process live in test/), `e2e`
+ * (test/*.e2e-spec.ts, the services as processes). ESM mode: NestJS 12 is ESM-only.
  */
 const libs = ['contracts', 'messaging', 'policy', 'directory', 'audit-store', 'config', 'runtime', 'testing'];
 
@@ -22,7 +23,7 @@ export default {
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs,test}/**/*.int-spec.ts'],
     },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
   ],

@@ -18,12 +18,12 @@ import {
   validRouteReportEnvelope,
 } from '#contracts';
 import { loadConfig, databaseSpec, logSpec, natsSpec } from '#config';
-import { checkpointSpec } from '../../../audit/src/audit.config.js';
+import { checkpointSpec } from '../apps/audit/src/audit.config.js';
 import { connectBus, publishAuditEvent, type Bus } from '#messaging';
 import { createTestSchema, startNatsServer, waitFor, type TestNatsServer, type TestSchema } from '#testing';
-import { AuditModule } from '../../../audit/src/audit.module.js';
-import { loadGatewayConfig } from '../gateway.config.js';
-import { GatewayModule } from '../gateway.module.js';
+import { AuditModule } from '../apps/audit/src/audit.module.js';
+import { loadGatewayConfig } from '../apps/gateway/src/gateway.config.js';
+import { GatewayModule } from '../apps/gateway/src/gateway.module.js';
 
 const NODE_TOKEN = 'emlo-ne-test-token-0123456789abcdef';
 const AUDITOR = 'edps.auditor-1';
