@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import type { AuditRecord, FlowsPage, Page } from '#audit-store';
+import type { AuditRecord, FlowsPage, Page } from '#contracts';
 import { Subjects } from '#messaging';
 import { AuditorTokenGuard } from '../auth/auditor-token.guard.js';
 import { contextOf, type MsxRequest } from '../http/request-context.js';
