@@ -1,15 +1,8 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { AuditQueries, AuditRepository, openAuditStore } from '#audit-store';
-import {
-  auditConsumer,
-  auditStream,
-  deadLetterStream,
-  ensureConsumer,
-  ensureStream,
-  type Bus,
-} from '#messaging';
-import { BUS, BusModule, createHealthController, natsCredentials, READINESS } from '#runtime';
+import { auditConsumer, auditStream, checkpointStream, deadLetterStream } from '#messaging';
+import { BusModule, busTopologyProvider, createHealthController, natsCredentials, READINESS } from '#runtime';
 import type { AuditModuleConfig } from './audit.config.js';
 import { AUDIT_DATA_SOURCE, AUDIT_REPOSITORY, AUDIT_RETRY_POLICY } from './audit.tokens.js';
 import { AuditStatusPublisher } from './publish-status/audit-status.publisher.js';
@@ -63,16 +56,18 @@ export class AuditModule {
           useFactory: () =>
             openAuditStore({ url: config.MSX_DATABASE_URL, schema: config.MSX_DATABASE_SCHEMA }),
         },
+        // What the audit service reads and writes does not depend on the directory: it declares it itself.
+        busTopologyProvider({
+          replicas: config.MSX_STREAM_REPLICAS,
+          of: () => ({
+            streams: [auditStream(), deadLetterStream(), checkpointStream()],
+            consumers: [auditConsumer()],
+          }),
+        }),
         {
           provide: AUDIT_REPOSITORY,
-          inject: [AUDIT_DATA_SOURCE, BUS],
-          useFactory: async (ds: DataSource, bus: Bus) => {
-            // The audit stream and its consumer do not depend on the directory: declare them here too.
-            await ensureStream(bus.jsm, auditStream(), config.MSX_STREAM_REPLICAS);
-            await ensureStream(bus.jsm, deadLetterStream(), config.MSX_STREAM_REPLICAS);
-            await ensureConsumer(bus.jsm, auditConsumer());
-            return new AuditRepository(ds);
-          },
+          inject: [AUDIT_DATA_SOURCE],
+          useFactory: (ds: DataSource) => new AuditRepository(ds),
         },
         DataSourceCloser,
         {

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { ensureStream, submitStream, type Bus } from '#messaging';
-import { auditGateProvider, BUS, BusModule, natsCredentials } from '#runtime';
+import { submitStream } from '#messaging';
+import { auditGateProvider, BusModule, busTopologyProvider, natsCredentials } from '#runtime';
 import { AuditorTokenGuard } from './auth/auditor-token.guard.js';
 import { GatewayTokens } from './auth/gateway-tokens.js';
 import { NodeTokenGuard } from './auth/node-token.guard.js';
@@ -36,12 +36,11 @@ export class GatewayModule {
       controllers: [SubmitMessageController, ReadInboxController, ConsultAuditController, HealthController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
-        {
-          // The submit stream must exist before the first submission is accepted.
-          provide: 'SUBMIT_STREAM',
-          inject: [BUS],
-          useFactory: (bus: Bus) => ensureStream(bus.jsm, submitStream(), config.MSX_STREAM_REPLICAS),
-        },
+        // The submit stream must exist before the first submission is accepted.
+        busTopologyProvider({
+          replicas: config.MSX_STREAM_REPLICAS,
+          of: () => ({ streams: [submitStream()], consumers: [] }),
+        }),
         // Fail closed: no submission is accepted while the audit trail cannot record it (DESIGN §5).
         auditGateProvider(config),
         {

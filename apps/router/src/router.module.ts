@@ -1,11 +1,12 @@
-import { Inject, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import type { Directory } from '#directory';
-import { provisionBus, type Bus } from '#messaging';
+import { busTopology, type Bus } from '#messaging';
 import {
   auditGateProvider,
   BUS,
   BusModule,
   busLogger,
+  busTopologyProvider,
   createHealthController,
   natsCredentials,
   READINESS,
@@ -18,21 +19,6 @@ import { ExpirySweeper } from './expire-items/expiry.sweeper.js';
 import { JetStreamLedger } from './ledger/jetstream-ledger.js';
 import { routerKeysProvider } from './vouch-deliveries/router-keys.provider.js';
 import { ROUTER_NODE } from '#contracts';
-
-const REPLICAS = Symbol('MSX_STREAM_REPLICAS');
-
-/** Declares the exchange's streams and consumers before the router starts reading. */
-class BusProvisioner implements OnModuleInit {
-  constructor(
-    @Inject(BUS) private readonly bus: Bus,
-    @Inject(DIRECTORY) private readonly directory: Directory,
-    @Inject(REPLICAS) private readonly replicas: number,
-  ) {}
-
-  async onModuleInit(): Promise<void> {
-    await provisionBus(this.bus.jsm, this.directory.nodeIds(), this.replicas);
-  }
-}
 
 /** The router: applies the sharing rules to every submission. */
 @Module({})
@@ -50,8 +36,12 @@ export class RouterModule {
       controllers: [createHealthController('router')],
       providers: [
         { provide: DIRECTORY, useValue: directory },
-        { provide: REPLICAS, useValue: config.MSX_STREAM_REPLICAS },
-        BusProvisioner,
+        // The router provisions the whole exchange: every stream and consumer, for every node of the directory.
+        busTopologyProvider({
+          replicas: config.MSX_STREAM_REPLICAS,
+          inject: [DIRECTORY],
+          of: (d: Directory) => busTopology(d.nodeIds()),
+        }),
         {
           provide: LEDGER,
           inject: [BUS],

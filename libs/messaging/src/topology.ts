@@ -139,11 +139,27 @@ export const witnessConsumer = (node: string): ConsumerSpec => ({
   maxAckPending: 100,
 });
 
+/** Streams and consumers, declared together. */
+export interface BusTopology {
+  streams: StreamSpec[];
+  consumers: ConsumerSpec[];
+}
+
+/** Creates or updates the streams, then the consumers on them. Idempotent. */
+export async function declareTopology(
+  jsm: JetStreamManager,
+  topology: BusTopology,
+  replicas = 1,
+): Promise<void> {
+  for (const s of topology.streams) await ensureStream(jsm, s, replicas);
+  for (const c of topology.consumers) await ensureConsumer(jsm, c);
+}
+
 /**
  * Everything the exchange needs on the bus for the given nodes. Every node gets a witness consumer on the
  * checkpoint stream (cheap: checkpoints are rare), so any node can be made a witness by configuration alone.
  */
-export function busTopology(nodes: readonly string[]): { streams: StreamSpec[]; consumers: ConsumerSpec[] } {
+export function busTopology(nodes: readonly string[]): BusTopology {
   return {
     streams: [
       submitStream(),
@@ -238,7 +254,5 @@ export async function provisionBus(
   nodes: readonly string[],
   replicas = 1,
 ): Promise<void> {
-  const { streams, consumers } = busTopology(nodes);
-  for (const s of streams) await ensureStream(jsm, s, replicas);
-  for (const c of consumers) await ensureConsumer(jsm, c);
+  await declareTopology(jsm, busTopology(nodes), replicas);
 }

@@ -6,7 +6,8 @@ import {
   type DynamicModule,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { connectBus, type Bus, type BusCredentials } from '#messaging';
+import type { InjectionToken, Provider } from '@nestjs/common';
+import { connectBus, declareTopology, type Bus, type BusCredentials, type BusTopology } from '#messaging';
 
 /** Injection token of the service's bus connection. */
 export const BUS = Symbol('MSX_BUS');
@@ -26,6 +27,30 @@ class BusCloser implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.bus.close();
   }
+}
+
+/** Injection token: the streams and consumers the service declared, resolved once they exist on the bus. */
+export const BUS_TOPOLOGY = Symbol('MSX_BUS_TOPOLOGY');
+
+/**
+ * Declares the streams and consumers a service uses, as one provider of its own: Nest resolves it before
+ * any worker starts (workers start in lifecycle hooks, after every provider is built), and a provider that
+ * needs the topology can inject {@link BUS_TOPOLOGY}. `of` may read other providers, named in `inject`.
+ */
+export function busTopologyProvider(opts: {
+  replicas: number;
+  inject?: InjectionToken[];
+  of: (...deps: never[]) => BusTopology;
+}): Provider {
+  return {
+    provide: BUS_TOPOLOGY,
+    inject: [BUS, ...(opts.inject ?? [])],
+    useFactory: async (bus: Bus, ...deps: never[]) => {
+      const topology = opts.of(...deps);
+      await declareTopology(bus.jsm, topology, opts.replicas);
+      return topology;
+    },
+  };
 }
 
 /** Provides one bus connection per process, drained when the application shuts down. */

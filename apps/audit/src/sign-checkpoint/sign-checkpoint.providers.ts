@@ -2,8 +2,6 @@ import { resolve } from 'node:path';
 import type { Provider } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { AuditCheckpointStore, loadOrCreateSigningKey } from '#audit-store';
-import { checkpointStream, ensureStream, type Bus } from '#messaging';
-import { BUS } from '#runtime';
 import { LOCAL_SIGNING_KEY_FILE, type AuditModuleConfig } from '../audit.config.js';
 import { AUDIT_CHECKPOINT_STORE, AUDIT_DATA_SOURCE } from '../audit.tokens.js';
 import { AuditCheckpointer, CHECKPOINTER_OPTIONS, type CheckpointerOptions } from './audit-checkpointer.js';
@@ -13,11 +11,8 @@ export function signCheckpointProviders(config: AuditModuleConfig): Provider[] {
   return [
     {
       provide: AUDIT_CHECKPOINT_STORE,
-      inject: [AUDIT_DATA_SOURCE, BUS],
-      useFactory: async (ds: DataSource, bus: Bus) => {
-        await ensureStream(bus.jsm, checkpointStream(), config.MSX_STREAM_REPLICAS);
-        return new AuditCheckpointStore(ds);
-      },
+      inject: [AUDIT_DATA_SOURCE],
+      useFactory: (ds: DataSource) => new AuditCheckpointStore(ds),
     },
     {
       provide: CHECKPOINTER_OPTIONS,
