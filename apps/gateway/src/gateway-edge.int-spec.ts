@@ -19,6 +19,9 @@ import {
   uuidv7,
   validRouteReportEnvelope,
   type AuditEvent,
+  encodeAuditStatus,
+  newAuditStatus,
+  type AuditStatus,
 } from '#contracts';
 import { loadConfig } from '#config';
 import {
@@ -33,7 +36,7 @@ import {
   Subjects,
   type Bus,
 } from '#messaging';
-import { encodeAuditStatus, publishAuditStatus, type AuditStatus } from '#runtime';
+import { publishAuditStatus } from '#runtime';
 import { startNatsServer, type TestNatsServer } from '#testing';
 import { gatewaySpec } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
@@ -65,11 +68,7 @@ describe('the gateway edge keeps caller text out of the audit trail and binds of
   let base: string;
   let heartbeat: NodeJS.Timeout;
   let keyDir: string;
-  const auditStatus = (): AuditStatus => ({
-    databaseReachable: true,
-    lastCommitAt: null,
-    at: new Date().toISOString(),
-  });
+  const auditStatus = (): AuditStatus => newAuditStatus({ databaseReachable: true, atMs: Date.now() });
 
   beforeAll(async () => {
     nats = await startNatsServer();

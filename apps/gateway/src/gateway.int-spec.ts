@@ -20,6 +20,9 @@ import {
   uuidv7,
   validRouteReportEnvelope,
   validSuspectVesselReportEnvelope,
+  encodeAuditStatus,
+  newAuditStatus,
+  type AuditStatus,
 } from '#contracts';
 import { loadConfig } from '#config';
 import {
@@ -34,7 +37,7 @@ import {
   Subjects,
   type Bus,
 } from '#messaging';
-import { encodeAuditStatus, publishAuditStatus, type AuditStatus } from '#runtime';
+import { publishAuditStatus } from '#runtime';
 import { startNatsServer, waitFor, type TestNatsServer } from '#testing';
 import { gatewaySpec } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
@@ -56,11 +59,7 @@ describe('gateway over HTTP, publishing to a real nats-server', () => {
   let auditHeard = true;
   let heartbeat: NodeJS.Timeout;
   let keyDir: string;
-  const auditStatus = (): AuditStatus => ({
-    databaseReachable: true,
-    lastCommitAt: null,
-    at: new Date().toISOString(),
-  });
+  const auditStatus = (): AuditStatus => newAuditStatus({ databaseReachable: true, atMs: Date.now() });
 
   beforeAll(async () => {
     nats = await startNatsServer();

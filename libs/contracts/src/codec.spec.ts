@@ -1,6 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { AuditOperation } from './gen/msx/v1/audit_pb.js';
 import {
+  decodeAuditStatus,
+  encodeAuditStatus,
+  newAuditStatus,
+  timestampMs,
   decodeAuditEvent,
   decodeAuditEventBatch,
   encodeAuditEvent,
@@ -36,5 +40,36 @@ describe('audit event codec', () => {
         encodeAuditEvent(event('0193a1b2-0000-5000-8000-000000000003', AuditOperation.RECEIVED)),
       ).operation,
     ).toBe(AuditOperation.RECEIVED);
+  });
+});
+
+describe('audit status codec', () => {
+  it('carries whether the database is reachable, the last commit and when the status was taken', () => {
+    const status = newAuditStatus({
+      databaseReachable: true,
+      lastCommitAtMs: 1_700_000_000_123,
+      atMs: 1_700_000_001_000,
+    });
+    const back = decodeAuditStatus(encodeAuditStatus(status))!;
+    expect([back.databaseReachable, timestampMs(back.lastCommitAt!), timestampMs(back.at!)]).toEqual([
+      true,
+      1_700_000_000_123,
+      1_700_000_001_000,
+    ]);
+    expect(
+      decodeAuditStatus(encodeAuditStatus(newAuditStatus({ databaseReachable: false, atMs: 1 })))
+        ?.lastCommitAt,
+    ).toBeUndefined();
+  });
+
+  it('reads nothing it could trust from bytes that are no status, or a status without its time', () => {
+    const json = new TextEncoder().encode(
+      JSON.stringify({ databaseReachable: true, lastCommitAt: null, at: 'now' }),
+    );
+    expect(decodeAuditStatus(json)).toBeUndefined();
+    expect(decodeAuditStatus(new Uint8Array([0xff, 0xff, 0xff]))).toBeUndefined();
+    // Field 1 (databaseReachable) = true, and no time: the empty message decodes, but is not a status.
+    expect(decodeAuditStatus(new Uint8Array([0x08, 0x01]))).toBeUndefined();
+    expect(decodeAuditStatus(new Uint8Array())).toBeUndefined();
   });
 });

@@ -1,6 +1,12 @@
 import { create, fromBinary, fromJson, toBinary, toJson, type JsonValue } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import { AuditEventBatchSchema, AuditEventSchema, type AuditEvent } from './gen/msx/v1/audit_pb.js';
+import {
+  AuditEventBatchSchema,
+  AuditEventSchema,
+  AuditStatusSchema,
+  type AuditEvent,
+  type AuditStatus,
+} from './gen/msx/v1/audit_pb.js';
 import { EnvelopeSchema, type Envelope } from './gen/msx/v1/envelope_pb.js';
 import { ContractViolationError } from './errors.js';
 import { assertValidEnvelopeJson } from './validation/index.js';
@@ -91,6 +97,36 @@ export function newAuditEvent(
   nowMs = Date.now(),
 ): AuditEvent {
   return create(AuditEventSchema, { occurredAt: timestampFromMs(nowMs), ...fields });
+}
+
+/** The audit service's status, taken at `atMs`; `lastCommitAtMs` absent when the trail is empty or unknown. */
+export function newAuditStatus(s: {
+  databaseReachable: boolean;
+  lastCommitAtMs?: number;
+  atMs: number;
+}): AuditStatus {
+  return create(AuditStatusSchema, {
+    databaseReachable: s.databaseReachable,
+    lastCommitAt: s.lastCommitAtMs === undefined ? undefined : timestampFromMs(s.lastCommitAtMs),
+    at: timestampFromMs(s.atMs),
+  });
+}
+
+export function encodeAuditStatus(status: AuditStatus): Uint8Array {
+  return toBinary(AuditStatusSchema, status);
+}
+
+/**
+ * The audit service's status from wire bytes, or undefined for anything that is not one: a gate ignores
+ * it, and stays closed until a real status comes (a status without the time it was taken is none).
+ */
+export function decodeAuditStatus(bytes: Uint8Array): AuditStatus | undefined {
+  try {
+    const status = fromBinary(AuditStatusSchema, bytes);
+    return status.at ? status : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Timestamp helpers: `timestampMs` (milliseconds since the epoch), `timestampFromMs`, `timestampNow`. */

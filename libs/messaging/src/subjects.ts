@@ -29,7 +29,7 @@ export const Subjects = {
   ledger: (kind: 'id' | 'item' | 'payload' | 'selector' | 'request' | 'consent', id: string) =>
     `msx.ledger.${kind}.${id}`,
   ledgerAll: 'msx.ledger.>',
-  /** Core NATS (not a stream): the audit service's heartbeat, whether it can record (AuditStatus JSON). */
+  /** Core NATS (not a stream): the audit service's heartbeat, whether it can record (msx.v1.AuditStatus). */
   auditStatus: 'msx.status.audit',
   /** Request/reply: the audit service answers its current AuditStatus at once. */
   auditStatusRequest: 'msx.status.audit.request',

@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
+import { newAuditStatus } from '#contracts';
 import { auditRefusal, type AuditObservations } from './audit-gate.js';
 
 const limits = { backlogLimit: 100, heartbeatTimeoutMs: 3_000 };
 const status = (databaseReachable: boolean, receivedAtMs: number) => ({
-  value: { databaseReachable, lastCommitAt: null, at: '2026-11-29T00:00:00Z' },
+  value: newAuditStatus({ databaseReachable, atMs: Date.parse('2026-11-29T00:00:00Z') }),
   receivedAtMs,
 });
 const healthy = (nowMs: number, backlog = 0): AuditObservations => ({

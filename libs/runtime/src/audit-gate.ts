@@ -1,10 +1,9 @@
 import { Logger, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
 import { int } from '#config';
-import { MsxError } from '#contracts';
+import { decodeAuditStatus, MsxError, type AuditStatus } from '#contracts';
 import { auditConsumer, Subjects, type Bus } from '#messaging';
 import { BUS } from './bus.module.js';
-import { decodeAuditStatus, type AuditStatus } from './audit-status.js';
 
 /** Configuration of the audit gate; spread it into the spec of every service that accepts submissions. */
 export const auditGateSpec = {

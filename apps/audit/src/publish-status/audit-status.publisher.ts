@@ -2,7 +2,8 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { Subscription } from '@nats-io/transport-node';
 import { AuditQueries } from '#audit-store';
 import { Subjects, type Bus } from '#messaging';
-import { BUS, busLogger, encodeAuditStatus, publishAuditStatus, type AuditStatus } from '#runtime';
+import { encodeAuditStatus, newAuditStatus, timestampMs, type AuditStatus } from '#contracts';
+import { BUS, busLogger, publishAuditStatus } from '#runtime';
 
 /** How often the database is probed and the heartbeat published, in milliseconds. */
 export const STATUS_INTERVAL_MS = 1_000;
@@ -65,17 +66,14 @@ export class AuditStatusPublisher implements OnApplicationBootstrap, OnApplicati
     });
     try {
       const last = await Promise.race([this.queries.lastRecordedAt(), timeout]);
-      return {
-        databaseReachable: true,
-        lastCommitAt: last ? last.toISOString() : null,
-        at: new Date().toISOString(),
-      };
+      return newAuditStatus({ databaseReachable: true, lastCommitAtMs: last?.getTime(), atMs: Date.now() });
     } catch {
-      return {
+      const previous = this.current?.lastCommitAt;
+      return newAuditStatus({
         databaseReachable: false,
-        lastCommitAt: this.current?.lastCommitAt ?? null,
-        at: new Date().toISOString(),
-      };
+        lastCommitAtMs: previous ? timestampMs(previous) : undefined,
+        atMs: Date.now(),
+      });
     } finally {
       clearTimeout(timer);
     }

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file msx/v1/audit.proto.
  */
 export const file_msx_v1_audit: GenFile = /*@__PURE__*/
-  fileDesc("ChJtc3gvdjEvYXVkaXQucHJvdG8SBm1zeC52MSKZAwoKQXVkaXRFdmVudBIQCghldmVudF9pZBgBIAEoCRIpCglvcGVyYXRpb24YAiABKA4yFi5tc3gudjEuQXVkaXRPcGVyYXRpb24SLwoLb2NjdXJyZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmFjdG9yX25vZGUYBCABKAkSFAoMYWN0b3JfcGVyc29uGAUgASgJEhgKEGNvdW50ZXJwYXJ0X25vZGUYBiABKAkSEgoKbWVzc2FnZV9pZBgHIAEoCRIUCgxtZXNzYWdlX3R5cGUYCCABKAkSKwoNaGFuZGxpbmdfY29kZRgJIAEoDjIULm1zeC52MS5IYW5kbGluZ0NvZGUSGAoDdGxwGAogASgOMgsubXN4LnYxLlRscBIWCg5tZXNzYWdlX3NoYTI1NhgLIAEoCRIMCgRydWxlGAwgASgJEhUKDWp1c3RpZmljYXRpb24YDSABKAkSEwoLZGV0YWlsX2pzb24YDiABKAkSFgoOY29ycmVsYXRpb25faWQYDyABKAkirQEKD0F1ZGl0Q2hlY2twb2ludBIOCgZsb2dfaWQYASABKAkSEQoJdHJlZV9zaXplGAIgASgEEhEKCWhlYWRfaGFzaBgDIAEoCRItCglzaWduZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmtleV9pZBgFIAEoCRISCgpwdWJsaWNfa2V5GAYgASgMEhEKCXNpZ25hdHVyZRgHIAEoDCI1Cg9BdWRpdEV2ZW50QmF0Y2gSIgoGZXZlbnRzGAEgAygLMhIubXN4LnYxLkF1ZGl0RXZlbnQqoQMKDkF1ZGl0T3BlcmF0aW9uEh8KG0FVRElUX09QRVJBVElPTl9VTlNQRUNJRklFRBAAEh0KGUFVRElUX09QRVJBVElPTl9TVUJNSVRURUQQARIcChhBVURJVF9PUEVSQVRJT05fUkVKRUNURUQQAhIdChlBVURJVF9PUEVSQVRJT05fREVMSVZFUkVEEAMSHAoYQVVESVRfT1BFUkFUSU9OX1dJVEhIRUxEEAQSHAoYQVVESVRfT1BFUkFUSU9OX1JFQ0VJVkVEEAUSHQoZQVVESVRfT1BFUkFUSU9OX0ZPUldBUkRFRBAGEh4KGkFVRElUX09QRVJBVElPTl9ESVNQQVRDSEVEEAcSHQoZQVVESVRfT1BFUkFUSU9OX0NPTlNVTFRFRBAIEhsKF0FVRElUX09QRVJBVElPTl9BTFRFUkVEEAkSHAoYQVVESVRfT1BFUkFUSU9OX0NPTUJJTkVEEAoSGgoWQVVESVRfT1BFUkFUSU9OX0VSQVNFRBALEiEKHUFVRElUX09QRVJBVElPTl9ERUFEX0xFVFRFUkVEEAxiBnByb3RvMw", [file_google_protobuf_timestamp, file_msx_v1_common]);
+  fileDesc("ChJtc3gvdjEvYXVkaXQucHJvdG8SBm1zeC52MSKZAwoKQXVkaXRFdmVudBIQCghldmVudF9pZBgBIAEoCRIpCglvcGVyYXRpb24YAiABKA4yFi5tc3gudjEuQXVkaXRPcGVyYXRpb24SLwoLb2NjdXJyZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmFjdG9yX25vZGUYBCABKAkSFAoMYWN0b3JfcGVyc29uGAUgASgJEhgKEGNvdW50ZXJwYXJ0X25vZGUYBiABKAkSEgoKbWVzc2FnZV9pZBgHIAEoCRIUCgxtZXNzYWdlX3R5cGUYCCABKAkSKwoNaGFuZGxpbmdfY29kZRgJIAEoDjIULm1zeC52MS5IYW5kbGluZ0NvZGUSGAoDdGxwGAogASgOMgsubXN4LnYxLlRscBIWCg5tZXNzYWdlX3NoYTI1NhgLIAEoCRIMCgRydWxlGAwgASgJEhUKDWp1c3RpZmljYXRpb24YDSABKAkSEwoLZGV0YWlsX2pzb24YDiABKAkSFgoOY29ycmVsYXRpb25faWQYDyABKAkirQEKD0F1ZGl0Q2hlY2twb2ludBIOCgZsb2dfaWQYASABKAkSEQoJdHJlZV9zaXplGAIgASgEEhEKCWhlYWRfaGFzaBgDIAEoCRItCglzaWduZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmtleV9pZBgFIAEoCRISCgpwdWJsaWNfa2V5GAYgASgMEhEKCXNpZ25hdHVyZRgHIAEoDCI1Cg9BdWRpdEV2ZW50QmF0Y2gSIgoGZXZlbnRzGAEgAygLMhIubXN4LnYxLkF1ZGl0RXZlbnQihQEKC0F1ZGl0U3RhdHVzEhoKEmRhdGFiYXNlX3JlYWNoYWJsZRgBIAEoCBIyCg5sYXN0X2NvbW1pdF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoCYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKqEDCg5BdWRpdE9wZXJhdGlvbhIfChtBVURJVF9PUEVSQVRJT05fVU5TUEVDSUZJRUQQABIdChlBVURJVF9PUEVSQVRJT05fU1VCTUlUVEVEEAESHAoYQVVESVRfT1BFUkFUSU9OX1JFSkVDVEVEEAISHQoZQVVESVRfT1BFUkFUSU9OX0RFTElWRVJFRBADEhwKGEFVRElUX09QRVJBVElPTl9XSVRISEVMRBAEEhwKGEFVRElUX09QRVJBVElPTl9SRUNFSVZFRBAFEh0KGUFVRElUX09QRVJBVElPTl9GT1JXQVJERUQQBhIeChpBVURJVF9PUEVSQVRJT05fRElTUEFUQ0hFRBAHEh0KGUFVRElUX09QRVJBVElPTl9DT05TVUxURUQQCBIbChdBVURJVF9PUEVSQVRJT05fQUxURVJFRBAJEhwKGEFVRElUX09QRVJBVElPTl9DT01CSU5FRBAKEhoKFkFVRElUX09QRVJBVElPTl9FUkFTRUQQCxIhCh1BVURJVF9PUEVSQVRJT05fREVBRF9MRVRURVJFRBAMYgZwcm90bzM", [file_google_protobuf_timestamp, file_msx_v1_common]);
 
 /**
  * One auditable operation, as it travels to the audit service.
@@ -205,6 +205,42 @@ export type AuditEventBatch = Message<"msx.v1.AuditEventBatch"> & {
  */
 export const AuditEventBatchSchema: GenMessage<AuditEventBatch> = /*@__PURE__*/
   messageDesc(file_msx_v1_audit, 2);
+
+/**
+ * What the audit service says about itself: the heartbeat on `msx.status.audit`, and the answer on
+ * `msx.status.audit.request`. Submissions are refused while it is missing, stale or says the database is away.
+ *
+ * @generated from message msx.v1.AuditStatus
+ */
+export type AuditStatus = Message<"msx.v1.AuditStatus"> & {
+  /**
+   * The database answered the service's last probe.
+   *
+   * @generated from field: bool database_reachable = 1;
+   */
+  databaseReachable: boolean;
+
+  /**
+   * When the last audit row was committed; unset when the trail is empty or unknown.
+   *
+   * @generated from field: google.protobuf.Timestamp last_commit_at = 2;
+   */
+  lastCommitAt?: Timestamp | undefined;
+
+  /**
+   * When the status was taken, by the audit service's clock (informative only).
+   *
+   * @generated from field: google.protobuf.Timestamp at = 3;
+   */
+  at?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message msx.v1.AuditStatus.
+ * Use `create(AuditStatusSchema)` to create a new message.
+ */
+export const AuditStatusSchema: GenMessage<AuditStatus> = /*@__PURE__*/
+  messageDesc(file_msx_v1_audit, 3);
 
 /**
  * Operations recorded in the audit trail (Law Enforcement Directive Art. 25, Europol Regulation Art. 40).
