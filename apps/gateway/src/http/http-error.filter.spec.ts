@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { ArgumentsHost } from '@nestjs/common';
+import { HttpException, type ArgumentsHost } from '@nestjs/common';
 import { ContractViolationError, MsxError } from '#contracts';
 import { HttpErrorFilter, type ErrorBody } from './http-error.filter.js';
 import type { RejectionAuditor, Rejection } from './rejection-auditor.js';
@@ -77,6 +77,13 @@ describe('HttpErrorFilter', () => {
         'the body is not valid JSON',
       ]);
     }
+    // As NestJS passes it on: wrapped in an HttpException with Fastify's error as the cause.
+    const wrapped = await answer(
+      new HttpException('Body is not valid JSON', 400, {
+        cause: fastify('FST_ERR_CTP_INVALID_JSON_BODY', 'x'),
+      }),
+    );
+    expect([wrapped.status, wrapped.body.code]).toEqual([400, 'GATEWAY.INVALID_JSON']);
     const other = await answer(fastify('FST_ERR_OTHER', 'a message that mentions JSON'));
     expect([other.status, other.body.code]).toEqual([400, 'GATEWAY.BAD_REQUEST']);
   });

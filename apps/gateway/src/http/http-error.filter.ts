@@ -63,11 +63,13 @@ const JSON_BODY_ERRORS: ReadonlySet<unknown> = new Set([
 ]);
 
 /** Codes for errors raised by the HTTP framework itself (body parsing, routing), by status and code. */
-function frameworkCode(status: number, err: { code?: string }): ErrorCode {
+function frameworkCode(status: number, err: { code?: string; cause?: unknown }): ErrorCode {
   if (status === 413) return 'GATEWAY.BODY_TOO_LARGE';
   if (status === 415) return 'GATEWAY.UNSUPPORTED_MEDIA_TYPE';
   if (status === 404) return 'GATEWAY.NOT_FOUND';
-  if (status === 400 && (err instanceof SyntaxError || JSON_BODY_ERRORS.has(err.code)))
+  // NestJS hands Fastify's own 4xx errors on wrapped in an HttpException, the original as its cause.
+  const code = err.code ?? (err.cause as { code?: unknown } | undefined)?.code;
+  if (status === 400 && (err instanceof SyntaxError || JSON_BODY_ERRORS.has(code)))
     return 'GATEWAY.INVALID_JSON';
   return status < 500 ? 'GATEWAY.BAD_REQUEST' : 'INTERNAL.UNEXPECTED';
 }
