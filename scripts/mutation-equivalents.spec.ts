@@ -92,4 +92,12 @@ describe('test/mutation-equivalents.json', () => {
     const stale = listed.filter((e) => !linesOf(e.file).includes(e.code!));
     expect(stale.map((e) => `${e.file}:${e.line} ${e.code}`)).toEqual([]);
   });
+
+  it('gives the right line where its text is on several lines of the file, since only the line finds it then', () => {
+    const astray = listed.filter((e) => {
+      const lines = linesOf(e.file);
+      return lines.filter((l) => l === e.code).length > 1 && lines[e.line - 1] !== e.code;
+    });
+    expect(astray.map((e) => `${e.file}:${e.line} ${e.code}`)).toEqual([]);
+  });
 });
