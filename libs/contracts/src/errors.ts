@@ -75,7 +75,7 @@ export function isRefusal(err: unknown): err is MsxError {
 
 /**
  * The one error family of MSX. Every error carries a stable string code (`CONTRACT.INVALID`,
- * `POLICY.TLP_RED_NAMED_ONLY`, `AUDIT.UNAVAILABLE`) that survives a hop between processes; edges map codes
+ * `POLICY.SENDER_NOT_PUBLISHER`, `AUDIT.UNAVAILABLE`) that survives a hop between processes; edges map codes
  * to HTTP status or to ack/nak/term, nothing else looks at classes.
  */
 export class MsxError extends Error {

@@ -89,8 +89,8 @@ const where = (test: (kind: PayloadKind) => boolean): readonly PayloadType[] =>
 export const INTEL_TYPES: readonly PayloadType[] = where((k) => k.family === 'intel');
 /** The hubs' products. */
 export const PRODUCT_TYPES: readonly PayloadType[] = where((k) => k.family === 'product');
-/** Control messages. */
-export const CONTROL_TYPES: readonly PayloadType[] = where((k) => k.family === 'control');
+/** Control messages a party may send: replies, consent, recall, erasure, cross-checks (not the router's own). */
+export const CONTROL_TYPES: readonly PayloadType[] = where((k) => k.family === 'control' && !k.routerOnly);
 /** What a party may be allowed to publish: intelligence and products. */
 export const PUBLISHABLE_TYPES: readonly PayloadType[] = [...INTEL_TYPES, ...PRODUCT_TYPES];
 /** What only the router sends. */

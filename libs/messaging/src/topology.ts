@@ -246,8 +246,9 @@ export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec):
 }
 
 /**
- * Declares every stream and consumer of the exchange for `nodes`. Idempotent; run by the router at start. The
- * gateway and the audit service also declare the streams and consumer they use, at their own start.
+ * Declares every stream and consumer of the exchange for `nodes`. Idempotent. The router declares the same
+ * ({@link busTopology}) through its topology provider at start; the gateway and the audit service declare
+ * the streams and consumer they use through theirs.
  */
 export async function provisionBus(
   jsm: JetStreamManager,

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
-import { isErrorCode, MsxError } from '#contracts';
+import { ERROR_CODES, isErrorCode, MsxError, type ErrorCode } from '#contracts';
 
 /** An error as it crosses a NATS request/reply hop: the stable code survives, `instanceof` does not. */
 export interface RpcErrorBody {
@@ -32,13 +32,17 @@ export async function answerRpc<T>(what: string, work: () => Promise<T>): Promis
 }
 
 /**
- * The MsxError a caller rethrows for an error answer of a request; anything unrecognised, a code outside
- * the catalogue included, is `INTERNAL.UNEXPECTED`: never passed on as the caller's own fault.
+ * The MsxError a caller rethrows for an error answer of a request. Only the codes the caller expects from
+ * that service pass; anything else, a code outside the catalogue or one the service has no business
+ * answering with (a refusal that would blame the caller for someone else's failure), is
+ * `INTERNAL.UNEXPECTED`. Only an `unavailable` code is ever retryable, whatever the answer says.
  */
-export function fromRpcError(err: unknown): MsxError {
+export function fromRpcError(err: unknown, expected: readonly ErrorCode[]): MsxError {
   const e = err as Partial<RpcErrorBody> | undefined;
-  if (e && isErrorCode(e.code) && typeof e.message === 'string') {
-    return new MsxError(e.code, e.message, { retryable: e.retryable === true });
+  if (e && isErrorCode(e.code) && expected.includes(e.code) && typeof e.message === 'string') {
+    return new MsxError(e.code, e.message, {
+      retryable: ERROR_CODES[e.code] === 'unavailable' && e.retryable === true,
+    });
   }
   return new MsxError('INTERNAL.UNEXPECTED', 'the service answered with an unrecognised error', {
     cause: err,

@@ -3,8 +3,9 @@ import { AuditOperation, type PayloadType } from '#contracts';
 import { NODE_ID, type InboxHandler, type InboxItem, type NodeOperation } from '#runtime';
 
 /**
- * The national authority that takes each type at a member state's contact point; null for control
- * messages, which stay with the contact point. Every type is listed, so a new one needs a decision here.
+ * The national authority that takes each type at a member state's contact point; null for what stays with
+ * the contact point (receipts, consent, recalls, erasure receipts, hit notices). Every type is listed, so a
+ * new one needs a decision here.
  */
 export const NATIONAL_AUTHORITY: Record<PayloadType, string | null> = {
   routeReport: 'border-police',

@@ -1,7 +1,7 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
-import { MsxError } from '#contracts';
+import { MsxError, type ErrorCode } from '#contracts';
 import { natsAuthOptions, type BusCredentials } from '#messaging';
 import { fromRpcError } from '#runtime';
 
@@ -9,6 +9,13 @@ import { fromRpcError } from '#runtime';
 export const AUDIT_QUERY_TIMEOUT_MS = 10_000;
 
 /** NATS request/reply to the audit service's queries (`msx.query.audit.*`). */
+/** What the audit service may answer a query with; any other code is its failure, not the auditor's. */
+const AUDIT_QUERY_ERRORS: readonly ErrorCode[] = [
+  'AUDIT.QUERY_INVALID',
+  'AUDIT.UNAVAILABLE',
+  'AUDIT.STORE_UNAVAILABLE',
+];
+
 @Injectable()
 export class AuditQueryClient implements OnApplicationShutdown {
   private readonly client: ClientProxy;
@@ -40,7 +47,7 @@ export class AuditQueryClient implements OnApplicationShutdown {
           retryable: true,
         });
       }
-      throw fromRpcError(err);
+      throw fromRpcError(err, AUDIT_QUERY_ERRORS);
     }
   }
 

@@ -58,6 +58,26 @@ describe('HttpErrorFilter', () => {
     expect(audited).toMatchObject([{ code: 'CONTRACT.INVALID', status: 400, correlationId: 'corr-1' }]);
   });
 
+  it('answers an unavailable dependency as 503 in its own words, never the dependency’s', async () => {
+    for (const err of [
+      new MsxError('AUDIT.STORE_UNAVAILABLE', 'audit store unavailable: connect ECONNREFUSED 10.1.2.3:5432', {
+        hold: true,
+      }),
+      new MsxError('BUS.PUBLISH_FAILED', 'publish to msx.submit.emlo-ne not confirmed: TIMEOUT', {
+        retryable: true,
+      }),
+    ]) {
+      const { status, body, headers } = await answer(err);
+      expect([status, body.code, headers['retry-after']]).toEqual([503, err.code, '5']);
+      expect(body.message).toBe(`the exchange cannot serve this now (${err.code}); retry after 5 s`);
+    }
+    // Retryable or not, what is no unavailability is not answered as one.
+    const internal = await answer(
+      new MsxError('AUDIT.STORE_REJECTED', 'relation does not exist', { retryable: true }),
+    );
+    expect([internal.status, internal.body.code]).toEqual([500, 'INTERNAL.UNEXPECTED']);
+  });
+
   it('answers what may succeed later as 503 with a time to wait', async () => {
     const { status, body, headers } = await answer(
       new MsxError('AUDIT.UNAVAILABLE', 'the audit trail cannot record', { hold: true }),

@@ -2,6 +2,7 @@ import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter 
 import type { FastifyReply } from 'fastify';
 import {
   ContractViolationError,
+  ERROR_CODES,
   isOfficerOfNode,
   type ErrorCode,
   MsxError,
@@ -77,6 +78,16 @@ function frameworkCode(status: number, err: { code?: string; cause?: unknown }):
 const INTERNAL_MESSAGE = 'internal error; quote the correlation id when reporting it';
 
 /**
+ * What the gateway says when it cannot serve now: its own words, since a dependency's error names hosts,
+ * drivers and subjects. The audit gate's refusal keeps its text, which says why submissions are held back.
+ */
+function unavailableMessage(err: MsxError): string {
+  return err.code === 'AUDIT.UNAVAILABLE'
+    ? err.message
+    : `the exchange cannot serve this now (${err.code}); retry after ${RETRY_AFTER_S} s`;
+}
+
+/**
  * Maps MSX's error codes to HTTP at the edge, audits every refusal, and never reveals internals: a 500
  * says only that something failed, under the correlation id that finds it in the logs.
  */
@@ -92,7 +103,9 @@ export class HttpErrorFilter implements ExceptionFilter {
     const ctx = contextOf(req);
     let body: ErrorBody;
     if (err instanceof MsxError) {
-      const status = err.retryable ? 503 : (STATUS_BY_CODE[err.code] ?? 500);
+      // Only what the catalogue calls unavailable is answered as "try again": never an internal failure.
+      const status = ERROR_CODES[err.code] === 'unavailable' ? 503 : (STATUS_BY_CODE[err.code] ?? 500);
+      const message = status === 503 ? unavailableMessage(err) : err.message;
       body =
         status === 500
           ? {
@@ -101,7 +114,9 @@ export class HttpErrorFilter implements ExceptionFilter {
               message: INTERNAL_MESSAGE,
               correlationId: ctx.correlationId,
             }
-          : { statusCode: status, code: err.code, message: err.message, correlationId: ctx.correlationId };
+          : { statusCode: status, code: err.code, message, correlationId: ctx.correlationId };
+      if (status === 503 && message !== err.message)
+        this.logger.warn(`${req.method} ${req.url} unavailable [${ctx.correlationId}]: ${err.message}`);
       if (status < 500 && (err instanceof ContractViolationError || err instanceof OfficerNotOfNodeError))
         body.violations = safeViolations(err.violations, { extraFields: GATEWAY_FIELDS });
     } else {
