@@ -16,18 +16,27 @@ import { Stryker } from '@stryker-mutator/core';
 import type { LogLevel, MutantResult } from '@stryker-mutator/api/core';
 import { isEquivalentSurvivor, type Equivalent, type Survivor } from './mutation-equivalents.js';
 
-interface MutationModule {
+interface MutationPart {
   /** Files whose code is mutated. */
   mutate: string[];
   /** Tests run against each mutant: spec files, or folders whose `*.spec.ts` and `*.int-spec.ts` files are taken. */
   tests: string[];
   /**
-   * How much longer than its tests took without it a mutant may run before it counts as killed by a timeout
-   * (5 s unless set). Integration tests vary with the database's load: a margin too tight for them would
-   * count slow runs as kills.
+   * How much longer than 1.5 times its tests' own time a mutant may run before it counts as killed by a
+   * timeout (5 s unless set). Integration tests vary with the database's load: a margin too tight for them
+   * would count slow runs as kills; one too wide makes every mutant that loops (a page read again and
+   * again) cost that much.
    */
   timeoutMS?: number;
 }
+
+/**
+ * A module is scored as one, but may be measured in parts, each file against only the tests that exercise
+ * it: a pure function's mutants then never wait for a database built for the verifier's tests.
+ */
+type MutationModule = MutationPart | { parts: MutationPart[] };
+
+const partsOf = (module: MutationModule): MutationPart[] => ('parts' in module ? module.parts : [module]);
 
 export const MUTATION_MODULES: Record<string, MutationModule> = {
   policy: {
@@ -48,17 +57,26 @@ export const MUTATION_MODULES: Record<string, MutationModule> = {
     tests: ['libs/contracts/src/validation/'],
   },
   'audit-chain': {
-    mutate: [
-      'libs/audit-store/src/audit-chain.ts',
-      'libs/audit-store/src/chained-row.ts',
-      'libs/audit-store/src/verify-audit-chain.ts',
+    parts: [
+      {
+        mutate: ['libs/audit-store/src/audit-chain.ts'],
+        tests: ['libs/audit-store/src/audit-chain.spec.ts'],
+      },
+      {
+        mutate: ['libs/audit-store/src/chained-row.ts'],
+        tests: [
+          'libs/audit-store/src/audit-chain.spec.ts',
+          'libs/audit-store/src/audit-repository.int-spec.ts',
+          'libs/audit-store/src/verify-audit-chain.int-spec.ts',
+        ],
+        timeoutMS: 10_000,
+      },
+      {
+        mutate: ['libs/audit-store/src/verify-audit-chain.ts'],
+        tests: ['libs/audit-store/src/verify-audit-chain.int-spec.ts'],
+        timeoutMS: 10_000,
+      },
     ],
-    tests: [
-      'libs/audit-store/src/audit-chain.spec.ts',
-      'libs/audit-store/src/verify-audit-chain.int-spec.ts',
-      'libs/audit-store/src/audit-repository.int-spec.ts',
-    ],
-    timeoutMS: 30_000,
   },
   'router-planner': {
     mutate: ['apps/router/src/route-message/route-message.handler.ts'],
@@ -86,8 +104,8 @@ const SUITES = 'mutation-suites';
  * mutant runs every suite, so one suite instead of five takes a mutant from seconds of loading to one
  * load. The file is generated (and ignored by git), so a new spec file is never left out.
  */
-function suiteOf(name: string, module: MutationModule): string {
-  const specs = module.tests.flatMap((t) =>
+function suiteOf(name: string, part: MutationPart): string {
+  const specs = part.tests.flatMap((t) =>
     t.endsWith('/')
       ? readdirSync(t, { recursive: true, encoding: 'utf8' })
           .filter((f) => f.endsWith('.spec.ts') || f.endsWith('.int-spec.ts'))
@@ -143,9 +161,37 @@ const sameMutant = (a: Survivor, b: Survivor) =>
   a.mutator === b.mutator &&
   a.replacement === b.replacement;
 
+/**
+ * Runs the mutants of a module, part by part. `only` (places `file:from-to`, after a full run) narrows each
+ * part to those of its files' places; a part with none is skipped.
+ */
 async function run(
   name: string,
   module: MutationModule,
+  concurrency: number,
+  only?: string[],
+): Promise<MutantResult[]> {
+  const parts = partsOf(module);
+  const results: MutantResult[] = [];
+  for (const [i, part] of parts.entries()) {
+    const label = parts.length > 1 ? `${name}-${i + 1}` : name;
+    const mutate =
+      only === undefined
+        ? part.mutate
+        : only.filter(
+            (place) => parts.length === 1 || part.mutate.includes(place.slice(0, place.lastIndexOf(':'))),
+          );
+    if (mutate.length === 0) continue;
+    if (parts.length > 1)
+      process.stdout.write(`${name}: part ${i + 1} of ${parts.length}, ${part.mutate.join(', ')}\n`);
+    results.push(...(await runPart(label, part, mutate, concurrency)));
+  }
+  return results;
+}
+
+async function runPart(
+  name: string,
+  part: MutationPart,
   mutate: string[],
   concurrency: number,
 ): Promise<MutantResult[]> {
@@ -162,8 +208,13 @@ async function run(
       config: {
         ...common,
         displayName: `mutation-${name}`,
-        testMatch: [suiteOf(name, module)],
-        testTimeout: 60_000,
+        testMatch: [suiteOf(name, part)],
+        // A run stops at its first failure, and a test that hangs fails at this timeout: well above the
+        // slowest test (about 5 s, twice that under the load of a mutation run), and below Stryker's own
+        // timeout, which would also restart the worker.
+        // An absolute path: Stryker loads the environment itself, before jest would expand `<rootDir>`.
+        testEnvironment: resolve('scripts/mutation-bail-environment.cjs'),
+        testTimeout: 15_000,
       },
       enableFindRelatedTests: false,
     },
@@ -173,7 +224,7 @@ async function run(
     incremental: false,
     concurrency,
     // A mutant that loops is given up after this much more than the tests' own time.
-    timeoutMS: module.timeoutMS ?? 5_000,
+    timeoutMS: part.timeoutMS ?? 5_000,
     reporters: ['progress'],
     // One folder per module, so that runs of different modules side by side never clean each other's up.
     tempDirName: `.stryker-tmp/${name}`,
@@ -199,7 +250,7 @@ async function measure(
 ): Promise<{ report: ModuleReport; recheck?: string }> {
   const module = MUTATION_MODULES[name];
   if (!survivorsOnly) {
-    const results = await run(name, module, module.mutate, concurrency);
+    const results = await run(name, module, concurrency);
     const counted = results.filter((m) => COUNTED.has(m.status) && !isEquivalent(m, known));
     return {
       report: {
@@ -232,7 +283,7 @@ async function measure(
   const equivalentNow = last.survivors.length - open.length;
   if (open.length === 0) return { report: { ...last, counted: last.counted - equivalentNow, survivors: [] } };
   const lines = [...new Set(open.map((s) => `${s.file}:${s.line}-${s.endLine}`))];
-  const results = (await run(name, module, lines, concurrency)).map((m) => ({
+  const results = (await run(name, module, concurrency, lines)).map((m) => ({
     ...survivorOf(m),
     killed: KILLED.has(m.status),
   }));
