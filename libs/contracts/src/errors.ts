@@ -63,16 +63,6 @@ export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
 }
 
-/** Whether `err` is an MsxError, and when codes are given, one of them. */
-export function isMsxError(err: unknown, ...codes: ErrorCode[]): err is MsxError {
-  return err instanceof MsxError && (codes.length === 0 || codes.includes(err.code));
-}
-
-/** Whether `err` refused what was sent or asked (the caller's to fix), as opposed to a failure of MSX's own. */
-export function isRefusal(err: unknown): err is MsxError {
-  return err instanceof MsxError && ERROR_CODES[err.code] === 'refused';
-}
-
 /**
  * The one error family of MSX. Every error carries a stable string code (`CONTRACT.INVALID`,
  * `POLICY.SENDER_NOT_PUBLISHER`, `AUDIT.UNAVAILABLE`) that survives a hop between processes; edges map codes

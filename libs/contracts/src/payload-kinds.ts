@@ -44,6 +44,15 @@ const aboutItem = {
   routerOnly: false,
 } as const;
 
+/** A cross-check and its hit notice: kept, since they carry selectors and a finding of their own. */
+const keptControl = {
+  family: 'control',
+  topic: null,
+  concernsItem: false,
+  kept: true,
+  routerOnly: false,
+} as const;
+
 /**
  * Every payload type, once. The lists the rest of MSX works from (what validation accepts, what a party
  * may publish, topics, what a recipient keeps, what concerns an item) are derived from this table, and
@@ -65,9 +74,8 @@ export const PAYLOAD_KINDS = {
   shareDecision: aboutItem,
   recall: aboutItem,
   erasureReceipt: aboutItem,
-  // A cross-check and its hit notice are kept: they carry selectors and a finding of their own.
-  crossCheckRequest: { family: 'control', topic: null, concernsItem: false, kept: true, routerOnly: false },
-  hitNotice: { family: 'control', topic: null, concernsItem: false, kept: true, routerOnly: false },
+  crossCheckRequest: keptControl,
+  hitNotice: keptControl,
 } as const satisfies Record<PayloadType, PayloadKind>;
 
 /** Every payload type, in the table's order. */
