@@ -4,19 +4,18 @@
  */
 import type pg from 'pg';
 import {
-  asJson,
   AuditOperation,
   encodeEnvelope,
   envelopeFromJson,
   newAuditEvent,
   ROUTER_NODE,
   uuidv7,
-  validInternetContentReferralEnvelope,
   type EnvelopeJson,
 } from '#contracts';
 import { publishAuditEvent, publishDurably, Subjects, type Bus } from '#messaging';
 import { httpLoad, type HttpLoadResult } from './http-load.js';
 import { forEachWindowed, nowMs, sleep, summary } from './stats.js';
+import { asJson, validInternetContentReferralEnvelope } from '#testing';
 
 /** The sending node of the benchmark's traffic. */
 export const BENCH_SENDER = 'emlo-ne';

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { asJson, validRouteReportEnvelope } from '#contracts';
 import {
   freePort,
   startEmbeddedPostgres,
@@ -8,6 +7,8 @@ import {
   type ServiceProcess,
   type SecureBroker,
   type TestPostgres,
+  asJson,
+  validRouteReportEnvelope,
 } from '#testing';
 import { exchangeEnv, requireBuild, startOn } from './support.js';
 

@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  asJson,
   AuditOperation,
   encodeAuditEvent,
   encodeEnvelope,
@@ -12,8 +11,6 @@ import {
   newAuditEvent,
   sha256Hex,
   uuidv7,
-  validRecallEnvelope,
-  validRouteReportEnvelope,
   type EnvelopeJson,
 } from '#contracts';
 import { Streams, Subjects, type Bus } from '#messaging';
@@ -25,6 +22,9 @@ import {
   type SecureBroker,
   type ServiceProcess,
   type TestSchema,
+  asJson,
+  validRecallEnvelope,
+  validRouteReportEnvelope,
 } from '#testing';
 import { auditTrail, exchangeEnv, requireBuild, startOn, submit } from './support.js';
 

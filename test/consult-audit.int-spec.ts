@@ -8,19 +8,19 @@ import { join } from 'node:path';
 import type { INestMicroservice } from '@nestjs/common';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import {
-  asJson,
-  AuditOperation,
-  HandlingCode,
-  nameBasedId,
-  newAuditEvent,
-  uuidv7,
-  validRouteReportEnvelope,
-} from '#contracts';
+import { AuditOperation, HandlingCode, nameBasedId, newAuditEvent, uuidv7 } from '#contracts';
 import { loadConfig, databaseSpec, logSpec, natsSpec } from '#config';
 import { checkpointSpec } from '../apps/audit/src/audit.config.js';
 import { connectBus, publishAuditEvent, type Bus } from '#messaging';
-import { createTestSchema, startNatsServer, waitFor, type TestNatsServer, type TestSchema } from '#testing';
+import {
+  createTestSchema,
+  startNatsServer,
+  waitFor,
+  type TestNatsServer,
+  type TestSchema,
+  asJson,
+  validRouteReportEnvelope,
+} from '#testing';
 import { AuditModule } from '../apps/audit/src/audit.module.js';
 import { loadGatewayConfig } from '../apps/gateway/src/gateway.config.js';
 import { GatewayModule } from '../apps/gateway/src/gateway.module.js';

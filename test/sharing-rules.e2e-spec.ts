@@ -1,17 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  asJson,
-  DecisionOutcome,
-  decodeEnvelope,
-  uuidv7,
-  validDebriefingReportEnvelope,
-  validFinancialLeadEnvelope,
-  validRecallEnvelope,
-  validRouteReportEnvelope,
-  validShareDecisionEnvelope,
-  validShareRequestEnvelope,
-  type EnvelopeJson,
-} from '#contracts';
+import { DecisionOutcome, decodeEnvelope, uuidv7, type EnvelopeJson } from '#contracts';
 import { Streams, type Bus } from '#messaging';
 import {
   createTestSchema,
@@ -21,6 +9,13 @@ import {
   type SecureBroker,
   waitFor,
   type TestSchema,
+  asJson,
+  validDebriefingReportEnvelope,
+  validFinancialLeadEnvelope,
+  validRecallEnvelope,
+  validRouteReportEnvelope,
+  validShareDecisionEnvelope,
+  validShareRequestEnvelope,
 } from '#testing';
 import { type AuditRow, auditTrail, exchangeEnv, requireBuild, startOn, submit } from './support.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { asJson, uuidv7, validRouteReportEnvelope, validSuspectVesselReportEnvelope } from '#contracts';
+import { uuidv7 } from '#contracts';
 import { Streams, type Bus } from '#messaging';
 import {
   createTestSchema,
@@ -9,6 +9,9 @@ import {
   type ServiceProcess,
   type SecureBroker,
   type TestSchema,
+  asJson,
+  validRouteReportEnvelope,
+  validSuspectVesselReportEnvelope,
 } from '#testing';
 import { exchangeEnv, requireBuild, startOn } from './support.js';
 

@@ -9,13 +9,12 @@
  * Names, numbers and accounts are invented; IMO numbers and IBANs are in real format with valid check digits.
  */
 import { createHash } from 'node:crypto';
+import { uuidv7, type EnvelopeJson } from '#contracts';
 import {
-  uuidv7,
   validDebriefingReportEnvelope,
   validDocumentFraudReportEnvelope,
   validRouteReportEnvelope,
-  type EnvelopeJson,
-} from '#contracts';
+} from '#testing';
 
 /** One item the demo submits through the gateway, on behalf of `envelope.sender`. */
 export interface DemoItem {

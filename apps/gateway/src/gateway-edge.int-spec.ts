@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
-  asJson,
   AuditOperation,
   decodeAuditEvent,
   decodeAuditEventBatch,
@@ -17,7 +16,6 @@ import {
   envelopeFromJson,
   signDelivery,
   uuidv7,
-  validRouteReportEnvelope,
   type AuditEvent,
   encodeAuditStatus,
   newAuditStatus,
@@ -37,7 +35,7 @@ import {
   type Bus,
 } from '#messaging';
 import { publishAuditStatus } from '#runtime';
-import { startNatsServer, type TestNatsServer } from '#testing';
+import { startNatsServer, type TestNatsServer, asJson, validRouteReportEnvelope } from '#testing';
 import { gatewaySpec } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
 

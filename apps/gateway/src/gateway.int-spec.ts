@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
-  asJson,
   AuditOperation,
   decodeAuditEvent,
   decodeAuditEventBatch,
@@ -18,8 +17,6 @@ import {
   sha256Hex,
   signDelivery,
   uuidv7,
-  validRouteReportEnvelope,
-  validSuspectVesselReportEnvelope,
   encodeAuditStatus,
   newAuditStatus,
   type AuditStatus,
@@ -38,7 +35,14 @@ import {
   type Bus,
 } from '#messaging';
 import { publishAuditStatus } from '#runtime';
-import { startNatsServer, waitFor, type TestNatsServer } from '#testing';
+import {
+  startNatsServer,
+  waitFor,
+  type TestNatsServer,
+  asJson,
+  validRouteReportEnvelope,
+  validSuspectVesselReportEnvelope,
+} from '#testing';
 import { gatewaySpec } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
 

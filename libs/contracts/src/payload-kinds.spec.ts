@@ -13,7 +13,7 @@ import {
   type PayloadType,
 } from './payload-kinds.js';
 import { TYPE_TOKENS } from './topic-tokens.js';
-import { VALID_ENVELOPE_FACTORIES } from './validation/fixture-catalogue.js';
+import { VALID_ENVELOPE_FACTORIES } from '#testing';
 
 /** True exactly when A and B are the same type. */
 type SameTypes<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;

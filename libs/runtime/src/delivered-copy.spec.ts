@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { generateKeyPairSync } from 'node:crypto';
 import {
-  asJson,
   deliverySigner,
   encodeEnvelope,
   envelopeFromJson,
@@ -9,10 +8,10 @@ import {
   sha256Hex,
   signDelivery,
   uuidv7,
-  validRouteReportEnvelope,
   VoucherHeaders,
 } from '#contracts';
 import { checkDeliveredCopy } from './delivered-copy.js';
+import { asJson, validRouteReportEnvelope } from '#testing';
 
 const routerKeys = generateKeyPairSync('ed25519');
 const router = deliverySigner(routerKeys.privateKey);

@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  asJson,
   AuditOperation,
   decodeAuditEvent,
   decodeAuditEventBatch,
@@ -17,7 +16,6 @@ import {
   sha256Hex,
   signDelivery,
   uuidv7,
-  validRouteReportEnvelope,
   type AuditEvent,
   type Envelope,
 } from '#contracts';
@@ -31,7 +29,7 @@ import {
   Subjects,
   type Bus,
 } from '#messaging';
-import { startNatsServer, waitFor, type TestNatsServer } from '#testing';
+import { startNatsServer, waitFor, type TestNatsServer, asJson, validRouteReportEnvelope } from '#testing';
 import type { CopyStore } from './copy-store.js';
 import { COPY_STORE, type InboxHandler, type InboxItem, type NodeOperation } from './inbox-worker.js';
 import { loadNodeAppConfig } from './node-app.config.js';

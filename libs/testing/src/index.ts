@@ -1,4 +1,4 @@
-/** Public entry of the test harness: private nats-servers, own schemas, service processes. */
+/** Public entry of the test harness: private nats-servers, own schemas, service processes, valid envelopes. */
 export * from './free-port.js';
 export * from './nats-server.js';
 export * from './postgres.js';
@@ -7,3 +7,6 @@ export * from './wait-for.js';
 export * from './embedded-postgres.js';
 export * from './test-directory.js';
 export * from './secure-broker.js';
+export * from './envelopes/intel-fixtures.js';
+export * from './envelopes/control-fixtures.js';
+export * from './envelopes/fixture-catalogue.js';

@@ -1,7 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  asJson,
   AuditOperation,
   DecisionOutcome,
   decodeAuditEvent,
@@ -10,7 +9,6 @@ import {
   encodeEnvelope,
   envelopeFromJson,
   uuidv7,
-  validDebriefingReportEnvelope,
   type AuditEvent,
   type DeliveryReceipt,
   type Envelope,
@@ -27,7 +25,14 @@ import {
   type Bus,
 } from '#messaging';
 import type { AuditGate } from '#runtime';
-import { startNatsServer, testDirectory, waitFor, type TestNatsServer } from '#testing';
+import {
+  startNatsServer,
+  testDirectory,
+  waitFor,
+  type TestNatsServer,
+  asJson,
+  validDebriefingReportEnvelope,
+} from '#testing';
 import { ExpiryIndex } from '../expire-items/expiry-index.js';
 import { JetStreamLedger } from '../ledger/jetstream-ledger.js';
 import { routerKeysFrom } from '../vouch-deliveries/router-keys.js';

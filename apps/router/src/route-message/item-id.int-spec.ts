@@ -1,7 +1,6 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  asJson,
   AuditOperation,
   DecisionOutcome,
   decodeAuditEvent,
@@ -12,9 +11,6 @@ import {
   publicKeyDer,
   sha256Hex,
   uuidv7,
-  validModusOperandiReportEnvelope,
-  validRecallEnvelope,
-  validRouteReportEnvelope,
   verifyDelivery,
   type AuditEvent,
   type DeliveryReceipt,
@@ -32,7 +28,16 @@ import {
   type Bus,
 } from '#messaging';
 import type { AuditGate } from '#runtime';
-import { startNatsServer, testDirectory, waitFor, type TestNatsServer } from '#testing';
+import {
+  startNatsServer,
+  testDirectory,
+  waitFor,
+  type TestNatsServer,
+  asJson,
+  validModusOperandiReportEnvelope,
+  validRecallEnvelope,
+  validRouteReportEnvelope,
+} from '#testing';
 import { ExpiryIndex } from '../expire-items/expiry-index.js';
 import { JetStreamLedger } from '../ledger/jetstream-ledger.js';
 import type { LedgerItem } from '../ledger/ledger.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import { personalDataPaths, validateEnvelopeJson } from './index.js';
+import { found, VALIDATION_NOW as NOW } from './violations-fixture.js';
 import {
   asJson,
-  personalDataPaths,
   validAcknowledgementEnvelope,
   validCrossCheckRequestEnvelope,
   validDebriefingReportEnvelope,
@@ -9,9 +10,7 @@ import {
   validHitNoticeEnvelope,
   validModusOperandiReportEnvelope,
   validRouteReportEnvelope,
-  validateEnvelopeJson,
-} from './index.js';
-import { found, VALIDATION_NOW as NOW } from './violations-fixture.js';
+} from '#testing';
 
 describe('exactlyOnePayload', () => {
   it('refuses an envelope without payload', () => {

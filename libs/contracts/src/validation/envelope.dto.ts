@@ -86,3 +86,6 @@ export class EnvelopeDto {
   @IsOptional() @Message(() => CrossCheckRequestDto) crossCheckRequest?: CrossCheckRequestDto;
   @IsOptional() @Message(() => HitNoticeDto) hitNotice?: HitNoticeDto;
 }
+
+/** An envelope in protobuf JSON, typed by its DTO (DTOs have no methods, so plain objects fit). */
+export type EnvelopeJson = EnvelopeDto;

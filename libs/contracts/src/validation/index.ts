@@ -1,6 +1,6 @@
 /**
  * Public API of the contract validation: predicates, the envelope check, the DTOs it is built from,
- * the rule names it reports, and valid envelope fixtures for tests of other libs and apps.
+ * and the rule names it reports. Valid envelope fixtures for tests are in `#testing`.
  */
 export * from './rules.js';
 export { RULE, CLASS_VALIDATOR_RULES, isCatalogueRule, type RuleName } from './rule-names.js';
@@ -26,7 +26,3 @@ export * from './common.dto.js';
 export * from './intel.dto.js';
 export * from './control.dto.js';
 export * from './envelope.dto.js';
-
-export * from './fixtures.js';
-export * from './control-fixtures.js';
-export * from './fixture-catalogue.js';

@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import { validateEnvelopeJson, type EnvelopeJson, type RouteSegmentDto } from './index.js';
+import { found, VALIDATION_NOW as NOW } from './violations-fixture.js';
 import {
   asJson,
   validAcknowledgementEnvelope,
@@ -16,11 +18,7 @@ import {
   validShareDecisionEnvelope,
   validSuspectVesselReportEnvelope,
   validVesselAlertEnvelope,
-  validateEnvelopeJson,
-  type EnvelopeJson,
-  type RouteSegmentDto,
-} from './index.js';
-import { found, VALIDATION_NOW as NOW } from './violations-fixture.js';
+} from '#testing';
 
 describe('what an analyst must fill in', () => {
   it('RouteReport needs at least one segment', () => {

@@ -2,19 +2,16 @@ import { describe, expect, it } from '@jest/globals';
 import { fromJson, toJson, type JsonObject } from '@bufbuild/protobuf';
 import { ContractViolationError } from '../errors.js';
 import { EnvelopeSchema } from '../gen/msx/v1/envelope_pb.js';
+import { MAX_JSON_DEPTH, assertValidEnvelopeJson, validateEnvelopeJson, type EnvelopeJson } from './index.js';
+import { found, VALIDATION_NOW as NOW } from './violations-fixture.js';
 import {
-  MAX_JSON_DEPTH,
   VALID_ENVELOPE_FACTORIES,
   asJson,
-  assertValidEnvelopeJson,
-  validateEnvelopeJson,
   validCrossCheckRequestEnvelope,
   validModusOperandiReportEnvelope,
   validRouteReportEnvelope,
   validSuspectVesselReportEnvelope,
-  type EnvelopeJson,
-} from './index.js';
-import { found, VALIDATION_NOW as NOW } from './violations-fixture.js';
+} from '#testing';
 
 /** A route report with some of its top-level fields changed to anything, valid or not. */
 function routeReportWith(changes: Record<string, unknown>): unknown {

@@ -11,9 +11,8 @@ import {
   validShareRequestEnvelope,
   validVesselAlertEnvelope,
 } from './control-fixtures.js';
-import type { PayloadType } from '../payload-kinds.js';
+import type { EnvelopeJson, PayloadType } from '#contracts';
 import {
-  type EnvelopeJson,
   validDebriefingReportEnvelope,
   validDocumentFraudReportEnvelope,
   validFinancialLeadEnvelope,
@@ -21,7 +20,7 @@ import {
   validModusOperandiReportEnvelope,
   validRouteReportEnvelope,
   validSuspectVesselReportEnvelope,
-} from './fixtures.js';
+} from './intel-fixtures.js';
 
 /** A factory of valid envelopes; `overrides` replaces top-level fields. */
 export type EnvelopeFactory = (overrides?: Partial<EnvelopeJson>) => EnvelopeJson;

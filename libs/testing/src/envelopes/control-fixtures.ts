@@ -1,9 +1,10 @@
 /**
  * Valid control envelopes in protobuf JSON, one factory per control payload, around the route report
- * of fixtures.ts: its receipt, acknowledgement, onward-sharing consent, recall and erasure, and the
+ * of intel-fixtures.ts: its receipt, acknowledgement, onward-sharing consent, recall and erasure, and the
  * vessel alert, statistics and cross-check that JOT MARE and Frontex build. Fresh objects per call.
  */
-import { FIXTURE_IDS, fixtureEnvelope, type EnvelopeJson } from './fixtures.js';
+import type { EnvelopeJson } from '#contracts';
+import { FIXTURE_IDS, fixtureEnvelope } from './intel-fixtures.js';
 
 /** Ids of the control fixtures, for messages that refer to them. */
 export const CONTROL_FIXTURE_IDS = {

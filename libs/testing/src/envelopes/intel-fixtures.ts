@@ -8,10 +8,7 @@
  * tests of sharing rules should override `sender`/`author` for financial leads and vessel reports.
  */
 import type { JsonObject } from '@bufbuild/protobuf';
-import type { EnvelopeDto } from './envelope.dto.js';
-
-/** An envelope in protobuf JSON, typed by its DTO (DTOs have no methods, so plain objects fit). */
-export type EnvelopeJson = EnvelopeDto;
+import type { EnvelopeJson } from '#contracts';
 
 /** The sending node and officer of the fixtures. */
 export const FIXTURE_SENDER = 'emlo-ne';
