@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AuditRecord } from '#contracts';
 
 /**
  * The hash chain of the audit trail (DESIGN §5). Every row carries `prev_hash` (the `row_hash` of the row
@@ -35,32 +36,16 @@ export const AUDIT_ROW_FORMAT_V1 = 'msx-audit-row/v1';
 /** `prev_hash` of the first row of a trail. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** The fields of a row as the chain hashes them (see {@link AUDIT_ROW_FORMAT}). */
-export interface ChainedFields {
-  /** Position in the trail, decimal. */
-  seq: string;
-  eventId: string;
-  /** Microseconds since the epoch, decimal. */
+/**
+ * The fields of a row as the chain hashes them (see {@link AUDIT_ROW_FORMAT}): those of an {@link AuditRecord}
+ * (so of every column), with times as decimal microseconds since the epoch and the detail object in canonical
+ * JSON ({@link canonicalJson}). `publisher` is null only for rows of format v1.
+ */
+export type ChainedFields = Omit<AuditRecord, 'occurredAt' | 'recordedAt' | 'detail'> & {
   occurredAtUs: string;
-  /** Microseconds since the epoch, decimal. */
   recordedAtUs: string;
-  operation: string;
-  actorNode: string;
-  actorPerson: string | null;
-  counterpartNode: string | null;
-  messageId: string | null;
-  messageType: string | null;
-  handlingCode: string | null;
-  tlp: string | null;
-  messageSha256: string | null;
-  rule: string | null;
-  justification: string | null;
-  correlationId: string | null;
-  /** The detail object in canonical JSON ({@link canonicalJson}). */
   detail: string;
-  /** Who published the event (`msx.audit.<publisher>`); null only for rows of format v1. */
-  publisher: string | null;
-}
+};
 
 /** JSON with object keys sorted at every level and no whitespace: one text per value. */
 export function canonicalJson(value: unknown): string {

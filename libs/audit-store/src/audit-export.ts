@@ -1,30 +1,19 @@
 import pg from 'pg';
+import { AUDIT_COLUMNS, AUDIT_FIELDS, exactText, HASH_COLUMNS } from './audit-columns.js';
 import { usToIso } from './chained-row.js';
 
-/** The columns of an exported row, in order (CSV header and JSON keys). */
-export const EXPORT_COLUMNS = [
-  'seq',
-  'event_id',
-  // Who published the event; with event_id it identifies it. Empty for rows stored before it was recorded.
-  'publisher',
-  'occurred_at',
-  'recorded_at',
-  'operation',
-  'actor_node',
-  'actor_person',
-  'counterpart_node',
-  'message_id',
-  'message_type',
-  'handling_code',
-  'tlp',
-  'message_sha256',
-  'rule',
-  'justification',
-  'correlation_id',
-  'detail',
-  'prev_hash',
-  'row_hash',
-] as const;
+/**
+ * The columns of an exported row, in order (CSV header and JSON keys): the row's ({@link AUDIT_COLUMNS}), then
+ * the chain's. `publisher`, with `event_id`, identifies the event; it is empty for rows stored before it was
+ * recorded.
+ */
+export const EXPORT_COLUMNS: readonly string[] = [
+  ...AUDIT_FIELDS.map((f) => AUDIT_COLUMNS[f].name),
+  ...HASH_COLUMNS,
+];
+
+/** Every exported column as exact text, in {@link EXPORT_COLUMNS} order. */
+const EXPORT_SELECT = [...AUDIT_FIELDS.map(exactText), ...HASH_COLUMNS].join(', ');
 
 const OCCURRED_AT = EXPORT_COLUMNS.indexOf('occurred_at');
 const RECORDED_AT = EXPORT_COLUMNS.indexOf('recorded_at');
@@ -68,12 +57,7 @@ export async function* exportAuditRows(
     let after = '0';
     for (;;) {
       const { rows } = await client.query<(string | null)[]>({
-        text: `SELECT seq::text AS seq_text, event_id::text AS event_id_text, publisher,
-                 (extract(epoch FROM occurred_at) * 1000000)::int8::text AS occurred_us,
-                 (extract(epoch FROM recorded_at) * 1000000)::int8::text AS recorded_us,
-                 operation, actor_node, actor_person, counterpart_node, message_id, message_type,
-                 handling_code, tlp, message_sha256, rule, justification, correlation_id, detail::text AS detail_text,
-                 prev_hash, row_hash
+        text: `SELECT ${EXPORT_SELECT}
                FROM "${db.schema}"."audit_entry"
               WHERE recorded_at >= $1 AND recorded_at < $2 AND seq > $3::int8
               ORDER BY seq LIMIT ${pageSize}`,

@@ -13,6 +13,7 @@ import {
   type Page,
   type TrailQuery,
 } from '#contracts';
+import { AUDIT_COLUMNS, AUDIT_FIELDS } from './audit-columns.js';
 import { AuditEntryEntity } from './audit-entry.entity.js';
 import { classifyStorageError } from './storage-errors.js';
 
@@ -170,16 +171,16 @@ export function parseOfficerActivityQuery(input: unknown) {
 const UTC_TEXT = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /**
- * The columns of an {@link AuditRecord}. `seq` is returned as text under its own name, so every query orders
- * and compares by the qualified column (`e.seq`), which PostgreSQL always reads as the number: an unqualified
- * `ORDER BY seq` would mean the text output column and sort 10 before 9.
+ * The columns of an {@link AuditRecord}, each under its field's name ({@link AUDIT_COLUMNS}). `seq` is returned
+ * as text under its own name, so every query orders and compares by the qualified column (`e.seq`), which
+ * PostgreSQL always reads as the number: an unqualified `ORDER BY seq` would mean the text output column and
+ * sort 10 before 9.
  */
-const RECORD_COLUMNS = `
-  seq::text AS "seq", event_id AS "eventId", publisher, ${UTC_TEXT('occurred_at')} AS "occurredAt",
-  ${UTC_TEXT('recorded_at')} AS "recordedAt", operation, actor_node AS "actorNode",
-  actor_person AS "actorPerson", counterpart_node AS "counterpartNode", message_id AS "messageId",
-  message_type AS "messageType", handling_code AS "handlingCode", tlp, message_sha256 AS "messageSha256",
-  rule, justification, detail, correlation_id AS "correlationId"`;
+const RECORD_COLUMNS = AUDIT_FIELDS.map((field) => {
+  const { name, type } = AUDIT_COLUMNS[field];
+  const value = type === 'int8' ? `${name}::text` : type === 'timestamptz' ? UTC_TEXT(name) : name;
+  return `${value} AS "${field}"`;
+}).join(', ');
 
 /**
  * The auditors' read side of the trail: the trail of one message, flows between two parties, one officer's

@@ -1,4 +1,5 @@
 import { auditRowHash, canonicalJson, type ChainedFields } from './audit-chain.js';
+import { AUDIT_COLUMNS, exactText, fieldsOfFormat, HASH_COLUMNS, type AuditField } from './audit-columns.js';
 
 /** A row ready to be inserted: its chained fields, the hash of the row before it, and its own hash. */
 export interface ChainedRow {
@@ -13,19 +14,18 @@ export interface SqlRunner {
 }
 
 /**
- * The chained columns every row has had since the chain began (format v1), as text, in {@link ChainedFields}
- * order. Timestamps come as exact microseconds (`extract(epoch …)` is numeric), the detail as jsonb text.
- * Aliases never reuse a column name, so `ORDER BY seq` beside it still orders by the number. `publisher`
- * is not among them: the chaining migration reads rows of a table that never had it.
+ * The chained columns every row has had since the chain began (format v1), as exact text ({@link exactText}),
+ * in {@link ChainedFields} order. `publisher` is not among them: the chaining migration reads rows of a
+ * table that never had it.
  */
-export const CHAINED_FIELDS_SELECT = `seq::text AS seq_text, event_id::text AS event_id_text,
-  (extract(epoch FROM occurred_at) * 1000000)::int8::text AS occurred_at_us,
-  (extract(epoch FROM recorded_at) * 1000000)::int8::text AS recorded_at_us,
-  operation, actor_node, actor_person, counterpart_node, message_id, message_type, handling_code, tlp,
-  message_sha256, rule, justification, correlation_id, detail::text AS detail_text`;
+export const CHAINED_FIELDS_SELECT = fieldsOfFormat('v1').map(exactText).join(', ');
 
 /** {@link CHAINED_FIELDS_SELECT}, then `prev_hash`, `row_hash` and `publisher`. */
-export const CHAINED_SELECT = `${CHAINED_FIELDS_SELECT}, prev_hash, row_hash, publisher`;
+export const CHAINED_SELECT = [
+  CHAINED_FIELDS_SELECT,
+  ...HASH_COLUMNS,
+  ...fieldsOfFormat('v2').map(exactText),
+].join(', ');
 
 /**
  * Reads one row selected with {@link CHAINED_SELECT} (row mode `array`, every value as text), or with
@@ -80,10 +80,17 @@ export function usToIso(us: string): string {
   return `${iso.slice(0, -1)}${String(micros).padStart(3, '0')}Z`;
 }
 
+/** A field of a chained row as the chain writer inserts it: times as ISO 8601 text with microseconds. */
+function insertedValue(f: ChainedFields, field: AuditField): string | null {
+  if (field === 'occurredAt') return usToIso(f.occurredAtUs);
+  if (field === 'recordedAt') return usToIso(f.recordedAtUs);
+  return f[field];
+}
+
 /**
  * Inserts chained rows into `audit_entry` with one statement (`INSERT … SELECT FROM unnest(…)`), so a batch
  * costs one round trip whatever its size. When no row has a publisher (format v1 only, as in the chaining
- * migration, which runs before the `publisher` column exists) the column is left out.
+ * migration, which runs before the `publisher` column exists) the format v2 columns are left out.
  */
 export async function insertChainedRows(
   runner: SqlRunner,
@@ -91,36 +98,18 @@ export async function insertChainedRows(
   rows: readonly ChainedRow[],
 ): Promise<void> {
   if (rows.length === 0) return;
-  const col = <T>(pick: (r: ChainedRow) => T) => rows.map(pick);
   const withPublisher = rows.some((r) => r.fields.publisher !== null);
+  const fields = withPublisher ? [...fieldsOfFormat('v1'), ...fieldsOfFormat('v2')] : fieldsOfFormat('v1');
+  const columns = [...fields.map((f) => AUDIT_COLUMNS[f].name), ...HASH_COLUMNS];
+  const arrays = [...fields.map((f) => AUDIT_COLUMNS[f].type), ...HASH_COLUMNS.map(() => 'text')].map(
+    (type, i) => `$${i + 1}::${type}[]`,
+  );
   await runner.query(
-    `INSERT INTO "${schema}"."audit_entry" (seq, event_id, occurred_at, recorded_at, operation, actor_node,
-       actor_person, counterpart_node, message_id, message_type, handling_code, tlp, message_sha256, rule,
-       justification, correlation_id, detail, prev_hash, row_hash${withPublisher ? ', publisher' : ''})
-     SELECT * FROM unnest($1::int8[], $2::uuid[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[],
-       $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],
-       $15::text[], $16::text[], $17::jsonb[], $18::text[], $19::text[]${withPublisher ? ', $20::text[]' : ''})`,
+    `INSERT INTO "${schema}"."audit_entry" (${columns.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})`,
     [
-      col((r) => r.fields.seq),
-      col((r) => r.fields.eventId),
-      col((r) => usToIso(r.fields.occurredAtUs)),
-      col((r) => usToIso(r.fields.recordedAtUs)),
-      col((r) => r.fields.operation),
-      col((r) => r.fields.actorNode),
-      col((r) => r.fields.actorPerson),
-      col((r) => r.fields.counterpartNode),
-      col((r) => r.fields.messageId),
-      col((r) => r.fields.messageType),
-      col((r) => r.fields.handlingCode),
-      col((r) => r.fields.tlp),
-      col((r) => r.fields.messageSha256),
-      col((r) => r.fields.rule),
-      col((r) => r.fields.justification),
-      col((r) => r.fields.correlationId),
-      col((r) => r.fields.detail),
-      col((r) => r.prevHash),
-      col((r) => r.rowHash),
-      ...(withPublisher ? [col((r) => r.fields.publisher)] : []),
+      ...fields.map((f) => rows.map((r) => insertedValue(r.fields, f))),
+      rows.map((r) => r.prevHash),
+      rows.map((r) => r.rowHash),
     ],
   );
 }

@@ -5,6 +5,7 @@ export * from './audit-seq.entity.js';
 export * from './audit-checkpoint.entity.js';
 export * from './audit-data-source.js';
 export * from './audit-chain.js';
+export * from './audit-columns.js';
 export * from './audit-roles.js';
 export * from './audit-partitions.js';
 export * from './audit-repository.js';
