@@ -28,10 +28,11 @@ import {
 } from '#messaging';
 import type { AuditGate } from '#runtime';
 import { startNatsServer, testDirectory, waitFor, type TestNatsServer } from '#testing';
-import { ExpiryIndex } from '../expire-items/expiry-index.js';
+import { ExpiryIndex } from '../ledger/expiry-index.js';
 import { JetStreamLedger } from '../ledger/jetstream-ledger.js';
 import { routerKeysFrom } from '../vouch-deliveries/router-keys.js';
 import { RouteMessageConsumer } from './route-message.consumer.js';
+import { RouteMessageService } from './route-message.service.js';
 
 /**
  * Onward sharing in disguise, against the router's consumer on a private nats-server: the originator's H2
@@ -86,10 +87,13 @@ describe('disguised onward sharing is recognised by its selectors', () => {
     const openGate = { check: () => undefined } as unknown as AuditGate;
     router = new RouteMessageConsumer(
       bus,
-      directory,
-      new JetStreamLedger(bus),
-      new ExpiryIndex(),
-      routerKeysFrom(routerKey),
+      new RouteMessageService(
+        bus,
+        directory,
+        new JetStreamLedger(bus),
+        new ExpiryIndex(),
+        routerKeysFrom(routerKey),
+      ),
       openGate,
     );
     await router.onApplicationBootstrap();
