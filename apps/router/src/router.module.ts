@@ -13,9 +13,10 @@ import {
 } from '#runtime';
 import type { RouterConfig } from './router.config.js';
 import { RouteMessageConsumer } from './route-message/route-message.consumer.js';
+import { RouteMessageService } from './route-message/route-message.service.js';
 import { DIRECTORY, EXPIRY_INDEX, LEDGER } from './router.tokens.js';
-import { ExpiryIndex } from './expire-items/expiry-index.js';
 import { ExpirySweeper } from './expire-items/expiry.sweeper.js';
+import { ExpiryIndex } from './ledger/expiry-index.js';
 import { JetStreamLedger } from './ledger/jetstream-ledger.js';
 import { routerKeysProvider } from './vouch-deliveries/router-keys.provider.js';
 import { ROUTER_NODE } from '#contracts';
@@ -51,6 +52,8 @@ export class RouterModule {
         routerKeysProvider(config),
         // Fail closed: nothing is routed while the audit trail cannot record it (DESIGN §5).
         auditGateProvider(config),
+        // The use case, and the two that hand it submissions: the JetStream consumer and the expiry sweeper.
+        RouteMessageService,
         RouteMessageConsumer,
         ExpirySweeper,
         { provide: READINESS, useExisting: RouteMessageConsumer },

@@ -1,12 +1,12 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { encodeEnvelope, ROUTER_NODE } from '#contracts';
 import { AuditGate, busLogger } from '#runtime';
+import type { ExpiryIndex } from '../ledger/expiry-index.js';
 import type { Ledger } from '../ledger/ledger.js';
-import { expiryRecallFor } from '../route-message/route-message.handler.js';
-import { RouteMessageConsumer } from '../route-message/route-message.consumer.js';
+import { RouteMessageService } from '../route-message/route-message.service.js';
 import { EXPIRY_INDEX, LEDGER, ROUTER_KEYS } from '../router.tokens.js';
 import type { RouterKeys } from '../vouch-deliveries/router-keys.js';
-import type { ExpiryIndex } from './expiry-index.js';
+import { expiryRecallFor } from './expiry-recall.js';
 
 /** How often the router looks for expired items, in milliseconds. */
 export const EXPIRY_SWEEP_MS = 2_000;
@@ -25,7 +25,7 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
     @Inject(LEDGER) private readonly ledger: Ledger,
     @Inject(EXPIRY_INDEX) private readonly index: ExpiryIndex,
     @Inject(ROUTER_KEYS) private readonly keys: RouterKeys,
-    private readonly router: RouteMessageConsumer,
+    private readonly routing: RouteMessageService,
     private readonly auditGate: AuditGate,
   ) {}
 
@@ -54,7 +54,7 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
           continue;
         }
         const recall = expiryRecallFor(item, nowMs, this.keys);
-        await this.router.route({
+        await this.routing.route({
           envelope: recall,
           bytes: encodeEnvelope(recall),
           publisher: ROUTER_NODE,

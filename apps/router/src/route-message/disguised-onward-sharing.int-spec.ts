@@ -33,10 +33,11 @@ import {
   asJson,
   validDebriefingReportEnvelope,
 } from '#testing';
-import { ExpiryIndex } from '../expire-items/expiry-index.js';
+import { ExpiryIndex } from '../ledger/expiry-index.js';
 import { JetStreamLedger } from '../ledger/jetstream-ledger.js';
 import { routerKeysFrom } from '../vouch-deliveries/router-keys.js';
 import { RouteMessageConsumer } from './route-message.consumer.js';
+import { RouteMessageService } from './route-message.service.js';
 
 /**
  * Onward sharing in disguise, against the router's consumer on a private nats-server: the originator's H2
@@ -91,10 +92,13 @@ describe('disguised onward sharing is recognised by its selectors', () => {
     const openGate = { check: () => undefined } as unknown as AuditGate;
     router = new RouteMessageConsumer(
       bus,
-      directory,
-      new JetStreamLedger(bus),
-      new ExpiryIndex(),
-      routerKeysFrom(routerKey),
+      new RouteMessageService(
+        bus,
+        directory,
+        new JetStreamLedger(bus),
+        new ExpiryIndex(),
+        routerKeysFrom(routerKey),
+      ),
       openGate,
     );
     await router.onApplicationBootstrap();

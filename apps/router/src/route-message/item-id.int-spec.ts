@@ -38,11 +38,12 @@ import {
   validRecallEnvelope,
   validRouteReportEnvelope,
 } from '#testing';
-import { ExpiryIndex } from '../expire-items/expiry-index.js';
+import { ExpiryIndex } from '../ledger/expiry-index.js';
 import { JetStreamLedger } from '../ledger/jetstream-ledger.js';
 import type { LedgerItem } from '../ledger/ledger.js';
 import { routerKeysFrom } from '../vouch-deliveries/router-keys.js';
 import { RouteMessageConsumer } from './route-message.consumer.js';
+import { RouteMessageService } from './route-message.service.js';
 
 /**
  * The takeover of an item id, against the router's consumer on a private nats-server: party B publishes a
@@ -79,10 +80,13 @@ describe('an item id belongs to its originator from first sight', () => {
     const openGate = { check: () => undefined } as unknown as AuditGate;
     router = new RouteMessageConsumer(
       bus,
-      directory,
-      new JetStreamLedger(bus),
-      new ExpiryIndex(),
-      routerKeysFrom(routerKey),
+      new RouteMessageService(
+        bus,
+        directory,
+        new JetStreamLedger(bus),
+        new ExpiryIndex(),
+        routerKeysFrom(routerKey),
+      ),
       openGate,
     );
     await router.onApplicationBootstrap();

@@ -33,15 +33,10 @@ import {
 } from '#contracts';
 import { selectorsOf, type IdClaimRecord, type PolicyFacts } from '#policy';
 import { testDirectory } from '#testing';
+import { expiryRecallFor } from '../expire-items/expiry-recall.js';
 import type { LedgerItem } from '../ledger/ledger.js';
 import { routerKeysFrom } from '../vouch-deliveries/router-keys.js';
-import {
-  expiryRecallFor,
-  factsNeeded,
-  idClaimFor,
-  planRouting,
-  type RoutingPlan,
-} from './route-message.handler.js';
+import { factsNeeded, idClaimFor, planRouting, type RoutingPlan } from './route-message.handler.js';
 
 const directory = testDirectory();
 const NEEDS_CONSENT = 'POLICY.ONWARD_SHARING_NEEDS_CONSENT';
@@ -794,12 +789,6 @@ describe('what the router writes itself', () => {
     const receipt = plan().receipt!.envelope;
     expect(contractViolations(receipt)).toEqual([]);
     expect(receipt.releasability?.scope).toBe(ReleasabilityScope.EU_ONLY);
-  });
-
-  it('writes an expiry recall that meets the contract and tells the recipients the retention period ended', () => {
-    const recall = expiryRecallFor(item, NOW, keys);
-    expect(contractViolations(recall)).toEqual([]);
-    expect(recall.payload.case === 'recall' ? recall.payload.value.explanation : '').toMatch(/retention/);
   });
 });
 

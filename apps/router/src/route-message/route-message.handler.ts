@@ -8,8 +8,6 @@ import {
   MsxError,
   nameBasedId,
   newAuditEvent,
-  RecallReason,
-  RecallSchema,
   RecipientDecisionSchema,
   ReleasabilityScope,
   ReleasabilitySchema,
@@ -179,7 +177,7 @@ function deliveryDecisionOf(envelope: Envelope): DeliveryDecision {
 
 /**
  * Decides who receives a submission, what is audited and what the ledger remembers, and signs every copy.
- * Pure: the consumer looks up the facts (and claims the envelope id) before and does the publishing after.
+ * Pure: the service looks up the facts (and claims the envelope id) before and does the publishing after.
  * @throws MsxError `POLICY.SENDER_NOT_PUBLISHER` (permanent), see {@link checkPublisher}
  */
 export function planRouting(
@@ -407,30 +405,6 @@ export function receiptFor(
         ),
         refusedRule: refusal?.rule ?? '',
         refusedReason: refusal?.reason ?? '',
-      }),
-    },
-  });
-}
-
-/** The router's recall of an expired item, addressed to everyone who received it; the same id on every retry. */
-export function expiryRecallFor(item: LedgerItem, nowMs: number, keys: RouterKeys): Envelope {
-  return create(EnvelopeSchema, {
-    id: routerId(keys, item.messageId, 'expiry-recall'),
-    threadId: item.messageId,
-    inReplyTo: item.messageId,
-    sender: ROUTER_NODE,
-    author: ROUTER_NODE,
-    createdAt: timestampFromMs(nowMs),
-    recipients: item.recipients,
-    handlingCode: item.handlingCode,
-    tlp: item.tlp,
-    releasability: create(ReleasabilitySchema, { scope: ReleasabilityScope.EU_ONLY }),
-    payload: {
-      case: 'recall',
-      value: create(RecallSchema, {
-        messageId: item.messageId,
-        reason: RecallReason.EXPIRED,
-        explanation: 'retention period ended',
       }),
     },
   });
