@@ -10,9 +10,15 @@ const packageOf = (path) => {
 };
 
 /**
+ * Libraries built on another: the one below must not import them back. `#node-app` (the node side of a node
+ * app) builds on `#runtime` (what every service process shares), so runtime carries no node domain.
+ */
+const builtOn = { 'libs/node-app': 'libs/runtime' };
+
+/**
  * The layering (DESIGN §6): a library reaches another only through its alias (`#contracts`), never by a
- * relative path into its files, and an app's code is imported by nothing outside that app (tests that bring
- * up several apps live in test/).
+ * relative path into its files, and never imports a library built on it ({@link builtOn}); an app's code is
+ * imported by nothing outside that app (tests that bring up several apps live in test/).
  */
 const layering = {
   rules: {
@@ -24,7 +30,14 @@ const layering = {
         const from = packageOf(file);
         const check = (node) => {
           const source = node.source?.value;
-          if (typeof source !== 'string' || !source.startsWith('.')) return;
+          if (typeof source !== 'string') return;
+          if (source.startsWith('#')) {
+            const to = `libs/${source.slice(1)}`;
+            if (from !== null && builtOn[to] === from)
+              context.report({ node, message: `${from} imports ${source}, which is built on it` });
+            return;
+          }
+          if (!source.startsWith('.')) return;
           const to = packageOf(relative(root, resolve(dirname(context.filename), source)));
           if (to === null || to === from) return;
           if (to.startsWith('apps/'))

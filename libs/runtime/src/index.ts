@@ -1,17 +1,15 @@
-/** Public entry of the runtime library: what every MSX service process shares (bus, health, boot, node inbox). */
+/**
+ * Public entry of the runtime library: what every MSX service process shares (bus, boot, health, workers, RPC
+ * errors, broker credentials, the audit gate), and what every reader of inboxes shares, node apps and the
+ * gateway alike (the pinned router key, the voucher check of a delivered copy). The node side is `#node-app`.
+ */
 export * from './bus.module.js';
 export * from './health.js';
 export * from './bootstrap.js';
-export * from './inbox-worker.js';
-export * from './node-app.module.js';
-export * from './node-app.config.js';
-export * from './checkpoint-witness.js';
 export * from './worker-service.js';
 export * from './audit-status.js';
 export * from './audit-gate.js';
 export * from './rpc-errors.js';
-export * from './copy-store.js';
-export * from './erasure-receipt.js';
 export * from './nats-credentials.js';
 export * from './router-key.js';
 export * from './delivered-copy.js';

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { InboxHandler, InboxItem, NodeOperation } from '#runtime';
+import type { InboxHandler, InboxItem, NodeOperation } from '#node-app';
 
 /**
  * AFIC receives what concerns African routes; its analysts decide what to pass on to partner countries,

@@ -36,7 +36,7 @@ import {
   witnessConsumer,
   type Bus,
 } from '#messaging';
-import { CheckpointWitness } from '#runtime';
+import { CheckpointWitness } from '#node-app';
 import { createTestSchema, startNatsServer, waitFor, type TestNatsServer, type TestSchema } from '#testing';
 import { AuditCheckpointer } from './audit-checkpointer.js';
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditOperation, type PayloadType } from '#contracts';
-import { NODE_ID, type InboxHandler, type InboxItem, type NodeOperation } from '#runtime';
+import { NODE_ID, type InboxHandler, type InboxItem, type NodeOperation } from '#node-app';
 
 /**
  * The national authority that takes each type at a member state's contact point; null for what stays with

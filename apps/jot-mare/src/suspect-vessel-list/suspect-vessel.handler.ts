@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditOperation } from '#contracts';
-import type { InboxHandler, InboxItem, NodeOperation } from '#runtime';
+import type { InboxHandler, InboxItem, NodeOperation } from '#node-app';
 import { reportersOf, SuspectVesselList } from './suspect-vessel-list.js';
 
 /**

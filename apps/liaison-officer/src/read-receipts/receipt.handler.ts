@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DecisionOutcome } from '#contracts';
-import type { InboxHandler, InboxItem, NodeOperation } from '#runtime';
+import type { InboxHandler, InboxItem, NodeOperation } from '#node-app';
 
 /**
  * A liaison officer's post: reads the receipts for its own reports (who received them, what was withheld

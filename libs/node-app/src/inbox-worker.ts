@@ -27,19 +27,10 @@ import {
   Subjects,
   type Bus,
 } from '#messaging';
-import { busLogger } from './bootstrap.js';
-import { BUS } from './bus.module.js';
+import { BUS, busLogger, checkDeliveredCopy, WorkerService, type RefusedCopy } from '#runtime';
 import type { CopyStore } from './copy-store.js';
-import { checkDeliveredCopy, type RefusedCopy } from './delivered-copy.js';
 import { erasureReceiptFor } from './erasure-receipt.js';
-import { WorkerService } from './worker-service.js';
-
-/** Injection tokens of a node app. */
-export const NODE_ID = Symbol('MSX_NODE_ID');
-export const INBOX_HANDLER = Symbol('MSX_INBOX_HANDLER');
-export const COPY_STORE = Symbol('MSX_COPY_STORE');
-/** The pinned router public key (SPKI DER) every inbox copy must be vouched for with. */
-export const ROUTER_PUBLIC_KEY = Symbol('MSX_ROUTER_PUBLIC_KEY');
+import { COPY_STORE, INBOX_HANDLER, NODE_ID, ROUTER_PUBLIC_KEY } from './node-app.tokens.js';
 
 const DAY_MS = 86_400_000;
 

@@ -1,5 +1,5 @@
 import { loadConfig, logSpec, natsSpec, nodeId, str } from '#config';
-import { routerKeySpec } from './router-key.js';
+import { routerKeySpec } from '#runtime';
 
 /** A node app keeps the audit trail's signed checkpoints as a witness when `MSX_WITNESS_DIR` is set. */
 export const witnessSpec = {

@@ -31,9 +31,10 @@ import {
 } from '#messaging';
 import { startNatsServer, waitFor, type TestNatsServer, asJson, validRouteReportEnvelope } from '#testing';
 import type { CopyStore } from './copy-store.js';
-import { COPY_STORE, type InboxHandler, type InboxItem, type NodeOperation } from './inbox-worker.js';
+import type { InboxHandler, InboxItem, NodeOperation } from './inbox-worker.js';
 import { loadNodeAppConfig } from './node-app.config.js';
 import { NodeAppModule } from './node-app.module.js';
+import { COPY_STORE } from './node-app.tokens.js';
 
 const NODE = 'cp-it';
 

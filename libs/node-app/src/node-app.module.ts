@@ -3,20 +3,12 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { publicKeyDer } from '#contracts';
 import type { BusCredentials } from '#messaging';
-import { BusModule } from './bus.module.js';
-import { CheckpointWitness, WITNESS_OPTIONS, type WitnessOptions } from './checkpoint-witness.js';
-import { loadWitnessConfig } from './node-app.config.js';
-import { createHealthController, READINESS } from './health.js';
+import { assertRouterPublicKey, BusModule, createHealthController, READINESS } from '#runtime';
+import { CheckpointWitness, type WitnessOptions } from './checkpoint-witness.js';
 import { CopyStore } from './copy-store.js';
-import {
-  COPY_STORE,
-  INBOX_HANDLER,
-  InboxWorker,
-  NODE_ID,
-  ROUTER_PUBLIC_KEY,
-  type InboxHandler,
-} from './inbox-worker.js';
-import { assertRouterPublicKey } from './router-key.js';
+import { InboxWorker, type InboxHandler } from './inbox-worker.js';
+import { loadWitnessConfig } from './node-app.config.js';
+import { COPY_STORE, INBOX_HANDLER, NODE_ID, ROUTER_PUBLIC_KEY, WITNESS_OPTIONS } from './node-app.tokens.js';
 
 export interface NodeAppOptions {
   nodeId: string;

@@ -20,13 +20,8 @@ import {
   type AuditCheckpoint,
 } from '#contracts';
 import { auditDeadLetters, checkpointStream, JetStreamWorker, witnessConsumer, type Bus } from '#messaging';
-import { busLogger } from './bootstrap.js';
-import { BUS } from './bus.module.js';
-import { NODE_ID } from './inbox-worker.js';
-import { WorkerService } from './worker-service.js';
-
-/** Injection token of {@link WitnessOptions}. */
-export const WITNESS_OPTIONS = Symbol('MSX_WITNESS_OPTIONS');
+import { BUS, busLogger, WorkerService } from '#runtime';
+import { NODE_ID, WITNESS_OPTIONS } from './node-app.tokens.js';
 
 export interface WitnessOptions {
   /** Folder of the witness's files: `<log id>.jsonl` (one checkpoint per line) and `<log id>.key`. */

@@ -1,0 +1,12 @@
+/* Injection tokens of a node app: what `NodeAppModule` provides to its workers and to the node's handler. */
+
+/** The node's id (`cp-it`, `jot-mare`), as in its subjects. */
+export const NODE_ID = Symbol('MSX_NODE_ID');
+/** The node kind's `InboxHandler`. */
+export const INBOX_HANDLER = Symbol('MSX_INBOX_HANDLER');
+/** The node's `CopyStore`: its copies of the items it received. */
+export const COPY_STORE = Symbol('MSX_COPY_STORE');
+/** The pinned router public key (SPKI DER) every inbox copy must be vouched for with. */
+export const ROUTER_PUBLIC_KEY = Symbol('MSX_ROUTER_PUBLIC_KEY');
+/** The checkpoint witness's `WitnessOptions`; provided only when the node keeps a witness. */
+export const WITNESS_OPTIONS = Symbol('MSX_WITNESS_OPTIONS');

@@ -1,0 +1,34 @@
+import type { Type } from '@nestjs/common';
+import { bootMicroservice, natsCredentials, runMain } from '#runtime';
+import type { InboxHandler } from './inbox-worker.js';
+import { loadNodeAppConfig } from './node-app.config.js';
+import { NodeAppModule } from './node-app.module.js';
+
+export interface RunNodeAppOptions {
+  /** The node kind's handling of inbox items. */
+  handler: Type<InboxHandler>;
+  /** The node id when `MSX_NODE_ID` is not set; without it `MSX_NODE_ID` is required. */
+  defaultNodeId?: string;
+}
+
+/**
+ * The whole of a node app's process: reads and validates its configuration, connects to the broker as the
+ * node, and runs {@link NodeAppModule} with `handler` until SIGTERM/SIGINT. With `--check-config` it exits
+ * once the configuration is valid; a bad setting or an unreachable bus is printed and exits 1.
+ */
+export function runNodeApp({ handler, defaultNodeId }: RunNodeAppOptions): void {
+  runMain(async () => {
+    const config = loadNodeAppConfig(defaultNodeId);
+    const credentials = natsCredentials(config, config.MSX_NODE_ID);
+    await bootMicroservice(
+      NodeAppModule.forNode({
+        nodeId: config.MSX_NODE_ID,
+        natsUrl: config.MSX_NATS_URL,
+        routerPublicKey: config.MSX_ROUTER_KEY_FILE.publicKeyDer,
+        handler,
+        credentials,
+      }),
+      { servers: config.MSX_NATS_URL, name: config.MSX_NODE_ID, logLevel: config.MSX_LOG_LEVEL, credentials },
+    );
+  });
+}
