@@ -3,7 +3,17 @@
  * PostgreSQL; those that bring up more than one app in one process live in test/), `e2e`
  * (test/*.e2e-spec.ts, the services as processes). ESM mode: NestJS 12 is ESM-only.
  */
-const libs = ['contracts', 'messaging', 'policy', 'directory', 'audit-store', 'config', 'runtime', 'testing'];
+const libs = [
+  'contracts',
+  'messaging',
+  'policy',
+  'directory',
+  'audit-store',
+  'config',
+  'runtime',
+  'process-kit',
+  'testing',
+];
 
 const common = {
   testEnvironment: 'node',
