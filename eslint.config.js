@@ -120,6 +120,9 @@ export default tseslint.config(
       '**/*.int-spec.ts',
       '**/*.e2e-spec.ts',
       'libs/testing/**',
+      // Starts child processes for the tests, npm start and the benchmark: reads PATH, NATS_SERVER_BIN and,
+      // in the embedded PostgreSQL's helper, the settings its parent hands it.
+      'libs/process-kit/**',
       'libs/config/**',
       'scripts/**',
       'bench/**',

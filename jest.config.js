@@ -12,6 +12,7 @@ const libs = [
   'config',
   'runtime',
   'node-app',
+  'process-kit',
   'testing',
 ];
 

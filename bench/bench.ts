@@ -15,19 +15,18 @@ import pg from 'pg';
 import { openAuditStore } from '#audit-store';
 import { principalOf, Streams, type Bus } from '#messaging';
 import {
-  dropSchemaAndRoles,
   freePort,
+  loadServices,
+  reachable,
+  READY_LINE,
+  residentMb,
+  startEmbeddedPostgres,
   startNatsServer,
-  startSecureBroker,
-  TEST_DATABASE_URL,
-  type SecureBroker,
-  type TestNatsServer,
-} from '#testing';
-import { startEmbeddedPostgres } from '../scripts/exchange/embedded-postgres.js';
-import { reachable } from '../scripts/exchange/reachable.js';
-import type { OwnedServer } from '../scripts/exchange/server-process.js';
-import { LOCAL_SERVICES } from '../scripts/services.js';
-import { launch, residentMb, type BenchProcess } from './bench-process.js';
+  startService,
+  type OwnedServer,
+  type ServiceProcess,
+} from '#process-kit';
+import { dropSchemaAndRoles, startSecureBroker, TEST_DATABASE_URL, type SecureBroker } from '#testing';
 import {
   auditDrainRate,
   benchEnvelopeJson,
@@ -126,16 +125,9 @@ async function cleanup(): Promise<void> {
 async function database(): Promise<string> {
   if (await reachable(TEST_DATABASE_URL)) return TEST_DATABASE_URL;
   out(`PostgreSQL does not answer at MSX_TEST_DATABASE_URL; starting an embedded one for the benchmark`);
-  const dataDir = mkdtempSync(join(tmpdir(), 'msx-bench-pg-'));
-  const server: OwnedServer = await startEmbeddedPostgres({
-    port: await freePort(),
-    dataDir,
-    password: randomBytes(12).toString('hex'),
-  });
-  cleanups.push(async () => {
-    await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  // Its data in a temporary folder that dispose() deletes; a random password.
+  const server = await startEmbeddedPostgres({ ownProcessGroup: true });
+  cleanups.push(() => server.dispose());
   return server.url;
 }
 
@@ -160,7 +152,7 @@ async function main(): Promise<void> {
   // MSX runs on the isolated broker, as everywhere; the open broker only measures what isolation costs.
   const nats: SecureBroker = await startSecureBroker();
   cleanups.push(() => nats.dispose());
-  const openNats: TestNatsServer = await startNatsServer();
+  const openNats: OwnedServer = await startNatsServer();
   cleanups.push(() => openNats.dispose());
   const dbUrl = await database();
   const db = new pg.Client({ connectionString: dbUrl });
@@ -219,17 +211,23 @@ async function main(): Promise<void> {
     MSX_GATEWAY_PORT: String(gatewayPort),
     MSX_GATEWAY_TOKENS: `emlo-ne=${token}`,
   };
-  const running = new Map<string, BenchProcess>();
+  const services = loadServices();
+  const running = new Map<string, ServiceProcess>();
   const start = async (name: string) => {
-    const spec = LOCAL_SERVICES.find((s) => s.name === name)!;
-    const proc = launch(name, `dist/apps/${spec.app}/src/main.js`, {
-      ...env,
-      ...nats.envOf(principalOf(spec.app, spec.env.MSX_NODE_ID)),
-      ...spec.env,
-      ...(spec.witness ? { MSX_WITNESS_DIR: join(witnessRoot, name) } : {}),
-    });
+    const spec = services.find((s) => s.name === name)!;
+    const proc = startService(
+      spec.app,
+      {
+        ...env,
+        ...nats.envOf(principalOf(spec.app, spec.env.MSX_NODE_ID)),
+        ...spec.env,
+        ...(spec.witness ? { MSX_WITNESS_DIR: join(witnessRoot, name) } : {}),
+      },
+      // Their output stays with the benchmark (which prints a table); the last lines go into error reports.
+      { name, keepLines: 40 },
+    );
     running.set(name, proc);
-    await proc.ready(90_000);
+    await proc.waitForLine(READY_LINE, 90_000);
   };
   cleanups.push(async () => void (await Promise.all([...running.values()].map((s) => s.stop()))));
   let bus: Bus | undefined;
@@ -288,7 +286,7 @@ async function main(): Promise<void> {
       'memory',
       'resident memory at rest, every service of npm start',
       async () => {
-        const nodes = LOCAL_SERVICES.filter((s) => !running.has(s.name)).map((s) => s.name);
+        const nodes = services.filter((s) => !running.has(s.name)).map((s) => s.name);
         // Start the node apps on empty inboxes, so that "at rest" means at rest.
         for (const node of nodes) await b.jsm.streams.purge(Streams.inbox(node)).catch(() => undefined);
         await Promise.all(nodes.map(start));

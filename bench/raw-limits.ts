@@ -7,8 +7,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { StorageType } from '@nats-io/jetstream';
 import type pg from 'pg';
 import { connectBus, type BusCredentials } from '#messaging';
-import { freePort } from '#testing';
-import { launch } from './bench-process.js';
+import { resolve } from 'node:path';
+import { freePort, READY_LINE, startChild } from '#process-kit';
 import { httpLoad, type HttpLoadResult } from './http-load.js';
 import { nowMs, windowed } from './stats.js';
 
@@ -138,9 +138,15 @@ export async function rawHttpEcho(
   connections: number,
 ): Promise<HttpLoadResult> {
   const port = await freePort();
-  const echo = launch('echo', 'dist/bench/echo-server.main.js', { BENCH_ECHO_PORT: String(port) });
+  const echo = startChild({
+    name: 'echo',
+    args: [resolve('dist/bench/echo-server.main.js')],
+    env: { BENCH_ECHO_PORT: String(port) },
+    // Its output stays with the benchmark (which prints a table); the last lines go into error reports.
+    keepLines: 40,
+  });
   try {
-    await echo.ready(30_000);
+    await echo.waitForLine(READY_LINE, 30_000);
     return await httpLoad({
       url: `http://127.0.0.1:${port}/v1/echo`,
       headers: { 'content-type': 'application/json' },

@@ -7,7 +7,7 @@
 import { databaseSpec, int, loadConfig, str } from '#config';
 import { runDemo, type DemoTarget } from './demo/run-demo.js';
 import { readGatewayTokens, readRuntimeInfo, TOKENS_FILE } from './exchange/local-state.js';
-import { reachable } from './exchange/reachable.js';
+import { reachable } from '#process-kit';
 
 async function target(): Promise<DemoTarget> {
   const tokens = readGatewayTokens();

@@ -17,18 +17,30 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { loadOrCreateSigningKey } from '#audit-store';
 import { ensureRouterKeys, prepareSecureExchange, principalOf, type SecureExchangeFiles } from '#messaging';
 import { ConfigError, databaseSpec, directorySpec, int, loadConfig, natsSpec, str } from '#config';
 import { loadDirectory } from '#directory';
 import { runDemo } from './demo/run-demo.js';
-import { startEmbeddedPostgres } from './exchange/embedded-postgres.js';
-import { NatsServerMissingError, startLocalNats } from './exchange/local-nats.js';
+import {
+  hostPortOf,
+  isLoopback,
+  loadServices,
+  NatsServerMissingError,
+  reachable,
+  serviceMain,
+  ServicesFileError,
+  startEmbeddedPostgres,
+  startNatsServer,
+  type OwnedServer,
+  type ServiceSpec,
+} from '#process-kit';
 import {
   gatewayTokens,
   maskToken,
   AUDIT_SIGNING_KEY_FILE,
+  embeddedPostgresPassword,
   NATS_DIR,
   POSTGRES_DIR,
   readRuntimeInfo,
@@ -41,10 +53,7 @@ import {
   witnessDir,
   writeRuntimeInfo,
 } from './exchange/local-state.js';
-import { hostPortOf, isLoopback, reachable } from './exchange/reachable.js';
-import type { OwnedServer } from './exchange/server-process.js';
 import { Supervisor } from './exchange/supervisor.js';
-import { LOCAL_SERVICES, type ServiceSpec } from './services.js';
 
 /** How long the services may take to report ready, in milliseconds. */
 const READY_TIMEOUT_MS = 90_000;
@@ -79,6 +88,16 @@ function readConfig() {
     });
   } catch (err) {
     if (err instanceof ConfigError) throw new StartError(err.message);
+    throw err;
+  }
+}
+
+/** The services to run, from deploy/services.yaml; a bad entry is refused before anything starts. */
+function readServices(): ServiceSpec[] {
+  try {
+    return loadServices();
+  } catch (err) {
+    if (err instanceof ServicesFileError) throw new StartError(err.message);
     throw err;
   }
 }
@@ -129,9 +148,11 @@ async function startIsolatedNats(files: SecureExchangeFiles & { port: number }):
   write(
     `starting the isolated broker on 127.0.0.1:${port}: an account per party, TLS with client certificates (${files.broker.configFile})`,
   );
-  const server = await startLocalNats({
+  const server = await startNatsServer({
     port,
+    storeDir: NATS_DIR,
     configFile: files.broker.configFile,
+    ownProcessGroup: true,
     onLine: serverLine('nats'),
   });
   owned.push(server);
@@ -142,14 +163,17 @@ async function startIsolatedNats(files: SecureExchangeFiles & { port: number }):
  * started: a bad setting is refused once, up front, naming the variable, instead of crash-looping every
  * service. Returns the distinct problems, each with the services that reported it.
  */
-async function checkServiceConfigs(envOf: (spec: ServiceSpec) => Record<string, string>): Promise<string[]> {
+async function checkServiceConfigs(
+  services: readonly ServiceSpec[],
+  envOf: (spec: ServiceSpec) => Record<string, string>,
+): Promise<string[]> {
   const results = await Promise.all(
-    LOCAL_SERVICES.map(
+    services.map(
       (spec) =>
         new Promise<{ name: string; ok: boolean; text: string }>((done) => {
           execFile(
             process.execPath,
-            [resolve('dist', 'apps', spec.app, 'src', 'main.js'), '--check-config'],
+            [serviceMain(spec.app), '--check-config'],
             { env: { ...process.env, ...envOf(spec) }, timeout: 60_000 },
             (err, stdout, stderr) =>
               done({
@@ -182,7 +206,12 @@ async function ensureOpenNats(url: string): Promise<{ url: string; own: boolean 
   write(
     `NATS does not answer at ${url}: starting nats-server on 127.0.0.1:${port} (JetStream in ${NATS_DIR})`,
   );
-  const server = await startLocalNats({ port, onLine: serverLine('nats') });
+  const server = await startNatsServer({
+    port,
+    storeDir: NATS_DIR,
+    ownProcessGroup: true,
+    onLine: serverLine('nats'),
+  });
   owned.push(server);
   return { url: server.url, own: true };
 }
@@ -198,7 +227,13 @@ async function ensurePostgres(url: string): Promise<{ url: string; own: boolean 
   write(
     `PostgreSQL does not answer at ${host}:${port}: starting an embedded PostgreSQL there (data in ${POSTGRES_DIR})`,
   );
-  const server = await startEmbeddedPostgres({ port, onLine: serverLine('postgres') });
+  const server = await startEmbeddedPostgres({
+    port,
+    dataDir: POSTGRES_DIR,
+    password: embeddedPostgresPassword(),
+    ownProcessGroup: true,
+    onLine: serverLine('postgres'),
+  });
   owned.push(server);
   return { url: server.url, own: true };
 }
@@ -244,6 +279,7 @@ async function main(): Promise<void> {
     );
   }
   const directory = loadDirectory(config.MSX_DIRECTORY_FILE);
+  const services = readServices();
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
   // Last resort when the supervisor dies of an error: nothing it started may outlive it.
   process.on('exit', () => {
@@ -261,7 +297,7 @@ async function main(): Promise<void> {
     ? undefined
     : await prepareIsolatedNats(config.MSX_NATS_URL, directory.nodeIds());
   const tokens = gatewayTokens(directory.nodeIds());
-  for (const spec of LOCAL_SERVICES) if (spec.witness) mkdirSync(witnessDir(spec.name), { recursive: true });
+  for (const spec of services) if (spec.witness) mkdirSync(witnessDir(spec.name), { recursive: true });
   loadOrCreateSigningKey(undefined, AUDIT_SIGNING_KEY_FILE);
   const sharedEnv = (natsUrl: string, databaseUrl: string): Record<string, string> => ({
     ...(isolated ? {} : { MSX_NATS_URL: natsUrl }),
@@ -284,7 +320,7 @@ async function main(): Promise<void> {
         : { MSX_ROUTER_KEY_FILE: routerKeys.publicKeyFile }),
     ...(spec.witness ? { MSX_WITNESS_DIR: witnessDir(spec.name) } : {}),
   });
-  const problems = await checkServiceConfigs((spec) => ({
+  const problems = await checkServiceConfigs(services, (spec) => ({
     ...sharedEnv(isolated?.natsUrl ?? config.MSX_NATS_URL, config.MSX_DATABASE_URL),
     ...envOf(spec),
   }));
@@ -294,8 +330,8 @@ async function main(): Promise<void> {
   if (isolated) await startIsolatedNats(isolated);
   const nats = isolated ? { url: isolated.natsUrl, own: true } : await ensureOpenNats(config.MSX_NATS_URL);
   const db = await ensurePostgres(config.MSX_DATABASE_URL);
-  supervisor = new Supervisor(LOCAL_SERVICES, { write, env: sharedEnv(nats.url, db.url), envOf });
-  write(`starting ${LOCAL_SERVICES.map((s) => s.name).join(', ')}`);
+  supervisor = new Supervisor(services, { write, env: sharedEnv(nats.url, db.url), envOf });
+  write(`starting ${services.map((s) => s.name).join(', ')}`);
   supervisor.startAll();
   const notReady = await supervisor.waitUntilReady(READY_TIMEOUT_MS);
   if (stopping) return;
@@ -315,7 +351,7 @@ async function main(): Promise<void> {
     [
       '',
       notReady.length === 0
-        ? `MSX is running: ${LOCAL_SERVICES.map((s) => s.name).join(', ')}`
+        ? `MSX is running: ${services.map((s) => s.name).join(', ')}`
         : `MSX is up, but not ready after ${READY_TIMEOUT_MS / 1000} s: ${notReady.join(', ')} (see their output above)`,
       `  gateway     ${gatewayUrl}/v1/messages   (liveness: ${gatewayUrl}/health)`,
       `  token       ${TRY_NODE}: ${maskToken(tokenOf(tokens, TRY_NODE))}   (tokens are secrets, kept in ${TOKENS_FILE})`,

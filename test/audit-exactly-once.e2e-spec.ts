@@ -11,7 +11,7 @@ import {
   type SecureBroker,
   type TestSchema,
 } from '#testing';
-import { requireBuild } from './support.js';
+import { localNodes, requireBuild } from './support.js';
 
 /** Audit events published while the audit service is killed and restarted. */
 const EVENTS = 20_000;
@@ -19,8 +19,8 @@ const EVENTS = 20_000;
 const KILLS = 4;
 /** Publishes in flight at once. */
 const IN_FLIGHT = 200;
-/** Nodes the events are spread over; each publishes on its own subject, about itself. */
-const NODES = ['cp-it', 'cp-gr', 'jot-mare', 'afic', 'emlo-ne'];
+/** Nodes the events are spread over (those of a local exchange); each publishes on its own subject, about itself. */
+const NODES = localNodes();
 
 /**
  * Exactly once under SIGKILL (DESIGN §4, §8): the audit process is killed with SIGKILL several times while
@@ -35,7 +35,7 @@ describe('the audit trail records every event exactly once although its service 
   let generation = 0;
 
   const startAudit = async () => {
-    audit = startService('audit', env, `audit-${++generation}`);
+    audit = startService('audit', env, { name: `audit-${++generation}` });
     await audit.waitForLine(/ ready/, 60_000);
   };
   const rows = async () =>

@@ -14,6 +14,7 @@ import {
   type EnvelopeJson,
 } from '#contracts';
 import { Streams, Subjects, type Bus } from '#messaging';
+import type { ServiceSpec } from '#process-kit';
 import {
   createTestSchema,
   freePort,
@@ -26,7 +27,7 @@ import {
   validRecallEnvelope,
   validRouteReportEnvelope,
 } from '#testing';
-import { auditTrail, exchangeEnv, requireBuild, startOn, submit } from './support.js';
+import { auditTrail, exchangeEnv, requireBuild, startLocal, submit } from './support.js';
 
 /**
  * The whole exchange on the generated isolated broker (accounts per party, TLS with client certificates),
@@ -69,15 +70,11 @@ describe('the exchange on the isolated broker, tried by a party holding its own 
       ...exchangeEnv({ databaseUrl: db.url, schema: db.schema, gatewayPort, tokens: TOKENS }),
       MSX_AUDIT_CHECKPOINT_INTERVAL_MS: '1000',
     };
-    services.push(
-      startOn(nats, env, 'router'),
-      startOn(nats, env, 'audit'),
-      startOn(nats, env, 'gateway'),
-      startOn(nats, env, 'contact-point', 'cp-it'),
-      startOn(nats, env, 'contact-point', 'cp-gr'),
-      startOn(nats, { ...env, MSX_WITNESS_DIR: join(dir, 'witness') }, 'jot-mare', 'jot-mare'),
-      startOn(nats, env, 'liaison-officer', 'emlo-ne'),
-    );
+    // jot-mare alone keeps its witness folder here, where the test reads it.
+    const witness = (spec: ServiceSpec): Record<string, string> =>
+      spec.name === 'jot-mare' ? { MSX_WITNESS_DIR: join(dir, 'witness') } : {};
+    const names = ['router', 'audit', 'gateway', 'cp-it', 'cp-gr', 'jot-mare', 'emlo-ne'];
+    services.push(...startLocal(nats, env, names, witness));
     await Promise.all(services.map((s) => s.waitForLine(/ ready/, 60_000)));
   }, 120_000);
 

@@ -17,7 +17,15 @@ import {
   validShareDecisionEnvelope,
   validShareRequestEnvelope,
 } from '#testing';
-import { type AuditRow, auditTrail, exchangeEnv, requireBuild, startOn, submit } from './support.js';
+import {
+  type AuditRow,
+  auditTrail,
+  exchangeEnv,
+  localService,
+  requireBuild,
+  startOn,
+  submit,
+} from './support.js';
 
 /**
  * The sharing rules end to end, on the directory shipped in deploy/: a mixed batch of items, the
@@ -54,12 +62,9 @@ describe('sharing rules through the real bus', () => {
       tokens: TOKENS,
     });
     services.push(startOn(nats, env, 'router'), startOn(nats, env, 'audit'), startOn(nats, env, 'gateway'));
-    const apps: Record<string, string> = {
-      'cp-it': 'contact-point',
-      'cp-gr': 'contact-point',
-      'jot-mare': 'jot-mare',
-    };
-    for (const node of RUNNING) services.push(startOn(nats, env, apps[node] ?? 'liaison-officer', node));
+    // A node of deploy/services.yaml runs its app from there; one not listed (a partner) is a liaison officer.
+    for (const node of RUNNING)
+      services.push(startOn(nats, env, localService(node)?.app ?? 'liaison-officer', node));
     await Promise.all(services.map((s) => s.waitForLine(/ ready/, 60_000)));
   }, 120_000);
 

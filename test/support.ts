@@ -1,6 +1,20 @@
 import { existsSync } from 'node:fs';
 import { principalOf } from '#messaging';
+import { loadServices, type ServiceSpec } from '#process-kit';
 import { startService, waitFor, type SecureBroker, type ServiceProcess, type TestSchema } from '#testing';
+
+/** The services of a local exchange, as deploy/services.yaml lists them (and npm start runs them). */
+export const LOCAL_SERVICES: readonly ServiceSpec[] = loadServices();
+
+/** The spec of one service or node of deploy/services.yaml, by name. */
+export function localService(name: string): ServiceSpec | undefined {
+  return LOCAL_SERVICES.find((s) => s.name === name);
+}
+
+/** The node ids of a local exchange: every service of deploy/services.yaml that runs as a node. */
+export function localNodes(): string[] {
+  return LOCAL_SERVICES.flatMap((s) => (s.env.MSX_NODE_ID ? [s.env.MSX_NODE_ID] : []));
+}
 
 /** What an audit row looks like to the end-to-end tests. */
 export interface AuditRow {
@@ -98,6 +112,29 @@ export function startOn(
   return startService(
     app,
     { ...env, ...broker.envOf(principalOf(app, nodeId)), ...(nodeId ? { MSX_NODE_ID: nodeId } : {}) },
-    name ?? nodeId ?? app,
+    { name: name ?? nodeId ?? app },
   );
+}
+
+/**
+ * Starts services of deploy/services.yaml by name on the isolated broker, each as {@link startOn} does with
+ * the app and environment its entry gives; `envOf` adds to one service's environment (a witness folder).
+ */
+export function startLocal(
+  broker: SecureBroker,
+  env: Record<string, string>,
+  names: readonly string[],
+  envOf: (spec: ServiceSpec) => Record<string, string> = () => ({}),
+): ServiceProcess[] {
+  return names.map((name) => {
+    const spec = localService(name);
+    if (!spec) throw new Error(`${name} is not in deploy/services.yaml`);
+    return startOn(
+      broker,
+      { ...env, ...spec.env, ...envOf(spec) },
+      spec.app,
+      spec.env.MSX_NODE_ID,
+      spec.name,
+    );
+  });
 }

@@ -13,7 +13,7 @@ import {
   validRouteReportEnvelope,
   validSuspectVesselReportEnvelope,
 } from '#testing';
-import { exchangeEnv, requireBuild, startOn } from './support.js';
+import { exchangeEnv, requireBuild, startLocal } from './support.js';
 
 /**
  * The walking skeleton end to end: the services run as processes from the build, on a private nats-server
@@ -51,14 +51,7 @@ describe('a report travels from a liaison officer to a contact point and JOT MAR
       gatewayPort: port,
       tokens: { 'emlo-ne': TOKEN },
     });
-    services.push(
-      startOn(nats, env, 'router'),
-      startOn(nats, env, 'audit'),
-      startOn(nats, env, 'gateway'),
-      startOn(nats, env, 'contact-point', 'cp-it'),
-      startOn(nats, env, 'jot-mare', 'jot-mare'),
-      startOn(nats, env, 'liaison-officer', 'emlo-ne'),
-    );
+    services.push(...startLocal(nats, env, ['router', 'audit', 'gateway', 'cp-it', 'jot-mare', 'emlo-ne']));
     await Promise.all(services.map((s) => s.waitForLine(/ ready/, 60_000)));
   }, 120_000);
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { LOCAL_SERVICES } from '../services.js';
+import { loadServices } from '#process-kit';
 import { witnessDir } from '../exchange/local-state.js';
 
 /** The outcome of verifying the audit chain. */
@@ -16,7 +16,8 @@ export interface VerificationOutcome {
  */
 export async function verifyAuditTrail(databaseUrl: string, schema: string): Promise<VerificationOutcome> {
   // The checkpoints the local witnesses kept are checked too: a rewritten trail would not match them.
-  const witnesses = LOCAL_SERVICES.filter((s) => s.witness)
+  const witnesses = loadServices()
+    .filter((s) => s.witness)
     .map((s) => witnessDir(s.name))
     .filter((dir) => existsSync(dir))
     .flatMap((dir) => ['--witness-dir', dir]);

@@ -1,19 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
-import type { ServiceSpec } from '../services.js';
+import { READY_LINE, startService, type ChildHandle, type ServiceSpec } from '#process-kit';
 
 /** A service that crashes is restarted after this many milliseconds, doubling up to MAX_RESTART_DELAY_MS. */
 const RESTART_DELAY_MS = 1_000;
 const MAX_RESTART_DELAY_MS = 30_000;
 /** A service that ran this long before crashing is restarted quickly again, in milliseconds. */
 const STABLE_AFTER_MS = 60_000;
-/** What a service prints when it is up: `router ready`, `gateway ready on http://…`. */
-const READY_LINE = /\bready\b/;
 
 /** The state of one supervised service. */
 export interface ServiceState {
   spec: ServiceSpec;
-  child?: ChildProcess;
+  child?: ChildHandle;
   /** True once the current process printed its ready line. */
   ready: boolean;
   restarts: number;
@@ -67,8 +63,7 @@ export class Supervisor {
   /** Process ids of the running services, by name. */
   pids(): Map<string, number> {
     const out = new Map<string, number>();
-    for (const [name, s] of this.services)
-      if (s.child?.pid && s.child.exitCode === null) out.set(name, s.child.pid);
+    for (const [name, s] of this.services) if (s.child?.pid && s.child.running()) out.set(name, s.child.pid);
     return out;
   }
 
@@ -82,16 +77,9 @@ export class Supervisor {
     this.stopping = true;
     await Promise.all(
       [...this.services.values()].map(async (s) => {
-        const child = s.child;
-        if (!child || child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise<void>((r) => child.once('exit', () => r()));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => {
-          this.report(s.spec.name, `did not stop within ${graceMs / 1000} s; killing it`);
-          child.kill('SIGKILL');
-        }, graceMs);
-        await exited;
-        clearTimeout(timer);
+        await s.child?.stop(graceMs, () =>
+          this.report(s.spec.name, `did not stop within ${graceMs / 1000} s; killing it`),
+        );
       }),
     );
   }
@@ -99,7 +87,7 @@ export class Supervisor {
   /** Synchronous last resort for `process.on('exit')`: signal every service still running. */
   killAllNow(signal: NodeJS.Signals = 'SIGTERM'): void {
     this.stopping = true;
-    for (const s of this.services.values()) if (s.child && s.child.exitCode === null) s.child.kill(signal);
+    for (const s of this.services.values()) s.child?.stopNow(signal);
   }
 
   private prefix(name: string): string {
@@ -112,35 +100,34 @@ export class Supervisor {
 
   private run(state: ServiceState, delayMs: number): void {
     const { spec } = state;
-    const child = spawn(process.execPath, [resolve('dist/apps', spec.app, 'src/main.js')], {
-      env: { ...process.env, ...this.opts.env, ...spec.env, ...this.opts.envOf?.(spec) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const child = startService(
+      spec.app,
+      { ...this.opts.env, ...spec.env, ...this.opts.envOf?.(spec) },
+      {
+        name: spec.name,
+        ownProcessGroup: true,
+        // Only the last lines are kept: the output goes to the terminal as it comes.
+        keepLines: 20,
+        onLine: (line) => {
+          if (!state.ready && READY_LINE.test(line)) state.ready = true;
+          this.opts.write(`${this.prefix(spec.name)} ${line}`);
+        },
+        onError: (err) => this.report(spec.name, `cannot start: ${err.message}`),
+      },
+    );
     state.child = child;
     state.ready = false;
     const startedAt = Date.now();
-    for (const stream of [child.stdout, child.stderr]) {
-      let rest = '';
-      stream.on('data', (chunk: Buffer) => {
-        const lines = (rest + chunk.toString('utf8')).split('\n');
-        rest = lines.pop()!;
-        for (const line of lines) {
-          if (!state.ready && READY_LINE.test(line)) state.ready = true;
-          this.opts.write(`${this.prefix(spec.name)} ${line}`);
-        }
-      });
-    }
-    child.once('error', (err) => this.report(spec.name, `cannot start: ${err.message}`));
-    child.once('exit', (code, signal) => {
-      if (this.stopping) return;
+    void child.exited.then((how) => {
+      // Stopped on purpose, or never started (reported above): not a crash.
+      if (this.stopping || child.pid === undefined) return;
       // A service that ran a while before crashing starts again quickly; one that keeps crashing backs off.
       const ranMs = Date.now() - startedAt;
       const next = ranMs > STABLE_AFTER_MS ? RESTART_DELAY_MS : delayMs;
       state.restarts++;
       this.report(
         spec.name,
-        `crashed (${signal ?? `exit code ${code}`}) after ${(ranMs / 1000).toFixed(1)} s; ` +
+        `crashed (${/^\d+$/.test(how) ? `exit code ${how}` : how}) after ${(ranMs / 1000).toFixed(1)} s; ` +
           `restart #${state.restarts} in ${next / 1000} s`,
       );
       setTimeout(() => {

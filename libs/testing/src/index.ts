@@ -1,12 +1,12 @@
 /** Public entry of the test harness: private nats-servers, own schemas, service processes, valid envelopes. */
-export * from './free-port.js';
 export * from './nats-server.js';
 export * from './postgres.js';
-export * from './service-process.js';
 export * from './wait-for.js';
 export * from './embedded-postgres.js';
 export * from './test-directory.js';
 export * from './secure-broker.js';
+// The process kit's pieces tests use most, under the names they have always had here.
+export { freePort, startService, waitForPort, type ServiceProcess } from '#process-kit';
 export * from './envelopes/intel-fixtures.js';
 export * from './envelopes/control-fixtures.js';
 export * from './envelopes/fixture-catalogue.js';

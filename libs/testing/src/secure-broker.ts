@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectBus, prepareSecureExchange, type Bus, type SecureExchangeFiles } from '#messaging';
-import { freePort } from './free-port.js';
-import { waitForPort, type TestNatsServer } from './nats-server.js';
+import { freePort, startNatsServer } from '#process-kit';
+import type { TestNatsServer } from './nats-server.js';
 
 /** A private nats-server on the generated isolated configuration, for tests and the benchmark. */
 export interface SecureBroker extends TestNatsServer, SecureExchangeFiles {
@@ -29,33 +28,24 @@ export async function startSecureBroker(
     storeDir: join(dir, 'js'),
     mutualTls: opts.mutualTls,
   });
-  const bin = process.env.NATS_SERVER_BIN ?? 'nats-server';
-  let proc: ChildProcess | undefined;
-  const start = async () => {
-    proc = spawn(bin, ['-c', files.broker.configFile], { stdio: 'ignore' });
-    proc.once('error', (err) => {
-      throw new Error(`cannot start ${bin}: ${err.message}`);
-    });
-    await waitForPort(port);
-  };
-  const stop = async () => {
-    const p = proc;
-    proc = undefined;
-    if (!p || p.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      p.once('exit', () => resolve());
-      p.kill('SIGTERM');
-    });
-  };
-  await start();
+  const server = await startNatsServer({
+    port,
+    storeDir: join(dir, 'js'),
+    configFile: files.broker.configFile,
+  });
   return {
     ...files,
     url: files.natsUrl,
+    name: server.name,
     port,
-    start,
-    stop,
+    get pid() {
+      return server.pid;
+    },
+    start: server.start,
+    stop: server.stop,
+    stopNow: server.stopNow,
     dispose: async () => {
-      await stop();
+      await server.stop();
       rmSync(dir, { recursive: true, force: true });
     },
     connectAs: (principal) =>

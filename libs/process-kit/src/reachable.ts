@@ -32,3 +32,9 @@ export async function waitUntilReachable(url: string, timeoutMs: number): Promis
   }
   return false;
 }
+
+/** Resolves when something accepts TCP connections on the loopback port; rejects after `timeoutMs`. */
+export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+  if (!(await waitUntilReachable(`tcp://127.0.0.1:${port}`, timeoutMs)))
+    throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+}

