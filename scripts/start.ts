@@ -15,13 +15,13 @@
  * Gateway tokens are made on first start and kept in `.msx/gateway-tokens.env` (owner only, never committed).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { loadOrCreateSigningKey } from '#audit-store';
 import { ensureRouterKeys, prepareSecureExchange, principalOf, type SecureExchangeFiles } from '#messaging';
 import { ConfigError, databaseSpec, directorySpec, int, loadConfig, natsSpec, str } from '#config';
-import { loadDirectory } from '#directory';
+import { loadDirectory, type Directory } from '#directory';
 import { runDemo } from './demo/run-demo.js';
 import {
   hostPortOf,
@@ -30,7 +30,9 @@ import {
   NatsServerMissingError,
   reachable,
   serviceMain,
+  SERVICES_FILE,
   ServicesFileError,
+  unlistedNodes,
   startEmbeddedPostgres,
   startNatsServer,
   type OwnedServer,
@@ -92,14 +94,26 @@ function readConfig() {
   }
 }
 
-/** The services to run, from deploy/services.yaml; a bad entry is refused before anything starts. */
-function readServices(): ServiceSpec[] {
+/**
+ * The services to run, from deploy/services.yaml; a bad entry, a node the directory does not list or an
+ * app the build lacks is refused before anything starts.
+ */
+function readServices(directory: Directory, directoryFile: string): ServiceSpec[] {
+  let services: ServiceSpec[];
   try {
-    return loadServices();
+    services = loadServices();
   } catch (err) {
     if (err instanceof ServicesFileError) throw new StartError(err.message);
     throw err;
   }
+  const problems = [
+    ...unlistedNodes(services, directory.nodeIds(), directoryFile),
+    ...services
+      .filter((s) => !existsSync(serviceMain(s.app)))
+      .map((s) => `${s.name}: app ${s.app} is not in the build (${serviceMain(s.app)})`),
+  ];
+  if (problems.length > 0) throw new StartError(`invalid ${SERVICES_FILE}:\n  - ${problems.join('\n  - ')}`);
+  return services;
 }
 
 /** Server log lines worth showing: warnings and errors; the rest is noise on a developer's terminal. */
@@ -279,7 +293,7 @@ async function main(): Promise<void> {
     );
   }
   const directory = loadDirectory(config.MSX_DIRECTORY_FILE);
-  const services = readServices();
+  const services = readServices(directory, config.MSX_DIRECTORY_FILE);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
   // Last resort when the supervisor dies of an error: nothing it started may outlive it.
   process.on('exit', () => {

@@ -84,8 +84,10 @@ export function startChild(opts: ChildOptions): ChildHandle {
   };
   for (const stream of [child.stdout, child.stderr]) {
     let rest = '';
-    stream.on('data', (chunk: Buffer) => {
-      const parts = (rest + chunk.toString('utf8')).split('\n');
+    // Decoded by the stream, so a character cut across two chunks is joined before it is read.
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      const parts = (rest + chunk).split('\n');
       rest = parts.pop()!;
       for (const line of parts) onLine(line);
     });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { parseServices, SERVICES_FILE, ServicesFileError } from './service-specs.js';
+import { loadDirectory } from '#directory';
+import {
+  loadServices,
+  parseServices,
+  SERVICES_FILE,
+  ServicesFileError,
+  unlistedNodes,
+} from './service-specs.js';
 
 const problemsOf = (text: string): string[] => {
   try {
@@ -66,5 +73,16 @@ describe('the services of a local exchange (deploy/services.yaml)', () => {
   it('refuses a file without a list of services, or that is not YAML', () => {
     expect(problemsOf('services: []')).toEqual(['must hold a non-empty list "services"']);
     expect(problemsOf('{ services: [')).toEqual([expect.stringMatching(/^not YAML: /)]);
+  });
+
+  it('runs only nodes the directory lists, and names any other with its file', () => {
+    const nodes = loadDirectory('deploy/directory.yaml').nodeIds();
+    expect(unlistedNodes(loadServices(), nodes, 'deploy/directory.yaml')).toEqual([]);
+    const services = parseServices(
+      'services:\n  - { name: router, app: router }\n  - { name: cp-xx, app: contact-point, env: { MSX_NODE_ID: cp-xx } }\n',
+    );
+    expect(unlistedNodes(services, nodes, 'deploy/directory.yaml')).toEqual([
+      'cp-xx: MSX_NODE_ID cp-xx is not a node of deploy/directory.yaml',
+    ]);
   });
 });

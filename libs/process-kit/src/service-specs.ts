@@ -111,3 +111,18 @@ export function loadServices(file: string = SERVICES_FILE): ServiceSpec[] {
   }
   return parseServices(text, file);
 }
+
+/**
+ * The services whose node (`MSX_NODE_ID`) the directory does not list, one sentence each: such a node would
+ * have no account at the broker and no place in the sharing rules.
+ */
+export function unlistedNodes(
+  services: readonly ServiceSpec[],
+  nodeIds: readonly string[],
+  directoryFile: string,
+): string[] {
+  const nodes = new Set(nodeIds);
+  return services
+    .filter((s) => s.env.MSX_NODE_ID !== undefined && !nodes.has(s.env.MSX_NODE_ID))
+    .map((s) => `${s.name}: MSX_NODE_ID ${s.env.MSX_NODE_ID} is not a node of ${directoryFile}`);
+}
