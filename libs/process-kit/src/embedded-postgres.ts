@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
-import { startChild, type ChildHandle } from './child-process.js';
+import { startChild } from './child-process.js';
 import { freePort } from './free-port.js';
-import type { OwnedServer } from './nats-server.js';
+import { ownServer, type OwnedServer, type ServerOptions } from './owned-server.js';
 import { reachable } from './reachable.js';
 
 /**
@@ -24,9 +24,7 @@ export interface EmbeddedPostgres extends OwnedServer {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<R[]>;
 }
 
-export interface EmbeddedPostgresOptions {
-  /** Loopback port to listen on; a free one when omitted. Refused when something answers there already. */
-  port?: number;
+export interface EmbeddedPostgresOptions extends ServerOptions {
   /**
    * Data folder, kept between runs (`.msx/postgres` for `npm start`); a temporary one, deleted by `dispose()`,
    * when omitted. A new cluster is initialised when the folder holds none.
@@ -36,12 +34,6 @@ export interface EmbeddedPostgresOptions {
   password?: string;
   /** False for throwaway data (tests): no fsync, faster. True by default. */
   fsync?: boolean;
-  /** See {@link ChildOptions.ownProcessGroup}; `npm start` runs its servers in their own group. */
-  ownProcessGroup?: boolean;
-  /** Each line the helper prints apart from its ready line: PostgreSQL's warnings and errors. */
-  onLine?: (line: string) => void;
-  /** How long to wait for it to accept connections (the first start runs initdb), in milliseconds. */
-  timeoutMs?: number;
 }
 
 /**
@@ -58,68 +50,55 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}):
   if (await reachable(url, 500)) throw new Error(`port ${port} is already taken`);
   const ownData = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'msx-pg-'));
+  // The first start runs initdb.
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  let child: ChildHandle | undefined;
-
-  const start = async () => {
-    if (child?.running()) return;
-    const proc = startChild({
-      name: 'postgres',
-      args: [HELPER],
-      env: {
-        MSX_EMBEDDED_PG_DIR: dataDir,
-        MSX_EMBEDDED_PG_PORT: String(port),
-        MSX_EMBEDDED_PG_PASSWORD: password,
-        MSX_EMBEDDED_PG_FSYNC: opts.fsync === false ? 'off' : 'on',
-      },
-      ownProcessGroup: opts.ownProcessGroup,
-      onLine: (line) => {
-        if (!line.startsWith(READY)) opts.onLine?.(line);
-      },
-      keepLines: 20,
-    });
-    child = proc;
-    try {
-      await proc.waitForLine(new RegExp(`^${READY}`), timeoutMs);
-    } catch (err) {
-      child = undefined;
-      await proc.stop(5_000);
-      throw new Error(`embedded PostgreSQL did not start: ${(err as Error).message}`, { cause: err });
-    }
-  };
-  const stop = async (graceMs = 15_000) => {
-    const proc = child;
-    child = undefined;
-    await proc?.stop(graceMs);
-  };
-  try {
-    await start();
-  } catch (err) {
-    if (ownData) rmSync(dataDir, { recursive: true, force: true });
-    throw err;
-  }
-  return {
+  const server = await ownServer({
     name: 'postgres',
     url,
     port,
-    get pid() {
-      return child?.pid;
-    },
-    start,
-    stop,
-    stopNow: () => child?.stopNow(),
-    dispose: async () => {
-      await stop();
-      if (ownData) rmSync(dataDir, { recursive: true, force: true });
-    },
-    query: async <R extends pg.QueryResultRow>(sql: string, params?: unknown[]) => {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
+    ownDir: ownData ? dataDir : undefined,
+    stopGraceMs: 15_000,
+    launch: async () => {
+      const proc = startChild({
+        name: 'postgres',
+        args: [HELPER],
+        env: {
+          MSX_EMBEDDED_PG_DIR: dataDir,
+          MSX_EMBEDDED_PG_PORT: String(port),
+          MSX_EMBEDDED_PG_PASSWORD: password,
+          MSX_EMBEDDED_PG_FSYNC: opts.fsync === false ? 'off' : 'on',
+        },
+        ownProcessGroup: opts.ownProcessGroup,
+        // The helper's own lines apart from its ready line: PostgreSQL's warnings and errors.
+        onLine: (line) => {
+          if (!line.startsWith(READY)) opts.onLine?.(line);
+        },
+        keepLines: 20,
+      });
       try {
-        return (await client.query<R>(sql, params)).rows;
-      } finally {
-        await client.end();
+        await proc.waitForLine(new RegExp(`^${READY}`), timeoutMs);
+        return proc;
+      } catch (err) {
+        await proc.stop(5_000);
+        throw new Error(`embedded PostgreSQL did not start: ${(err as Error).message}`, { cause: err });
       }
     },
+  });
+  return Object.assign(server, { url, query: queryOn(url) });
+}
+
+/** Runs one query on a fresh connection to `url`. */
+export function queryOn(url: string) {
+  return async <R extends pg.QueryResultRow = pg.QueryResultRow>(
+    sql: string,
+    params?: unknown[],
+  ): Promise<R[]> => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query<R>(sql, params)).rows;
+    } finally {
+      await client.end();
+    }
   };
 }

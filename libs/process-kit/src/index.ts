@@ -7,6 +7,7 @@ export * from './child-process.js';
 export * from './embedded-postgres.js';
 export * from './free-port.js';
 export * from './nats-server.js';
+export * from './owned-server.js';
 export * from './reachable.js';
 export * from './resident-memory.js';
 export * from './service-process.js';

@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { onPath, startChild, type ChildHandle } from './child-process.js';
+import { onPath, startChild } from './child-process.js';
 import { freePort } from './free-port.js';
+import { ownServer, type OwnedServer, type ServerOptions } from './owned-server.js';
 import { reachable, waitUntilReachable } from './reachable.js';
 
 /** How to get nats-server, printed when it is missing. */
@@ -22,26 +23,7 @@ export class NatsServerMissingError extends Error {
   }
 }
 
-/** A server this process started and must stop: nats-server or the embedded PostgreSQL. */
-export interface OwnedServer {
-  name: string;
-  url: string;
-  port: number;
-  /** Undefined while it is stopped. */
-  pid: number | undefined;
-  /** Starts it again after `stop()`, on the same port and storage. */
-  start(): Promise<void>;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves when it has exited. Its storage is kept. */
-  stop(graceMs?: number): Promise<void>;
-  /** Sends SIGTERM without waiting: for `process.on('exit')`, where nothing asynchronous runs. */
-  stopNow(): void;
-  /** Stops it and deletes its storage when the launcher made that (a temporary folder), not when given. */
-  dispose(): Promise<void>;
-}
-
-export interface NatsServerOptions {
-  /** Loopback port to listen on; a free one when omitted. Refused when something answers there already. */
-  port?: number;
+export interface NatsServerOptions extends ServerOptions {
   /** JetStream storage folder (`.msx/nats` for `npm start`); a temporary one, deleted by `dispose()`, when omitted. */
   storeDir?: string;
   /**
@@ -49,12 +31,6 @@ export interface NatsServerOptions {
    * `port` and `storeDir`. Without it the server is open: no authentication, no isolation between parties.
    */
   configFile?: string;
-  /** See {@link ChildOptions.ownProcessGroup}; `npm start` runs its servers in their own group. */
-  ownProcessGroup?: boolean;
-  /** Each line the server prints. */
-  onLine?: (line: string) => void;
-  /** How long to wait for it to accept connections, in milliseconds. */
-  timeoutMs?: number;
 }
 
 /**
@@ -76,52 +52,26 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Own
     ? ['-c', opts.configFile]
     : ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir!];
   const timeoutMs = opts.timeoutMs ?? 15_000;
-  let child: ChildHandle | undefined;
-
-  const start = async () => {
-    if (child?.running()) return;
-    const proc = startChild({
-      name: 'nats-server',
-      command: bin,
-      args,
-      ownProcessGroup: opts.ownProcessGroup,
-      onLine: opts.onLine,
-      keepLines: 20,
-    });
-    child = proc;
-    const up = await Promise.race([waitUntilReachable(url, timeoutMs), proc.exited.then(() => false)]);
-    if (!up) {
-      await proc.stop(1_000);
-      child = undefined;
-      throw new Error(
-        `nats-server did not start on port ${port} (exit ${await proc.exited}):\n${proc.tail()}`,
-      );
-    }
-  };
-  const stop = async (graceMs?: number) => {
-    const proc = child;
-    child = undefined;
-    await proc?.stop(graceMs);
-  };
-  try {
-    await start();
-  } catch (err) {
-    if (ownStore) rmSync(storeDir!, { recursive: true, force: true });
-    throw err;
-  }
-  return {
+  return ownServer({
     name: 'nats-server',
     url,
     port,
-    get pid() {
-      return child?.pid;
+    ownDir: ownStore ? storeDir : undefined,
+    launch: async () => {
+      const proc = startChild({
+        name: 'nats-server',
+        command: bin,
+        args,
+        ownProcessGroup: opts.ownProcessGroup,
+        onLine: opts.onLine,
+        keepLines: 20,
+      });
+      const up = await Promise.race([waitUntilReachable(url, timeoutMs), proc.exited.then(() => false)]);
+      if (up) return proc;
+      await proc.stop(1_000);
+      throw new Error(
+        `nats-server did not start on port ${port} (exit ${await proc.exited}):\n${proc.tail()}`,
+      );
     },
-    start,
-    stop,
-    stopNow: () => child?.stopNow(),
-    dispose: async () => {
-      await stop();
-      if (ownStore) rmSync(storeDir!, { recursive: true, force: true });
-    },
-  };
+  });
 }

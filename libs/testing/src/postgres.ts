@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { queryOn } from '#process-kit';
 
 /** The PostgreSQL server tests use: MSX_TEST_DATABASE_URL or the local one. */
 export const TEST_DATABASE_URL =
@@ -70,19 +71,6 @@ export function testDatabaseUrl(database: string): string {
   const url = new URL(TEST_DATABASE_URL);
   url.pathname = `/${database}`;
   return url.toString();
-}
-
-/** Runs one query on a fresh connection to `url`. */
-function queryOn(url: string) {
-  return async <R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return (await client.query<R>(sql, params)).rows;
-    } finally {
-      await client.end();
-    }
-  };
 }
 
 /**
