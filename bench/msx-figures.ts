@@ -15,7 +15,7 @@ import {
 import { publishAuditEvent, publishDurably, Subjects, type Bus } from '#messaging';
 import { httpLoad, type HttpLoadResult } from './http-load.js';
 import { forEachWindowed, nowMs, sleep, summary } from './stats.js';
-import { asJson, validInternetContentReferralEnvelope } from '#testing';
+import { asJson, validInternetContentReferralEnvelope } from '#testing/envelopes';
 
 /** The sending node of the benchmark's traffic. */
 export const BENCH_SENDER = 'emlo-ne';

@@ -72,6 +72,14 @@ export const MUTATION_MODULES: Record<string, MutationModule> = {
         timeoutMS: 10_000,
       },
       {
+        mutate: ['libs/audit-store/src/audit-columns.ts'],
+        tests: [
+          'libs/audit-store/src/audit-columns.spec.ts',
+          'libs/audit-store/src/audit-repository.int-spec.ts',
+        ],
+        timeoutMS: 10_000,
+      },
+      {
         mutate: ['libs/audit-store/src/verify-audit-chain.ts'],
         tests: ['libs/audit-store/src/verify-audit-chain.int-spec.ts'],
         timeoutMS: 10_000,
@@ -79,8 +87,14 @@ export const MUTATION_MODULES: Record<string, MutationModule> = {
     ],
   },
   'router-planner': {
-    mutate: ['apps/router/src/route-message/route-message.handler.ts'],
-    tests: ['apps/router/src/route-message/route-message.handler.spec.ts'],
+    mutate: [
+      'apps/router/src/route-message/route-message.handler.ts',
+      'apps/router/src/expire-items/expiry-recall.ts',
+    ],
+    tests: [
+      'apps/router/src/route-message/route-message.handler.spec.ts',
+      'apps/router/src/expire-items/expiry-recall.spec.ts',
+    ],
   },
 };
 

@@ -14,7 +14,7 @@ import {
   validDebriefingReportEnvelope,
   validDocumentFraudReportEnvelope,
   validRouteReportEnvelope,
-} from '#testing';
+} from '#testing/envelopes';
 
 /** One item the demo submits through the gateway, on behalf of `envelope.sender`. */
 export interface DemoItem {

@@ -98,7 +98,8 @@ export function startChild(opts: ChildOptions): ChildHandle {
   }
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => resolve(signal ?? String(code)));
-    child.once('error', (err) => {
+    // `on`, not `once`: a later error (a failed kill) with no listener would crash this process.
+    child.on('error', (err) => {
       // Only a child that never started ends here; other errors (a failed kill) leave it running.
       if (child.pid !== undefined) return;
       opts.onError?.(err);
@@ -108,6 +109,16 @@ export function startChild(opts: ChildOptions): ChildHandle {
   let ended = false;
   void exited.then(() => (ended = true));
   const running = () => !ended && child.exitCode === null && child.signalCode === null;
+  // A child leading its own group (a server helper) may have started processes of its own, such as the
+  // postmaster: a forced stop ends the whole group, so none of them outlives it holding its port and data.
+  const killHard = () => {
+    try {
+      if (opts.ownProcessGroup && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      else child.kill('SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+  };
   const tail = (count = 20) => lines.slice(-count).join('\n');
   return {
     name,
@@ -147,7 +158,7 @@ export function startChild(opts: ChildOptions): ChildHandle {
       const force = setTimeout(() => {
         if (!running()) return;
         onKill?.();
-        child.kill('SIGKILL');
+        killHard();
       }, graceMs);
       child.kill('SIGTERM');
       const how = await exited;
@@ -158,7 +169,7 @@ export function startChild(opts: ChildOptions): ChildHandle {
       if (running()) child.kill(signal);
     },
     async kill() {
-      if (running()) child.kill('SIGKILL');
+      if (running()) killHard();
       return exited;
     },
   };

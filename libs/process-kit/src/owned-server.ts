@@ -52,11 +52,19 @@ export interface OwnedServerSpec {
  */
 export async function ownServer(spec: OwnedServerSpec): Promise<OwnedServer> {
   let child: ChildHandle | undefined;
+  // A start under way: a stop waits for it, so that a server still starting is stopped too, not orphaned.
+  let launching: Promise<ChildHandle> | undefined;
   const start = async () => {
     if (child?.running()) return;
-    child = await spec.launch();
+    launching ??= spec.launch();
+    try {
+      child = await launching;
+    } finally {
+      launching = undefined;
+    }
   };
   const stop = async (graceMs = spec.stopGraceMs) => {
+    if (launching) await launching.then((c) => (child = c)).catch(() => undefined);
     const proc = child;
     child = undefined;
     await proc?.stop(graceMs);

@@ -57,6 +57,7 @@ describe('the services of a local exchange (deploy/services.yaml)', () => {
     expect((error as ServicesFileError).problems).toEqual([
       'services[0] (cp-it): env: "node" is not a variable name such as MSX_NODE_ID',
       'services[0] (cp-it): env: MSX_PORT must be a string',
+      'services[0] (cp-it): env: MSX_NODE_ID is required: contact-point is a node app and runs as one node',
       'services[0] (cp-it): witness must be true or false',
       'services[1]: name must be a name such as cp-it ([a-z0-9] words joined by -)',
       'services[2] (cp-it): unknown field "colour"',
@@ -68,6 +69,24 @@ describe('the services of a local exchange (deploy/services.yaml)', () => {
     expect(problemsOf('services:\n  - { name: audit, app: audit }\n  - { name: audit, app: audit }')).toEqual(
       ['services[1] (audit): name: listed twice'],
     );
+  });
+
+  it('runs each node once, as a node app, and no core service as a node', () => {
+    expect(
+      problemsOf(
+        [
+          'services:',
+          '  - { name: router, app: router, env: { MSX_NODE_ID: cp-it } }',
+          '  - { name: jot-mare, app: jot-mare }',
+          '  - { name: cp-it, app: contact-point, env: { MSX_NODE_ID: cp-it } }',
+          '  - { name: cp-it-b, app: contact-point, env: { MSX_NODE_ID: cp-it } }',
+        ].join('\n'),
+      ),
+    ).toEqual([
+      'services[0] (router): env: MSX_NODE_ID is for node apps; router is a core service',
+      'services[1] (jot-mare): env: MSX_NODE_ID is required: jot-mare is a node app and runs as one node',
+      'services[3] (cp-it-b): env: MSX_NODE_ID cp-it is run by services[2] (cp-it) already; two processes would split one inbox',
+    ]);
   });
 
   it('refuses a file without a list of services, or that is not YAML', () => {

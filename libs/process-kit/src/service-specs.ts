@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { SERVICE_PRINCIPALS } from '#contracts';
 
 /** Where the processes of a local exchange are listed. */
 export const SERVICES_FILE = 'deploy/services.yaml';
@@ -58,6 +59,13 @@ function readEntry(raw: unknown, where: string, problems: string[]): ServiceSpec
     else if (typeof value !== 'string') problems.push(`${at}: env: ${key} must be a string`);
     else env[key] = value;
   }
+  if (typeof raw.app === 'string' && NAME.test(raw.app)) {
+    const core = Object.hasOwn(SERVICE_PRINCIPALS, raw.app);
+    if (core && env.MSX_NODE_ID !== undefined)
+      problems.push(`${at}: env: MSX_NODE_ID is for node apps; ${raw.app} is a core service`);
+    if (!core && env.MSX_NODE_ID === undefined)
+      problems.push(`${at}: env: MSX_NODE_ID is required: ${raw.app} is a node app and runs as one node`);
+  }
   if (raw.witness !== undefined && typeof raw.witness !== 'boolean')
     problems.push(`${at}: witness must be true or false`);
   if (problems.length > before) return undefined;
@@ -87,11 +95,19 @@ export function parseServices(text: string, file: string = SERVICES_FILE): Servi
     if (key !== 'services') problems.push(`unknown top-level field "${key}"`);
   const specs: ServiceSpec[] = [];
   const seen = new Set<string>();
+  const nodes = new Map<string, string>();
   (doc.services as unknown[]).forEach((raw, i) => {
     const spec = readEntry(raw, `services[${i}]`, problems);
     if (!spec) return;
-    if (seen.has(spec.name)) problems.push(`services[${i}] (${spec.name}): name: listed twice`);
+    const at = `services[${i}] (${spec.name})`;
+    if (seen.has(spec.name)) problems.push(`${at}: name: listed twice`);
     seen.add(spec.name);
+    const node = spec.env.MSX_NODE_ID;
+    if (node !== undefined && nodes.has(node))
+      problems.push(
+        `${at}: env: MSX_NODE_ID ${node} is run by ${nodes.get(node)} already; two processes would split one inbox`,
+      );
+    if (node !== undefined && !nodes.has(node)) nodes.set(node, at);
     specs.push(spec);
   });
   if (problems.length > 0) throw new ServicesFileError(file, problems);

@@ -7,6 +7,4 @@ export * from './test-directory.js';
 export * from './secure-broker.js';
 // The process kit's pieces tests use most, under the names they have always had here.
 export { freePort, startService, waitForPort, type ServiceProcess } from '#process-kit';
-export * from './envelopes/intel-fixtures.js';
-export * from './envelopes/control-fixtures.js';
-export * from './envelopes/fixture-catalogue.js';
+export * from './envelopes/index.js';
