@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { create } from '@bufbuild/protobuf';
 import {
+  AcknowledgementSchema,
+  ErasureReceiptSchema,
   HandlingCode,
   InternetContentReferralSchema,
   ShareDecisionSchema,
@@ -422,5 +424,103 @@ describe('AMBER+STRICT is never shared onward, and the refusal says so', () => {
     // AMBER+STRICT wins over an H2 original the same copy also derives from.
     const h2 = { ...original, messageId: '0193a1b2-0000-7000-8000-0000000000dd' };
     expect(verdict(reworded, factsFor(reworded, { selectorItems: [h2, strict] }))).toBe(AMBER_STRICT);
+  });
+});
+
+describe('a recalled item is not shared onward', () => {
+  const recalled: ItemRecord = { ...original, recalled: true };
+  const RECALLED = 'POLICY.ITEM_RECALLED';
+  const request = (messageId: string) =>
+    envelope({
+      sender: 'cp-gr',
+      recipients: ['jot-mare'],
+      payload: {
+        case: 'shareRequest',
+        value: create(ShareRequestSchema, { messageId, proposedRecipients: ['cp-mt'], justification: 'x' }),
+      },
+    });
+  const grant = (granted: boolean) =>
+    envelope({
+      sender: 'jot-mare',
+      recipients: ['cp-gr'],
+      payload: {
+        case: 'shareDecision',
+        value: create(ShareDecisionSchema, {
+          requestId: 'req-1',
+          messageId: recalled.messageId,
+          granted,
+          grantedRecipients: granted ? ['cp-mt'] : [],
+          reason: 'r',
+        }),
+      },
+    });
+  const shareRequest = {
+    requestId: 'req-1',
+    messageId: recalled.messageId,
+    requester: 'cp-gr',
+    proposedRecipients: ['cp-mt'],
+  };
+
+  it('refuses a share request about it, and routes the same request about the item before its recall', () => {
+    const env = request(recalled.messageId);
+    expect(verdict(env, factsFor(env, { item: recalled }))).toBe(RECALLED);
+    expect(decideSubmission(env, directory, factsFor(env, { item: recalled })).refusal?.reason).toBe(
+      `item ${recalled.messageId} was recalled by its originator`,
+    );
+    expect(verdict(env, factsFor(env, { item: original }))).toBe('routed');
+  });
+
+  it("refuses the originator's grant, and lets a refusal through", () => {
+    expect(verdict(grant(true), factsFor(grant(true), { item: recalled, request: shareRequest }))).toBe(
+      RECALLED,
+    );
+    expect(verdict(grant(false), factsFor(grant(false), { item: recalled, request: shareRequest }))).toBe(
+      'routed',
+    );
+    expect(verdict(grant(true), factsFor(grant(true), { item: original, request: shareRequest }))).toBe(
+      'routed',
+    );
+  });
+
+  it('refuses a forward under a consent given before the recall', () => {
+    const forward = {
+      ...originalEnvelope,
+      sender: 'cp-gr',
+      author: 'cp-gr.analyst-1',
+      consentRef: 'decision-1',
+      handlingCode: HandlingCode.H2,
+      tlp: Tlp.AMBER,
+    };
+    const consent: ConsentRecord = {
+      decisionId: 'decision-1',
+      messageId: recalled.messageId,
+      originator: 'jot-mare',
+      requester: 'cp-gr',
+      granted: true,
+      grantedRecipients: ['cp-it'],
+    };
+    const same = factsFor(forward).payloadSha256;
+    expect(verdict(forward, factsFor(forward, { item: { ...recalled, payloadSha256: same }, consent }))).toBe(
+      RECALLED,
+    );
+    expect(verdict(forward, factsFor(forward, { item: { ...original, payloadSha256: same }, consent }))).toBe(
+      'routed',
+    );
+  });
+
+  it('lets its holders acknowledge it and confirm its erasure', () => {
+    for (const payload of [
+      {
+        case: 'acknowledgement' as const,
+        value: create(AcknowledgementSchema, { messageId: recalled.messageId }),
+      },
+      {
+        case: 'erasureReceipt' as const,
+        value: create(ErasureReceiptSchema, { messageId: recalled.messageId, recallId: 'recall-1' }),
+      },
+    ]) {
+      const env = envelope({ sender: 'cp-gr', author: 'cp-gr.analyst-1', recipients: ['jot-mare'], payload });
+      expect(verdict(env, factsFor(env, { item: recalled }))).toBe('routed');
+    }
   });
 });

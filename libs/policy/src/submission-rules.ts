@@ -131,6 +131,24 @@ export const amberStrictNoOnward: SubmissionRule = {
   },
 };
 
+/**
+ * What the originator withdrew stays withdrawn: a recalled (or expired) item is not asked for, granted or
+ * forwarded. Its holders were told to erase it, so no one may pass it on, not even under a consent given
+ * before the recall. Acknowledgements and erasure receipts still pass: they confirm the recall.
+ */
+export const itemNotRecalled: SubmissionRule = {
+  code: 'POLICY.ITEM_RECALLED',
+  description:
+    'A recalled or expired item is not asked for, granted or forwarded, not even under a consent given before the recall; acknowledgements and erasure receipts of it still pass.',
+  check: ({ envelope, facts }) => {
+    if (!facts.item?.recalled) return null;
+    const p = envelope.payload;
+    const sharing =
+      p.case === 'shareRequest' || (p.case === 'shareDecision' && p.value.granted) || isForward(envelope);
+    return sharing ? `item ${facts.item.messageId} was recalled by its originator` : null;
+  },
+};
+
 /** A forwarded copy must cite a consent that covers it. */
 export const forwardConsentValid: SubmissionRule = {
   code: 'POLICY.FORWARD_CONSENT_INVALID',
@@ -204,6 +222,7 @@ export const SUBMISSION_RULES: readonly SubmissionRule[] = [
   originatorOnly,
   recipientsOnly,
   amberStrictNoOnward,
+  itemNotRecalled,
   shareDecisionAnswersRequest,
   forwardConsentValid,
   onwardSharingNeedsConsent,
