@@ -19,6 +19,7 @@ import {
   loadServices,
   reachable,
   READY_LINE,
+  peakResidentMb,
   residentMb,
   startEmbeddedPostgres,
   startNatsServer,
@@ -28,6 +29,7 @@ import {
 } from '#process-kit';
 import { dropSchemaAndRoles, startSecureBroker, TEST_DATABASE_URL, type SecureBroker } from '#testing';
 import {
+  AUDIT_ROWS_PER_SUBMISSION,
   auditDrainRate,
   benchEnvelopeJson,
   deliveryLatency,
@@ -244,7 +246,7 @@ async function main(): Promise<void> {
     () => 'ready',
   );
 
-  let routed, latency, gateway, audit, memory;
+  let routed, latency, gatewayAlone, gateway, audit, memory, peakMemory;
   if (up !== undefined && bus) {
     const b = bus;
     routed = await step(
@@ -262,25 +264,61 @@ async function main(): Promise<void> {
       (r) => `p50 ${fmt(r.p50Ms)} ms, p99 ${fmt(r.p99Ms)} ms (${r.delivered}/${r.sent} delivered)`,
     );
     await drain(db, schema);
+    // The gateway alone: the router stopped, so its submissions wait in the submit stream and nothing else
+    // competes for the cores; compared with the echo server alone.
+    gatewayAlone = await step(
+      'gatewayAlone',
+      `gateway alone (routing paused), ${p.httpConnections} keep-alive connections, ${sec(p.measureMs)}`,
+      async () => {
+        await running.get('router')!.stop();
+        try {
+          return await gatewayThroughput(
+            `http://127.0.0.1:${gatewayPort}`,
+            token,
+            p.measureMs,
+            p.httpConnections,
+          );
+        } finally {
+          await start('router');
+        }
+      },
+      (r) =>
+        `${perSecond(r.perSecond)}${Object.keys(r.others).length ? ` (other answers: ${JSON.stringify(r.others)})` : ''}`,
+    );
+    await drain(db, schema, 300_000);
     gateway = await step(
       'gateway',
-      `gateway submissions, ${p.httpConnections} keep-alive connections, ${sec(p.measureMs)}`,
+      `gateway in the running pipeline (router, audit), ${p.httpConnections} keep-alive connections, ${sec(p.measureMs)}`,
       () => gatewayThroughput(`http://127.0.0.1:${gatewayPort}`, token, p.measureMs, p.httpConnections),
       (r) =>
         `${perSecond(r.perSecond)}${Object.keys(r.others).length ? ` (other answers: ${JSON.stringify(r.others)})` : ''}`,
     );
     await drain(db, schema);
+    const backlog = Math.ceil(p.auditEvents / AUDIT_ROWS_PER_SUBMISSION);
     audit = await step(
       'audit',
-      `audit rows: a backlog of ${p.auditEvents} events drained by a restarted audit service`,
+      `audit rows: the backlog of ${backlog} routed submissions (${backlog * AUDIT_ROWS_PER_SUBMISSION} events: the router's decision batches, the recipients' receptions) drained by a restarted audit service`,
       async () => {
         await running.get('audit')!.stop();
-        await publishAuditBacklog(b, p.auditEvents);
-        const measuring = auditDrainRate(db, schema, p.auditEvents);
+        await publishAuditBacklog(b, backlog);
+        const measuring = auditDrainRate(db, schema, backlog * AUDIT_ROWS_PER_SUBMISSION);
         await start('audit');
         return measuring;
       },
       (r) => `${fmt(r.rowsPerSecond)} rows/s (${r.rows} rows)${r.timedOut ? ' — TIMED OUT' : ''}`,
+    );
+    peakMemory = await step(
+      'peakMemory',
+      'peak resident memory under the load above (since each service started)',
+      async () => {
+        const peak: Record<string, number> = {};
+        for (const [name, proc] of running) peak[name] = await peakResidentMb(proc.pid);
+        return peak;
+      },
+      (r) =>
+        Object.entries(r)
+          .map(([n, mb]) => `${n} ${fmt(mb, 0)} MB`)
+          .join(', '),
     );
     memory = await step(
       'memory',
@@ -318,6 +356,11 @@ async function main(): Promise<void> {
       latencyDelivered: latency.delivered,
       latencySent: latency.sent,
     });
+  if (gatewayAlone)
+    Object.assign(figures, {
+      gatewayAloneSubmissionsPerSecond: gatewayAlone.perSecond,
+      gatewayAloneOtherAnswers: JSON.stringify(gatewayAlone.others),
+    });
   if (gateway)
     Object.assign(figures, {
       gatewaySubmissionsPerSecond: gateway.perSecond,
@@ -326,6 +369,7 @@ async function main(): Promise<void> {
   if (audit)
     Object.assign(figures, { auditRowsPerSecond: audit.rowsPerSecond, auditRowsDrained: audit.rows });
   if (memory) for (const [n, mb] of Object.entries(memory)) figures[`residentMb_${n}`] = mb;
+  if (peakMemory) for (const [n, mb] of Object.entries(peakMemory)) figures[`peakResidentMb_${n}`] = mb;
 
   out('\naudit store');
   let verify;
@@ -376,14 +420,20 @@ async function main(): Promise<void> {
   const rssValues = memory ? Object.values(memory).filter((v) => !Number.isNaN(v)) : [];
   const maxRss = rssValues.length ? Math.max(...rssValues) : null;
   const heaviest = memory ? Object.entries(memory).sort((a, b) => b[1] - a[1])[0]?.[0] : undefined;
+  const peakValues = peakMemory ? Object.values(peakMemory).filter((v) => !Number.isNaN(v)) : [];
+  const maxPeak = peakValues.length ? Math.max(...peakValues) : null;
+  const peakHeaviest = peakMemory
+    ? Object.entries(peakMemory).sort((a, b) => b[1] - a[1])[0]?.[0]
+    : undefined;
   const routedRatio = ratio(routed?.messagesPerSecond, js);
   const isolationRatio = ratio(jsIsolated, js);
   const auditRatio = ratio(audit?.rowsPerSecond, pgRaw);
+  const gatewayAloneRatio = ratio(gatewayAlone?.perSecond, echo?.perSecond);
   const gatewayRatio = ratio(gateway?.perSecond, echo?.perSecond);
   const verify1M = verify ? 1_000_000 / verify.rowsPerSecond : null;
   const goals: GoalLine[] = [
     {
-      figure: 'routed messages/s (fan-out 3, audited) ÷ JetStream publish+ack 1 KB',
+      figure: 'routed messages/s (fan-out 3, audited, distinct payloads) ÷ JetStream publish+ack 1 KB',
       measured: perSecond(routed?.messagesPerSecond),
       baseline: perSecond(js),
       value: routedRatio,
@@ -413,16 +463,25 @@ async function main(): Promise<void> {
       measured: perSecond(audit?.rowsPerSecond),
       baseline: perSecond(pgRaw),
       value: auditRatio,
-      goal: '≥ 0.7',
-      met: atLeast(auditRatio, 0.7),
+      goal: '≥ 0.8',
+      met: atLeast(auditRatio, 0.8),
     },
     {
-      figure: 'gateway submissions/s ÷ bare HTTP JSON echo (NestJS+Fastify)',
+      figure: 'gateway alone (routing paused) submissions/s ÷ bare HTTP JSON echo (NestJS+Fastify)',
+      measured: perSecond(gatewayAlone?.perSecond),
+      baseline: perSecond(echo?.perSecond),
+      value: gatewayAloneRatio,
+      goal: '≥ 0.35',
+      met: atLeast(gatewayAloneRatio, 0.35),
+    },
+    {
+      figure: 'gateway in the running pipeline submissions/s ÷ bare HTTP JSON echo',
       measured: perSecond(gateway?.perSecond),
       baseline: perSecond(echo?.perSecond),
       value: gatewayRatio,
-      goal: '≥ 0.3',
-      met: atLeast(gatewayRatio, 0.3),
+      goal: 'reported',
+      met: undefined,
+      note: 'the router and the audit service share the cores with the gateway here',
     },
     {
       figure: `trail of one message, p99 (${seeded ? `${(seeded.rows / 1e6).toFixed(2)}M` : '?'} rows)`,
@@ -452,6 +511,14 @@ async function main(): Promise<void> {
       value: maxRss,
       goal: '≤ 120 MB',
       met: atMost(maxRss, 120),
+    },
+    {
+      figure: 'peak resident memory per service under load (largest)',
+      measured: peakHeaviest ? `${peakHeaviest}` : 'n/a',
+      baseline: '',
+      value: maxPeak,
+      goal: 'reported',
+      met: undefined,
     },
   ];
   const report: BenchReport = {

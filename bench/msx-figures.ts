@@ -2,17 +2,20 @@
  * MSX's own figures, measured on the running services (router, audit, gateway as processes) against a
  * private nats-server and the benchmark's own PostgreSQL schema.
  */
+import { randomBytes, randomInt } from 'node:crypto';
 import type pg from 'pg';
 import {
   AuditOperation,
   encodeEnvelope,
+  HandlingCode,
+  Tlp,
   envelopeFromJson,
   newAuditEvent,
   ROUTER_NODE,
   uuidv7,
   type EnvelopeJson,
 } from '#contracts';
-import { publishAuditEvent, publishDurably, Subjects, type Bus } from '#messaging';
+import { publishAuditEvent, publishAuditEvents, publishDurably, Subjects, type Bus } from '#messaging';
 import { httpLoad, type HttpLoadResult } from './http-load.js';
 import { forEachWindowed, nowMs, sleep, summary } from './stats.js';
 import { asJson, validInternetContentReferralEnvelope } from '#testing/envelopes';
@@ -24,14 +27,25 @@ const LATENCY_NODE = 'cp-it';
 
 /**
  * The benchmark's item: an internet content referral on "other" routes, named to cp-it and europol-iru;
- * JOT MARE subscribes to all intelligence, so the router delivers it to three parties (fan-out 3).
+ * JOT MARE subscribes to all intelligence, so the router delivers it to three parties (fan-out 3). Each item
+ * is distinct, as real traffic is: its own post and evidence hash, so no two payloads are the same and the
+ * router indexes every one.
  */
 export function benchEnvelopeJson(): EnvelopeJson {
-  return validInternetContentReferralEnvelope({
+  const base = validInternetContentReferralEnvelope({
     id: uuidv7(),
     route: 'SMUGGLING_ROUTE_OTHER',
     recipients: ['cp-it', 'europol-iru'],
   });
+  const post = randomInt(1e14, 2.8e14);
+  return {
+    ...base,
+    internetContentReferral: {
+      ...base.internetContentReferral!,
+      url: `https://www.facebook.com/groups/801234567890123/posts/${post}/`,
+      evidenceSha256: randomBytes(32).toString('hex'),
+    },
+  };
 }
 
 function benchSubmission(): { id: string; bytes: Uint8Array } {
@@ -48,12 +62,49 @@ interface TrailCount {
   submitted: number;
 }
 
-async function countTrail(db: pg.Client, schema: string): Promise<TrailCount> {
-  const { rows } = await db.query<{ total: string; submitted: string }>(
-    `SELECT count(*) AS total, count(*) FILTER (WHERE operation = 'submitted') AS submitted
-       FROM "${schema}".audit_entry`,
-  );
-  return { total: Number(rows[0].total), submitted: Number(rows[0].submitted) };
+/**
+ * Counts the trail's rows as the audit service writes them, reading each poll only the rows after the last
+ * one seen (a range of the primary key's leading `seq`), so that polling every few milliseconds costs the
+ * same however long the trail is, and does not slow the writer it watches. The chain writer is one and
+ * assigns `seq` in commit order, so no row can appear below the last one seen.
+ */
+class TrailCounter {
+  private head = '0';
+  private count: TrailCount = { total: 0, submitted: 0 };
+
+  constructor(
+    private readonly db: pg.Client,
+    private readonly schema: string,
+  ) {}
+
+  async read(): Promise<TrailCount> {
+    const { rows } = await this.db.query<{ head: string | null; total: number; submitted: number }>(
+      `SELECT max(seq)::text AS head, count(*)::int AS total,
+              count(*) FILTER (WHERE operation = 'submitted')::int AS submitted
+         FROM "${this.schema}".audit_entry WHERE seq > $1::int8`,
+      [this.head],
+    );
+    const fresh = rows[0];
+    if (fresh.head !== null) {
+      this.head = fresh.head;
+      this.count = {
+        total: this.count.total + fresh.total,
+        submitted: this.count.submitted + fresh.submitted,
+      };
+    }
+    return this.count;
+  }
+}
+
+const counters = new WeakMap<pg.Client, Map<string, TrailCounter>>();
+
+/** The rows of the trail so far, by one counter per database client and schema. */
+function countTrail(db: pg.Client, schema: string): Promise<TrailCount> {
+  let bySchema = counters.get(db);
+  if (!bySchema) counters.set(db, (bySchema = new Map<string, TrailCounter>()));
+  let counter = bySchema.get(schema);
+  if (!counter) bySchema.set(schema, (counter = new TrailCounter(db, schema)));
+  return counter.read();
 }
 
 /**
@@ -198,25 +249,70 @@ export async function gatewayThroughput(
   });
 }
 
-/** Publishes `count` audit events (as the router would) onto the audit stream, 256 in flight. */
-export async function publishAuditBacklog(bus: Bus, count: number): Promise<void> {
-  await forEachWindowed(count, 256, async () => {
+/** The parties the benchmark's item reaches (fan-out 3), as in {@link benchEnvelopeJson}. */
+const BENCH_RECIPIENTS = ['cp-it', 'europol-iru', 'jot-mare'];
+
+/** Audit rows one submission of the benchmark leaves: submitted and a delivery per recipient, a reception each. */
+export const AUDIT_ROWS_PER_SUBMISSION = 1 + 2 * BENCH_RECIPIENTS.length;
+
+/**
+ * Publishes the audit events of `submissions` routed submissions onto the audit stream as the services do,
+ * 256 in flight: the router's decision as one batch per submission (submitted, then one delivery per
+ * recipient) on `msx.audit.msx-router`, and each recipient's reception as an event of its own on
+ * `msx.audit.<node>`.
+ */
+export async function publishAuditBacklog(bus: Bus, submissions: number): Promise<void> {
+  const fields = (messageId: string) => ({
+    actorNode: BENCH_SENDER,
+    actorPerson: 'emlo-ne.officer-17',
+    messageId,
+    messageType: 'internetContentReferral',
+    handlingCode: HandlingCode.H1,
+    tlp: Tlp.AMBER,
+    messageSha256: randomBytes(32).toString('hex'),
+    correlationId: uuidv7(),
+  });
+  await forEachWindowed(submissions, 256, async () => {
     const messageId = uuidv7();
-    await publishAuditEvent(
+    const common = fields(messageId);
+    await publishAuditEvents(
       bus.js,
       ROUTER_NODE,
-      newAuditEvent({
-        eventId: uuidv7(),
-        operation: AuditOperation.DELIVERED,
-        actorNode: BENCH_SENDER,
-        actorPerson: 'emlo-ne.officer-17',
-        counterpartNode: 'cp-it',
-        messageId,
-        messageType: 'internetContentReferral',
-        messageSha256: 'a'.repeat(64),
-        rule: 'POLICY.ALLOWED',
-        detailJson: '{"reason":"named by the sender"}',
-      }),
+      [
+        newAuditEvent({
+          ...common,
+          eventId: uuidv7(),
+          operation: AuditOperation.SUBMITTED,
+          detailJson: JSON.stringify({ candidates: BENCH_RECIPIENTS.length }),
+        }),
+        ...BENCH_RECIPIENTS.map((node) =>
+          newAuditEvent({
+            ...common,
+            eventId: uuidv7(),
+            operation: AuditOperation.DELIVERED,
+            counterpartNode: node,
+            rule: 'POLICY.ALLOWED',
+            detailJson: '{"reason":"named by the sender"}',
+          }),
+        ),
+      ],
+      `${messageId}:audit`,
+    );
+    await Promise.all(
+      BENCH_RECIPIENTS.map((node) =>
+        publishAuditEvent(
+          bus.js,
+          node,
+          newAuditEvent({
+            ...common,
+            eventId: uuidv7(),
+            operation: AuditOperation.RECEIVED,
+            actorNode: node,
+            actorPerson: `${node}.inbox`,
+            counterpartNode: BENCH_SENDER,
+          }),
+        ),
+      ),
     );
   });
 }

@@ -1,9 +1,14 @@
 import type { Agreement, Party } from './party.js';
 import { topicMatches } from './topics.js';
 
+/** How many topics' subscribers a directory remembers: every type and route MSX publishes, with room to spare. */
+export const SUBSCRIBER_CACHE_TOPICS = 1_024;
+
 /** The participants of the exchange and the agreements with third countries, validated. */
 export class Directory {
   private readonly byId: Map<string, Party>;
+  /** {@link subscribersOf} by topic: the directory never changes, and topics are few (a type and a route). */
+  private readonly subscribersByTopic = new Map<string, readonly Party[]>();
 
   constructor(
     parties: readonly Party[],
@@ -25,9 +30,17 @@ export class Directory {
     return [...this.byId.keys()];
   }
 
-  /** Parties with at least one subscription matching `topic`. */
-  subscribersOf(topic: string): Party[] {
-    return this.parties().filter((p) => p.subscriptions.some((s) => topicMatches(s, topic)));
+  /**
+   * Parties with at least one subscription matching `topic`. Matched once per topic and then remembered, so
+   * routing does not split every subscription of every party for every message; at most
+   * {@link SUBSCRIBER_CACHE_TOPICS} topics are remembered, so no stream of odd topics can grow it.
+   */
+  subscribersOf(topic: string): readonly Party[] {
+    const known = this.subscribersByTopic.get(topic);
+    if (known) return known;
+    const found = this.parties().filter((p) => p.subscriptions.some((s) => topicMatches(s, topic)));
+    if (this.subscribersByTopic.size < SUBSCRIBER_CACHE_TOPICS) this.subscribersByTopic.set(topic, found);
+    return found;
   }
 
   agreements(): Agreement[] {

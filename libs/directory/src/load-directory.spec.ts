@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { SUBSCRIBER_CACHE_TOPICS } from './directory.js';
 import { DirectoryError, loadDirectory, parseDirectory } from './load-directory.js';
 
 const party = (over: Record<string, unknown> = {}) => ({
@@ -52,6 +53,18 @@ describe('directory loading', () => {
     });
     expect(dir.subscribersOf('intel.route.central-med').map((p) => p.id)).toEqual(['cp-it', 'jot-mare']);
     expect(dir.subscribersOf('intel.vessel.eastern-med').map((p) => p.id)).toEqual(['jot-mare', 'cp-gr']);
+  });
+
+  it('remembers the subscribers of a topic, and still matches every topic once its memory is full', () => {
+    const dir = parseDirectory({
+      parties: [party(), party({ id: 'jot-mare', kind: 'jot-mare', subscriptions: ['intel.>'] })],
+    });
+    const first = dir.subscribersOf('intel.route.central-med');
+    expect(dir.subscribersOf('intel.route.central-med')).toBe(first);
+    for (let i = 0; i < SUBSCRIBER_CACHE_TOPICS + 10; i++) dir.subscribersOf(`intel.t${i}.eastern-med`);
+    expect(dir.subscribersOf('intel.route.central-med')).toBe(first);
+    expect(dir.subscribersOf('intel.vessel.central-med').map((p) => p.id)).toEqual(['cp-it', 'jot-mare']);
+    expect(dir.subscribersOf('intel.vessel.eastern-med').map((p) => p.id)).toEqual(['jot-mare']);
   });
 
   it('refuses a subscription that can match no topic, naming the token and what it may be', () => {

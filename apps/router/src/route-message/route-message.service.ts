@@ -2,12 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ROUTER_NODE } from '#contracts';
 import type { Directory } from '#directory';
 import { Headers, publishAuditEvents, publishDurably, Streams, Subjects, type Bus } from '#messaging';
-import type { PolicyFacts } from '#policy';
+import type { IdClaimRecord, PolicyFacts } from '#policy';
 import { BUS, busLogger } from '#runtime';
 import type { ExpiryIndex } from '../ledger/expiry-index.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { DIRECTORY, EXPIRY_INDEX, LEDGER, ROUTER_KEYS } from '../router.tokens.js';
 import type { RouterKeys } from '../vouch-deliveries/router-keys.js';
+import { ItemLocks } from './item-locks.js';
 import {
   checkPublisher,
   factsNeeded,
@@ -17,12 +18,21 @@ import {
   type Submission,
 } from './route-message.handler.js';
 
+/** What {@link RouteMessageService} finds before it takes the lock of the item the submission concerns. */
+interface Lookups {
+  /** The item a control message concerns, or the item a forward's consent names. */
+  itemId?: string;
+  /** The id claim, under way; awaited with the item. */
+  claim: Promise<IdClaimRecord>;
+  facts: Omit<PolicyFacts, 'idClaim' | 'item'>;
+}
+
 /**
  * The submission use case, whoever hands the submission over (the JetStream consumer, or the expiry sweeper
  * with the router's own recall): check the publisher → claim the envelope id and look up the facts in the
- * ledger → plan → publish audit events, then the deliveries and the receipt, each signed by the router →
- * remember in the ledger → log. Every publish carries a deterministic id, so a submission routed again is
- * routed once.
+ * ledger → lock the item it concerns, if any, and read it → plan → publish audit events, then the deliveries
+ * and the receipt, each signed by the router → remember in the ledger, release the item → log. Every publish
+ * carries a deterministic id, so a submission routed again is routed once.
  */
 @Injectable()
 export class RouteMessageService {
@@ -36,14 +46,19 @@ export class RouteMessageService {
     @Inject(ROUTER_KEYS) private readonly keys: RouterKeys,
   ) {}
 
+  /** Per item, the submissions about it one after another; see {@link route}. */
+  private readonly itemLocks = new ItemLocks();
+
   /**
    * Claims the envelope id for this submission and looks up what the sharing rules need to know beyond the
-   * envelope. The claim is written beside the lookups, so it costs no extra round trip.
+   * envelope, except the item it concerns, which {@link itemFacts} reads under the item's lock. The claim is
+   * written beside the lookups and awaited with the item, so it costs no extra round trip.
    */
-  async factsFor(submission: Submission, nowMs: number): Promise<PolicyFacts> {
+  private async lookUp(submission: Submission, nowMs: number): Promise<Lookups> {
     const need = factsNeeded(submission.envelope);
     const claim = this.ledger.claimId(idClaimFor(submission, nowMs));
-    // Its failure is reported where it is awaited below; this only keeps it from counting as unhandled meanwhile.
+    // Its failure is reported where it is awaited (itemFacts); this only keeps it from counting as unhandled
+    // meanwhile, also when a lookup fails first and it is never awaited.
     claim.catch(() => undefined);
     const [consent, request, samePayload, selectorItems] = await Promise.all([
       need.consentId ? this.ledger.consent(need.consentId) : undefined,
@@ -53,28 +68,61 @@ export class RouteMessageService {
         ? this.ledger.itemsBySelectors(need.selectors, submission.publisher)
         : undefined,
     ]);
-    const itemId = need.itemId ?? consent?.messageId;
-    const [item, idClaim] = await Promise.all([itemId ? this.ledger.item(itemId) : undefined, claim]);
     return {
-      nowMs,
-      payloadSha256: need.payloadSha256,
-      submitSeq: submission.submitSeq,
-      idClaim,
-      item,
-      consent,
-      request,
-      samePayload,
-      selectors: need.selectors,
-      selectorItems,
+      itemId: need.itemId ?? consent?.messageId,
+      claim,
+      facts: {
+        nowMs,
+        payloadSha256: need.payloadSha256,
+        submitSeq: submission.submitSeq,
+        consent,
+        request,
+        samePayload,
+        selectors: need.selectors,
+        selectorItems,
+      },
     };
   }
 
-  /** Routes one submission end to end; resolves once it is published and remembered, so it may be acked. */
+  /** The facts complete with the item and the id claim; called holding the item's lock. */
+  private async itemFacts({ itemId, claim, facts }: Lookups): Promise<PolicyFacts> {
+    const [item, idClaim] = await Promise.all([itemId ? this.ledger.item(itemId) : undefined, claim]);
+    return { ...facts, idClaim, item };
+  }
+
+  /**
+   * Routes one submission end to end; resolves once it is published and remembered, so it may be acked.
+   *
+   * The submissions that concern one item (a forward under consent, a recall, a request about it…) are
+   * routed one after another, from reading the item to remembering it: each plans from the item as the one
+   * before left it. Routed side by side (the consumer routes many at once), a forward and a recall could
+   * both read the old item: the forward reaches a new holder, the recall, planned from the old recipients,
+   * never does, and the holder keeps what the originator withdrew; two forwards would each lose the other's
+   * recipients. The lock holds within this router only: routers side by side would need the ledger to write
+   * an item only over the version it was read at (compare-and-set), which it does not yet.
+   */
   async route(submission: Submission): Promise<RoutingPlan> {
     // Nothing is claimed or looked up in the name of a sender that did not publish it.
     checkPublisher(submission);
-    const facts = await this.factsFor(submission, Date.now());
-    const plan = planRouting(submission, this.directory, facts, this.keys);
+    const found = await this.lookUp(submission, Date.now());
+    const release = found.itemId ? await this.itemLocks.acquire(found.itemId) : undefined;
+    let plan: RoutingPlan;
+    try {
+      plan = planRouting(submission, this.directory, await this.itemFacts(found), this.keys);
+      await this.publishAndRemember(submission, plan);
+    } finally {
+      release?.();
+    }
+    for (const c of plan.deleteCopies) {
+      // The recipient may already have removed it, or the stream aged it out: either way it is gone.
+      await this.bus.jsm.streams.deleteMessage(Streams.inbox(c.node), c.seq).catch(() => false);
+    }
+    this.logRouted(submission, plan);
+    return plan;
+  }
+
+  /** Publishes the audit events, the deliveries and the receipt, and remembers the item with its copies. */
+  private async publishAndRemember(submission: Submission, plan: RoutingPlan): Promise<void> {
     const correlation: Record<string, string> = submission.correlationId
       ? { [Headers.correlationId]: submission.correlationId }
       : {};
@@ -103,12 +151,6 @@ export class RouteMessageService {
       plan,
       acks.map((a, i) => [plan.deliveries[i].node, a.seq] as const),
     );
-    for (const c of plan.deleteCopies) {
-      // The recipient may already have removed it, or the stream aged it out: either way it is gone.
-      await this.bus.jsm.streams.deleteMessage(Streams.inbox(c.node), c.seq).catch(() => false);
-    }
-    this.logRouted(submission, plan);
-    return plan;
   }
 
   /** Ledger writes that do not depend on the deliveries, done before anyone can answer them. */
