@@ -38,6 +38,7 @@ import {
   publishAuditBacklog,
   routedThroughput,
 } from './msx-figures.js';
+import type { HttpLoadResult } from './http-load.js';
 import { rawHttpEcho, rawJetStreamPublish, rawPostgresInsert } from './raw-limits.js';
 import { fmt, goalsTable, machine, writeReport, type BenchReport, type GoalLine } from './report.js';
 import { sleep } from './stats.js';
@@ -136,6 +137,14 @@ async function database(): Promise<string> {
 const perSecond = (v: number | undefined) => (v === undefined ? 'n/a' : `${fmt(v)}/s`);
 const ratio = (a: number | undefined, b: number | undefined) =>
   a === undefined || b === undefined ? null : a / b;
+/** Megabytes per service, as one line. */
+const megabytesOf = (r: Record<string, number>) =>
+  Object.entries(r)
+    .map(([n, mb]) => `${n} ${fmt(mb, 0)} MB`)
+    .join(', ');
+/** HTTP submissions per second, with any answers other than the expected one. */
+const answersOf = (r: HttpLoadResult) =>
+  `${perSecond(r.perSecond)}${Object.keys(r.others).length ? ` (other answers: ${JSON.stringify(r.others)})` : ''}`;
 const atLeast = (v: number | null, goal: number) => (v === null || Number.isNaN(v) ? undefined : v >= goal);
 const atMost = (v: number | null, goal: number) => (v === null || Number.isNaN(v) ? undefined : v <= goal);
 
@@ -282,16 +291,14 @@ async function main(): Promise<void> {
           await start('router');
         }
       },
-      (r) =>
-        `${perSecond(r.perSecond)}${Object.keys(r.others).length ? ` (other answers: ${JSON.stringify(r.others)})` : ''}`,
+      answersOf,
     );
     await drain(db, schema, 300_000);
     gateway = await step(
       'gateway',
       `gateway in the running pipeline (router, audit), ${p.httpConnections} keep-alive connections, ${sec(p.measureMs)}`,
       () => gatewayThroughput(`http://127.0.0.1:${gatewayPort}`, token, p.measureMs, p.httpConnections),
-      (r) =>
-        `${perSecond(r.perSecond)}${Object.keys(r.others).length ? ` (other answers: ${JSON.stringify(r.others)})` : ''}`,
+      answersOf,
     );
     await drain(db, schema);
     const backlog = Math.ceil(p.auditEvents / AUDIT_ROWS_PER_SUBMISSION);
@@ -315,10 +322,7 @@ async function main(): Promise<void> {
         for (const [name, proc] of running) peak[name] = await peakResidentMb(proc.pid);
         return peak;
       },
-      (r) =>
-        Object.entries(r)
-          .map(([n, mb]) => `${n} ${fmt(mb, 0)} MB`)
-          .join(', '),
+      megabytesOf,
     );
     memory = await step(
       'memory',
@@ -333,10 +337,7 @@ async function main(): Promise<void> {
         for (const [name, proc] of running) rss[name] = await residentMb(proc.pid);
         return rss;
       },
-      (r) =>
-        Object.entries(r)
-          .map(([n, mb]) => `${n} ${fmt(mb, 0)} MB`)
-          .join(', '),
+      megabytesOf,
     );
     await Promise.all([...running.values()].map((s) => s.stop()));
     running.clear();
