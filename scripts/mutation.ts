@@ -84,6 +84,14 @@ export const MUTATION_MODULES: Record<string, MutationModule> = {
         tests: ['libs/audit-store/src/verify-audit-chain.int-spec.ts'],
         timeoutMS: 10_000,
       },
+      {
+        mutate: ['libs/audit-store/src/copy-rows.ts'],
+        tests: [
+          'libs/audit-store/src/copy-rows.spec.ts',
+          'libs/audit-store/src/verify-audit-chain.int-spec.ts',
+        ],
+        timeoutMS: 10_000,
+      },
     ],
   },
   'router-planner': {

@@ -38,6 +38,26 @@ const row = (seq: number): ChainedFields => ({
 /** The same row as the router published it (format v2). */
 const publishedRow = (seq: number): ChainedFields => ({ ...row(seq), publisher: 'msx-router' });
 
+/** The fields hashed between `prev_hash` and the detail, in hashed order (spelled out: this pins the format). */
+const columnsBeforeDetail = (f: ChainedFields) => [
+  f.seq,
+  f.eventId,
+  f.occurredAtUs,
+  f.recordedAtUs,
+  f.operation,
+  f.actorNode,
+  f.actorPerson,
+  f.counterpartNode,
+  f.messageId,
+  f.messageType,
+  f.handlingCode,
+  f.tlp,
+  f.messageSha256,
+  f.rule,
+  f.justification,
+  f.correlationId,
+];
+
 describe('the audit hash chain', () => {
   it('serializes detail with sorted keys at every level and no whitespace', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { z: null, y: 'é"' }], c: true } })).toBe(
@@ -151,6 +171,60 @@ describe('the audit hash chain', () => {
     );
   });
 
+  it('writes exactly the text JSON.stringify writes for the row array, whatever the characters (property)', () => {
+    // Any UTF-16 code units, lone surrogates and control characters included: the hashed text must not
+    // depend on which path wrote a string.
+    const text = fc.string({ unit: 'binary', maxLength: 12 });
+    const orNull = fc.option(text, { nil: null });
+    const fields = fc.record({
+      seq: text,
+      eventId: text,
+      occurredAtUs: text,
+      recordedAtUs: text,
+      operation: text,
+      actorNode: text,
+      actorPerson: orNull,
+      counterpartNode: orNull,
+      messageId: orNull,
+      messageType: orNull,
+      handlingCode: orNull,
+      tlp: orNull,
+      messageSha256: orNull,
+      rule: orNull,
+      justification: orNull,
+      correlationId: orNull,
+      detail: text,
+      publisher: orNull,
+    });
+    fc.assert(
+      fc.property(text, fields, (prev, f: ChainedFields) => {
+        const common = [prev, ...columnsBeforeDetail(f), f.detail];
+        expect(canonicalAuditRow(prev, f)).toBe(
+          JSON.stringify(
+            f.publisher === null
+              ? ['msx-audit-row/v1', ...common]
+              : ['msx-audit-row/v2', ...common, f.publisher],
+          ),
+        );
+      }),
+      { seed: SEED, numRuns: 500 },
+    );
+  });
+
+  it('writes detail strings and keys exactly as JSON.stringify does, whatever the characters (property)', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 12 });
+    fc.assert(
+      fc.property(fc.dictionary(text, fc.oneof(text, fc.array(text, { maxLength: 3 }))), (v) => {
+        // Spelled out: an object rebuilt from sorted keys would list integer-like keys first again.
+        const members = Object.keys(v)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${JSON.stringify(v[k])}`);
+        expect(canonicalJson(v)).toBe(`{${members.join(',')}}`);
+      }),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+
   it('records a time in milliseconds as exact microseconds', () => {
     expect(msToUs(1767225600123)).toBe('1767225600123000');
     expect(msToUs(0)).toBe('0');
@@ -158,25 +232,8 @@ describe('the audit hash chain', () => {
 
   it('reads a row stored before the chain began (chained fields only) as format v1, without hashes', () => {
     const f = row(1);
-    const cols = [
-      f.seq,
-      f.eventId,
-      f.occurredAtUs,
-      f.recordedAtUs,
-      f.operation,
-      f.actorNode,
-      f.actorPerson,
-      f.counterpartNode,
-      f.messageId,
-      f.messageType,
-      f.handlingCode,
-      f.tlp,
-      f.messageSha256,
-      f.rule,
-      f.justification,
-      f.correlationId,
-      '{"reason": "subscribed"}', // jsonb text, as PostgreSQL writes it
-    ];
+    // The detail as jsonb text, as PostgreSQL writes it.
+    const cols = [...columnsBeforeDetail(f), '{"reason": "subscribed"}'];
     const read = chainedRowOf(cols);
     expect(read).toEqual({ fields: f, prevHash: undefined, rowHash: undefined });
     expect(auditRowHash(GENESIS_HASH, read.fields)).toBe(

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuditRecord } from '#contracts';
 
 /**
@@ -47,50 +47,74 @@ export type ChainedFields = Omit<AuditRecord, 'occurredAt' | 'recordedAt' | 'det
   detail: string;
 };
 
+/**
+ * Characters for which `JSON.stringify` of a string is more than the string in quotes: the quote, the
+ * backslash, control characters and surrogates (a lone one is escaped as `\uXXXX`).
+ */
+// eslint-disable-next-line no-control-regex -- the control characters are what JSON.stringify escapes
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** `JSON.stringify(s)`, without its cost for the plain strings that make up nearly every row. */
+function jsonString(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
 /** JSON with object keys sorted at every level and no whitespace: one text per value. */
 export function canonicalJson(value: unknown): string {
+  if (typeof value === 'string') return jsonString(value);
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return `${out}]`;
+  }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+  let out = '';
+  for (const k of Object.keys(obj).sort()) {
+    if (obj[k] === undefined) continue;
+    out += `${out === '' ? '' : ','}${jsonString(k)}:${canonicalJson(obj[k])}`;
+  }
+  return `{${out}}`;
 }
+
+/** The fields of {@link ChainedFields} in hashed order, after `prev_hash` and before `publisher` (see {@link AUDIT_ROW_FORMAT}). */
+export const HASHED_FIELDS = [
+  'seq',
+  'eventId',
+  'occurredAtUs',
+  'recordedAtUs',
+  'operation',
+  'actorNode',
+  'actorPerson',
+  'counterpartNode',
+  'messageId',
+  'messageType',
+  'handlingCode',
+  'tlp',
+  'messageSha256',
+  'rule',
+  'justification',
+  'correlationId',
+  'detail',
+] as const satisfies readonly Exclude<keyof ChainedFields, 'publisher'>[];
 
 /**
  * The canonical serialization of a row, including the hash of the row before it: format v2 when the row has a
- * publisher, v1 when not.
+ * publisher, v1 when not. The same text as `JSON.stringify` of the array, written directly: the verifier makes
+ * one per stored row.
  */
 export function canonicalAuditRow(prevHash: string, f: ChainedFields): string {
-  const common = [
-    prevHash,
-    f.seq,
-    f.eventId,
-    f.occurredAtUs,
-    f.recordedAtUs,
-    f.operation,
-    f.actorNode,
-    f.actorPerson,
-    f.counterpartNode,
-    f.messageId,
-    f.messageType,
-    f.handlingCode,
-    f.tlp,
-    f.messageSha256,
-    f.rule,
-    f.justification,
-    f.correlationId,
-    f.detail,
-  ];
-  return JSON.stringify(
-    f.publisher === null ? [AUDIT_ROW_FORMAT_V1, ...common] : [AUDIT_ROW_FORMAT, ...common, f.publisher],
-  );
+  let out = `[${jsonString(f.publisher === null ? AUDIT_ROW_FORMAT_V1 : AUDIT_ROW_FORMAT)},${jsonString(prevHash)}`;
+  for (const field of HASHED_FIELDS) {
+    const v = f[field];
+    out += v === null ? ',null' : `,${jsonString(v)}`;
+  }
+  return f.publisher === null ? `${out}]` : `${out},${jsonString(f.publisher)}]`;
 }
 
 /** `row_hash` of a row: hex SHA-256 of its canonical serialization. */
 export function auditRowHash(prevHash: string, f: ChainedFields): string {
-  return createHash('sha256').update(canonicalAuditRow(prevHash, f)).digest('hex');
+  return hash('sha256', canonicalAuditRow(prevHash, f), 'hex');
 }
 
 /** Microseconds since the epoch, decimal, of a time in milliseconds. */

@@ -1,9 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import { keyIdOf, verifyCheckpointSignature, type SignedCheckpointRecord } from '#contracts';
-import { auditRowHash, GENESIS_HASH } from './audit-chain.js';
-import { chainedRowOf, CHAINED_SELECT } from './chained-row.js';
+import { GENESIS_HASH } from './audit-chain.js';
+import { CHAINED_SELECT } from './chained-row.js';
+import { CopiedRowReader, type CopiedRow } from './copy-rows.js';
 import type { SignedCheckpoint } from './checkpoint-store.js';
 
 /** Why a trail failed verification. */
@@ -48,9 +50,9 @@ export interface VerifyAuditChainOptions {
   trustedKeys?: readonly Uint8Array[];
   /** Checkpoints kept by other nodes; rows are checked against them too. */
   witnessCheckpoints?: readonly WitnessCheckpoint[];
-  /** Rows per query (keyset pages over `(seq, recorded_at)`). */
-  batchSize?: number;
-  /** Called after each page with the rows verified so far and the expected total. */
+  /** Rows verified between two progress reports (20,000 unless told). */
+  progressEvery?: number;
+  /** Called every {@link progressEvery} rows and at the end with the rows verified so far and the expected total. */
   onProgress?(verified: number, total: number): void;
 }
 
@@ -143,8 +145,8 @@ export function readWitnessCheckpoints(dir: string, logId: string): WitnessCheck
  * Verifies the audit trail in `schema` from its first remaining row to its last (DESIGN §5): every row's
  * hash, every link, seqs without gaps, the start against a signed checkpoint when older partitions were
  * dropped by retention, every stored checkpoint's signature, and the rows against every checkpoint stored or
- * kept by a witness. Rows are streamed in keyset pages and hashed here, not in the database.
- * Stops at the first problem and names the row.
+ * kept by a witness. Rows are streamed in one `COPY … TO STDOUT` in trail order and hashed here, from the
+ * bytes read ({@link CopiedRowReader}), not in the database. Stops at the first problem and names the row.
  */
 export async function verifyAuditChain(
   db: { url: string; schema: string },
@@ -152,7 +154,7 @@ export async function verifyAuditChain(
   opts: VerifyAuditChainOptions = {},
 ): Promise<VerifyAuditChainReport> {
   const started = Date.now();
-  const batchSize = opts.batchSize ?? 20_000;
+  const progressEvery = opts.progressEvery ?? 20_000;
   const report: VerifyAuditChainReport = {
     ok: false,
     rowsVerified: 0,
@@ -224,7 +226,6 @@ export async function verifyAuditChain(
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
   try {
-    const text = { getTypeParser: () => (v: string) => v };
     const table = `"${db.schema}"."audit_entry"`;
     const [bounds] = (
       await client.query<{ lo: string | null; hi: string | null }>(
@@ -232,37 +233,21 @@ export async function verifyAuditChain(
       )
     ).rows;
     const total = bounds.lo === null ? 0 : Number(BigInt(bounds.hi!) - BigInt(bounds.lo) + 1n);
-    /** The page after the row (seq, recorded_at in µs), or the first page. */
-    const page = (after?: { seq: string; us: string }) => {
-      const pending = client.query<(string | null)[]>({
-        text: `SELECT ${CHAINED_SELECT} FROM ${table}
-                WHERE ${after ? `(seq, recorded_at) > ($1::int8, 'epoch'::timestamptz + $2::int8 * interval '1 microsecond')` : 'true'}
-                ORDER BY seq, recorded_at LIMIT ${batchSize}`,
-        values: after ? [after.seq, after.us] : [],
-        rowMode: 'array',
-        types: text,
-      });
-      // Prefetched while the page before is hashed; a verification that stops early leaves it unread.
-      pending.catch(() => undefined);
-      return pending;
-    };
-
     let prevHash: string | undefined;
     let prevSeq = 0n;
     /** Checks one row, given the seq (text) of the row after it; returns the first problem, if any. */
-    const check = (cols: (string | null)[], nextSeq: string | null | undefined): ChainProblem | undefined => {
-      const row = chainedRowOf(cols);
-      const seq = BigInt(row.fields.seq);
+    const check = (row: CopiedRow, nextSeq: string | undefined): ChainProblem | undefined => {
+      const seq = BigInt(row.seq);
       // Before anything else: whichever copy of a repeated row is damaged, the repetition is what happened.
-      if (nextSeq === row.fields.seq || (prevHash !== undefined && seq === prevSeq))
+      if (nextSeq === row.seq || (prevHash !== undefined && seq === prevSeq))
         return {
           code: 'SEQ_REPEATED',
-          seq: row.fields.seq,
+          seq: row.seq,
           reason: `row ${seq} appears more than once: each seq names exactly one row`,
         };
       if (prevHash === undefined) {
         // The first remaining row: row 1 after genesis, or a row vouched for by a checkpoint.
-        report.firstSeq = row.fields.seq;
+        report.firstSeq = row.seq;
         if (seq === 1n) {
           if (row.prevHash !== GENESIS_HASH)
             return { code: 'BROKEN_LINK', seq: '1', reason: 'row 1 does not start from the genesis hash' };
@@ -271,14 +256,14 @@ export async function verifyAuditChain(
           if (anchors.length === 0)
             return {
               code: 'NO_ANCHOR',
-              seq: row.fields.seq,
+              seq: row.seq,
               reason: `the trail starts at row ${seq} but no signed checkpoint covers row ${seq - 1n}: rows before it are missing`,
             };
           const wrong = anchors.find((a) => a.headHash !== row.prevHash);
           if (wrong)
             return {
               code: 'BROKEN_LINK',
-              seq: row.fields.seq,
+              seq: row.seq,
               reason: `row ${seq} does not continue the head hash at size ${seq - 1n} signed in ${wrong.source}`,
             };
           report.checkpointsMatched += anchors.length;
@@ -293,22 +278,22 @@ export async function verifyAuditChain(
         if (row.prevHash !== prevHash)
           return {
             code: 'BROKEN_LINK',
-            seq: row.fields.seq,
+            seq: row.seq,
             reason: `row ${seq} does not link to row ${prevSeq} (prev_hash differs): rows were removed, inserted or reordered`,
           };
       }
-      const hash = auditRowHash(row.prevHash, row.fields);
+      const hash = row.contentHash;
       if (hash !== row.rowHash)
         return {
           code: 'ROW_ALTERED',
-          seq: row.fields.seq,
+          seq: row.seq,
           reason: `row ${seq} does not match its row_hash: a field of it was altered`,
         };
       for (const e of expected.get(seq) ?? []) {
         if (e.headHash !== hash)
           return {
             code: 'CHECKPOINT_MISMATCH',
-            seq: row.fields.seq,
+            seq: row.seq,
             reason: `row ${seq} has head hash ${hash.slice(0, 16)}… but ${e.source} says ${e.headHash.slice(0, 16)}…: rows up to ${seq} were rewritten`,
           };
         report.checkpointsMatched++;
@@ -319,31 +304,36 @@ export async function verifyAuditChain(
       return undefined;
     };
 
-    // Each row is checked once the row after it is known (a repeated seq is named at its first copy); the
-    // last row of a page waits for the first of the next.
-    let held: (string | null)[] | undefined;
-    let next = page();
-    for (;;) {
-      const rows = (await next).rows;
-      const more = rows.length === batchSize;
-      if (more) {
-        const last = rows[rows.length - 1];
-        next = page({ seq: last[0]!, us: last[3]! });
-      }
-      const batch = held ? [held, ...rows] : rows;
-      const checked = more ? batch.length - 1 : batch.length;
-      for (let i = 0; i < checked; i++) {
-        const problem = check(batch[i], batch[i + 1]?.[0]);
-        if (problem) {
-          report.lastSeq = prevHash === undefined ? null : prevSeq.toString();
-          return finish(problem);
-        }
-      }
-      held = more ? batch[batch.length - 1] : undefined;
+    // Each row is checked once the row after it is known (a repeated seq is named at its first copy).
+    const reader = new CopiedRowReader();
+    const stream = client.query(
+      copyTo(`COPY (SELECT ${CHAINED_SELECT} FROM ${table} ORDER BY seq, recorded_at) TO STDOUT`),
+    );
+    let held: CopiedRow | undefined;
+    let problem: ChainProblem | undefined;
+    const checkHeld = (nextSeq: string | undefined): boolean => {
+      if (!held) return true;
+      problem = check(held, nextSeq);
+      held = undefined;
       report.lastSeq = prevHash === undefined ? null : prevSeq.toString();
-      opts.onProgress?.(report.rowsVerified, total);
-      if (!more) break;
+      if (!problem && report.rowsVerified % progressEvery === 0)
+        opts.onProgress?.(report.rowsVerified, total);
+      return !problem;
+    };
+    copying: for await (const chunk of stream as AsyncIterable<Buffer>) {
+      for (const row of reader.push(chunk)) {
+        if (!checkHeld(row.seq)) break copying;
+        held = row;
+      }
     }
+    if (problem) {
+      // Stopped early: the connection is closed below, in the middle of the copy.
+      return finish(problem);
+    }
+    reader.end();
+    if (!checkHeld(undefined)) return finish(problem);
+    if (report.rowsVerified % progressEvery !== 0 || report.rowsVerified === 0)
+      opts.onProgress?.(report.rowsVerified, total);
     if (largest > prevSeq)
       return finish({
         code: 'TRUNCATED',
