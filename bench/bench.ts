@@ -57,6 +57,7 @@ interface Plan {
   trailSeedBudgetMs: number;
   trailQueries: number;
   httpConnections: number;
+  /** Rest before memory is read: long enough for each service's idle collection (about 4–6 s after work). */
   restMs: number;
 }
 
@@ -78,7 +79,7 @@ function plan(args: string[]): Plan {
         trailSeedBudgetMs: 15_000,
         trailQueries: 300,
         httpConnections: 64,
-        restMs: 3_000,
+        restMs: 8_000,
       }
     : {
         mode: 'default',
@@ -91,7 +92,7 @@ function plan(args: string[]): Plan {
         trailSeedBudgetMs: 210_000,
         trailQueries: 2_000,
         httpConnections: 64,
-        restMs: 5_000,
+        restMs: 8_000,
       };
 }
 
@@ -326,7 +327,7 @@ async function main(): Promise<void> {
     );
     memory = await step(
       'memory',
-      'resident memory at rest, every service of npm start',
+      'resident memory at rest (idle, after each service gave back what it could), every service of npm start',
       async () => {
         const nodes = services.filter((s) => !running.has(s.name)).map((s) => s.name);
         // Start the node apps on empty inboxes, so that "at rest" means at rest.

@@ -2,6 +2,7 @@ import { ConsoleLogger, Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { natsAuthOptions, type BusCredentials, type BusLogger } from '#messaging';
+import { startIdleMemory } from './idle-memory.js';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -62,12 +63,18 @@ export async function bootMicroservice(module: unknown, opts: MicroserviceBootOp
   logger.log(`${opts.name} ready`, 'Bootstrap');
 }
 
-/** Runs `main`, printing a fatal error (configuration, unreachable bus) and exiting non-zero. */
+/**
+ * Runs `main`, printing a fatal error (configuration, unreachable bus) and exiting non-zero. Once it has
+ * started, the service gives memory back whenever it falls idle after work ({@link startIdleMemory}).
+ */
 export function runMain(main: () => Promise<void>): void {
-  main().catch((err: unknown) => {
-    const e = err as Error;
-    // Configuration and directory errors already name every problem; print them as they are.
-    process.stderr.write(`fatal: ${e.message}\n`);
-    process.exit(1);
-  });
+  main().then(
+    () => startIdleMemory(),
+    (err: unknown) => {
+      const e = err as Error;
+      // Configuration and directory errors already name every problem; print them as they are.
+      process.stderr.write(`fatal: ${e.message}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -6,6 +6,7 @@
 export * from './bus.module.js';
 export * from './health.js';
 export * from './bootstrap.js';
+export * from './idle-memory.js';
 export * from './worker-service.js';
 export * from './audit-status.js';
 export * from './audit-gate.js';
