@@ -86,7 +86,13 @@ describe('reading the trail from COPY text', () => {
           // jsonb writes keys in an order of its own; the reader must put them back in canonical order.
           const jsonbLike = JSON.stringify(Object.fromEntries(Object.entries(detail).reverse()));
           const [row] = readAll([Buffer.from(copyLine(f, jsonbLike, prev, rowHash), 'utf8')]);
-          expect(row).toEqual({ seq: '7', prevHash: prev, rowHash, contentHash: rowHash });
+          expect(row).toEqual({
+            seq: '7',
+            recordedAtUs: f.recordedAtUs,
+            prevHash: prev,
+            rowHash,
+            contentHash: rowHash,
+          });
         },
       ),
       { seed: SEED, numRuns: 400 },

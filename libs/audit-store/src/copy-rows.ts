@@ -14,6 +14,7 @@ import { AUDIT_ROW_FORMAT, AUDIT_ROW_FORMAT_V1, canonicalJson } from './audit-ch
 
 /** Columns of a copied row. */
 export const COPY_COLUMNS = 20;
+const RECORDED_AT = 3;
 const DETAIL = 16;
 const PREV_HASH = 17;
 const ROW_HASH = 18;
@@ -47,6 +48,8 @@ const V2_OPENING = Buffer.from(`[${JSON.stringify(AUDIT_ROW_FORMAT)},`, 'utf8');
 /** A copied row as the verifier checks it: its seq and hashes as stored, and the hash of its content. */
 export interface CopiedRow {
   seq: string;
+  /** `recorded_at` in decimal microseconds since the epoch: with `seq`, the row's place in the trail. */
+  recordedAtUs: string;
   prevHash: string;
   rowHash: string;
   /** hex SHA-256 of the row's canonical serialization, computed from what was read. */
@@ -121,6 +124,7 @@ export class CopiedRowReader {
     out[pos++] = 0x5d; // ]
     return {
       seq: buf.toString('latin1', starts[0], fieldEnd(0)),
+      recordedAtUs: buf.toString('latin1', starts[RECORDED_AT], fieldEnd(RECORDED_AT)),
       prevHash,
       rowHash: hashText(buf, starts[ROW_HASH], fieldEnd(ROW_HASH)),
       contentHash: hash('sha256', out.subarray(0, pos), 'hex'),

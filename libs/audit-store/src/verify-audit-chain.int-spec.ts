@@ -68,6 +68,8 @@ describe('verifyAuditChain', () => {
     verifyAuditChain({ url: db.url, schema: db.schema }, await store.all(), {
       trustedKeys: [key.publicKeyDer],
       witnessCheckpoints: withWitness ? witness : [],
+      // Ranges of 64 rows: every case also crosses range boundaries.
+      rowsPerCopy: 64,
       progressEvery: 64,
     });
 
@@ -373,8 +375,8 @@ describe('verifyAuditChain', () => {
     expect((await verify()).problem).toMatchObject({ code: 'SEQ_REPEATED', seq: '150' });
   });
 
-  it('names a repeated row at a page boundary too', async () => {
-    // Pages are 64 rows: row 128 ends the second page.
+  it('names a repeated row at a range boundary too', async () => {
+    // Ranges of 64 rows: row 128 ends the second, its copy opens the third.
     await insider(
       `INSERT INTO ${table()} SELECT (json_populate_record(e, json_build_object(
          'recorded_at', e.recorded_at + interval '1 microsecond'))).* FROM ${table()} e WHERE seq = 128`,

@@ -1,4 +1,3 @@
-import { Session } from 'node:inspector';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 
@@ -31,8 +30,10 @@ export interface IdleMemoryOptions {
  * load V8 grows the heap and collects the old space only when it must, so a service that just routed a
  * burst keeps its garbage, a hundred megabytes and more, until the next burst. One full collection once
  * the burst is over returns the heap to what is live and lets V8 release the pages: the router fell from
- * about 260 MB to about 115 MB resident this way. Nothing is collected while the service works or during a
- * lull, and at most once per idle spell: the heap has to grow again before the next.
+ * about 260 MB to about 115 MB resident this way. Nothing is collected while the event loop is busy or during a
+ * short lull, and at most once per idle spell: the heap has to grow again before the next. A service that
+ * mostly waits (light traffic on a slow database) can look idle while it still handles a few messages a
+ * second; it then pauses for one collection each time its heap has grown by {@link IDLE_GROWTH_BYTES}.
  */
 export class IdleMemory {
   private readonly heapUsed: () => number;
@@ -91,8 +92,10 @@ function eventLoopUtilizationSinceLast(): () => number {
  * rest: 84 MB against 51 MB in the same test).
  */
 export function fullGarbageCollection(): () => Promise<void> {
-  return () =>
-    new Promise<void>((resolve, reject) => {
+  return async () => {
+    // Imported when first needed: a Node built without the inspector then only keeps its garbage.
+    const { Session } = await import('node:inspector');
+    await new Promise<void>((resolve, reject) => {
       const session = new Session();
       session.connect();
       session.post('HeapProfiler.collectGarbage', (err) => {
@@ -102,6 +105,7 @@ export function fullGarbageCollection(): () => Promise<void> {
         else resolve();
       });
     });
+  };
 }
 
 /** Checks every {@link IDLE_CHECK_MS} whether to give memory back; the timer does not keep the process alive. */
