@@ -1,26 +1,26 @@
 import { hash } from 'node:crypto';
-import { AUDIT_ROW_FORMAT, AUDIT_ROW_FORMAT_V1, canonicalJson } from './audit-chain.js';
+import { AUDIT_ROW_FORMAT, AUDIT_ROW_FORMAT_V1, canonicalJson, HASHED_FIELDS } from './audit-chain.js';
 
 /**
  * Reading the trail as `COPY … TO STDOUT` text (one line a row, tab between columns, `\N` for null,
  * backslash escapes) and hashing each row straight from those bytes: the verifier makes no string per
  * column, which is where reading row objects spent most of its time (DESIGN §5, §8).
  *
- * The columns are those of {@link CHAINED_SELECT}: the 17 chained fields of format v1 (detail at 16), then
- * `prev_hash`, `row_hash` and `publisher`. The text hashed is byte for byte the UTF-8 of
+ * The columns are those of {@link CHAINED_SELECT}: the chained fields of format v1 in hashed order
+ * ({@link HASHED_FIELDS}, the detail last), then `prev_hash`, `row_hash` and `publisher`. The text hashed is byte for byte the UTF-8 of
  * {@link canonicalAuditRow}: every field a JSON string written as `JSON.stringify` writes it (PostgreSQL text
  * is valid UTF-8, so no lone surrogate can occur), the detail re-serialized canonically.
  */
 
+// Column positions, from the hashed order that CHAINED_SELECT follows: the chained fields, the detail last
+// among them, then the chain's own hashes and the publisher.
+const RECORDED_AT = HASHED_FIELDS.indexOf('recordedAtUs');
+const DETAIL = HASHED_FIELDS.indexOf('detail');
+const PREV_HASH = HASHED_FIELDS.length;
+const ROW_HASH = PREV_HASH + 1;
+const PUBLISHER = PREV_HASH + 2;
 /** Columns of a copied row. */
-export const COPY_COLUMNS = 20;
-const RECORDED_AT = 3;
-const DETAIL = 16;
-const PREV_HASH = 17;
-const ROW_HASH = 18;
-const PUBLISHER = 19;
-/** The hashed fields after `prev_hash`, in hashed order: 0…15 then the detail. */
-const FIELDS_BEFORE_DETAIL = 16;
+const COPY_COLUMNS = PREV_HASH + 3;
 
 const TAB = 0x09;
 const NEWLINE = 0x0a;
@@ -111,7 +111,7 @@ export class CopiedRowReader {
     let pos = (publisherNull ? V1_OPENING : V2_OPENING).copy(out, 0);
     const prevHash = hashText(buf, starts[PREV_HASH], fieldEnd(PREV_HASH));
     pos += out.write(JSON.stringify(prevHash), pos, 'utf8');
-    for (let k = 0; k < FIELDS_BEFORE_DETAIL; k++) {
+    for (let k = 0; k < DETAIL; k++) {
       out[pos++] = 0x2c; // ,
       pos = writeJsonField(out, pos, buf, starts[k], fieldEnd(k));
     }
