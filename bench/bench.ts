@@ -225,7 +225,8 @@ async function main(): Promise<void> {
   };
   const services = loadServices();
   const running = new Map<string, ServiceProcess>();
-  const start = async (name: string) => {
+  /** Starts the service `name` of npm start, as `as` (a second router is `router-2`). */
+  const start = async (name: string, as = name) => {
     const spec = services.find((s) => s.name === name)!;
     const proc = startService(
       spec.app,
@@ -236,9 +237,9 @@ async function main(): Promise<void> {
         ...(spec.witness ? { MSX_WITNESS_DIR: join(witnessRoot, name) } : {}),
       },
       // Their output stays with the benchmark (which prints a table); the last lines go into error reports.
-      { name, keepLines: 40 },
+      { name: as, keepLines: 40 },
     );
-    running.set(name, proc);
+    running.set(as, proc);
     await proc.waitForLine(READY_LINE, 90_000);
   };
   cleanups.push(async () => void (await Promise.all([...running.values()].map((s) => s.stop()))));
@@ -256,13 +257,31 @@ async function main(): Promise<void> {
     () => 'ready',
   );
 
-  let routed, latency, gatewayAlone, gateway, audit, memory, peakMemory;
+  let routed, routedTwo, latency, gatewayAlone, gateway, audit, memory, peakMemory;
   if (up !== undefined && bus) {
     const b = bus;
     routed = await step(
       'routed',
       `routed messages, fan-out 3, audited: ${p.routedMessages} submissions`,
       () => routedThroughput(b, db, schema, p.routedMessages),
+      (r) =>
+        `${fmt(r.messagesPerSecond)} messages/s (fan-out ${r.fanOut}, ${fmt(r.auditRowsPerSecond)} audit rows/s)${r.timedOut ? ' — TIMED OUT' : ''}`,
+    );
+    await drain(db, schema);
+    // Two routers side by side on the submit stream's durable consumer and the ledger: how routing scales
+    // with routers (each item's submissions still one after another, across both).
+    routedTwo = await step(
+      'routedTwoRouters',
+      `routed messages, fan-out 3, audited, two routers side by side: ${p.routedMessages} submissions`,
+      async () => {
+        await start('router', 'router-2');
+        try {
+          return await routedThroughput(b, db, schema, p.routedMessages);
+        } finally {
+          await running.get('router-2')!.stop();
+          running.delete('router-2');
+        }
+      },
       (r) =>
         `${fmt(r.messagesPerSecond)} messages/s (fan-out ${r.fanOut}, ${fmt(r.auditRowsPerSecond)} audit rows/s)${r.timedOut ? ' — TIMED OUT' : ''}`,
     );
@@ -332,7 +351,7 @@ async function main(): Promise<void> {
         const nodes = services.filter((s) => !running.has(s.name)).map((s) => s.name);
         // Start the node apps on empty inboxes, so that "at rest" means at rest.
         for (const node of nodes) await b.jsm.streams.purge(Streams.inbox(node)).catch(() => undefined);
-        await Promise.all(nodes.map(start));
+        await Promise.all(nodes.map((n) => start(n)));
         await sleep(p.restMs);
         const rss: Record<string, number> = {};
         for (const [name, proc] of running) rss[name] = await residentMb(proc.pid);
@@ -349,6 +368,7 @@ async function main(): Promise<void> {
       routedFanOut: routed.fanOut,
       routedAuditRowsPerSecond: routed.auditRowsPerSecond,
     });
+  if (routedTwo) figures.routedTwoRoutersMessagesPerSecond = routedTwo.messagesPerSecond;
   if (latency)
     Object.assign(figures, {
       latencyRatePerSecond: latency.ratePerSecond,
@@ -442,6 +462,15 @@ async function main(): Promise<void> {
       goal: '≥ 0.12',
       met: atLeast(routedRatio, 0.12),
       note: routed && routed.fanOut !== 3 ? `fan-out measured ${routed.fanOut}` : undefined,
+    },
+    {
+      figure: 'routed messages/s with two routers side by side ÷ with one',
+      measured: perSecond(routedTwo?.messagesPerSecond),
+      baseline: perSecond(routed?.messagesPerSecond),
+      value: ratio(routedTwo?.messagesPerSecond, routed?.messagesPerSecond),
+      goal: 'reported',
+      met: undefined,
+      note: 'on the same two cores as the audit service, the nodes, PostgreSQL and nats-server',
     },
     {
       figure: 'cost of isolation: JetStream publish+ack on the isolated broker ÷ on an open broker',

@@ -49,6 +49,10 @@ export const ERROR_CODES = {
   'BUS.UNAVAILABLE': 'unavailable',
   'BUS.PUBLISH_FAILED': 'unavailable',
   'ROUTER.LEDGER_UNAVAILABLE': 'unavailable',
+  /** Another router holds the item a submission concerns for longer than the wait allowed. */
+  'ROUTER.ITEM_BUSY': 'unavailable',
+  /** The item changed in the ledger between reading it and storing it (another router wrote it). */
+  'ROUTER.LEDGER_CONFLICT': 'unavailable',
   /** A service's durable consumer was never provisioned: its deployment is incomplete. */
   'BUS.CONSUMER_MISSING': 'internal',
   'AUDIT.PUBLISHER_MISSING': 'internal',

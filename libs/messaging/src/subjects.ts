@@ -25,8 +25,8 @@ export const Subjects = {
   checkpointAudit: 'msx.checkpoint.audit',
   /** Every checkpoint subject, in broker permissions. */
   checkpointTree: 'msx.checkpoint.>',
-  /** The router's ledger: items, payload and selector indexes, share requests, consents (`msx.ledger.<kind>.<id>`). */
-  ledger: (kind: 'id' | 'item' | 'payload' | 'selector' | 'request' | 'consent', id: string) =>
+  /** The router's ledger: items and their locks, payload and selector indexes, share requests, consents (`msx.ledger.<kind>.<id>`). */
+  ledger: (kind: 'id' | 'item' | 'lock' | 'payload' | 'selector' | 'request' | 'consent', id: string) =>
     `msx.ledger.${kind}.${id}`,
   ledgerAll: 'msx.ledger.>',
   /** Core NATS (not a stream): the audit service's heartbeat, whether it can record (msx.v1.AuditStatus). */

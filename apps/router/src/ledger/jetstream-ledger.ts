@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DeliverPolicy, JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
 import { MsxError } from '#contracts';
 import { publishDurably, Streams, Subjects, type Bus, type BusLogger } from '#messaging';
 import type { ConsentRecord, IdClaimRecord, ShareRequestRecord } from '#policy';
-import type { Ledger, LedgerItem, SelectorIndexRef } from './ledger.js';
+import type { CopyLocations, Ledger, LedgerItem, ReleaseItemLock, SelectorIndexRef } from './ledger.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -12,6 +14,28 @@ const WRONG_LAST_SEQUENCE = 10071;
 
 /** Items kept in memory for fast routing of control messages; older ones are read from the stream again. */
 const CACHE_LIMIT = 50_000;
+
+/** How often {@link JetStreamLedger.addCopies} tries again when other routers keep writing the item. */
+const COPY_MERGE_ATTEMPTS = 8;
+
+/** An item in memory with the ledger stream's sequence of the version it is (0: previewed, not stored yet). */
+interface Cached {
+  item: LedgerItem;
+  version: number;
+}
+
+/** An item's lock (`msx.ledger.lock.<item id>`): who holds it and until when; `holder` null once given up. */
+interface LockRecord {
+  holder: string | null;
+  untilMs: number;
+}
+
+export interface LedgerOptions {
+  /** How long an item's lock holds without being given up: the longest a dead router keeps an item. */
+  lockLeaseMs?: number;
+  /** How long a submission waits for an item another router holds before it is tried again later. */
+  lockWaitMs?: number;
+}
 
 /**
  * One line of the selector index in the ledger (`msx.ledger.selector.<digest>.<item id>`): written once,
@@ -28,7 +52,11 @@ interface SelectorRecord {
  * durable, replicated like every stream, and readable by id without a database.
  */
 export class JetStreamLedger implements Ledger {
-  private readonly items = new Map<string, LedgerItem>();
+  private readonly items = new Map<string, Cached>();
+  /** This router among those sharing the ledger, in the locks it holds. */
+  private readonly instance = randomUUID();
+  private readonly lockLeaseMs: number;
+  private readonly lockWaitMs: number;
   /**
    * The selector index in memory: per digest, the restricted items carrying it (id → originator). Loaded
    * from the ledger on first use and then followed, so that other routers' entries arrive too.
@@ -39,7 +67,11 @@ export class JetStreamLedger implements Ledger {
   constructor(
     private readonly bus: Bus,
     private readonly logger?: BusLogger,
-  ) {}
+    options: LedgerOptions = {},
+  ) {
+    this.lockLeaseMs = options.lockLeaseMs ?? 15_000;
+    this.lockWaitMs = options.lockWaitMs ?? 10_000;
+  }
 
   private async get<T>(subject: string): Promise<T | undefined> {
     return (await this.getStored<T>(subject))?.value;
@@ -64,9 +96,44 @@ export class JetStreamLedger implements Ledger {
     await publishDurably(this.bus.js, subject, enc.encode(JSON.stringify(value)), { msgID });
   }
 
-  private remember(item: LedgerItem): void {
-    if (this.items.size >= CACHE_LIMIT) this.items.delete(this.items.keys().next().value!);
-    this.items.set(item.messageId, item);
+  private remember(item: LedgerItem, version: number): void {
+    if (!this.items.has(item.messageId) && this.items.size >= CACHE_LIMIT)
+      this.items.delete(this.items.keys().next().value!);
+    this.items.set(item.messageId, { item, version });
+  }
+
+  /**
+   * Writes an item only if its subject's last version is `version` (0: never written); deduplicated by a
+   * msgID that changes with the content, so a retried write succeeds and a real change is not dropped.
+   * @returns the version written, or `undefined` when another write came first
+   */
+  private async writeItem(item: LedgerItem, version: number): Promise<number | undefined> {
+    const content = `${item.recipients.length}:${Object.keys(item.copies).length}:${item.recalled ? 'r' : ''}`;
+    try {
+      const ack = await this.bus.js.publish(
+        Subjects.ledger('item', item.messageId),
+        enc.encode(JSON.stringify(item)),
+        { msgID: `ledger:item:${item.messageId}:${content}`, expect: { lastSubjectSequence: version } },
+      );
+      this.remember(item, ack.seq);
+      return ack.seq;
+    } catch (err) {
+      if (err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE) {
+        this.items.delete(item.messageId);
+        return undefined;
+      }
+      throw new MsxError('ROUTER.LEDGER_UNAVAILABLE', `ledger write failed: ${(err as Error).message}`, {
+        cause: err,
+        retryable: true,
+      });
+    }
+  }
+
+  /** The item as last stored, read from the stream whatever this router holds in memory. */
+  private async latest(messageId: string): Promise<Cached | undefined> {
+    const stored = await this.getStored<LedgerItem>(Subjects.ledger('item', messageId));
+    if (stored) this.remember(stored.value, stored.seq);
+    return stored && { item: stored.value, version: stored.seq };
   }
 
   async claimId(claim: IdClaimRecord): Promise<IdClaimRecord> {
@@ -95,11 +162,62 @@ export class JetStreamLedger implements Ledger {
   }
 
   async item(messageId: string): Promise<LedgerItem | undefined> {
-    const cached = this.items.get(messageId);
-    if (cached) return cached;
-    const item = await this.get<LedgerItem>(Subjects.ledger('item', messageId));
-    if (item) this.remember(item);
-    return item;
+    return (this.items.get(messageId) ?? (await this.latest(messageId)))?.item;
+  }
+
+  async lockItem(messageId: string): Promise<ReleaseItemLock> {
+    const subject = Subjects.ledger('lock', messageId);
+    const holder = `${this.instance}:${randomUUID()}`;
+    const deadline = Date.now() + this.lockWaitMs;
+    for (let pause = 2; ; pause = Math.min(pause * 2, 100)) {
+      const held = await this.getStored<LockRecord>(subject);
+      if (!held || held.value.holder === null || held.value.untilMs <= Date.now()) {
+        try {
+          const record: LockRecord = { holder, untilMs: Date.now() + this.lockLeaseMs };
+          // Taken only over the version read: of two routers that found it free, one gets it.
+          const ack = await this.bus.js.publish(subject, enc.encode(JSON.stringify(record)), {
+            expect: { lastSubjectSequence: held?.seq ?? 0 },
+          });
+          return () => this.unlock(subject, ack.seq);
+        } catch (err) {
+          if (!(err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE))
+            throw new MsxError(
+              'ROUTER.LEDGER_UNAVAILABLE',
+              `cannot lock item ${messageId}: ${(err as Error).message}`,
+              {
+                cause: err,
+                retryable: true,
+              },
+            );
+        }
+      }
+      if (Date.now() >= deadline)
+        throw new MsxError(
+          'ROUTER.ITEM_BUSY',
+          `item ${messageId} is held by another router for longer than ${this.lockWaitMs} ms`,
+          { retryable: true },
+        );
+      await sleep(pause);
+    }
+  }
+
+  /** Gives up a lock taken at `seq`; a lock taken over meanwhile (its lease ran out) is left to its holder. */
+  private async unlock(subject: string, seq: number): Promise<void> {
+    const record: LockRecord = { holder: null, untilMs: 0 };
+    await this.bus.js
+      .publish(subject, enc.encode(JSON.stringify(record)), { expect: { lastSubjectSequence: seq } })
+      .catch((err: unknown) => {
+        if (!(err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE))
+          this.logger?.warn(`could not give up ${subject}; its lease runs out: ${(err as Error).message}`);
+      });
+  }
+
+  async itemForUpdate(messageId: string): Promise<LedgerItem | undefined> {
+    const stored = await this.latest(messageId);
+    if (stored) return stored.item;
+    // Not stored yet: routed by this router a moment ago, and only previewed (or unknown).
+    const previewed = this.items.get(messageId);
+    return previewed?.version === 0 ? previewed.item : undefined;
   }
 
   async itemByPayload(payloadSha256: string): Promise<LedgerItem | undefined> {
@@ -181,14 +299,53 @@ export class JetStreamLedger implements Ledger {
   }
 
   async putItem(item: LedgerItem): Promise<void> {
-    // The id changes with the content, so a retried write is deduplicated and a real change is not.
-    const version = `${item.recipients.length}:${Object.keys(item.copies).length}:${item.recalled ? 'r' : ''}`;
-    await this.put(Subjects.ledger('item', item.messageId), item, `ledger:item:${item.messageId}:${version}`);
-    this.remember(item);
+    const version = this.items.get(item.messageId)?.version ?? 0;
+    if ((await this.writeItem(item, version)) === undefined)
+      throw new MsxError(
+        'ROUTER.LEDGER_CONFLICT',
+        `item ${item.messageId} changed in the ledger since it was read; routed again from the new version`,
+        { retryable: true },
+      );
+  }
+
+  async storeNewItem(item: LedgerItem): Promise<void> {
+    // Stored already: by this submission's earlier attempt (its id claim is this submission's), perhaps
+    // changed since by a recall or a forward; the copies are then added to that version.
+    if ((await this.writeItem(item, 0)) === undefined && !(await this.latest(item.messageId)))
+      throw new MsxError(
+        'ROUTER.LEDGER_UNAVAILABLE',
+        `item ${item.messageId} is stored but cannot be read yet`,
+        {
+          retryable: true,
+        },
+      );
+  }
+
+  async addCopies(messageId: string, copies: CopyLocations): Promise<LedgerItem> {
+    let base = this.items.get(messageId);
+    for (let attempt = 1; attempt <= COPY_MERGE_ATTEMPTS; attempt++) {
+      base ??= await this.latest(messageId);
+      if (!base || base.version === 0)
+        throw new MsxError('ROUTER.LEDGER_UNAVAILABLE', `item ${messageId} is not stored yet`, {
+          retryable: true,
+        });
+      if (base.item.recalled) return base.item;
+      const item = { ...base.item, copies: { ...base.item.copies, ...copies } };
+      if ((await this.writeItem(item, base.version)) !== undefined) return item;
+      base = undefined;
+    }
+    throw new MsxError(
+      'ROUTER.LEDGER_CONFLICT',
+      `item ${messageId} keeps changing; its copies are added later`,
+      {
+        retryable: true,
+      },
+    );
   }
 
   preview(item: LedgerItem): void {
-    this.remember(item);
+    // Never over a stored version: a preview is what this router is about to store.
+    if (!this.items.has(item.messageId)) this.remember(item, 0);
   }
 
   putPayloadIndex(payloadSha256: string, messageId: string): Promise<void> {

@@ -14,6 +14,9 @@ export interface SelectorIndexRef {
   originator: string;
 }
 
+/** Gives up an item's lock in the ledger; resolves once it is given up (or found taken over after its lease). */
+export type ReleaseItemLock = () => Promise<void>;
+
 /**
  * The router's memory, behind a port so the routing logic does not know where it lives: what was routed
  * to whom, which share requests were made and which consents given.
@@ -27,7 +30,20 @@ export interface Ledger {
    * @throws MsxError `ROUTER.LEDGER_UNAVAILABLE` (retryable) when the ledger cannot be written or read
    */
   claimId(claim: IdClaimRecord): Promise<IdClaimRecord>;
+  /** The item as this router last knew it (possibly behind another router's later write): for lookups only. */
   item(messageId: string): Promise<LedgerItem | undefined>;
+  /**
+   * Takes the item's lock across every router sharing the ledger, for the time a submission about it is
+   * planned, published and remembered; waits while another router holds it. A lock whose holder died is free
+   * once its lease has run out.
+   * @throws MsxError `ROUTER.ITEM_BUSY` (retryable) when it stays held longer than the wait allowed
+   */
+  lockItem(messageId: string): Promise<ReleaseItemLock>;
+  /**
+   * Under the item's lock: the item as last stored by any router (or as previewed here when not stored yet).
+   * {@link putItem} then stores over exactly this version.
+   */
+  itemForUpdate(messageId: string): Promise<LedgerItem | undefined>;
   /** The first item carrying this payload (by SHA-256 of its bytes). */
   itemByPayload(payloadSha256: string): Promise<LedgerItem | undefined>;
   /**
@@ -39,7 +55,23 @@ export interface Ledger {
   itemsBySelectors(selectors: readonly string[], exceptOriginator?: string): Promise<LedgerItem[]>;
   request(requestId: string): Promise<ShareRequestRecord | undefined>;
   consent(decisionId: string): Promise<ConsentRecord | undefined>;
+  /**
+   * Stores an item read with {@link itemForUpdate}, only over the version read (compare-and-set).
+   * @throws MsxError `ROUTER.LEDGER_CONFLICT` (retryable) when another write came in between
+   */
   putItem(item: LedgerItem): Promise<void>;
+  /**
+   * Stores a new item before its copies are delivered, so that every router finds it as soon as a recipient
+   * can answer. A redelivered submission finds its own item stored and goes on from it.
+   */
+  storeNewItem(item: LedgerItem): Promise<void>;
+  /**
+   * Adds where a new item's copies landed, over whatever another router wrote meanwhile (a forward, a recall).
+   * @returns the item as it now stands; when it was recalled meanwhile the copies are not added, and the
+   *   caller removes them from the inboxes
+   * @throws MsxError `ROUTER.LEDGER_CONFLICT` (retryable) when the item keeps changing under it
+   */
+  addCopies(messageId: string, copies: CopyLocations): Promise<LedgerItem>;
   /**
    * Makes an item visible to this router at once, before it is stored: a recipient may answer (ask to share,
    * acknowledge) as soon as its copy lands, possibly before {@link putItem} has completed.

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { encodeEnvelope, envelopeFromJson, uuidv7, type Envelope, type EnvelopeJson } from '#contracts';
-import { connectBus, provisionBus, type Bus } from '#messaging';
+import { connectBus, provisionBus, Streams, type Bus } from '#messaging';
 import {
   asJson,
   startNatsServer,
@@ -16,7 +16,7 @@ import {
 } from '#testing';
 import { ExpiryIndex } from '../ledger/expiry-index.js';
 import { JetStreamLedger } from '../ledger/jetstream-ledger.js';
-import type { LedgerItem } from '../ledger/ledger.js';
+import type { CopyLocations, LedgerItem } from '../ledger/ledger.js';
 import { routerKeysFrom } from '../vouch-deliveries/router-keys.js';
 import type { RoutingPlan } from './route-message.handler.js';
 import { RouteMessageService } from './route-message.service.js';
@@ -35,47 +35,80 @@ const READ_DELAY_MS = 100;
 
 /** A ledger far away: it answers an item read with the item as it stood when asked, {@link READ_DELAY_MS} later. */
 class SlowLedger extends JetStreamLedger {
-  /** Told of every item read as it starts. */
+  /** Told of every read of an item to plan from, under its lock, as it starts. */
   onRead?: (messageId: string) => void;
+  /** Awaited before the copies of a new item are added: holds a router between delivering and remembering. */
+  beforeCopies?: () => Promise<void>;
 
-  override async item(messageId: string): Promise<LedgerItem | undefined> {
-    this.onRead?.(messageId);
-    const item = await super.item(messageId);
+  private async slowly<T>(messageId: string, read: Promise<T>): Promise<T> {
+    const value = await read;
     await sleep(READ_DELAY_MS);
-    return item;
+    return value;
   }
+
+  override item(messageId: string): Promise<LedgerItem | undefined> {
+    return this.slowly(messageId, super.item(messageId));
+  }
+
+  override itemForUpdate(messageId: string): Promise<LedgerItem | undefined> {
+    this.onRead?.(messageId);
+    return this.slowly(messageId, super.itemForUpdate(messageId));
+  }
+
+  /** The copies of the last new item this ledger was told of. */
+  lastCopies?: CopyLocations;
+
+  override async addCopies(messageId: string, copies: CopyLocations): Promise<LedgerItem> {
+    this.lastCopies = copies;
+    await this.beforeCopies?.();
+    return super.addCopies(messageId, copies);
+  }
+}
+
+/** A router of its own: its connection, its ledger (its memory of items) and its service. */
+interface Router {
+  bus: Bus;
+  ledger: SlowLedger;
+  service: RouteMessageService;
 }
 
 describe('submissions about one item, routed at the same time', () => {
   let nats: TestNatsServer;
+  /** The router the helpers route through; `other` is a second router beside it on the same ledger. */
+  let router: Router;
+  let other: Router;
   let bus: Bus;
-  let ledger: SlowLedger;
-  let service: RouteMessageService;
   let submitSeq = 0;
+  const signing = generateKeyPairSync('ed25519').privateKey;
+
+  async function startRouter(name: string): Promise<Router> {
+    const bus = await connectBus({ servers: nats.url, name });
+    const ledger = new SlowLedger(bus);
+    return {
+      bus,
+      ledger,
+      service: new RouteMessageService(bus, directory, ledger, new ExpiryIndex(), routerKeysFrom(signing)),
+    };
+  }
 
   beforeAll(async () => {
     nats = await startNatsServer();
-    bus = await connectBus({ servers: nats.url, name: 'item-races-test' });
+    router = await startRouter('item-races-router-1');
+    other = await startRouter('item-races-router-2');
+    ({ bus } = router);
     await provisionBus(bus.jsm, directory.nodeIds());
-    ledger = new SlowLedger(bus);
-    service = new RouteMessageService(
-      bus,
-      directory,
-      ledger,
-      new ExpiryIndex(),
-      routerKeysFrom(generateKeyPairSync('ed25519').privateKey),
-    );
   });
 
   afterAll(async () => {
-    await bus?.close();
+    await router?.bus.close();
+    await other?.bus.close();
     await nats?.dispose();
   });
 
-  /** Routes an envelope as its sender's submission, each at its own submit sequence. */
-  function route(json: EnvelopeJson): Promise<RoutingPlan> {
+  /** Routes an envelope as its sender's submission, each at its own submit sequence, on `by` (the first router). */
+  function route(json: EnvelopeJson, by: Router = router): Promise<RoutingPlan> {
     const envelope: Envelope = envelopeFromJson(asJson(json));
-    return service.route({
+    return by.service.route({
       envelope,
       bytes: encodeEnvelope(envelope),
       publisher: envelope.sender,
@@ -153,14 +186,9 @@ describe('submissions about one item, routed at the same time', () => {
     consentRef,
   });
 
-  it('recalls the item from the holder that a consented forward reached at the same time', async () => {
-    const { item, holders } = await original(
-      validRouteReportEnvelope({ ...fresh(), sender: ORIGINATOR, recipients: ['cp-it'] }),
-    );
-    expect(holders).toContain('cp-it');
-    expect(holders).not.toContain('cp-gr');
-    const consent = await consentFor(item, 'cp-it', 'cp-gr');
-    const recall = validRecallEnvelope({
+  /** The originator's recall of `item`. */
+  const recallOf = (item: EnvelopeJson): EnvelopeJson =>
+    validRecallEnvelope({
       ...fresh(),
       threadId: item.id,
       inReplyTo: item.id,
@@ -172,18 +200,27 @@ describe('submissions about one item, routed at the same time', () => {
       },
     });
 
-    // The recall comes in while the forward reads the item it forwards: the forward reads it twice, as the
-    // item with its payload and as the item its consent names; the second read is the one it plans from.
-    let reads = 0;
+  /**
+   * A consented forward routed by `forwarder` and the originator's recall routed by `recaller`, the recall
+   * coming in while the forward reads the item it plans from.
+   */
+  async function forwardWhileRecalled(forwarder: Router, recaller: Router): Promise<void> {
+    const { item, holders } = await original(
+      validRouteReportEnvelope({ ...fresh(), sender: ORIGINATOR, recipients: ['cp-it'] }),
+    );
+    expect(holders).toContain('cp-it');
+    expect(holders).not.toContain('cp-gr');
+    const consent = await consentFor(item, 'cp-it', 'cp-gr');
+
     const forwardPlans = new Promise<void>((resolve) => {
-      ledger.onRead = (id) => {
-        if (id === item.id && ++reads === 2) resolve();
+      forwarder.ledger.onRead = (id) => {
+        if (id === item.id) resolve();
       };
     });
-    const forwarding = route(forward(item, 'cp-it', 'cp-gr', consent));
+    const forwarding = route(forward(item, 'cp-it', 'cp-gr', consent), forwarder);
     await forwardPlans;
-    ledger.onRead = undefined;
-    const [forwarded, recalled] = await Promise.all([forwarding, route(recall)]);
+    forwarder.ledger.onRead = undefined;
+    const [forwarded, recalled] = await Promise.all([forwarding, route(recallOf(item), recaller)]);
 
     const forwardedTo = deliveredTo(forwarded);
     expect(forwardedTo).toEqual(['cp-gr']);
@@ -192,9 +229,12 @@ describe('submissions about one item, routed at the same time', () => {
     const after = await stored(item.id);
     expect(after?.recalled).toBe(true);
     expect(after?.recipients).toEqual(expect.arrayContaining([...holders, ...forwardedTo]));
-  });
+    // And the copy the forward put into the new holder's inbox is removed with the others.
+    expect(recalled.deleteCopies.map((c) => c.node)).toContain('cp-gr');
+  }
 
-  it('keeps the recipients of two forwards under two consents routed at the same time', async () => {
+  /** Two forwards under two consents, routed at the same time by `first` and `second`. */
+  async function twoForwards(first: Router, second: Router): Promise<void> {
     const { item, holders } = await original(
       validDebriefingReportEnvelope({ ...fresh(), sender: ORIGINATOR, recipients: ['cp-it'] }),
     );
@@ -202,13 +242,100 @@ describe('submissions about one item, routed at the same time', () => {
     const toGreece = await consentFor(item, 'cp-it', 'cp-gr');
     const toAfic = await consentFor(item, 'jot-mare', 'afic');
 
-    const [first, second] = await Promise.all([
-      route(forward(item, 'cp-it', 'cp-gr', toGreece)),
-      route(forward(item, 'jot-mare', 'afic', toAfic)),
+    const [a, b] = await Promise.all([
+      route(forward(item, 'cp-it', 'cp-gr', toGreece), first),
+      route(forward(item, 'jot-mare', 'afic', toAfic), second),
     ]);
 
-    expect(deliveredTo(first)).toEqual(['cp-gr']);
-    expect(deliveredTo(second)).toEqual(['afic']);
-    expect((await stored(item.id))?.recipients.sort()).toEqual(['afic', 'cp-gr', 'cp-it', 'jot-mare']);
+    expect(deliveredTo(a)).toEqual(['cp-gr']);
+    expect(deliveredTo(b)).toEqual(['afic']);
+    const after = await stored(item.id);
+    expect(after?.recipients.sort()).toEqual(['afic', 'cp-gr', 'cp-it', 'jot-mare']);
+    expect(Object.keys(after?.copies ?? {}).sort()).toEqual(['afic', 'cp-gr', 'cp-it', 'jot-mare']);
+  }
+
+  describe('on one router', () => {
+    it('recalls the item from the holder that a consented forward reached at the same time', () =>
+      forwardWhileRecalled(router, router));
+
+    it('keeps the recipients of two forwards under two consents routed at the same time', () =>
+      twoForwards(router, router));
+  });
+
+  describe('on two routers side by side, sharing the ledger', () => {
+    it('recalls the item from the holder that a forward on the other router reached at the same time', async () => {
+      await forwardWhileRecalled(router, other);
+      await forwardWhileRecalled(other, router);
+    });
+
+    it('keeps the recipients of two forwards routed at the same time on two routers', async () => {
+      await twoForwards(router, other);
+      await twoForwards(other, router);
+    });
+
+    it('removes the copies of a new item that the other router recalled before they were remembered', async () => {
+      let reached!: () => void;
+      let resume!: () => void;
+      const delivered = new Promise<void>((r) => (reached = r));
+      const held = new Promise<void>((r) => (resume = r));
+      router.ledger.beforeCopies = () => (reached(), held);
+      try {
+        const json = validRouteReportEnvelope({ ...fresh(), sender: ORIGINATOR, recipients: ['cp-it'] });
+        const routing = route({ ...json, handlingCode: 'HANDLING_CODE_H2' });
+        await delivered;
+        // The copies are in the inboxes, the item is stored, where the copies are is not yet.
+        const recalled = await route(recallOf(json), other);
+        resume();
+        const plan = await routing;
+        const holders = deliveredTo(plan);
+        expect(holders).toContain('cp-it');
+        expect(deliveredTo(recalled)).toEqual(expect.arrayContaining(holders));
+        const after = await stored(json.id);
+        expect(after?.recalled).toBe(true);
+        expect(after?.copies).toEqual({});
+        // Every copy the first router delivered is gone from its inbox.
+        const copies = Object.entries(router.ledger.lastCopies ?? {});
+        expect(copies.map(([node]) => node).sort()).toEqual(holders);
+        for (const [node, seq] of copies)
+          await expect(bus.jsm.streams.getMessage(Streams.inbox(node), { seq })).resolves.toBeNull();
+      } finally {
+        router.ledger.beforeCopies = undefined;
+      }
+    });
+
+    it('waits for an item held by a router that died until its lease runs out', async () => {
+      const item = fresh().id;
+      const lease = new JetStreamLedger(bus, undefined, { lockLeaseMs: 400 });
+      await lease.lockItem(item); // never given up: its router "dies" holding it
+      const impatient = new JetStreamLedger(other.bus, undefined, { lockWaitMs: 50 });
+      await expect(impatient.lockItem(item)).rejects.toMatchObject({
+        code: 'ROUTER.ITEM_BUSY',
+        retryable: true,
+      });
+      const started = Date.now();
+      const unlock = await new JetStreamLedger(other.bus).lockItem(item);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+      // Given up, it is free at once.
+      await unlock();
+      const again = await impatient.lockItem(item);
+      await again();
+    });
+
+    it('refuses to store an item over a version it did not read', async () => {
+      const { item } = await original(
+        validRouteReportEnvelope({ ...fresh(), sender: ORIGINATOR, recipients: ['cp-it'] }),
+      );
+      const stale = new JetStreamLedger(bus);
+      const read = await stale.itemForUpdate(item.id);
+      // Another router writes the item in between.
+      const fresher = new JetStreamLedger(other.bus);
+      const current = (await fresher.itemForUpdate(item.id))!;
+      await fresher.putItem({ ...current, recipients: [...current.recipients, 'cp-gr'] });
+      await expect(stale.putItem({ ...read!, recalled: true })).rejects.toMatchObject({
+        code: 'ROUTER.LEDGER_CONFLICT',
+        retryable: true,
+      });
+      expect((await stored(item.id))?.recalled).toBeUndefined();
+    });
   });
 });

@@ -5,7 +5,7 @@ import { Headers, publishAuditEvents, publishDurably, Streams, Subjects, type Bu
 import type { IdClaimRecord, PolicyFacts } from '#policy';
 import { BUS, busLogger } from '#runtime';
 import type { ExpiryIndex } from '../ledger/expiry-index.js';
-import type { Ledger } from '../ledger/ledger.js';
+import type { CopyLocations, Ledger } from '../ledger/ledger.js';
 import { DIRECTORY, EXPIRY_INDEX, LEDGER, ROUTER_KEYS } from '../router.tokens.js';
 import type { RouterKeys } from '../vouch-deliveries/router-keys.js';
 import { ItemLocks } from './item-locks.js';
@@ -86,7 +86,10 @@ export class RouteMessageService {
 
   /** The facts complete with the item and the id claim; called holding the item's lock. */
   private async itemFacts({ itemId, claim, facts }: Lookups): Promise<PolicyFacts> {
-    const [item, idClaim] = await Promise.all([itemId ? this.ledger.item(itemId) : undefined, claim]);
+    const [item, idClaim] = await Promise.all([
+      itemId ? this.ledger.itemForUpdate(itemId) : undefined,
+      claim,
+    ]);
     return { ...facts, idClaim, item };
   }
 
@@ -98,8 +101,11 @@ export class RouteMessageService {
    * before left it. Routed side by side (the consumer routes many at once), a forward and a recall could
    * both read the old item: the forward reaches a new holder, the recall, planned from the old recipients,
    * never does, and the holder keeps what the originator withdrew; two forwards would each lose the other's
-   * recipients. The lock holds within this router only: routers side by side would need the ledger to write
-   * an item only over the version it was read at (compare-and-set), which it does not yet.
+   * recipients. Routers side by side share the ledger: the item's lock is taken in the ledger too (after this
+   * router's own, so that one router asks for it once at a time), and the item is stored only over the
+   * version it was read at (compare-and-set), so a router whose lease ran out cannot overwrite another's.
+   * A new item is not locked: it is stored before its copies go out, and where they landed is added over
+   * whatever a recall or a forward wrote meanwhile; a copy of an item recalled meanwhile is removed again.
    */
   async route(submission: Submission): Promise<RoutingPlan> {
     // Nothing is claimed or looked up in the name of a sender that did not publish it.
@@ -107,13 +113,19 @@ export class RouteMessageService {
     const found = await this.lookUp(submission, Date.now());
     const release = found.itemId ? await this.itemLocks.acquire(found.itemId) : undefined;
     let plan: RoutingPlan;
+    let deleteCopies: { node: string; seq: number }[];
     try {
-      plan = planRouting(submission, this.directory, await this.itemFacts(found), this.keys);
-      await this.publishAndRemember(submission, plan);
+      const unlock = found.itemId ? await this.ledger.lockItem(found.itemId) : undefined;
+      try {
+        plan = planRouting(submission, this.directory, await this.itemFacts(found), this.keys);
+        deleteCopies = await this.publishAndRemember(submission, plan, found.itemId === undefined);
+      } finally {
+        await unlock?.();
+      }
     } finally {
       release?.();
     }
-    for (const c of plan.deleteCopies) {
+    for (const c of deleteCopies) {
       // The recipient may already have removed it, or the stream aged it out: either way it is gone.
       await this.bus.jsm.streams.deleteMessage(Streams.inbox(c.node), c.seq).catch(() => false);
     }
@@ -121,8 +133,16 @@ export class RouteMessageService {
     return plan;
   }
 
-  /** Publishes the audit events, the deliveries and the receipt, and remembers the item with its copies. */
-  private async publishAndRemember(submission: Submission, plan: RoutingPlan): Promise<void> {
+  /**
+   * Publishes the audit events, the deliveries and the receipt, and remembers the item with its copies.
+   * @param newItem whether the plan's item is the submission's own, new item (not one it concerns, locked)
+   * @returns the inbox copies to remove: a recall's, or this new item's when it was recalled meanwhile
+   */
+  private async publishAndRemember(
+    submission: Submission,
+    plan: RoutingPlan,
+    newItem: boolean,
+  ): Promise<{ node: string; seq: number }[]> {
     const correlation: Record<string, string> = submission.correlationId
       ? { [Headers.correlationId]: submission.correlationId }
       : {};
@@ -130,7 +150,7 @@ export class RouteMessageService {
     // know before a recipient can answer (requests, consents, the item itself) is recorded by then too.
     await Promise.all([
       publishAuditEvents(this.bus.js, ROUTER_NODE, plan.auditEvents, plan.auditMsgID),
-      this.rememberBeforeDelivery(plan),
+      this.rememberBeforeDelivery(plan, newItem),
     ]);
     const [acks] = await Promise.all([
       Promise.all(
@@ -147,17 +167,17 @@ export class RouteMessageService {
           headers: { ...correlation, ...plan.receipt.voucher },
         }),
     ]);
-    await this.remember(
-      plan,
-      acks.map((a, i) => [plan.deliveries[i].node, a.seq] as const),
-    );
+    const copies = Object.fromEntries(acks.map((a, i) => [plan.deliveries[i].node, a.seq]));
+    return this.remember(plan, copies, newItem);
   }
 
   /** Ledger writes that do not depend on the deliveries, done before anyone can answer them. */
-  private async rememberBeforeDelivery(plan: RoutingPlan): Promise<void> {
+  private async rememberBeforeDelivery(plan: RoutingPlan, newItem: boolean): Promise<void> {
     const w = plan.ledger;
     if (w.item) this.ledger.preview(w.item);
     await Promise.all([
+      // Stored before its copies go out, so that a router beside this one finds it when a recipient answers.
+      w.item && newItem && this.ledger.storeNewItem(w.item),
       w.payloadIndex && this.ledger.putPayloadIndex(w.payloadIndex.payloadSha256, w.payloadIndex.messageId),
       // Before any recipient holds a copy, so that no copy can come back reworded ahead of the index.
       w.selectorIndex && this.ledger.putSelectorIndex(w.selectorIndex.selectors, w.selectorIndex),
@@ -166,14 +186,28 @@ export class RouteMessageService {
     ]);
   }
 
-  /** The item with where its copies landed, once the deliveries are confirmed. */
-  private async remember(plan: RoutingPlan, copies: (readonly [string, number])[]): Promise<void> {
+  /**
+   * The item with where its copies landed, once the deliveries are confirmed.
+   * @returns the inbox copies to remove (see {@link publishAndRemember})
+   */
+  private async remember(
+    plan: RoutingPlan,
+    copies: CopyLocations,
+    newItem: boolean,
+  ): Promise<{ node: string; seq: number }[]> {
     const w = plan.ledger;
-    if (!w.item) return;
+    if (!w.item) return plan.deleteCopies;
+    if (newItem) {
+      const stored = await this.ledger.addCopies(w.item.messageId, copies);
+      if (stored.recalled) return Object.entries(copies).map(([node, seq]) => ({ node, seq }));
+      this.expiring.track(stored);
+      return plan.deleteCopies;
+    }
     const item = { ...w.item, copies: { ...w.item.copies } };
-    if (!item.recalled) for (const [node, seq] of copies) item.copies[node] = seq;
+    if (!item.recalled) Object.assign(item.copies, copies);
     await this.ledger.putItem(item);
     this.expiring.track(item);
+    return plan.deleteCopies;
   }
 
   private logRouted({ envelope, correlationId }: Submission, plan: RoutingPlan): void {
