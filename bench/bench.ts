@@ -1,9 +1,11 @@
 /**
- * `npm run bench [-- --quick] [-- --trail-rows N]`: measures MSX's figures and, in the same run, the raw
+ * `npm run bench [-- --quick] [-- --scaling] [-- --trail-rows N]`: measures MSX's figures and, in the same run, the raw
  * limits they are compared with (DESIGN §8), prints a table of ratios against the goals and writes the same
  * as JSON under bench/results/. Everything runs on loopback against a private nats-server and the
  * benchmark's own PostgreSQL schemas (MSX_TEST_DATABASE_URL, or an embedded PostgreSQL when none answers),
- * and everything it starts it stops. Bounded: about 6–8 minutes by default, under 2 minutes with --quick.
+ * and everything it starts it stops. Bounded: about 10 minutes by default, under 2 minutes with --quick.
+ * The scaling table (routed messages/s and delivery p99 against fan-out, payload size and routers) is part of
+ * the default run; `--quick --scaling` adds it to a quick one.
  *
  * The benchmark is not a test: it asserts nothing about speed and exits 0 when it could measure.
  */
@@ -32,11 +34,13 @@ import {
   AUDIT_ROWS_PER_SUBMISSION,
   auditDrainRate,
   benchEnvelopeJson,
+  type BenchShape,
   deliveryLatency,
   drain,
   gatewayThroughput,
   publishAuditBacklog,
   routedThroughput,
+  type RoutedResult,
 } from './msx-figures.js';
 import type { HttpLoadResult } from './http-load.js';
 import { rawHttpEcho, rawJetStreamPublish, rawPostgresInsert } from './raw-limits.js';
@@ -59,6 +63,10 @@ interface Plan {
   httpConnections: number;
   /** Rest before memory is read: long enough for each service's idle collection (about 4–6 s after work). */
   restMs: number;
+  /** Whether to measure the scaling table, and with how many submissions per row. */
+  scaling: boolean;
+  scalingMessages: number;
+  scalingLatencyMs: number;
 }
 
 function plan(args: string[]): Plan {
@@ -80,6 +88,9 @@ function plan(args: string[]): Plan {
         trailQueries: 300,
         httpConnections: 64,
         restMs: 8_000,
+        scaling: args.includes('--scaling'),
+        scalingMessages: 1_000,
+        scalingLatencyMs: 3_000,
       }
     : {
         mode: 'default',
@@ -93,7 +104,71 @@ function plan(args: string[]): Plan {
         trailQueries: 2_000,
         httpConnections: 64,
         restMs: 8_000,
+        scaling: true,
+        scalingMessages: 3_000,
+        scalingLatencyMs: 10_000,
       };
+}
+
+/** The rows of the scaling table besides the default shape (a referral to three parties, one router). */
+const SCALING: { label: string; key: string; shape: BenchShape }[] = [
+  { label: 'referral, fan-out 2', key: 'fanOut2', shape: { kind: 'referral', fanOut: 2 } },
+  { label: 'referral, fan-out 10', key: 'fanOut10', shape: { kind: 'referral', fanOut: 10 } },
+  { label: 'referral, fan-out 30', key: 'fanOut30', shape: { kind: 'referral', fanOut: 30 } },
+  { label: 'debriefing 1 KB', key: 'debriefing1k', shape: { kind: 'debriefing', payloadBytes: 1_024 } },
+  { label: 'debriefing 16 KB', key: 'debriefing16k', shape: { kind: 'debriefing', payloadBytes: 16_384 } },
+  // The largest item the contract admits (narrative and facilitators at their limits); 256 KB is beyond it.
+  {
+    label: 'debriefing 100 KB (largest)',
+    key: 'debriefing100k',
+    shape: { kind: 'debriefing', payloadBytes: 110_000 },
+  },
+];
+
+/** The services every figure runs with; the node apps run only for the memory at rest. */
+const CORE_SERVICES = ['audit', 'router', 'gateway'];
+
+/** One row of the scaling table as printed. */
+interface ScalingRow {
+  label: string;
+  routers: number;
+  fanOut: number | null;
+  bytes: number | null;
+  perSecond: number | null;
+  p99Ms: number | null;
+  /** The rate the p99 was measured at. */
+  rate: number | null;
+}
+
+function scalingRow(
+  label: string,
+  routers: number,
+  routed: RoutedResult | undefined,
+  latency?: { p99Ms: number; ratePerSecond: number },
+): ScalingRow {
+  return {
+    label,
+    routers,
+    fanOut: routed?.fanOut ?? null,
+    bytes: routed?.payloadBytes ?? null,
+    perSecond: routed?.messagesPerSecond ?? null,
+    p99Ms: latency?.p99Ms ?? null,
+    rate: latency?.ratePerSecond ?? null,
+  };
+}
+
+function scalingTable(rows: ScalingRow[]): string {
+  const head = '| shape | routers | fan-out | bytes | routed messages/s | delivery p99 | at |';
+  const rule = '|---|---|---|---|---|---|---|';
+  const cell = (v: number | null, unit = '') => (v === null ? 'n/a' : `${fmt(v)}${unit}`);
+  return [
+    head,
+    rule,
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${r.routers} | ${cell(r.fanOut)} | ${cell(r.bytes)} | ${cell(r.perSecond, '/s')} | ${cell(r.p99Ms, ' ms')} | ${cell(r.rate, '/s')} |`,
+    ),
+  ].join('\n');
 }
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -257,7 +332,8 @@ async function main(): Promise<void> {
     () => 'ready',
   );
 
-  let routed, routedTwo, latency, gatewayAlone, gateway, audit, memory, peakMemory;
+  const scaling: ScalingRow[] = [];
+  let routed, routedTwo, latency, gatewayAlone, gateway, audit, memory, peakMemory, memoryAfterScaling;
   if (up !== undefined && bus) {
     const b = bus;
     routed = await step(
@@ -359,6 +435,55 @@ async function main(): Promise<void> {
       },
       megabytesOf,
     );
+    // The scaling table after the figures of record (memory at rest included), under the same conditions as
+    // the default rows: the node apps stopped again.
+    if (p.scaling) {
+      for (const node of services.map((s) => s.name).filter((n) => !CORE_SERVICES.includes(n)))
+        if (running.has(node)) {
+          await running.get(node)!.stop();
+          running.delete(node);
+        }
+      await drain(db, schema);
+      for (const row of SCALING) {
+        const r = await step(
+          `scaling_${row.key}`,
+          `scaling, ${row.label}: ${p.scalingMessages} submissions, then delivery p99 at up to ${p.latencyRate}/s for ${sec(p.scalingLatencyMs)}`,
+          async () => {
+            const t = await routedThroughput(b, db, schema, p.scalingMessages, row.shape);
+            await drain(db, schema);
+            // At most half the throughput just measured: latency at a load the exchange keeps up with, not
+            // the length of a queue that only grows.
+            const rate = Math.max(1, Math.min(p.latencyRate, Math.floor(t.messagesPerSecond / 2)));
+            const l = await deliveryLatency(b, rate, p.scalingLatencyMs, row.shape);
+            await drain(db, schema);
+            return { ...t, p99Ms: l.p99Ms, rate };
+          },
+          (r) =>
+            `${fmt(r.messagesPerSecond)} messages/s; p99 ${fmt(r.p99Ms)} ms at ${r.rate}/s (fan-out ${r.fanOut}, ${r.payloadBytes} bytes)`,
+        );
+        scaling.push(scalingRow(row.label, 1, r, r && { p99Ms: r.p99Ms, ratePerSecond: r.rate }));
+        if (r)
+          Object.assign(figures, {
+            [`scaling_${row.key}_perSecond`]: r.messagesPerSecond,
+            [`scaling_${row.key}_p99Ms`]: r.p99Ms,
+            [`scaling_${row.key}_latencyRatePerSecond`]: r.rate,
+            [`scaling_${row.key}_fanOut`]: r.fanOut,
+            [`scaling_${row.key}_bytes`]: r.payloadBytes,
+          });
+      }
+      memoryAfterScaling = await step(
+        'memoryAfterScaling',
+        'resident memory at rest after the scaling table (largest payloads and fan-outs)',
+        async () => {
+          await drain(db, schema);
+          await sleep(p.restMs);
+          const rss: Record<string, number> = {};
+          for (const [name, proc] of running) rss[name] = await residentMb(proc.pid);
+          return rss;
+        },
+        megabytesOf,
+      );
+    }
     await Promise.all([...running.values()].map((s) => s.stop()));
     running.clear();
   }
@@ -392,6 +517,8 @@ async function main(): Promise<void> {
     Object.assign(figures, { auditRowsPerSecond: audit.rowsPerSecond, auditRowsDrained: audit.rows });
   if (memory) for (const [n, mb] of Object.entries(memory)) figures[`residentMb_${n}`] = mb;
   if (peakMemory) for (const [n, mb] of Object.entries(peakMemory)) figures[`peakResidentMb_${n}`] = mb;
+  if (memoryAfterScaling)
+    for (const [n, mb] of Object.entries(memoryAfterScaling)) figures[`scalingResidentMb_${n}`] = mb;
 
   out('\naudit store');
   let verify;
@@ -543,6 +670,18 @@ async function main(): Promise<void> {
       goal: '≤ 120 MB',
       met: atMost(maxRss, 120),
     },
+    ...(memoryAfterScaling
+      ? [
+          {
+            figure: 'resident memory per service at rest after the scaling table (largest)',
+            measured: Object.entries(memoryAfterScaling).sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'n/a',
+            baseline: '',
+            value: Math.max(...Object.values(memoryAfterScaling).filter((v) => !Number.isNaN(v))),
+            goal: 'reported',
+            met: undefined,
+          },
+        ]
+      : []),
     {
       figure: 'peak resident memory per service under load (largest)',
       measured: peakHeaviest ? `${peakHeaviest}` : 'n/a',
@@ -562,6 +701,16 @@ async function main(): Promise<void> {
     errors,
   };
   const path = writeReport(report);
+  if (p.scaling) {
+    const rows: ScalingRow[] = [
+      scalingRow('referral, fan-out 3 (the default)', 1, routed, latency),
+      scalingRow('the default, two routers', 2, routedTwo),
+      ...scaling,
+    ];
+    out(
+      `\nscaling (one change from the default at a time; router, audit and gateway on the same two cores; no node app running)\n${scalingTable(rows)}`,
+    );
+  }
   out(`\n${goalsTable(goals)}`);
   out(
     `\n${Object.keys(errors).length ? `${Object.keys(errors).length} measurement(s) failed: ${Object.keys(errors).join(', ')}\n` : ''}done in ${report.durationSeconds.toFixed(0)} s; written to ${path}`,

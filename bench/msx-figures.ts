@@ -18,38 +18,95 @@ import {
 import { publishAuditEvent, publishAuditEvents, publishDurably, Subjects, type Bus } from '#messaging';
 import { httpLoad, type HttpLoadResult } from './http-load.js';
 import { forEachWindowed, nowMs, sleep, summary } from './stats.js';
-import { asJson, validInternetContentReferralEnvelope } from '#testing/envelopes';
+import {
+  asJson,
+  validInternetContentReferralEnvelope,
+  validDebriefingReportEnvelope,
+} from '#testing/envelopes';
 
 /** The sending node of the benchmark's traffic. */
 export const BENCH_SENDER = 'emlo-ne';
-/** The node whose inbox the latency is measured at. */
-const LATENCY_NODE = 'cp-it';
+/**
+ * What a benchmark submission looks like. The default is the figure of record: an internet content
+ * referral (about 400 bytes) reaching three parties; the scaling table varies the fan-out of the referral,
+ * and the size of a debriefing report, which reaches three parties by their subscriptions alone.
+ */
+export type BenchShape = { kind: 'referral'; fanOut: number } | { kind: 'debriefing'; payloadBytes: number };
+
+export const DEFAULT_SHAPE: BenchShape = { kind: 'referral', fanOut: 3 };
 
 /**
- * The benchmark's item: an internet content referral on "other" routes, named to cp-it and europol-iru;
- * JOT MARE subscribes to all intelligence, so the router delivers it to three parties (fan-out 3). Each item
- * is distinct, as real traffic is: its own post and evidence hash, so no two payloads are the same and the
- * router indexes every one.
+ * Who is named, in order, for a referral's fan-out: JOT MARE (all intelligence) and Europol's IRU (internet
+ * content) receive every referral by subscription, so fan-out k names k - 2 more. cp-it comes first: it is
+ * where latency is measured.
  */
-export function benchEnvelopeJson(): EnvelopeJson {
-  const base = validInternetContentReferralEnvelope({
-    id: uuidv7(),
+const NAMEABLE = [
+  'cp-it',
+  ...['at', 'be', 'bg', 'hr', 'cy', 'cz', 'dk', 'ee', 'fi', 'fr', 'de', 'gr', 'hu', 'ie'].map(
+    (c) => `cp-${c}`,
+  ),
+  ...['lv', 'lt', 'lu', 'mt', 'nl', 'pl', 'pt', 'ro', 'sk', 'si', 'es', 'se'].map((c) => `cp-${c}`),
+  'eurojust',
+];
+
+/** The party whose inbox the latency is measured at, for a shape: one that receives every item of it. */
+export const latencyNodeOf = (shape: BenchShape): string =>
+  shape.kind === 'referral' && shape.fanOut > 2 ? NAMEABLE[0] : 'jot-mare';
+
+const randomText = (chars: number) =>
+  randomBytes(Math.ceil(chars / 2))
+    .toString('hex')
+    .slice(0, chars);
+
+/**
+ * The benchmark's item. Each is distinct, as real traffic is, so no two payloads are the same and the router
+ * indexes every one: a referral has its own post and evidence hash; a debriefing (H0, on "other" routes,
+ * named to no one: JOT MARE, AFIC and Frontex risk analysis subscribe to it) is filled with random text in
+ * its narrative (up to 8,000 characters) and facilitators' descriptions (50 of 2,000 at most), so about
+ * 100 KB is the largest the contract admits.
+ */
+export function benchEnvelopeJson(shape: BenchShape = DEFAULT_SHAPE): EnvelopeJson {
+  const id = uuidv7();
+  if (shape.kind === 'referral') {
+    const recipients = ['cp-it', 'europol-iru', ...NAMEABLE.slice(1, Math.max(1, shape.fanOut - 2))];
+    const base = validInternetContentReferralEnvelope({
+      id,
+      route: 'SMUGGLING_ROUTE_OTHER',
+      recipients: shape.fanOut > 2 ? recipients : [],
+    });
+    const post = randomInt(1e14, 2.8e14);
+    return {
+      ...base,
+      internetContentReferral: {
+        ...base.internetContentReferral!,
+        url: `https://www.facebook.com/groups/801234567890123/posts/${post}/`,
+        evidenceSha256: randomBytes(32).toString('hex'),
+      },
+    };
+  }
+  const base = validDebriefingReportEnvelope({
+    id,
     route: 'SMUGGLING_ROUTE_OTHER',
-    recipients: ['cp-it', 'europol-iru'],
+    recipients: [],
+    handlingCode: 'HANDLING_CODE_H0',
   });
-  const post = randomInt(1e14, 2.8e14);
+  const fill = Math.max(16, shape.payloadBytes - 900);
+  const facilitators = Array.from(
+    { length: Math.min(50, Math.ceil(Math.max(0, fill - 8_000) / 2_000)) },
+    () => ({
+      role: 'boat driver',
+      description: randomText(2_000),
+    }),
+  );
+  const { selectors: _selectors, ...report } = base.debriefingReport!;
   return {
     ...base,
-    internetContentReferral: {
-      ...base.internetContentReferral!,
-      url: `https://www.facebook.com/groups/801234567890123/posts/${post}/`,
-      evidenceSha256: randomBytes(32).toString('hex'),
-    },
+    debriefingReport: { ...report, narrative: randomText(Math.min(8_000, fill)), facilitators },
   };
 }
 
-function benchSubmission(): { id: string; bytes: Uint8Array } {
-  const json = benchEnvelopeJson();
+function benchSubmission(shape: BenchShape = DEFAULT_SHAPE): { id: string; bytes: Uint8Array } {
+  const json = benchEnvelopeJson(shape);
   return { id: json.id, bytes: encodeEnvelope(envelopeFromJson(asJson(json))) };
 }
 
@@ -137,6 +194,8 @@ export async function drain(db: pg.Client, schema: string, timeoutMs = 120_000):
 }
 
 export interface RoutedResult {
+  /** Encoded size of a submission, bytes. */
+  payloadBytes: number;
   messagesPerSecond: number;
   auditRowsPerSecond: number;
   messages: number;
@@ -153,8 +212,9 @@ export async function routedThroughput(
   db: pg.Client,
   schema: string,
   count: number,
+  shape: BenchShape = DEFAULT_SHAPE,
 ): Promise<RoutedResult> {
-  const submissions = Array.from({ length: count }, benchSubmission);
+  const submissions = Array.from({ length: count }, () => benchSubmission(shape));
   const before = await countTrail(db, schema);
   const started = nowMs();
   await forEachWindowed(count, 256, (i) => submit(bus, submissions[i]));
@@ -165,6 +225,7 @@ export async function routedThroughput(
     [submissions[0].id],
   );
   return {
+    payloadBytes: submissions[0].bytes.length,
     messagesPerSecond: (end.count.submitted - before.submitted) / seconds,
     auditRowsPerSecond: (end.count.total - before.total) / seconds,
     messages: end.count.submitted - before.submitted,
@@ -185,18 +246,20 @@ export interface LatencyResult {
 /**
  * Submit → delivery latency at a fixed rate: submissions are published on schedule (not waiting for each
  * other), and each is timed from just before its publish until the router's copy arrives on
- * `msx.deliver.cp-it` (a core subscription beside the node's durable consumer).
+ * `msx.deliver.<node>` ({@link latencyNodeOf}: cp-it by default; a core subscription beside the node's
+ * durable consumer).
  */
 export async function deliveryLatency(
   bus: Bus,
   ratePerSecond: number,
   durationMs: number,
+  shape: BenchShape = DEFAULT_SHAPE,
 ): Promise<LatencyResult> {
   const count = Math.round((ratePerSecond * durationMs) / 1000);
-  const submissions = Array.from({ length: count }, benchSubmission);
+  const submissions = Array.from({ length: count }, () => benchSubmission(shape));
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
-  const sub = bus.nc.subscribe(Subjects.deliver(LATENCY_NODE));
+  const sub = bus.nc.subscribe(Subjects.deliver(latencyNodeOf(shape)));
   const receiving = (async () => {
     for await (const m of sub) {
       const msgId = m.headers?.get('Nats-Msg-Id') ?? '';
