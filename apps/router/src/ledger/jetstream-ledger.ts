@@ -1,10 +1,17 @@
-import { randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeliverPolicy, JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
 import { MsxError } from '#contracts';
 import { publishDurably, Streams, Subjects, type Bus, type BusLogger } from '#messaging';
 import type { ConsentRecord, IdClaimRecord, ShareRequestRecord } from '#policy';
-import type { CopyLocations, Ledger, LedgerItem, ReleaseItemLock, SelectorIndexRef } from './ledger.js';
+import type {
+  CopyLocations,
+  Ledger,
+  LedgerItem,
+  ReleaseItemLock,
+  SelectorIndexRef,
+  VersionedItem,
+} from './ledger.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -12,17 +19,14 @@ const dec = new TextDecoder();
 /** JetStream's answer when the expected last sequence of a subject is not the stream's. */
 const WRONG_LAST_SEQUENCE = 10071;
 
-/** Items kept in memory for fast routing of control messages; older ones are read from the stream again. */
+/**
+ * Items kept in memory: those previewed and not stored yet, and the version of those this router wrote, for
+ * the copies added after delivery. Every read that decides anything goes to the stream.
+ */
 const CACHE_LIMIT = 50_000;
 
 /** How often {@link JetStreamLedger.addCopies} tries again when other routers keep writing the item. */
 const COPY_MERGE_ATTEMPTS = 8;
-
-/** An item in memory with the ledger stream's sequence of the version it is (0: previewed, not stored yet). */
-interface Cached {
-  item: LedgerItem;
-  version: number;
-}
 
 /** An item's lock (`msx.ledger.lock.<item id>`): who holds it and until when; `holder` null once given up. */
 interface LockRecord {
@@ -52,7 +56,7 @@ interface SelectorRecord {
  * durable, replicated like every stream, and readable by id without a database.
  */
 export class JetStreamLedger implements Ledger {
-  private readonly items = new Map<string, Cached>();
+  private readonly items = new Map<string, VersionedItem>();
   /** This router among those sharing the ledger, in the locks it holds. */
   private readonly instance = randomUUID();
   private readonly lockLeaseMs: number;
@@ -69,7 +73,7 @@ export class JetStreamLedger implements Ledger {
     private readonly logger?: BusLogger,
     options: LedgerOptions = {},
   ) {
-    this.lockLeaseMs = options.lockLeaseMs ?? 15_000;
+    this.lockLeaseMs = options.lockLeaseMs ?? 60_000;
     this.lockWaitMs = options.lockWaitMs ?? 10_000;
   }
 
@@ -77,11 +81,20 @@ export class JetStreamLedger implements Ledger {
     return (await this.getStored<T>(subject))?.value;
   }
 
-  /** The latest value on a subject with its stream sequence, for a conditional write after it. */
-  private async getStored<T>(subject: string): Promise<{ value: T; seq: number } | undefined> {
+  /**
+   * The latest value on a subject with its stream sequence, for a conditional write after it.
+   * @param fromLeader read from the stream's leader, which has every acknowledged write: for items and their
+   *   locks, which are written over what was read. Otherwise a direct get, answered by any replica without
+   *   queueing behind the JetStream API, which may lag the leader by a moment when streams are replicated.
+   */
+  private async getStored<T>(
+    subject: string,
+    fromLeader = false,
+  ): Promise<{ value: T; seq: number } | undefined> {
     try {
-      // Direct get: answered by the stream itself, not queued behind the JetStream API.
-      const m = await this.bus.jsm.direct.getMessage(Streams.ledger, { last_by_subj: subject });
+      const m = fromLeader
+        ? await this.bus.jsm.streams.getMessage(Streams.ledger, { last_by_subj: subject })
+        : await this.bus.jsm.direct.getMessage(Streams.ledger, { last_by_subj: subject });
       return m ? { value: JSON.parse(dec.decode(m.data)) as T, seq: m.seq } : undefined;
     } catch (err) {
       // A subject never written is answered with null, not an error: any error is the ledger being away.
@@ -103,18 +116,19 @@ export class JetStreamLedger implements Ledger {
   }
 
   /**
-   * Writes an item only if its subject's last version is `version` (0: never written); deduplicated by a
-   * msgID that changes with the content, so a retried write succeeds and a real change is not dropped.
+   * Writes an item only if its subject's last version is `version` (0: never written).
    * @returns the version written, or `undefined` when another write came first
    */
   private async writeItem(item: LedgerItem, version: number): Promise<number | undefined> {
-    const content = `${item.recipients.length}:${Object.keys(item.copies).length}:${item.recalled ? 'r' : ''}`;
+    // The id names the version written over and the exact content: a retry of this very write is
+    // deduplicated, while another write over the same version is not taken for it (deduplication is checked
+    // before the expectation, and would otherwise answer a conflicting write with the other one's success).
+    const data = enc.encode(JSON.stringify(item));
     try {
-      const ack = await this.bus.js.publish(
-        Subjects.ledger('item', item.messageId),
-        enc.encode(JSON.stringify(item)),
-        { msgID: `ledger:item:${item.messageId}:${content}`, expect: { lastSubjectSequence: version } },
-      );
+      const ack = await this.bus.js.publish(Subjects.ledger('item', item.messageId), data, {
+        msgID: `ledger:item:${item.messageId}:${version}:${hash('sha256', data, 'base64url')}`,
+        expect: { lastSubjectSequence: version },
+      });
       this.remember(item, ack.seq);
       return ack.seq;
     } catch (err) {
@@ -129,9 +143,9 @@ export class JetStreamLedger implements Ledger {
     }
   }
 
-  /** The item as last stored, read from the stream whatever this router holds in memory. */
-  private async latest(messageId: string): Promise<Cached | undefined> {
-    const stored = await this.getStored<LedgerItem>(Subjects.ledger('item', messageId));
+  /** The item as last stored, read from the stream's leader whatever this router holds in memory. */
+  private async latest(messageId: string): Promise<VersionedItem | undefined> {
+    const stored = await this.getStored<LedgerItem>(Subjects.ledger('item', messageId), true);
     if (stored) this.remember(stored.value, stored.seq);
     return stored && { item: stored.value, version: stored.seq };
   }
@@ -162,7 +176,7 @@ export class JetStreamLedger implements Ledger {
   }
 
   async item(messageId: string): Promise<LedgerItem | undefined> {
-    return (this.items.get(messageId) ?? (await this.latest(messageId)))?.item;
+    return (await this.current(messageId))?.item;
   }
 
   async lockItem(messageId: string): Promise<ReleaseItemLock> {
@@ -170,7 +184,7 @@ export class JetStreamLedger implements Ledger {
     const holder = `${this.instance}:${randomUUID()}`;
     const deadline = Date.now() + this.lockWaitMs;
     for (let pause = 2; ; pause = Math.min(pause * 2, 100)) {
-      const held = await this.getStored<LockRecord>(subject);
+      const held = await this.getStored<LockRecord>(subject, true);
       if (!held || held.value.holder === null || held.value.untilMs <= Date.now()) {
         try {
           const record: LockRecord = { holder, untilMs: Date.now() + this.lockLeaseMs };
@@ -195,7 +209,8 @@ export class JetStreamLedger implements Ledger {
         throw new MsxError(
           'ROUTER.ITEM_BUSY',
           `item ${messageId} is held by another router for longer than ${this.lockWaitMs} ms`,
-          { retryable: true },
+          // Waiting is not failing: it never counts towards giving the submission up.
+          { hold: true },
         );
       await sleep(pause);
     }
@@ -212,12 +227,17 @@ export class JetStreamLedger implements Ledger {
       });
   }
 
-  async itemForUpdate(messageId: string): Promise<LedgerItem | undefined> {
+  itemForUpdate(messageId: string): Promise<VersionedItem | undefined> {
+    return this.current(messageId);
+  }
+
+  /** The item as last stored, or as previewed here when not stored yet. */
+  private async current(messageId: string): Promise<VersionedItem | undefined> {
     const stored = await this.latest(messageId);
-    if (stored) return stored.item;
+    if (stored) return stored;
     // Not stored yet: routed by this router a moment ago, and only previewed (or unknown).
     const previewed = this.items.get(messageId);
-    return previewed?.version === 0 ? previewed.item : undefined;
+    return previewed?.version === 0 ? previewed : undefined;
   }
 
   async itemByPayload(payloadSha256: string): Promise<LedgerItem | undefined> {
@@ -298,8 +318,7 @@ export class JetStreamLedger implements Ledger {
     return this.get(Subjects.ledger('consent', decisionId));
   }
 
-  async putItem(item: LedgerItem): Promise<void> {
-    const version = this.items.get(item.messageId)?.version ?? 0;
+  async putItem(item: LedgerItem, version: number): Promise<void> {
     if ((await this.writeItem(item, version)) === undefined)
       throw new MsxError(
         'ROUTER.LEDGER_CONFLICT',
@@ -330,7 +349,11 @@ export class JetStreamLedger implements Ledger {
           retryable: true,
         });
       if (base.item.recalled) return base.item;
-      const item = { ...base.item, copies: { ...base.item.copies, ...copies } };
+      const item = {
+        ...base.item,
+        recipients: [...new Set([...base.item.recipients, ...Object.keys(copies)])],
+        copies: { ...base.item.copies, ...copies },
+      };
       if ((await this.writeItem(item, base.version)) !== undefined) return item;
       base = undefined;
     }

@@ -8,6 +8,12 @@ export interface LedgerItem extends ItemRecord {
   copies: CopyLocations;
 }
 
+/** An item with the ledger stream's sequence of the version it is (0: previewed by this router, not stored yet). */
+export interface VersionedItem {
+  item: LedgerItem;
+  version: number;
+}
+
 /** An item as a selector's entry lists it: enough to skip a sender's own items without reading them. */
 export interface SelectorIndexRef {
   messageId: string;
@@ -30,20 +36,21 @@ export interface Ledger {
    * @throws MsxError `ROUTER.LEDGER_UNAVAILABLE` (retryable) when the ledger cannot be written or read
    */
   claimId(claim: IdClaimRecord): Promise<IdClaimRecord>;
-  /** The item as this router last knew it (possibly behind another router's later write): for lookups only. */
+  /** The item as last stored by any router (or as previewed here when not stored yet). */
   item(messageId: string): Promise<LedgerItem | undefined>;
   /**
    * Takes the item's lock across every router sharing the ledger, for the time a submission about it is
    * planned, published and remembered; waits while another router holds it. A lock whose holder died is free
    * once its lease has run out.
-   * @throws MsxError `ROUTER.ITEM_BUSY` (retryable) when it stays held longer than the wait allowed
+   * @throws MsxError `ROUTER.ITEM_BUSY` (a hold: retried, never counted as a failure) when it stays held
+   *   longer than the wait allowed
    */
   lockItem(messageId: string): Promise<ReleaseItemLock>;
   /**
-   * Under the item's lock: the item as last stored by any router (or as previewed here when not stored yet).
-   * {@link putItem} then stores over exactly this version.
+   * Under the item's lock: the item as last stored by any router (or as previewed here when not stored yet),
+   * with its version, over which {@link putItem} then stores.
    */
-  itemForUpdate(messageId: string): Promise<LedgerItem | undefined>;
+  itemForUpdate(messageId: string): Promise<VersionedItem | undefined>;
   /** The first item carrying this payload (by SHA-256 of its bytes). */
   itemByPayload(payloadSha256: string): Promise<LedgerItem | undefined>;
   /**
@@ -59,7 +66,7 @@ export interface Ledger {
    * Stores an item read with {@link itemForUpdate}, only over the version read (compare-and-set).
    * @throws MsxError `ROUTER.LEDGER_CONFLICT` (retryable) when another write came in between
    */
-  putItem(item: LedgerItem): Promise<void>;
+  putItem(item: LedgerItem, version: number): Promise<void>;
   /**
    * Stores a new item before its copies are delivered, so that every router finds it as soon as a recipient
    * can answer. A redelivered submission finds its own item stored and goes on from it.

@@ -50,7 +50,7 @@ describe('the selector index in the ledger', () => {
         }),
       ),
     );
-    for (const id of ids) await (i(id) % 2 ? a : b).putItem(itemOf(id, [common]));
+    for (const id of ids) await (i(id) % 2 ? a : b).storeNewItem(itemOf(id, [common]));
     // One record per selector and item, written once: nothing to contend for, nothing overwritten.
     const stored = await bus.jsm.streams.info(Streams.ledger, {
       subjects_filter: Subjects.ledger('selector', `${common}.*`),
@@ -92,7 +92,7 @@ describe('the selector index in the ledger', () => {
     const second = itemOf(uuidv7(), [s2, s3]);
     for (const item of [first, second]) {
       await writer.putSelectorIndex(item.selectors!, item);
-      await writer.putItem(item);
+      await writer.storeNewItem(item);
     }
     // Indexed but never stored (its route did not finish): left out rather than guessed.
     await writer.putSelectorIndex([s1], { messageId: uuidv7(), originator: 'emlo-ne' });

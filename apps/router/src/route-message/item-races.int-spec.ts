@@ -16,7 +16,7 @@ import {
 } from '#testing';
 import { ExpiryIndex } from '../ledger/expiry-index.js';
 import { JetStreamLedger } from '../ledger/jetstream-ledger.js';
-import type { CopyLocations, LedgerItem } from '../ledger/ledger.js';
+import type { CopyLocations, LedgerItem, VersionedItem } from '../ledger/ledger.js';
 import { routerKeysFrom } from '../vouch-deliveries/router-keys.js';
 import type { RoutingPlan } from './route-message.handler.js';
 import { RouteMessageService } from './route-message.service.js';
@@ -50,7 +50,7 @@ class SlowLedger extends JetStreamLedger {
     return this.slowly(messageId, super.item(messageId));
   }
 
-  override itemForUpdate(messageId: string): Promise<LedgerItem | undefined> {
+  override itemForUpdate(messageId: string): Promise<VersionedItem | undefined> {
     this.onRead?.(messageId);
     return this.slowly(messageId, super.itemForUpdate(messageId));
   }
@@ -321,20 +321,43 @@ describe('submissions about one item, routed at the same time', () => {
       await again();
     });
 
+    it("reads an item as the other router last stored it: who holds it decides what counts as another's", async () => {
+      const { item } = await original(
+        validRouteReportEnvelope({ ...fresh(), sender: ORIGINATOR, recipients: ['cp-it'] }),
+      );
+      // This router knows the item; the other one forwards it to a new holder.
+      expect((await router.ledger.item(item.id))?.recipients).not.toContain('cp-gr');
+      const there = (await other.ledger.itemForUpdate(item.id))!;
+      await other.ledger.putItem(
+        { ...there.item, recipients: [...there.item.recipients, 'cp-gr'] },
+        there.version,
+      );
+      // The lookup that decides whether a new item re-publishes another party's intelligence sees the holder.
+      expect((await router.ledger.item(item.id))?.recipients).toContain('cp-gr');
+    });
+
     it('refuses to store an item over a version it did not read', async () => {
       const { item } = await original(
         validRouteReportEnvelope({ ...fresh(), sender: ORIGINATOR, recipients: ['cp-it'] }),
       );
       const stale = new JetStreamLedger(bus);
-      const read = await stale.itemForUpdate(item.id);
+      const read = (await stale.itemForUpdate(item.id))!;
       // Another router writes the item in between.
       const fresher = new JetStreamLedger(other.bus);
       const current = (await fresher.itemForUpdate(item.id))!;
-      await fresher.putItem({ ...current, recipients: [...current.recipients, 'cp-gr'] });
-      await expect(stale.putItem({ ...read!, recalled: true })).rejects.toMatchObject({
+      await fresher.putItem(
+        { ...current.item, recipients: [...current.item.recipients, 'cp-gr'] },
+        current.version,
+      );
+      await expect(stale.putItem({ ...read.item, recalled: true }, read.version)).rejects.toMatchObject({
         code: 'ROUTER.LEDGER_CONFLICT',
         retryable: true,
       });
+      // Nor is the same change over the old version taken for a retry of the write that came first.
+      await expect(
+        stale.putItem({ ...read.item, recipients: [...read.item.recipients, 'afic'] }, read.version),
+      ).rejects.toMatchObject({ code: 'ROUTER.LEDGER_CONFLICT' });
+      expect((await stored(item.id))?.recipients).toContain('cp-gr');
       expect((await stored(item.id))?.recalled).toBeUndefined();
     });
   });

@@ -84,13 +84,20 @@ export class RouteMessageService {
     };
   }
 
-  /** The facts complete with the item and the id claim; called holding the item's lock. */
-  private async itemFacts({ itemId, claim, facts }: Lookups): Promise<PolicyFacts> {
-    const [item, idClaim] = await Promise.all([
+  /**
+   * The facts complete with the item and the id claim, and the version of the item read; called holding the
+   * item's lock.
+   */
+  private async itemFacts({
+    itemId,
+    claim,
+    facts,
+  }: Lookups): Promise<{ facts: PolicyFacts; version: number }> {
+    const [read, idClaim] = await Promise.all([
       itemId ? this.ledger.itemForUpdate(itemId) : undefined,
       claim,
     ]);
-    return { ...facts, idClaim, item };
+    return { facts: { ...facts, idClaim, item: read?.item }, version: read?.version ?? 0 };
   }
 
   /**
@@ -117,8 +124,10 @@ export class RouteMessageService {
     try {
       const unlock = found.itemId ? await this.ledger.lockItem(found.itemId) : undefined;
       try {
-        plan = planRouting(submission, this.directory, await this.itemFacts(found), this.keys);
-        deleteCopies = await this.publishAndRemember(submission, plan, found.itemId === undefined);
+        const { facts, version } = await this.itemFacts(found);
+        plan = planRouting(submission, this.directory, facts, this.keys);
+        // A new item is its own (version 0: not stored yet); one concerned is stored over the version read.
+        deleteCopies = await this.publishAndRemember(submission, plan, found.itemId ? version : undefined);
       } finally {
         await unlock?.();
       }
@@ -135,14 +144,16 @@ export class RouteMessageService {
 
   /**
    * Publishes the audit events, the deliveries and the receipt, and remembers the item with its copies.
-   * @param newItem whether the plan's item is the submission's own, new item (not one it concerns, locked)
+   * @param readVersion the version of the item the submission concerns, read under its lock; `undefined` when
+   *   the plan's item is the submission's own, new item
    * @returns the inbox copies to remove: a recall's, or this new item's when it was recalled meanwhile
    */
   private async publishAndRemember(
     submission: Submission,
     plan: RoutingPlan,
-    newItem: boolean,
+    readVersion: number | undefined,
   ): Promise<{ node: string; seq: number }[]> {
+    const newItem = readVersion === undefined;
     const correlation: Record<string, string> = submission.correlationId
       ? { [Headers.correlationId]: submission.correlationId }
       : {};
@@ -168,7 +179,7 @@ export class RouteMessageService {
         }),
     ]);
     const copies = Object.fromEntries(acks.map((a, i) => [plan.deliveries[i].node, a.seq]));
-    return this.remember(plan, copies, newItem);
+    return this.remember(plan, copies, readVersion);
   }
 
   /** Ledger writes that do not depend on the deliveries, done before anyone can answer them. */
@@ -193,11 +204,11 @@ export class RouteMessageService {
   private async remember(
     plan: RoutingPlan,
     copies: CopyLocations,
-    newItem: boolean,
+    readVersion: number | undefined,
   ): Promise<{ node: string; seq: number }[]> {
     const w = plan.ledger;
     if (!w.item) return plan.deleteCopies;
-    if (newItem) {
+    if (readVersion === undefined) {
       const stored = await this.ledger.addCopies(w.item.messageId, copies);
       if (stored.recalled) return Object.entries(copies).map(([node, seq]) => ({ node, seq }));
       this.expiring.track(stored);
@@ -205,7 +216,7 @@ export class RouteMessageService {
     }
     const item = { ...w.item, copies: { ...w.item.copies } };
     if (!item.recalled) Object.assign(item.copies, copies);
-    await this.ledger.putItem(item);
+    await this.ledger.putItem(item, readVersion);
     this.expiring.track(item);
     return plan.deleteCopies;
   }
