@@ -48,24 +48,29 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
       for (const id of this.index.due(nowMs)) {
         // While the audit trail cannot record, recalls wait for the next sweep.
         if (!this.auditGate.state().open) break;
-        const item = await this.ledger.item(id);
-        if (!item || item.recalled) {
-          this.index.track({ messageId: id });
-          continue;
+        // One item that cannot be recalled now (held by another router, say) does not hold up the others.
+        try {
+          const item = await this.ledger.item(id);
+          if (!item || item.recalled) {
+            this.index.track({ messageId: id });
+            continue;
+          }
+          const recall = expiryRecallFor(item, nowMs, this.keys);
+          await this.routing.route({
+            envelope: recall,
+            bytes: encodeEnvelope(recall),
+            publisher: ROUTER_NODE,
+            submitSeq: 0,
+            correlationId: '',
+          });
+          this.logger.log(
+            `recalled expired ${item.type} ${item.messageId} from ${item.recipients.join(', ')}`,
+          );
+          recalled++;
+        } catch (err) {
+          this.logger.error(`expiry recall of ${id} failed, will retry: ${(err as Error).message}`);
         }
-        const recall = expiryRecallFor(item, nowMs, this.keys);
-        await this.routing.route({
-          envelope: recall,
-          bytes: encodeEnvelope(recall),
-          publisher: ROUTER_NODE,
-          submitSeq: 0,
-          correlationId: '',
-        });
-        this.logger.log(`recalled expired ${item.type} ${item.messageId} from ${item.recipients.join(', ')}`);
-        recalled++;
       }
-    } catch (err) {
-      this.logger.error(`expiry sweep failed, will retry: ${(err as Error).message}`);
     } finally {
       this.sweeping = false;
     }

@@ -20,8 +20,8 @@ const dec = new TextDecoder();
 const WRONG_LAST_SEQUENCE = 10071;
 
 /**
- * Items kept in memory: those previewed and not stored yet, and the version of those this router wrote, for
- * the copies added after delivery. Every read that decides anything goes to the stream.
+ * Items kept in memory: the version of those this router wrote, for the copies added after delivery. Every
+ * read that decides anything goes to the stream.
  */
 const CACHE_LIMIT = 50_000;
 
@@ -176,7 +176,7 @@ export class JetStreamLedger implements Ledger {
   }
 
   async item(messageId: string): Promise<LedgerItem | undefined> {
-    return (await this.current(messageId))?.item;
+    return (await this.latest(messageId))?.item;
   }
 
   async lockItem(messageId: string): Promise<ReleaseItemLock> {
@@ -188,21 +188,24 @@ export class JetStreamLedger implements Ledger {
       if (!held || held.value.holder === null || held.value.untilMs <= Date.now()) {
         try {
           const record: LockRecord = { holder, untilMs: Date.now() + this.lockLeaseMs };
-          // Taken only over the version read: of two routers that found it free, one gets it.
+          // Taken only over the version read: of two routers that found it free, one gets it. The msgID makes
+          // a retry of this very write a duplicate rather than a conflict.
           const ack = await this.bus.js.publish(subject, enc.encode(JSON.stringify(record)), {
+            msgID: `ledger:lock:${holder}`,
             expect: { lastSubjectSequence: held?.seq ?? 0 },
           });
           return () => this.unlock(subject, ack.seq);
         } catch (err) {
-          if (!(err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE))
+          if (!(err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE)) {
+            // Its answer lost, the lock may be ours all the same: then it is given up, not left to its lease.
+            const mine = await this.getStored<LockRecord>(subject, true).catch(() => undefined);
+            if (mine?.value.holder === holder) return () => this.unlock(subject, mine.seq);
             throw new MsxError(
               'ROUTER.LEDGER_UNAVAILABLE',
               `cannot lock item ${messageId}: ${(err as Error).message}`,
-              {
-                cause: err,
-                retryable: true,
-              },
+              { cause: err, retryable: true },
             );
+          }
         }
       }
       if (Date.now() >= deadline)
@@ -228,16 +231,7 @@ export class JetStreamLedger implements Ledger {
   }
 
   itemForUpdate(messageId: string): Promise<VersionedItem | undefined> {
-    return this.current(messageId);
-  }
-
-  /** The item as last stored, or as previewed here when not stored yet. */
-  private async current(messageId: string): Promise<VersionedItem | undefined> {
-    const stored = await this.latest(messageId);
-    if (stored) return stored;
-    // Not stored yet: routed by this router a moment ago, and only previewed (or unknown).
-    const previewed = this.items.get(messageId);
-    return previewed?.version === 0 ? previewed : undefined;
+    return this.latest(messageId);
   }
 
   async itemByPayload(payloadSha256: string): Promise<LedgerItem | undefined> {
@@ -364,11 +358,6 @@ export class JetStreamLedger implements Ledger {
         retryable: true,
       },
     );
-  }
-
-  preview(item: LedgerItem): void {
-    // Never over a stored version: a preview is what this router is about to store.
-    if (!this.items.has(item.messageId)) this.remember(item, 0);
   }
 
   putPayloadIndex(payloadSha256: string, messageId: string): Promise<void> {

@@ -8,7 +8,7 @@ export interface LedgerItem extends ItemRecord {
   copies: CopyLocations;
 }
 
-/** An item with the ledger stream's sequence of the version it is (0: previewed by this router, not stored yet). */
+/** An item with the ledger stream's sequence of the version it is. */
 export interface VersionedItem {
   item: LedgerItem;
   version: number;
@@ -36,7 +36,7 @@ export interface Ledger {
    * @throws MsxError `ROUTER.LEDGER_UNAVAILABLE` (retryable) when the ledger cannot be written or read
    */
   claimId(claim: IdClaimRecord): Promise<IdClaimRecord>;
-  /** The item as last stored by any router (or as previewed here when not stored yet). */
+  /** The item as last stored by any router. */
   item(messageId: string): Promise<LedgerItem | undefined>;
   /**
    * Takes the item's lock across every router sharing the ledger, for the time a submission about it is
@@ -47,8 +47,8 @@ export interface Ledger {
    */
   lockItem(messageId: string): Promise<ReleaseItemLock>;
   /**
-   * Under the item's lock: the item as last stored by any router (or as previewed here when not stored yet),
-   * with its version, over which {@link putItem} then stores.
+   * Under the item's lock: the item as last stored by any router, with its version, over which
+   * {@link putItem} then stores.
    */
   itemForUpdate(messageId: string): Promise<VersionedItem | undefined>;
   /** The first item carrying this payload (by SHA-256 of its bytes). */
@@ -79,11 +79,6 @@ export interface Ledger {
    * @throws MsxError `ROUTER.LEDGER_CONFLICT` (retryable) when the item keeps changing under it
    */
   addCopies(messageId: string, copies: CopyLocations): Promise<LedgerItem>;
-  /**
-   * Makes an item visible to this router at once, before it is stored: a recipient may answer (ask to share,
-   * acknowledge) as soon as its copy lands, possibly before {@link putItem} has completed.
-   */
-  preview(item: LedgerItem): void;
   putPayloadIndex(payloadSha256: string, messageId: string): Promise<void>;
   /**
    * Records that an item needing its originator's consent carries these selectors (digests), so that

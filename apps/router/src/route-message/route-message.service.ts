@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { JetStreamApiError } from '@nats-io/jetstream';
 import { Inject, Injectable } from '@nestjs/common';
 import { ROUTER_NODE } from '#contracts';
 import type { Directory } from '#directory';
@@ -17,6 +19,11 @@ import {
   type RoutingPlan,
   type Submission,
 } from './route-message.handler.js';
+
+/** JetStream's answer when the message to delete is not in the stream. */
+const NO_MESSAGE_FOUND = 10037;
+/** How often a recalled copy's deletion is tried while its inbox stream does not answer. */
+const DELETE_ATTEMPTS = 4;
 
 /** What {@link RouteMessageService} finds before it takes the lock of the item the submission concerns. */
 interface Lookups {
@@ -134,10 +141,7 @@ export class RouteMessageService {
     } finally {
       release?.();
     }
-    for (const c of deleteCopies) {
-      // The recipient may already have removed it, or the stream aged it out: either way it is gone.
-      await this.bus.jsm.streams.deleteMessage(Streams.inbox(c.node), c.seq).catch(() => false);
-    }
+    for (const c of deleteCopies) await this.deleteCopy(c);
     this.logRouted(submission, plan);
     return plan;
   }
@@ -182,10 +186,31 @@ export class RouteMessageService {
     return this.remember(plan, copies, readVersion);
   }
 
+  /**
+   * Removes a copy from its recipient's inbox stream, trying a few times while the stream does not answer;
+   * a copy the recipient already removed, or that the stream aged out, is gone either way.
+   */
+  private async deleteCopy({ node, seq }: { node: string; seq: number }): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.bus.jsm.streams.deleteMessage(Streams.inbox(node), seq);
+        return;
+      } catch (err) {
+        if (err instanceof JetStreamApiError && err.code === NO_MESSAGE_FOUND) return;
+        if (attempt >= DELETE_ATTEMPTS) {
+          this.logger.error(
+            `copy #${seq} in ${node}'s inbox is left after ${attempt} attempts: ${(err as Error).message}`,
+          );
+          return;
+        }
+        await sleep(100 * 2 ** attempt);
+      }
+    }
+  }
+
   /** Ledger writes that do not depend on the deliveries, done before anyone can answer them. */
   private async rememberBeforeDelivery(plan: RoutingPlan, newItem: boolean): Promise<void> {
     const w = plan.ledger;
-    if (w.item) this.ledger.preview(w.item);
     await Promise.all([
       // Stored before its copies go out, so that a router beside this one finds it when a recipient answers.
       w.item && newItem && this.ledger.storeNewItem(w.item),
