@@ -33,6 +33,7 @@ import { dropSchemaAndRoles, startSecureBroker, TEST_DATABASE_URL, type SecureBr
 import {
   AUDIT_ROWS_PER_SUBMISSION,
   auditDrainRate,
+  BENCH_DIRECTORY_FILE,
   benchEnvelopeJson,
   type BenchShape,
   deliveryLatency,
@@ -293,7 +294,7 @@ async function main(): Promise<void> {
   const env = {
     MSX_DATABASE_URL: dbUrl,
     MSX_DATABASE_SCHEMA: schema,
-    MSX_DIRECTORY_FILE: 'deploy/directory.yaml',
+    MSX_DIRECTORY_FILE: BENCH_DIRECTORY_FILE,
     MSX_GATEWAY_HOST: '127.0.0.1',
     MSX_GATEWAY_PORT: String(gatewayPort),
     MSX_GATEWAY_TOKENS: `emlo-ne=${token}`,

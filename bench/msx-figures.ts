@@ -16,6 +16,7 @@ import {
   type EnvelopeJson,
 } from '#contracts';
 import { publishAuditEvent, publishAuditEvents, publishDurably, Subjects, type Bus } from '#messaging';
+import { loadDirectory } from '#directory';
 import { httpLoad, type HttpLoadResult } from './http-load.js';
 import { forEachWindowed, nowMs, sleep, summary } from './stats.js';
 import {
@@ -24,8 +25,12 @@ import {
   validDebriefingReportEnvelope,
 } from '#testing/envelopes';
 
+/** The directory the benchmark's services run on. */
+export const BENCH_DIRECTORY_FILE = 'deploy/directory.yaml';
+
 /** The sending node of the benchmark's traffic. */
 export const BENCH_SENDER = 'emlo-ne';
+
 /**
  * What a benchmark submission looks like. The default is the figure of record: an internet content
  * referral (about 400 bytes) reaching three parties; the scaling table varies the fan-out of the referral,
@@ -36,22 +41,26 @@ export type BenchShape = { kind: 'referral'; fanOut: number } | { kind: 'debrief
 export const DEFAULT_SHAPE: BenchShape = { kind: 'referral', fanOut: 3 };
 
 /**
- * Who is named, in order, for a referral's fan-out: JOT MARE (all intelligence) and Europol's IRU (internet
- * content) receive every referral by subscription, so fan-out k names k - 2 more. cp-it comes first: it is
- * where latency is measured.
+ * Who is named, in order, for a referral's fan-out: cp-it (where latency is measured), the other contact
+ * points of the directory the benchmark runs on, then Eurojust. JOT MARE (all intelligence) and Europol's IRU
+ * (internet content) receive every referral by subscription, so fan-out k names k - 2 of these.
  */
-const NAMEABLE = [
-  'cp-it',
-  ...['at', 'be', 'bg', 'hr', 'cy', 'cz', 'dk', 'ee', 'fi', 'fr', 'de', 'gr', 'hu', 'ie'].map(
-    (c) => `cp-${c}`,
-  ),
-  ...['lv', 'lt', 'lu', 'mt', 'nl', 'pl', 'pt', 'ro', 'sk', 'si', 'es', 'se'].map((c) => `cp-${c}`),
-  'eurojust',
-];
+function nameable(): string[] {
+  nameableIds ??= [
+    'cp-it',
+    ...loadDirectory(BENCH_DIRECTORY_FILE)
+      .parties()
+      .filter((p) => p.kind === 'contact-point' && p.id !== 'cp-it')
+      .map((p) => p.id),
+    'eurojust',
+  ];
+  return nameableIds;
+}
+let nameableIds: string[] | undefined;
 
 /** The party whose inbox the latency is measured at, for a shape: one that receives every item of it. */
 export const latencyNodeOf = (shape: BenchShape): string =>
-  shape.kind === 'referral' && shape.fanOut > 2 ? NAMEABLE[0] : 'jot-mare';
+  shape.kind === 'referral' && shape.fanOut > 2 ? 'cp-it' : 'jot-mare';
 
 const randomText = (chars: number) =>
   randomBytes(Math.ceil(chars / 2))
@@ -63,12 +72,12 @@ const randomText = (chars: number) =>
  * indexes every one: a referral has its own post and evidence hash; a debriefing (H0, on "other" routes,
  * named to no one: JOT MARE, AFIC and Frontex risk analysis subscribe to it) is filled with random text in
  * its narrative (up to 8,000 characters) and facilitators' descriptions (50 of 2,000 at most), so about
- * 100 KB is the largest the contract admits.
+ * 107 KB is the largest the contract admits.
  */
 export function benchEnvelopeJson(shape: BenchShape = DEFAULT_SHAPE): EnvelopeJson {
   const id = uuidv7();
   if (shape.kind === 'referral') {
-    const recipients = ['cp-it', 'europol-iru', ...NAMEABLE.slice(1, Math.max(1, shape.fanOut - 2))];
+    const recipients = ['cp-it', 'europol-iru', ...nameable().slice(1, Math.max(1, shape.fanOut - 2))];
     const base = validInternetContentReferralEnvelope({
       id,
       route: 'SMUGGLING_ROUTE_OTHER',

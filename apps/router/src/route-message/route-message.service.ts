@@ -20,6 +20,9 @@ import {
   type Submission,
 } from './route-message.handler.js';
 
+/** A copy in a recipient's inbox stream. */
+type InboxCopy = RoutingPlan['deleteCopies'][number];
+
 /** JetStream's answer when the message to delete is not in the stream. */
 const NO_MESSAGE_FOUND = 10037;
 /** How often a recalled copy's deletion is tried while its inbox stream does not answer. */
@@ -127,7 +130,7 @@ export class RouteMessageService {
     const found = await this.lookUp(submission, Date.now());
     const release = found.itemId ? await this.itemLocks.acquire(found.itemId) : undefined;
     let plan: RoutingPlan;
-    let deleteCopies: { node: string; seq: number }[];
+    let deleteCopies: InboxCopy[];
     try {
       const unlock = found.itemId ? await this.ledger.lockItem(found.itemId) : undefined;
       try {
@@ -156,7 +159,7 @@ export class RouteMessageService {
     submission: Submission,
     plan: RoutingPlan,
     readVersion: number | undefined,
-  ): Promise<{ node: string; seq: number }[]> {
+  ): Promise<InboxCopy[]> {
     const newItem = readVersion === undefined;
     const correlation: Record<string, string> = submission.correlationId
       ? { [Headers.correlationId]: submission.correlationId }
@@ -190,7 +193,7 @@ export class RouteMessageService {
    * Removes a copy from its recipient's inbox stream, trying a few times while the stream does not answer;
    * a copy the recipient already removed, or that the stream aged out, is gone either way.
    */
-  private async deleteCopy({ node, seq }: { node: string; seq: number }): Promise<void> {
+  private async deleteCopy({ node, seq }: InboxCopy): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.bus.jsm.streams.deleteMessage(Streams.inbox(node), seq);
@@ -230,7 +233,7 @@ export class RouteMessageService {
     plan: RoutingPlan,
     copies: CopyLocations,
     readVersion: number | undefined,
-  ): Promise<{ node: string; seq: number }[]> {
+  ): Promise<InboxCopy[]> {
     const w = plan.ledger;
     if (!w.item) return plan.deleteCopies;
     if (readVersion === undefined) {
