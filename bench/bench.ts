@@ -47,7 +47,13 @@ import type { HttpLoadResult } from './http-load.js';
 import { rawHttpEcho, rawJetStreamPublish, rawPostgresInsert } from './raw-limits.js';
 import { fmt, goalsTable, machine, writeReport, type BenchReport, type GoalLine } from './report.js';
 import { sleep } from './stats.js';
-import { seedTrail, trailQueryTime, verificationAvailable, verificationRate } from './trail-figures.js';
+import {
+  seedTrail,
+  trailQueryTime,
+  verificationAvailable,
+  verificationRate,
+  verificationReaders,
+} from './trail-figures.js';
 import { ADMIN_PRINCIPAL } from '#contracts';
 
 interface Plan {
@@ -528,7 +534,8 @@ async function main(): Promise<void> {
       'verify',
       'verifying the hash chain the audit service wrote',
       () => verificationRate(dbUrl, schema),
-      (r) => `${fmt(r.rowsPerSecond)} rows/s over ${r.rows} rows (${r.ok ? 'chain intact' : 'chain BROKEN'})`,
+      (r) =>
+        `${fmt(r.rowsPerSecond)} rows/s over ${r.rows} rows, ${verificationReaders()} readers (${r.ok ? 'chain intact' : 'chain BROKEN'})`,
     );
     if (verify)
       Object.assign(figures, {

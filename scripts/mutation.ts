@@ -80,7 +80,9 @@ export const MUTATION_MODULES: Record<string, MutationModule> = {
         timeoutMS: 10_000,
       },
       {
-        mutate: ['libs/audit-store/src/verify-audit-chain.ts'],
+        // The readers side by side run the build in their worker threads, not the mutant: the cases with one
+        // reader, in the test's own thread, are the ones that meet the mutants of verify-range.ts.
+        mutate: ['libs/audit-store/src/verify-audit-chain.ts', 'libs/audit-store/src/verify-range.ts'],
         tests: ['libs/audit-store/src/verify-audit-chain.int-spec.ts'],
         timeoutMS: 10_000,
       },
@@ -88,6 +90,7 @@ export const MUTATION_MODULES: Record<string, MutationModule> = {
         mutate: ['libs/audit-store/src/copy-rows.ts'],
         tests: [
           'libs/audit-store/src/copy-rows.spec.ts',
+          'libs/audit-store/src/jsonb-detail.int-spec.ts',
           'libs/audit-store/src/verify-audit-chain.int-spec.ts',
         ],
         timeoutMS: 10_000,

@@ -116,7 +116,7 @@ export class CopiedRowReader {
       pos = writeJsonField(out, pos, buf, starts[k], fieldEnd(k));
     }
     out[pos++] = 0x2c;
-    pos += out.write(JSON.stringify(canonicalDetail(buf, starts[DETAIL], fieldEnd(DETAIL))), pos, 'utf8');
+    pos = writeDetailField(out, pos, buf, starts[DETAIL], fieldEnd(DETAIL));
     if (!publisherNull) {
       out[pos++] = 0x2c;
       pos = writeJsonField(out, pos, buf, starts[PUBLISHER], fieldEnd(PUBLISHER));
@@ -200,4 +200,245 @@ function writeJsonField(out: Buffer, pos: number, buf: Buffer, start: number, en
   }
   out[pos++] = QUOTE;
   return pos;
+}
+
+/**
+ * Writes the detail column (jsonb text in COPY text) as the row's serialization holds it, the JSON string of
+ * its canonical JSON: `JSON.stringify(canonicalJson(JSON.parse(detail)))`. Returns the position after it.
+ *
+ * Straight from the bytes when the text is one {@link JsonbText} can read, else through `JSON.parse`. jsonb's
+ * text is already JSON as `JSON.stringify` writes strings (the same escapes, in lowercase hex, and no lone
+ * surrogates in PostgreSQL text): only the spaces after `:` and `,` go, and the keys of each object, which jsonb
+ * orders by length, are put in code unit order.
+ */
+export function writeDetailField(out: Buffer, pos: number, buf: Buffer, start: number, end: number): number {
+  const written = isNull(buf, start, end) ? -1 : detailFromJsonbText(out, pos, buf, start, end);
+  if (written >= 0) return written;
+  return pos + out.write(JSON.stringify(canonicalDetail(buf, start, end)), pos, 'utf8');
+}
+
+/** Nesting deeper than this is left to `JSON.parse`. */
+const MAX_DEPTH = 64;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const MINUS = 0x2d;
+const isDigit = (b: number) => b >= 0x30 && b <= 0x39;
+
+/**
+ * A reader of jsonb output text as COPY writes it (a JSON backslash doubled), writing the JSON string of its
+ * canonical JSON. It gives up (-1) on anything it cannot be sure to write exactly as `JSON.stringify` of the
+ * parsed value would: a number that is not a short integer (`1.0` reads back as `1`), a key with an escape
+ * or a non-ASCII character (whose order by bytes may not be code unit order), or deep nesting.
+ */
+class JsonbText {
+  private src: Buffer = Buffer.alloc(0);
+  private end = 0;
+  private out: Buffer = Buffer.alloc(0);
+  private pos = 0;
+
+  write(out: Buffer, pos: number, src: Buffer, start: number, end: number): number {
+    this.src = src;
+    this.end = end;
+    this.out = out;
+    this.pos = pos;
+    out[this.pos++] = QUOTE;
+    const next = this.value(start, true, 0);
+    if (next !== end) return -1;
+    out[this.pos++] = QUOTE;
+    return this.pos;
+  }
+
+  /** Reads (and writes, when `emit`) the value at `i`; the position after it, or -1. */
+  private value(i: number, emit: boolean, depth: number): number {
+    if (i >= this.end) return -1;
+    const b = this.src[i];
+    if (b === QUOTE) return this.string(i, emit, false);
+    if (b === OPEN_BRACE) return depth >= MAX_DEPTH ? -1 : this.object(i, emit, depth + 1);
+    if (b === OPEN_BRACKET) return depth >= MAX_DEPTH ? -1 : this.array(i, emit, depth + 1);
+    if (b === MINUS || isDigit(b)) return this.number(i, emit);
+    for (const word of LITERALS) {
+      if (i + word.length <= this.end && this.src.compare(word, 0, word.length, i, i + word.length) === 0) {
+        if (emit) this.pos += word.copy(this.out, this.pos);
+        return i + word.length;
+      }
+    }
+    return -1;
+  }
+
+  private number(i: number, emit: boolean): number {
+    let j = i;
+    if (this.src[j] === MINUS) j++;
+    const first = j;
+    while (j < this.end && isDigit(this.src[j])) j++;
+    const n = j - first;
+    // 0 alone, or no leading zero; at most 15 digits, so it is a safe integer written back the same.
+    if (n === 0 || n > 15 || (this.src[first] === 0x30 && (n > 1 || first > i))) return -1;
+    const after = this.src[j];
+    if (j < this.end && after !== COMMA && after !== CLOSE_BRACE && after !== CLOSE_BRACKET) return -1;
+    if (emit) this.pos += this.src.copy(this.out, this.pos, i, j);
+    return j;
+  }
+
+  /** A string; in the output every `"` and `\` of its JSON text is escaped once more. */
+  private string(i: number, emit: boolean, key: boolean): number {
+    const src = this.src;
+    const out = this.out;
+    if (emit) {
+      out[this.pos++] = BACKSLASH;
+      out[this.pos++] = QUOTE;
+    }
+    let j = i + 1;
+    for (;;) {
+      if (j >= this.end) return -1;
+      const b = src[j];
+      if (b === QUOTE) break;
+      if (b < SPACE || (key && b >= 0x80)) return -1;
+      if (b !== BACKSLASH) {
+        if (emit) out[this.pos++] = b;
+        j++;
+        continue;
+      }
+      // A JSON escape: its backslash doubled by COPY, then the escaped character (a backslash doubled again).
+      if (key || src[j + 1] !== BACKSLASH) return -1;
+      const c = src[j + 2];
+      let len: number;
+      if (c === BACKSLASH) {
+        if (src[j + 3] !== BACKSLASH) return -1;
+        len = 4;
+      } else if (c === 0x75) {
+        if (!isControlEscape(src, j + 3)) return -1;
+        len = 7; // \u and four hex digits
+      } else if (c === QUOTE || JSON_ESCAPED.has(c)) len = 3;
+      else return -1;
+      if (j + len > this.end) return -1;
+      if (emit) {
+        out[this.pos++] = BACKSLASH;
+        out[this.pos++] = BACKSLASH; // the JSON backslash, escaped
+        if (c === BACKSLASH || c === QUOTE) out[this.pos++] = BACKSLASH;
+        out[this.pos++] = c;
+        if (c === 0x75) for (let k = 3; k < 7; k++) out[this.pos++] = src[j + k];
+      }
+      j += len;
+    }
+    if (emit) {
+      out[this.pos++] = BACKSLASH;
+      out[this.pos++] = QUOTE;
+    }
+    return j + 1;
+  }
+
+  private array(i: number, emit: boolean, depth: number): number {
+    if (emit) this.out[this.pos++] = OPEN_BRACKET;
+    let j = i + 1;
+    if (this.src[j] === CLOSE_BRACKET) {
+      if (emit) this.out[this.pos++] = CLOSE_BRACKET;
+      return j + 1;
+    }
+    for (;;) {
+      j = this.value(j, emit, depth);
+      if (j < 0 || j >= this.end) return -1;
+      const b = this.src[j];
+      if (b === CLOSE_BRACKET) break;
+      if (b !== COMMA || this.src[j + 1] !== SPACE) return -1;
+      if (emit) this.out[this.pos++] = COMMA;
+      j += 2;
+    }
+    if (emit) this.out[this.pos++] = CLOSE_BRACKET;
+    return j + 1;
+  }
+
+  /**
+   * An object. Written as it is read while its keys come in code unit order; at the first key out of order
+   * (jsonb orders keys by length first) it is read again and written in the order of its keys.
+   */
+  private object(i: number, emit: boolean, depth: number): number {
+    const opening = this.pos;
+    if (emit) this.out[this.pos++] = OPEN_BRACE;
+    let j = i + 1;
+    let inOrder = true;
+    let keyBefore = -1;
+    let keyBeforeEnd = -1;
+    const members: number[] = []; // key start, key end (after its quote), value start
+    if (this.src[j] !== CLOSE_BRACE) {
+      for (;;) {
+        if (this.src[j] !== QUOTE) return -1;
+        const keyEnd = this.string(j, false, true);
+        if (keyEnd < 0 || this.src[keyEnd] !== COLON || this.src[keyEnd + 1] !== SPACE) return -1;
+        members.push(j, keyEnd, keyEnd + 2);
+        // Keys are ASCII without escapes here: their bytes (inside the quotes) compare as their code units do.
+        if (
+          inOrder &&
+          keyBefore >= 0 &&
+          this.src.compare(this.src, keyBefore + 1, keyBeforeEnd - 1, j + 1, keyEnd - 1) < 0
+        )
+          inOrder = false;
+        keyBefore = j;
+        keyBeforeEnd = keyEnd;
+        const writing = emit && inOrder;
+        if (writing) {
+          if (members.length > 3) this.out[this.pos++] = COMMA;
+          this.string(j, true, true);
+          this.out[this.pos++] = COLON;
+        }
+        j = this.value(keyEnd + 2, writing, depth);
+        if (j < 0 || j >= this.end) return -1;
+        const b = this.src[j];
+        if (b === CLOSE_BRACE) break;
+        if (b !== COMMA || this.src[j + 1] !== SPACE) return -1;
+        j += 2;
+      }
+    }
+    if (!emit) return j + 1;
+    if (!inOrder) {
+      const order = Array.from({ length: members.length / 3 }, (_, k) => k * 3);
+      order.sort((a, b) =>
+        this.src.compare(this.src, members[b] + 1, members[b + 1] - 1, members[a] + 1, members[a + 1] - 1),
+      );
+      this.pos = opening + 1;
+      for (let k = 0; k < order.length; k++) {
+        const m = order[k];
+        if (k > 0) this.out[this.pos++] = COMMA;
+        this.string(members[m], true, true);
+        this.out[this.pos++] = COLON;
+        this.value(members[m + 2], true, depth);
+      }
+    }
+    this.out[this.pos++] = CLOSE_BRACE;
+    return j + 1;
+  }
+}
+
+const LITERALS = ['true', 'false', 'null'].map((w) => Buffer.from(w, 'latin1'));
+/** The short escapes `JSON.stringify` writes (b, f, n, r, t), as jsonb does; `"` and `\\` aside. */
+const JSON_ESCAPED = new Set([0x62, 0x66, 0x6e, 0x72, 0x74]);
+const isLowerHex = (b: number) => isDigit(b) || (b >= 0x61 && b <= 0x66);
+
+/**
+ * True when the four characters at `k` are those `JSON.stringify` writes after `\u`: `00` and a control
+ * character in lowercase hex, one without a short escape.
+ */
+function isControlEscape(src: Buffer, k: number): boolean {
+  if (src[k] !== 0x30 || src[k + 1] !== 0x30 || (src[k + 2] !== 0x30 && src[k + 2] !== 0x31)) return false;
+  if (!isLowerHex(src[k + 3])) return false;
+  const code = (src[k + 2] - 0x30) * 16 + (isDigit(src[k + 3]) ? src[k + 3] - 0x30 : src[k + 3] - 0x57);
+  return JSON_SHORT[code] === undefined;
+}
+const JSONB_TEXT = new JsonbText();
+
+/**
+ * {@link writeDetailField} straight from the jsonb text `buf[start, end)`: the position after what it wrote,
+ * or -1 when the text is not one it can be sure of (then nothing it wrote counts).
+ */
+export function detailFromJsonbText(
+  out: Buffer,
+  pos: number,
+  buf: Buffer,
+  start: number,
+  end: number,
+): number {
+  return JSONB_TEXT.write(out, pos, buf, start, end);
 }

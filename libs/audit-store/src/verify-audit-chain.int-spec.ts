@@ -51,7 +51,11 @@ const recordOf = (c: SignedCheckpoint): SignedCheckpointRecord => ({
  * by a witness) is built once, in a database of its own; each case gets an exact copy of that database and
  * tampers with it as an insider would: as superuser, with the append-only triggers disabled.
  */
-describe('verifyAuditChain', () => {
+/**
+ * Every case runs with one reader, and with three readers side by side in worker threads: stretches of
+ * 100 rows (1…100, 101…200, 201…), so that problems at and across their boundaries are found the same way.
+ */
+describe.each([1, 3])('verifyAuditChain with %i reader(s)', (readers) => {
   const ROWS = 300;
   /** The database holding the trail as built, which each case copies; nobody stays connected to it. */
   let template: TemplateDatabase | undefined;
@@ -71,6 +75,7 @@ describe('verifyAuditChain', () => {
       // Ranges of 64 rows: every case also crosses range boundaries.
       rowsPerCopy: 64,
       progressEvery: 64,
+      readers,
     });
 
   /** Runs statements with the append-only triggers of the trail and its partitions disabled. */
@@ -327,15 +332,26 @@ describe('verifyAuditChain', () => {
     const progress: [number, number][] = [];
     await verifyAuditChain({ url: db.url, schema: db.schema }, [], {
       progressEvery: 64,
+      readers,
       onProgress: (verified, total) => progress.push([verified, total]),
     });
-    expect(progress).toEqual([
-      [64, 300],
-      [128, 300],
-      [192, 300],
-      [256, 300],
-      [300, 300],
-    ]);
+    if (readers === 1)
+      expect(progress).toEqual([
+        [64, 300],
+        [128, 300],
+        [192, 300],
+        [256, 300],
+        [300, 300],
+      ]);
+    else {
+      // Readers side by side: the sum of what they verified, growing, once per 64 rows at most, to the end.
+      const verified = progress.map(([v]) => v);
+      expect(verified).toEqual([...verified].sort((a, b) => a - b));
+      expect(new Set(verified).size).toBe(verified.length);
+      expect(verified.length).toBeLessThanOrEqual(Math.ceil(300 / 64) + 1);
+      expect(progress.at(-1)).toEqual([300, 300]);
+      expect(progress.every(([, total]) => total === 300)).toBe(true);
+    }
     await insider(`DELETE FROM ${table()} WHERE seq <= 100`);
     const after: [number, number][] = [];
     await verifyAuditChain({ url: db.url, schema: db.schema }, await store.all(), {
@@ -382,6 +398,50 @@ describe('verifyAuditChain', () => {
          'recorded_at', e.recorded_at + interval '1 microsecond'))).* FROM ${table()} e WHERE seq = 128`,
     );
     expect((await verify()).problem).toMatchObject({ code: 'SEQ_REPEATED', seq: '128' });
+  });
+
+  it('finds a row missing at the start of a stretch', async () => {
+    await insider(`DELETE FROM ${table()} WHERE seq = 101`);
+    expect(await verify()).toMatchObject({
+      ok: false,
+      rowsVerified: 100,
+      lastSeq: '100',
+      problem: { code: 'SEQ_GAP', seq: '101', reason: 'row 101 is missing (the row after 100 is 102)' },
+    });
+  });
+
+  it('finds the first row of a stretch not linked to the last row of the stretch before', async () => {
+    await insider(`UPDATE ${table()} SET prev_hash = '${'1'.repeat(64)}' WHERE seq = 201`);
+    expect(await verify()).toMatchObject({ rowsVerified: 200, problem: { code: 'BROKEN_LINK', seq: '201' } });
+  });
+
+  it('finds a whole stretch missing', async () => {
+    await insider(`DELETE FROM ${table()} WHERE seq BETWEEN 101 AND 200`);
+    expect(await verify()).toMatchObject({
+      rowsVerified: 100,
+      lastSeq: '100',
+      problem: { code: 'SEQ_GAP', seq: '101', reason: 'row 101 is missing (the row after 100 is 201)' },
+    });
+  });
+
+  it('names the first problem in trail order when later stretches have problems too', async () => {
+    await insider(
+      `UPDATE ${table()} SET justification = 'altered' WHERE seq IN (50, 150, 250)`,
+      `DELETE FROM ${table()} WHERE seq = 101`,
+    );
+    expect(await verify()).toMatchObject({ rowsVerified: 49, problem: { code: 'ROW_ALTERED', seq: '50' } });
+  });
+
+  it('names a repeated row at the start of a stretch as repeated, before its link', async () => {
+    await insider(
+      `INSERT INTO ${table()} SELECT (json_populate_record(e, json_build_object(
+         'recorded_at', e.recorded_at - interval '1 microsecond', 'prev_hash', '${'2'.repeat(64)}'))).*
+         FROM ${table()} e WHERE seq = 101`,
+    );
+    expect(await verify()).toMatchObject({
+      rowsVerified: 100,
+      problem: { code: 'SEQ_REPEATED', seq: '101' },
+    });
   });
 
   it('says how many rows no checkpoint covers yet, and when the last checkpoint was signed', async () => {

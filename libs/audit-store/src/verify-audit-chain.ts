@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import { keyIdOf, verifyCheckpointSignature, type SignedCheckpointRecord } from '#contracts';
-import { GENESIS_HASH } from './audit-chain.js';
-import { CHAINED_SELECT } from './chained-row.js';
-import { CopiedRowReader, type CopiedRow } from './copy-rows.js';
 import type { SignedCheckpoint } from './checkpoint-store.js';
+import { linkProblem, verifyRange, type RangeResult, type RangeTask } from './verify-range.js';
+import type { RangeWorkerMessage } from './verify-range.worker.js';
 
 /** Why a trail failed verification. */
 export type ChainProblemCode =
@@ -58,6 +59,13 @@ export interface VerifyAuditChainOptions {
   rowsPerCopy?: number;
   /** Rows verified between two progress reports (20,000 unless told). */
   progressEvery?: number;
+  /**
+   * Readers verifying stretches of the trail side by side, each in a worker thread with a connection of its
+   * own (one per core, at most four, for a trail of 100,000 rows or more; one, in this thread, for a shorter
+   * one). Each stretch's first row is linked to the last row of the stretch before it, so the answer is the
+   * same whatever their number.
+   */
+  readers?: number;
   /** Called every {@link progressEvery} rows and at the end with the rows verified so far and the expected total. */
   onProgress?(verified: number, total: number): void;
 }
@@ -147,30 +155,15 @@ export function readWitnessCheckpoints(dir: string, logId: string): WitnessCheck
   return out;
 }
 
-const DIGITS = /^-?\d+$/;
-
-/**
- * The COPY of the `rows` rows of the trail after `after` (all from the first when absent) in trail order. The
- * bounds are written into the statement (COPY takes no parameters): both are integers read from the trail,
- * checked to be digits.
- */
-function rangeCopy(table: string, after: CopiedRow | undefined, rows: number): string {
-  let where = '';
-  if (after) {
-    if (!DIGITS.test(after.seq) || !DIGITS.test(after.recordedAtUs))
-      throw new Error(`row ${after.seq} has a seq or recorded_at that is not an integer`);
-    where = `WHERE (seq, recorded_at) > (${after.seq}::int8, 'epoch'::timestamptz + ${after.recordedAtUs}::int8 * interval '1 microsecond')`;
-  }
-  return `COPY (SELECT ${CHAINED_SELECT} FROM ${table} ${where} ORDER BY seq, recorded_at LIMIT ${Math.floor(rows)}) TO STDOUT`;
-}
-
 /**
  * Verifies the audit trail in `schema` from its first remaining row to its last (DESIGN §5): every row's
  * hash, every link, seqs without gaps, the start against a signed checkpoint when older partitions were
  * dropped by retention, every stored checkpoint's signature, and the rows against every checkpoint stored or
  * kept by a witness. Rows are streamed with `COPY … TO STDOUT` in trail order, in keyset ranges over
- * `(seq, recorded_at)`, and hashed here from the bytes read ({@link CopiedRowReader}), not in the database.
- * Stops at the first problem and names the row.
+ * `(seq, recorded_at)`, and hashed from the bytes read ({@link verifyRange}), not in the database. A long
+ * trail is split into stretches of seq verified side by side in worker threads ({@link
+ * VerifyAuditChainOptions.readers}), each stretch linked to the one before. Stops at the first problem in
+ * trail order and names the row.
  */
 export async function verifyAuditChain(
   db: { url: string; schema: string },
@@ -248,136 +241,142 @@ export async function verifyAuditChain(
   }
   const largest = [...expected.keys()].reduce((a, b) => (b > a ? b : a), 0n);
 
+  const table = `"${db.schema}"."audit_entry"`;
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
+  let bounds: { lo: string | null; hi: string | null };
   try {
-    // Each range in the primary key's order, read from its index: with statistics that lag behind a trail
-    // that grew fast, the planner would otherwise sort the whole remaining trail for every range.
-    await client.query('SET enable_sort = off');
-    const table = `"${db.schema}"."audit_entry"`;
-    const [bounds] = (
+    [bounds] = (
       await client.query<{ lo: string | null; hi: string | null }>(
         `SELECT min(seq)::text AS lo, max(seq)::text AS hi FROM ${table}`,
       )
     ).rows;
-    const total = bounds.lo === null ? 0 : Number(BigInt(bounds.hi!) - BigInt(bounds.lo) + 1n);
-    let prevHash: string | undefined;
-    let prevSeq = 0n;
-    /** Checks one row, given the seq (text) of the row after it; returns the first problem, if any. */
-    const check = (row: CopiedRow, nextSeq: string | undefined): ChainProblem | undefined => {
-      const seq = BigInt(row.seq);
-      // Before anything else: whichever copy of a repeated row is damaged, the repetition is what happened.
-      if (nextSeq === row.seq || (prevHash !== undefined && seq === prevSeq))
-        return {
-          code: 'SEQ_REPEATED',
-          seq: row.seq,
-          reason: `row ${seq} appears more than once: each seq names exactly one row`,
-        };
-      if (prevHash === undefined) {
-        // The first remaining row: row 1 after genesis, or a row vouched for by a checkpoint.
-        report.firstSeq = row.seq;
-        if (seq === 1n) {
-          if (row.prevHash !== GENESIS_HASH)
-            return { code: 'BROKEN_LINK', seq: '1', reason: 'row 1 does not start from the genesis hash' };
-        } else {
-          const anchors = expected.get(seq - 1n) ?? [];
-          if (anchors.length === 0)
-            return {
-              code: 'NO_ANCHOR',
-              seq: row.seq,
-              reason: `the trail starts at row ${seq} but no signed checkpoint covers row ${seq - 1n}: rows before it are missing`,
-            };
-          const wrong = anchors.find((a) => a.headHash !== row.prevHash);
-          if (wrong)
-            return {
-              code: 'BROKEN_LINK',
-              seq: row.seq,
-              reason: `row ${seq} does not continue the head hash at size ${seq - 1n} signed in ${wrong.source}`,
-            };
-          report.checkpointsMatched += anchors.length;
-        }
-      } else {
-        if (seq !== prevSeq + 1n)
-          return {
-            code: 'SEQ_GAP',
-            seq: (prevSeq + 1n).toString(),
-            reason: `row ${prevSeq + 1n} is missing (the row after ${prevSeq} is ${seq})`,
-          };
-        if (row.prevHash !== prevHash)
-          return {
-            code: 'BROKEN_LINK',
-            seq: row.seq,
-            reason: `row ${seq} does not link to row ${prevSeq} (prev_hash differs): rows were removed, inserted or reordered`,
-          };
-      }
-      const hash = row.contentHash;
-      if (hash !== row.rowHash)
-        return {
-          code: 'ROW_ALTERED',
-          seq: row.seq,
-          reason: `row ${seq} does not match its row_hash: a field of it was altered`,
-        };
-      for (const e of expected.get(seq) ?? []) {
-        if (e.headHash !== hash)
-          return {
-            code: 'CHECKPOINT_MISMATCH',
-            seq: row.seq,
-            reason: `row ${seq} has head hash ${hash.slice(0, 16)}… but ${e.source} says ${e.headHash.slice(0, 16)}…: rows up to ${seq} were rewritten`,
-          };
-        report.checkpointsMatched++;
-      }
-      prevHash = hash;
-      prevSeq = seq;
-      report.rowsVerified++;
-      return undefined;
-    };
-
-    // Each row is checked once the row after it is known (a repeated seq is named at its first copy), the
-    // last row of a range with the first of the next.
-    const reader = new CopiedRowReader();
-    let held: CopiedRow | undefined;
-    let problem: ChainProblem | undefined;
-    const checkHeld = (nextSeq: string | undefined): boolean => {
-      if (!held) return true;
-      problem = check(held, nextSeq);
-      held = undefined;
-      report.lastSeq = prevHash === undefined ? null : prevSeq.toString();
-      if (!problem && report.rowsVerified % progressEvery === 0)
-        opts.onProgress?.(report.rowsVerified, total);
-      return !problem;
-    };
-    let after: CopiedRow | undefined;
-    for (;;) {
-      const stream = client.query(copyTo(rangeCopy(table, after, rowsPerCopy)));
-      let rows = 0;
-      let last: CopiedRow | undefined;
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        // After a problem the rest of the range is read and dropped (at most rowsPerCopy rows), so the
-        // connection ends cleanly instead of in the middle of a copy.
-        if (problem) continue;
-        for (const row of reader.push(chunk)) {
-          rows++;
-          last = row;
-          if (!checkHeld(row.seq)) break;
-          held = row;
-        }
-      }
-      if (problem) return finish(problem);
-      reader.end();
-      if (rows < rowsPerCopy) break;
-      after = last;
-    }
-    if (!checkHeld(undefined)) return finish(problem);
-    if (report.rowsVerified % progressEvery !== 0 || report.rowsVerified === 0)
-      opts.onProgress?.(report.rowsVerified, total);
-    if (largest > prevSeq)
-      return finish({
-        code: 'TRUNCATED',
-        seq: (prevSeq + 1n).toString(),
-        reason: `the trail ends at row ${prevSeq} but a signed checkpoint covers ${largest} rows: rows ${prevSeq + 1n}…${largest} are missing`,
-      });
-    return finish();
   } finally {
     await client.end();
   }
+  const total = bounds.lo === null ? 0 : Number(BigInt(bounds.hi!) - BigInt(bounds.lo) + 1n);
+
+  // Progress is the sum of what the readers verified, reported each time it passes a multiple of progressEvery.
+  let progressed = 0;
+  let reported = -1;
+  const rowsOfRange: number[] = [];
+  const onRows = (k: number, rows: number) => {
+    const before = progressed;
+    progressed += rows - (rowsOfRange[k] ?? 0);
+    rowsOfRange[k] = rows;
+    if (Math.floor(progressed / progressEvery) > Math.floor(before / progressEvery)) {
+      reported = progressed;
+      opts.onProgress?.(progressed, total);
+    }
+  };
+
+  const readers = total === 0 ? 0 : Math.max(1, Math.floor(opts.readers ?? defaultReaders(total)));
+  const tasks = rangeTasks(bounds, readers).map((range, k): RangeTask => ({
+    url: db.url,
+    table,
+    ...range,
+    startsTrail: k === 0,
+    expectations: [...expected].map(([size, es]) => [
+      size.toString(),
+      es.map((e) => ({ headHash: e.headHash, source: e.source })),
+    ]),
+    rowsPerCopy,
+    reportEvery: progressEvery,
+  }));
+  const readings =
+    tasks.length === 1
+      ? [{ result: verifyRange(tasks[0], (rows) => onRows(0, rows)), stop: async () => {} }]
+      : tasks.map((task, k) => inWorker(task, (rows) => onRows(k, rows)));
+  try {
+    // The stretches in trail order: each one's first row is linked to the last row of the one before.
+    let before: { seq: string; rowHash: string } | undefined;
+    for (const reading of readings) {
+      const r = await reading.result;
+      report.firstSeq ??= r.first?.seq ?? null;
+      if (r.problem && r.problemBeforeLink) return finish(r.problem);
+      if (r.first && before) {
+        const broken = linkProblem(before, r.first);
+        if (broken) return finish(broken);
+      }
+      report.rowsVerified += r.rows;
+      report.checkpointsMatched += r.checkpointsMatched;
+      if (r.last) {
+        before = r.last;
+        report.lastSeq = r.last.seq;
+      }
+      if (r.problem) return finish(r.problem);
+    }
+  } finally {
+    // After a problem, the stretches after it no longer matter.
+    await Promise.all(readings.map((r) => r.stop()));
+  }
+  if (reported !== report.rowsVerified) opts.onProgress?.(report.rowsVerified, total);
+  const lastSeq = BigInt(report.lastSeq ?? '0');
+  if (largest > lastSeq)
+    return finish({
+      code: 'TRUNCATED',
+      seq: (lastSeq + 1n).toString(),
+      reason: `the trail ends at row ${lastSeq} but a signed checkpoint covers ${largest} rows: rows ${lastSeq + 1n}…${largest} are missing`,
+    });
+  return finish();
+}
+
+/** Trails shorter than this are verified by one reader: a worker thread costs more to start than they take. */
+const PARALLEL_FROM_ROWS = 100_000;
+
+/** One reader per core (at most four: the database's readers and the hashing share the cores) for a long trail. */
+function defaultReaders(total: number): number {
+  return total < PARALLEL_FROM_ROWS ? 1 : Math.min(availableParallelism(), 4);
+}
+
+/**
+ * The trail `lo…hi` in `readers` stretches of equal seq span. The first is open at its start and the last at
+ * its end, so that rows appended while the trail is verified are verified too.
+ */
+function rangeTasks(
+  bounds: { lo: string | null; hi: string | null },
+  readers: number,
+): { from: string | null; to: string | null }[] {
+  if (bounds.lo === null || readers === 0) return [];
+  const lo = BigInt(bounds.lo);
+  const span = BigInt(bounds.hi!) - lo + 1n;
+  const n = BigInt(readers);
+  const step = (span + n - 1n) / n;
+  const out: { from: string | null; to: string | null }[] = [];
+  for (let k = 0n; k < n && k * step < span; k++) {
+    const from = lo + k * step;
+    out.push({ from: k === 0n ? null : from.toString(), to: (from + step - 1n).toString() });
+  }
+  out[out.length - 1].to = null;
+  return out;
+}
+
+/** The built worker module: beside this one, or in `dist/` when this module runs from its TypeScript source. */
+function rangeWorkerFile(): URL {
+  if (!import.meta.url.endsWith('.ts')) return new URL('./verify-range.worker.js', import.meta.url);
+  return pathToFileURL(resolve('dist/libs/audit-store/src/verify-range.worker.js'));
+}
+
+/** Verifies a stretch in a worker thread; `stop` ends it (when a stretch before it has a problem). */
+function inWorker(
+  task: RangeTask,
+  onRows: (rows: number) => void,
+): { result: Promise<RangeResult>; stop(): Promise<void> } {
+  const worker = new Worker(rangeWorkerFile(), { workerData: task });
+  const result = new Promise<RangeResult>((resolve, reject) => {
+    worker.on('message', (m: RangeWorkerMessage) => {
+      if ('rows' in m) onRows(m.rows);
+      else if ('result' in m) resolve(m.result);
+      else reject(new Error(`verifying rows ${task.from ?? 'first'}…${task.to ?? 'last'}: ${m.error}`));
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) =>
+      reject(
+        new Error(`the verifier of rows ${task.from ?? 'first'}…${task.to ?? 'last'} stopped (${code})`),
+      ),
+    );
+  });
+  // A stretch whose result is not awaited (after a problem before it) must not be an unhandled rejection.
+  result.catch(() => undefined);
+  return { result, stop: async () => void (await worker.terminate()) };
 }
