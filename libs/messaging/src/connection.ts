@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { connect, nkeyAuthenticator, type Authenticator, type NatsConnection } from '@nats-io/transport-node';
 import { inboxPrefixOf, isCorePrincipal, PARTY_JS_API_PREFIX } from './broker/permissions.js';
+import { PipelinedPublisher, withPipelinedPublish } from './pipelined-publisher.js';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 
 /** Minimal logger port, so the library does not depend on a framework. */
@@ -128,11 +129,18 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
   // A party cannot read account-wide JetStream information, so its manager is not checked against the API.
   const api = apiPrefix ? { apiPrefix } : {};
   const jsm = await jetstreamManager(conn, { timeout: 10_000, ...api, checkAPI: !apiPrefix });
+  const js = jetstream(conn, { timeout: 10_000, ...api });
+  const publisher = new PipelinedPublisher(conn, js, 10_000, natsAuthOptions(opts.credentials).inboxPrefix);
   return {
     nc: conn,
-    js: jetstream(conn, { timeout: 10_000, ...api }),
+    // Publishes with their acks on one subscription: no request objects per publish (see PipelinedPublisher).
+    js: withPipelinedPublish(js, publisher),
     idKey: idKeyOf(opts.credentials, opts.name),
     jsm,
-    close: () => conn.drain(),
+    close: async () => {
+      // Acks that arrive while the connection drains still count; what is left after it, fails.
+      await conn.drain();
+      publisher.close();
+    },
   };
 }

@@ -3,6 +3,7 @@ export * from './subjects.js';
 export * from './topology.js';
 export * from './connection.js';
 export * from './publisher.js';
+export * from './pipelined-publisher.js';
 export * from './dead-letter.js';
 export * from './jetstream-worker.js';
 export * from './audit-events.js';
