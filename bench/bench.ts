@@ -264,13 +264,13 @@ async function main(): Promise<void> {
   out('\nraw limits');
   const js = await step(
     'rawJetStream',
-    `JetStream publish+ack, 1 KB, 256 in flight, open broker, ${sec(p.measureMs)}`,
+    `JetStream publish+ack, 1 KB, 256 in flight, open broker, the better of the client's publish and acks on one subscription, ${sec(p.measureMs)} each`,
     () => rawJetStreamPublish(openNats.url, p.measureMs),
     perSecond,
   );
   const jsIsolated = await step(
     'rawJetStreamIsolated',
-    `JetStream publish+ack, 1 KB, 256 in flight, isolated broker (accounts, mutual TLS), ${sec(p.measureMs)}`,
+    `JetStream publish+ack, 1 KB, 256 in flight, isolated broker (accounts, mutual TLS), the better of the two, ${sec(p.measureMs)} each`,
     () => rawJetStreamPublish(nats.url, p.measureMs, 256, nats.credentialsOf(ADMIN_PRINCIPAL)),
     perSecond,
   );

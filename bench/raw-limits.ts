@@ -7,7 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type pg from 'pg';
-import { natsAuthOptions, type BusCredentials } from '#messaging';
+import { natsAuthOptions, PipelinedPublisher, type BusCredentials } from '#messaging';
 import { resolve } from 'node:path';
 import { freePort, READY_LINE, startChild } from '#process-kit';
 import { httpLoad, type HttpLoadResult } from './http-load.js';
@@ -17,7 +17,9 @@ import { nowMs, windowed } from './stats.js';
  * JetStream publish+ack rate of 1 KB messages with `inFlight` outstanding, to a file-storage stream; on the
  * isolated broker when `credentials` are given (TLS, the core account), else on an open one. The raw client at
  * its fastest: a connection of its own with fixed options and `noAsyncTraces` (no stack captured per request),
- * not MSX's `connectBus`, so that tuning MSX's client can never lower the baseline it is divided by.
+ * not MSX's `connectBus`, so that tuning MSX's client can never lower the baseline it is divided by. Measured
+ * twice, with the client's own publish and with acks collected on one subscription as MSX publishes
+ * ({@link PipelinedPublisher}), each for `durationMs`; the better of the two is the baseline.
  */
 export async function rawJetStreamPublish(
   natsUrl: string,
@@ -25,29 +27,32 @@ export async function rawJetStreamPublish(
   inFlight = 256,
   credentials?: BusCredentials,
 ): Promise<number> {
-  const nc = await connect({
-    servers: natsUrl,
-    name: 'bench-raw',
-    noAsyncTraces: true,
-    ...natsAuthOptions(credentials),
-  });
+  const auth = natsAuthOptions(credentials);
+  const nc = await connect({ servers: natsUrl, name: 'bench-raw', noAsyncTraces: true, ...auth });
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
+  const pipelined = new PipelinedPublisher(nc, js, 10_000, auth.inboxPrefix);
   const stream = 'BENCH_RAW';
   try {
     await jsm.streams.add({ name: stream, subjects: ['bench.raw'], storage: StorageType.File });
     const payload = randomBytes(1024);
-    const started = nowMs();
-    const deadline = started + durationMs;
-    const done = await windowed(
-      inFlight,
-      () => nowMs() > deadline,
-      async () => {
-        await js.publish('bench.raw', payload);
-      },
-    );
-    return done / ((nowMs() - started) / 1000);
+    const rate = async (publish: () => Promise<unknown>) => {
+      const started = nowMs();
+      const deadline = started + durationMs;
+      const done = await windowed(
+        inFlight,
+        () => nowMs() > deadline,
+        async () => {
+          await publish();
+        },
+      );
+      return done / ((nowMs() - started) / 1000);
+    };
+    const own = await rate(() => js.publish('bench.raw', payload));
+    const collected = await rate(() => pipelined.publish('bench.raw', payload));
+    return Math.max(own, collected);
   } finally {
+    pipelined.close();
     await jsm.streams.delete(stream).catch(() => undefined);
     await nc.close();
   }

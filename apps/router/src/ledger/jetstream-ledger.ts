@@ -20,10 +20,11 @@ const dec = new TextDecoder();
 const WRONG_LAST_SEQUENCE = 10071;
 
 /**
- * Items kept in memory: the version of those this router wrote, for the copies added after delivery. Every
- * read that decides anything goes to the stream.
+ * Bytes (of their stored JSON) of the items kept in memory: the version of those this router last wrote or
+ * read, for the copies added right after delivery. Every read that decides anything goes to the stream, so
+ * only the items of the submissions under way need to stay; older ones go first.
  */
-const CACHE_LIMIT = 50_000;
+const ITEM_CACHE_BYTES = 4 * 1024 * 1024;
 
 /** How often {@link JetStreamLedger.addCopies} tries again when other routers keep writing the item. */
 const COPY_MERGE_ATTEMPTS = 8;
@@ -39,6 +40,13 @@ export interface LedgerOptions {
   lockLeaseMs?: number;
   /** How long a submission waits for an item another router holds before it is tried again later. */
   lockWaitMs?: number;
+  /** Bytes of items kept in memory ({@link ITEM_CACHE_BYTES} unless told). */
+  itemCacheBytes?: number;
+}
+
+/** An item kept in memory, with the size of its stored JSON. */
+interface CachedItem extends VersionedItem {
+  bytes: number;
 }
 
 /**
@@ -56,7 +64,10 @@ interface SelectorRecord {
  * durable, replicated like every stream, and readable by id without a database.
  */
 export class JetStreamLedger implements Ledger {
-  private readonly items = new Map<string, VersionedItem>();
+  /** Items in the order they were last stored or read, the oldest first. */
+  private readonly items = new Map<string, CachedItem>();
+  private itemBytes = 0;
+  private readonly itemCacheBytes: number;
   /** This router among those sharing the ledger, in the locks it holds. */
   private readonly instance = randomUUID();
   private readonly lockLeaseMs: number;
@@ -75,6 +86,12 @@ export class JetStreamLedger implements Ledger {
   ) {
     this.lockLeaseMs = options.lockLeaseMs ?? 60_000;
     this.lockWaitMs = options.lockWaitMs ?? 10_000;
+    this.itemCacheBytes = options.itemCacheBytes ?? ITEM_CACHE_BYTES;
+  }
+
+  /** Bytes of items kept in memory now: at most `itemCacheBytes`, however many items pass through. */
+  get cachedItemBytes(): number {
+    return this.itemBytes;
   }
 
   private async get<T>(subject: string): Promise<T | undefined> {
@@ -90,12 +107,12 @@ export class JetStreamLedger implements Ledger {
   private async getStored<T>(
     subject: string,
     fromLeader = false,
-  ): Promise<{ value: T; seq: number } | undefined> {
+  ): Promise<{ value: T; seq: number; bytes: number } | undefined> {
     try {
       const m = fromLeader
         ? await this.bus.jsm.streams.getMessage(Streams.ledger, { last_by_subj: subject })
         : await this.bus.jsm.direct.getMessage(Streams.ledger, { last_by_subj: subject });
-      return m ? { value: JSON.parse(dec.decode(m.data)) as T, seq: m.seq } : undefined;
+      return m ? { value: JSON.parse(dec.decode(m.data)) as T, seq: m.seq, bytes: m.data.length } : undefined;
     } catch (err) {
       // A subject never written is answered with null, not an error: any error is the ledger being away.
       throw new MsxError('ROUTER.LEDGER_UNAVAILABLE', `ledger read failed: ${(err as Error).message}`, {
@@ -109,10 +126,22 @@ export class JetStreamLedger implements Ledger {
     await publishDurably(this.bus.js, subject, enc.encode(JSON.stringify(value)), { msgID });
   }
 
-  private remember(item: LedgerItem, version: number): void {
-    if (!this.items.has(item.messageId) && this.items.size >= CACHE_LIMIT)
-      this.items.delete(this.items.keys().next().value!);
-    this.items.set(item.messageId, { item, version });
+  private remember(item: LedgerItem, version: number, bytes: number): void {
+    this.forget(item.messageId);
+    this.items.set(item.messageId, { item, version, bytes });
+    this.itemBytes += bytes;
+    for (const [id, oldest] of this.items) {
+      if (this.itemBytes <= this.itemCacheBytes) break;
+      this.items.delete(id);
+      this.itemBytes -= oldest.bytes;
+    }
+  }
+
+  private forget(messageId: string): void {
+    const cached = this.items.get(messageId);
+    if (!cached) return;
+    this.items.delete(messageId);
+    this.itemBytes -= cached.bytes;
   }
 
   /**
@@ -129,11 +158,11 @@ export class JetStreamLedger implements Ledger {
         msgID: `ledger:item:${item.messageId}:${version}:${hash('sha256', data, 'base64url')}`,
         expect: { lastSubjectSequence: version },
       });
-      this.remember(item, ack.seq);
+      this.remember(item, ack.seq, data.length);
       return ack.seq;
     } catch (err) {
       if (err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE) {
-        this.items.delete(item.messageId);
+        this.forget(item.messageId);
         return undefined;
       }
       throw new MsxError('ROUTER.LEDGER_UNAVAILABLE', `ledger write failed: ${(err as Error).message}`, {
@@ -146,7 +175,7 @@ export class JetStreamLedger implements Ledger {
   /** The item as last stored, read from the stream's leader whatever this router holds in memory. */
   private async latest(messageId: string): Promise<VersionedItem | undefined> {
     const stored = await this.getStored<LedgerItem>(Subjects.ledger('item', messageId), true);
-    if (stored) this.remember(stored.value, stored.seq);
+    if (stored) this.remember(stored.value, stored.seq, stored.bytes);
     return stored && { item: stored.value, version: stored.seq };
   }
 
@@ -335,7 +364,7 @@ export class JetStreamLedger implements Ledger {
   }
 
   async addCopies(messageId: string, copies: CopyLocations): Promise<LedgerItem> {
-    let base = this.items.get(messageId);
+    let base: VersionedItem | undefined = this.items.get(messageId);
     for (let attempt = 1; attempt <= COPY_MERGE_ATTEMPTS; attempt++) {
       base ??= await this.latest(messageId);
       if (!base || base.version === 0)
