@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { HandlingCode, sha256Hex, Tlp, uuidv7 } from '#contracts';
-import { connectBus, provisionBus, type Bus } from '#messaging';
+import { connectBus, provisionBus, Subjects, type Bus } from '#messaging';
 import { startNatsServer, testDirectory, type TestNatsServer } from '#testing';
 import { JetStreamLedger } from './jetstream-ledger.js';
 import type { LedgerItem } from './ledger.js';
@@ -51,5 +51,53 @@ describe("the ledger's items in memory", () => {
     expect(first.copies).toEqual({ 'cp-00': 7 });
     expect((await new JetStreamLedger(bus).item(ids[0]))?.copies).toEqual({ 'cp-00': 7 });
     expect(ledger.cachedItemBytes).toBeLessThanOrEqual(limit);
+  });
+});
+
+/** A lock write that reaches the stream but whose answer is lost on the way back. */
+describe("the ledger's item lock when the answer to taking it is lost", () => {
+  let nats: TestNatsServer;
+  let bus: Bus;
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    bus = await connectBus({ servers: nats.url, name: 'lock-answer-test' });
+    await provisionBus(bus.jsm, testDirectory().nodeIds());
+  });
+
+  afterAll(async () => {
+    await bus?.close();
+    await nats?.dispose();
+  });
+
+  it('finds the lock its own, uses it and gives it up, rather than leave the item locked for a lease', async () => {
+    const id = uuidv7();
+    const lockSubject = Subjects.ledger('lock', id);
+    let lost = 0;
+    // The bus as the router sees it, except that the first answer to taking this item's lock never arrives.
+    const losing: Bus = {
+      ...bus,
+      js: new Proxy(bus.js, {
+        get(target, prop) {
+          if (prop !== 'publish') return Reflect.get(target, prop, target) as unknown;
+          return async (...args: Parameters<Bus['js']['publish']>) => {
+            const ack = await target.publish(...args);
+            if (args[0] === lockSubject && args[2]?.msgID && lost++ === 0)
+              throw new Error('TIMEOUT: the answer was lost');
+            return ack;
+          };
+        },
+      }),
+    };
+    const router = new JetStreamLedger(losing, undefined, { lockLeaseMs: 60_000, lockWaitMs: 300 });
+    const release = await router.lockItem(id);
+    expect(lost).toBe(1);
+    // Held: another router waits for it…
+    const other = new JetStreamLedger(bus, undefined, { lockLeaseMs: 60_000, lockWaitMs: 300 });
+    await expect(other.lockItem(id)).rejects.toMatchObject({ code: 'ROUTER.ITEM_BUSY' });
+    // …until it is given up, long before its lease of a minute.
+    await release();
+    const next = await other.lockItem(id);
+    await next();
   });
 });
