@@ -74,6 +74,8 @@ interface Plan {
   scaling: boolean;
   scalingMessages: number;
   scalingLatencyMs: number;
+  /** The steps to run (`--only a,b`), or every step. The services start whenever any step needs them. */
+  only: ReadonlySet<string> | null;
 }
 
 function plan(args: string[]): Plan {
@@ -82,39 +84,46 @@ function plan(args: string[]): Plan {
   const trailRows = rowsArg >= 0 ? Number(args[rowsArg + 1]) : quick ? 200_000 : 10_000_000;
   if (!Number.isInteger(trailRows) || trailRows < 1_000)
     throw new Error('--trail-rows needs a whole number ≥ 1000');
-  return quick
-    ? {
-        mode: 'quick',
-        measureMs: 3_000,
-        routedMessages: 2_000,
-        latencyRate: 200,
-        latencyMs: 5_000,
-        auditEvents: 20_000,
-        trailRows,
-        trailSeedBudgetMs: 15_000,
-        trailQueries: 300,
-        httpConnections: 64,
-        restMs: 8_000,
-        scaling: args.includes('--scaling'),
-        scalingMessages: 1_000,
-        scalingLatencyMs: 3_000,
-      }
-    : {
-        mode: 'default',
-        measureMs: 10_000,
-        routedMessages: 10_000,
-        latencyRate: 200,
-        latencyMs: 20_000,
-        auditEvents: 100_000,
-        trailRows,
-        trailSeedBudgetMs: 210_000,
-        trailQueries: 2_000,
-        httpConnections: 64,
-        restMs: 8_000,
-        scaling: true,
-        scalingMessages: 3_000,
-        scalingLatencyMs: 10_000,
-      };
+  const onlyArg = args.indexOf('--only');
+  const only = onlyArg >= 0 ? new Set((args[onlyArg + 1] ?? '').split(',').filter(Boolean)) : null;
+  if (only?.size === 0)
+    throw new Error('--only needs step names, comma-separated (for example rawPostgres,audit)');
+  return {
+    only,
+    ...(quick
+      ? {
+          mode: 'quick',
+          measureMs: 3_000,
+          routedMessages: 2_000,
+          latencyRate: 200,
+          latencyMs: 5_000,
+          auditEvents: 20_000,
+          trailRows,
+          trailSeedBudgetMs: 15_000,
+          trailQueries: 300,
+          httpConnections: 64,
+          restMs: 8_000,
+          scaling: args.includes('--scaling'),
+          scalingMessages: 1_000,
+          scalingLatencyMs: 3_000,
+        }
+      : {
+          mode: 'default',
+          measureMs: 10_000,
+          routedMessages: 10_000,
+          latencyRate: 200,
+          latencyMs: 20_000,
+          auditEvents: 100_000,
+          trailRows,
+          trailSeedBudgetMs: 210_000,
+          trailQueries: 2_000,
+          httpConnections: 64,
+          restMs: 8_000,
+          scaling: true,
+          scalingMessages: 3_000,
+          scalingLatencyMs: 10_000,
+        }),
+  };
 }
 
 /** The rows of the scaling table besides the default shape (a referral to three parties, one router). */
@@ -182,6 +191,8 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 const figures: BenchReport['figures'] = {};
 const errors: BenchReport['errors'] = {};
 const cleanups: (() => Promise<void>)[] = [];
+/** The steps `--only` names, or null for all. */
+let onlySteps: ReadonlySet<string> | null = null;
 
 /** Runs one measurement; a failure is recorded and the benchmark goes on with the next. */
 async function step<T>(
@@ -190,6 +201,8 @@ async function step<T>(
   run: () => Promise<T>,
   show: (r: T) => string,
 ): Promise<T | undefined> {
+  if (onlySteps && name !== 'services' && !onlySteps.has(name.replace(/^scaling_.*/, 'scaling')))
+    return undefined;
   process.stdout.write(`· ${what} … `);
   const t0 = Date.now();
   try {
@@ -233,6 +246,7 @@ const atMost = (v: number | null, goal: number) => (v === null || Number.isNaN(v
 
 async function main(): Promise<void> {
   const p = plan(process.argv.slice(2));
+  onlySteps = p.only;
   const startedAt = new Date();
   out(
     `MSX benchmark (${p.mode}): ${machine().cpus} CPUs, Node ${process.version}; loopback only, nothing asserted`,

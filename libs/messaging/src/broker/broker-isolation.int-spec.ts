@@ -12,7 +12,13 @@ import { Streams, Subjects } from '../subjects.js';
 import { provisionBus } from '../topology.js';
 import { writeBrokerFiles, type BrokerFiles } from './broker-files.js';
 import { type BrokerUser } from './nats-server-config.js';
-import { inboxPrefixOf, isCorePrincipal, PARTY_JS_API_PREFIX, servicePermissions } from './permissions.js';
+import {
+  inboxPrefixOf,
+  isCorePrincipal,
+  PARTY_JS_API_PREFIX,
+  RESPONSE_WINDOW_MS,
+  servicePermissions,
+} from './permissions.js';
 
 /**
  * Broker-level isolation (DESIGN §4), proven on a real nats-server started on the generated configuration:
@@ -294,6 +300,48 @@ describe('broker isolation on the generated nats-server configuration (accounts,
     admin.publish('msx.private.cp-gr', enc.encode('x'));
     await settle(admin);
     expect(secret.getProcessed()).toBe(0);
+  });
+
+  it("lets a core service answer a request of another core principal, under that principal's inbox", async () => {
+    // Core services answer by name, not through the broker's reply bookkeeping (which would remember each of
+    // the thousands of deliveries a second they consume).
+    const audit = await broker.as('msx-audit');
+    audit.subscribe('msx.status.audit.request', { callback: (_e, m) => void m.respond(enc.encode('up')) });
+    await audit.flush();
+    for (const asker of ['msx-router', 'msx-gateway', 'msx-admin']) {
+      const nc = await broker.as(asker);
+      const answer = await nc.request('msx.status.audit.request', new Uint8Array(), { timeout: 2_000 });
+      expect({ asker, answer: new TextDecoder().decode(answer.data) }).toEqual({ asker, answer: 'up' });
+    }
+  });
+
+  it('lets a party answer a request once, and only within the response window', async () => {
+    const party = await broker.as('cp-gr');
+    const late: { respond(): void }[] = [];
+    party.subscribe('msx.health.cp-gr', {
+      callback: (_e, m) => {
+        m.respond(enc.encode('first'));
+        m.respond(enc.encode('second'));
+        late.push({ respond: () => void m.respond(enc.encode('late')) });
+      },
+    });
+    await party.flush();
+    const admin = await broker.as('msx-admin');
+    const got: string[] = [];
+    admin.subscribe('_INBOX_msx-admin.window', {
+      callback: (_e, m) => void got.push(new TextDecoder().decode(m.data)),
+    });
+    admin.publish('msx.health.cp-gr', new Uint8Array(), { reply: '_INBOX_msx-admin.window' });
+    await settle(admin);
+    expect(got).toEqual(['first']);
+
+    admin.publish('msx.health.cp-gr', new Uint8Array(), { reply: '_INBOX_msx-admin.window' });
+    await settle(admin);
+    await new Promise((r) => setTimeout(r, RESPONSE_WINDOW_MS + 500));
+    late[1].respond();
+    await party.flush();
+    await settle(admin);
+    expect(got).toEqual(['first', 'first']);
   });
 
   it('keeps the party principals apart from the core account', () => {

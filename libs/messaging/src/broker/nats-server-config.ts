@@ -84,7 +84,7 @@ ${indent}{
 ${indent}  nkey: ${u.publicKey}
 ${indent}  permissions: {
 ${indent}    publish: { allow: ${list(p.publish)} }
-${indent}    subscribe: { allow: ${list(p.subscribe)} }${p.allowResponses ? `\n${indent}    allow_responses: true` : ''}
+${indent}    subscribe: { allow: ${list(p.subscribe)} }${p.allowResponses ? `\n${indent}    allow_responses: { max: 1, expires: "${p.allowResponses.windowMs}ms" }` : ''}
 ${indent}  }
 ${indent}}`;
 }

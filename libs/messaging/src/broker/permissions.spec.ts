@@ -1,5 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { partyPermissions, partyServices, servicePermissions } from './permissions.js';
+import { ADMIN_PRINCIPAL, SERVICE_PRINCIPALS } from '#contracts';
+import {
+  adminPermissions,
+  CORE_SERVICES,
+  partyPermissions,
+  partyServices,
+  RESPONSE_WINDOW_MS,
+  servicePermissions,
+} from './permissions.js';
 
 describe('broker permissions', () => {
   it('exports to a party only its own submit and audit subjects and its own consumers', () => {
@@ -35,6 +43,22 @@ describe('broker permissions', () => {
       expect(servicePermissions(other).publish).not.toContain('msx.status.audit');
       expect(servicePermissions(other).subscribe).not.toContain('msx.status.audit.request');
       expect(servicePermissions(other).subscribe.some((s) => s.startsWith('msx.query'))).toBe(false);
+    }
+  });
+
+  it('asks the broker to remember delivered reply subjects only briefly, and only for parties', () => {
+    // With allow_responses the broker records the reply subject of every message delivered to the user (each
+    // JetStream delivery has one) for the whole window, and walks them all on each delivery beyond 4,096.
+    expect(RESPONSE_WINDOW_MS).toBeLessThanOrEqual(5_000);
+    expect(partyPermissions('cp-it').allowResponses).toEqual({ windowMs: RESPONSE_WINDOW_MS });
+    expect(adminPermissions().allowResponses).toBe(false);
+    const coreInboxes = [...Object.values(SERVICE_PRINCIPALS), ADMIN_PRINCIPAL].map((p) => `_INBOX_${p}.>`);
+    for (const service of CORE_SERVICES) {
+      const p = servicePermissions(service);
+      expect(p.allowResponses).toBe(false);
+      // It answers core principals under their inbox prefixes instead, and no one else.
+      expect(p.publish).toEqual(expect.arrayContaining(coreInboxes));
+      expect(p.publish.filter((s) => s.startsWith('_INBOX'))).toHaveLength(coreInboxes.length);
     }
   });
 });

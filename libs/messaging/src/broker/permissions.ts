@@ -5,9 +5,21 @@ import { Durables, Streams, Subjects } from '../subjects.js';
 export interface Permissions {
   publish: string[];
   subscribe: string[];
-  /** May answer requests sent to it (publish to the reply subject of a message it received). */
-  allowResponses: boolean;
+  /**
+   * May answer requests sent to it (publish once to the reply subject of a message it received), for this
+   * long after receiving it; or not at all (`false`). nats-server remembers the reply subject of every message
+   * it delivers to such a user for that long, and once it remembers more than 4,096 it walks all of them on
+   * each delivery: the window must stay short for a user that consumes streams ({@link RESPONSE_WINDOW_MS}).
+   */
+  allowResponses: false | { windowMs: number };
 }
+
+/**
+ * How long a party may answer a request it received (its health subject, the only one that reaches it). Short
+ * on purpose: a longer window makes the broker remember every delivery's reply subject that long, and at
+ * more than 4,096 of them each delivery to the party costs a walk over all of them.
+ */
+export const RESPONSE_WINDOW_MS = 2_000;
 
 /** The core account: it owns JetStream and holds the core services. Parties each have an account of their own. */
 export const CORE_ACCOUNT = 'MSX';
@@ -83,7 +95,8 @@ export function partyPermissions(node: string): Permissions {
   return {
     publish: partyServices(node).map((s) => s.local),
     subscribe: [`${inboxPrefixOf(node)}.>`, Subjects.health(node)],
-    allowResponses: true,
+    // Its health answer goes to a reply subject the broker makes up for the core account's request.
+    allowResponses: { windowMs: RESPONSE_WINDOW_MS },
   };
 }
 
@@ -129,17 +142,23 @@ export function servicePermissions(service: CoreService): Permissions {
     },
   };
   return {
-    publish: rights[service].publish,
+    // Requests reach a core service only from the core account, whose principals all read replies under
+    // their own inbox prefix: the service answers there, by name. Not `allow_responses`: the broker would
+    // then remember the reply subject of every message it delivers to the service (each JetStream delivery
+    // has one), and the services consume thousands a second.
+    publish: [...rights[service].publish, ...CORE_PRINCIPALS.map((p) => `${inboxPrefixOf(p)}.>`)],
     subscribe: [
       `${inboxPrefixOf(SERVICE_PRINCIPALS[service])}.>`,
       Subjects.health(service),
       ...rights[service].subscribe,
     ],
-    allowResponses: true,
+    allowResponses: false,
   };
 }
 
 /** The operator: everything in the core account (health of every party included), nothing in a party's. */
 export function adminPermissions(): Permissions {
-  return { publish: ['>'], subscribe: ['>'], allowResponses: true };
+  // Publishing anywhere includes every reply subject: `allow_responses` would only add the broker's
+  // bookkeeping of each message delivered to it.
+  return { publish: ['>'], subscribe: ['>'], allowResponses: false };
 }
