@@ -316,32 +316,39 @@ describe('broker isolation on the generated nats-server configuration (accounts,
   });
 
   it('lets a party answer a request once, and only within the response window', async () => {
-    const party = await broker.as('cp-gr');
-    const late: { respond(): void }[] = [];
-    party.subscribe('msx.health.cp-gr', {
+    // cp-it: the test above leaves a responder on cp-gr's health subject, and a request crossing into a
+    // party's account takes only its first answer. Answers carry the request's text all the same.
+    const party = await broker.as('cp-it');
+    const late: (() => void)[] = [];
+    party.subscribe('msx.health.cp-it', {
       callback: (_e, m) => {
-        m.respond(enc.encode('first'));
-        m.respond(enc.encode('second'));
-        late.push({ respond: () => void m.respond(enc.encode('late')) });
+        const asked = new TextDecoder().decode(m.data);
+        m.respond(enc.encode(`${asked}:first`));
+        m.respond(enc.encode(`${asked}:second`));
+        late.push(() => void m.respond(enc.encode(`${asked}:late`)));
       },
     });
     await party.flush();
     const admin = await broker.as('msx-admin');
     const got: string[] = [];
     admin.subscribe('_INBOX_msx-admin.window', {
-      callback: (_e, m) => void got.push(new TextDecoder().decode(m.data)),
+      callback: (_e, m) => {
+        const text = new TextDecoder().decode(m.data);
+        if (text.startsWith('probe-')) got.push(text);
+      },
     });
-    admin.publish('msx.health.cp-gr', new Uint8Array(), { reply: '_INBOX_msx-admin.window' });
+    admin.publish('msx.health.cp-it', enc.encode('probe-1'), { reply: '_INBOX_msx-admin.window' });
     await settle(admin);
-    expect(got).toEqual(['first']);
+    expect(got).toEqual(['probe-1:first']);
 
-    admin.publish('msx.health.cp-gr', new Uint8Array(), { reply: '_INBOX_msx-admin.window' });
+    admin.publish('msx.health.cp-it', enc.encode('probe-2'), { reply: '_INBOX_msx-admin.window' });
     await settle(admin);
     await new Promise((r) => setTimeout(r, RESPONSE_WINDOW_MS + 500));
-    late[1].respond();
+    late[1]();
     await party.flush();
     await settle(admin);
-    expect(got).toEqual(['first', 'first']);
+    expect(got).toEqual(['probe-1:first', 'probe-2:first']);
+    await party.close();
   });
 
   it('keeps the party principals apart from the core account', () => {
