@@ -74,7 +74,7 @@ interface Plan {
   scaling: boolean;
   scalingMessages: number;
   scalingLatencyMs: number;
-  /** The steps to run (`--only a,b`), or every step. The services start whenever any step needs them. */
+  /** The steps to run (`--only a,b`), or every step. The services start either way. */
   only: ReadonlySet<string> | null;
 }
 
