@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import {
@@ -8,7 +9,12 @@ import {
   msToUs,
   type ChainedFields,
 } from './audit-chain.js';
-import { chainedRowOf, chainRows, usToIso } from './chained-row.js';
+import { arrayLiteral, chainedRowOf, chainRows, usToIso } from './chained-row.js';
+
+/** How the `pg` driver turns a JavaScript array parameter into text: what {@link arrayLiteral} must equal. */
+const pgPrepareValue = (
+  createRequire(import.meta.url)('pg/lib/utils.js') as { prepareValue: (v: unknown) => unknown }
+).prepareValue;
 
 /** Fixed, so that a failing property replays (fast-check logs it); MSX_PROPERTY_SEED explores other cases. */
 const SEED = Number(process.env.MSX_PROPERTY_SEED ?? 150_913);
@@ -257,6 +263,16 @@ describe('the audit hash chain', () => {
         expect(BigInt(iso.slice(-7, -1)) % 1000n).toBe(us - ms * 1000n);
       }),
       { seed: SEED, numRuns: 300 },
+    );
+  });
+
+  it('writes an array parameter as the pg driver does, whatever the characters (property)', () => {
+    expect(arrayLiteral(['a', 'b"c', 'd\\e', '{,}', '', null])).toBe('{"a","b\\"c","d\\\\e","{,}","",NULL}');
+    fc.assert(
+      fc.property(fc.array(fc.option(fc.string({ unit: 'binary' }), { nil: null })), (values) => {
+        expect(arrayLiteral(values)).toBe(pgPrepareValue(values));
+      }),
+      { seed: SEED, numRuns: 500 },
     );
   });
 });

@@ -139,6 +139,85 @@ describe('AuditRepository on a real PostgreSQL', () => {
     expect(await repo.append([event(id, AuditOperation.DELIVERED, 'cp-it')])).toBe(1);
   });
 
+  /** Every stored row in seq order, as `<message id>:<counterpart>`, after checking the chain. */
+  const chainOf = async (): Promise<string[]> => {
+    expect(await verifyAuditChain({ url: db.url, schema: db.schema }, [])).toMatchObject({ ok: true });
+    const rows = await db.query<{ m: string; c: string | null }>(
+      `SELECT message_id AS m, counterpart_node AS c FROM "${db.schema}".audit_entry ORDER BY audit_entry.seq`,
+    );
+    return rows.map((r) => `${r.m}:${r.c ?? ''}`);
+  };
+  const batchOf = (messageId: string, n: number) =>
+    Array.from({ length: n }, (_, i) => event(messageId, AuditOperation.DELIVERED, `n${i}`));
+
+  it('hashes each batch while the one before is written, and commits them in the order given', async () => {
+    const ids = Array.from(
+      { length: 8 },
+      (_, b) => `0193a1b2-0000-7000-8000-0000000002${String(b).padStart(2, '0')}`,
+    );
+    const before = repo.appendCounts;
+    const stored = (await chainOf()).length;
+    // Handed over without waiting, as the audit service does with two batches in hand.
+    const counts = await Promise.all(ids.map((id) => repo.append(batchOf(id, 5))));
+    expect(counts).toEqual(ids.map(() => 5));
+    expect((await chainOf()).slice(stored)).toEqual(
+      ids.flatMap((id) => batchOf(id, 5).map((_, i) => `${id}:n${i}`)),
+    );
+    const after = repo.appendCounts;
+    // The first may wait for the stored head; every later one was chained onto the one before it.
+    expect(after.hashedAhead - before.hashedAhead).toBeGreaterThanOrEqual(ids.length - 1);
+    expect(after.hashedAhead + after.hashedUnderLock - before.hashedAhead - before.hashedUnderLock).toBe(
+      ids.length,
+    );
+  });
+
+  it('chains a batch again under the lock when another writer moved the head since it was hashed', async () => {
+    const other = await openAuditStore({ url: db.url, schema: db.schema });
+    const second = new AuditRepository(other);
+    const [a, b, c] = ['301', '302', '303'].map((n) => `0193a1b2-0000-7000-8000-000000000${n}`);
+    try {
+      await repo.append(batchOf(a, 2)); // this writer now expects the head after a
+      await second.append(batchOf(b, 2)); // another audit process writes after a
+      const before = repo.appendCounts;
+      expect(await repo.append(batchOf(c, 2))).toBe(2);
+      expect(repo.appendCounts.hashedUnderLock).toBe(before.hashedUnderLock + 1);
+      expect((await chainOf()).slice(-6)).toEqual([
+        `${a}:n0`,
+        `${a}:n1`,
+        `${b}:n0`,
+        `${b}:n1`,
+        `${c}:n0`,
+        `${c}:n1`,
+      ]);
+    } finally {
+      await other.destroy();
+    }
+  });
+
+  it('drops the events stored before from a batch hashed ahead as if all were new', async () => {
+    const [a, b] = ['311', '312'].map((n) => `0193a1b2-0000-7000-8000-000000000${n}`);
+    // The second batch is hashed while the first is written, before anyone knows that it repeats it.
+    const [first, second] = await Promise.all([
+      repo.append(batchOf(a, 3)),
+      repo.append([...batchOf(a, 3), event(b, AuditOperation.SUBMITTED), event(b, AuditOperation.SUBMITTED)]),
+    ]);
+    expect([first, second]).toEqual([3, 1]);
+    expect((await chainOf()).slice(-4)).toEqual([`${a}:n0`, `${a}:n1`, `${a}:n2`, `${b}:`]);
+  });
+
+  it('chains the batch after a failed one onto the stored head', async () => {
+    const [a, b, c] = ['321', '322', '323'].map((n) => `0193a1b2-0000-7000-8000-000000000${n}`);
+    await repo.append(batchOf(a, 1));
+    const unstorable = event(b, AuditOperation.DELIVERED, 'cp-it');
+    unstorable.event.actorPerson = 'emlo-ne.officer-17\u0000';
+    // The third was hashed onto the head the failed second would have left.
+    const results = await Promise.allSettled([repo.append([unstorable]), repo.append(batchOf(c, 2))]);
+    expect(results[0]).toMatchObject({ status: 'rejected', reason: { code: 'AUDIT.STORE_REJECTED' } });
+    expect(results[1]).toEqual({ status: 'fulfilled', value: 2 });
+    expect((await chainOf()).slice(-3)).toEqual([`${a}:n0`, `${c}:n0`, `${c}:n1`]);
+    expect(await repo.trailOf(b)).toEqual([]);
+  });
+
   it('writes rows of format v1 (from before publishers were recorded) without a publisher, beside v2 rows', async () => {
     const head = await repo.head();
     const fields = (n: bigint, publisher: string | null): ChainedFields => ({

@@ -73,10 +73,15 @@ export function chainRows(prevHash: string, fields: readonly ChainedFields[]): C
 
 /** An exact ISO 8601 UTC time with microseconds, from decimal microseconds since the epoch. */
 export function usToIso(us: string): string {
+  // Every time since 1970 that a Number holds exactly in milliseconds: no BigInt (one per field per row).
+  if (/^[0-9]{4,18}$/.test(us)) {
+    const iso = new Date(Number(us.slice(0, -3))).toISOString(); // 2026-01-01T00:00:00.123Z
+    return `${iso.slice(0, -1)}${us.slice(-3)}Z`;
+  }
   const n = BigInt(us);
   const ms = n / 1000n - (n % 1000n < 0n ? 1n : 0n);
   const micros = Number(n - ms * 1000n);
-  const iso = new Date(Number(ms)).toISOString(); // 2026-01-01T00:00:00.123Z
+  const iso = new Date(Number(ms)).toISOString();
   return `${iso.slice(0, -1)}${String(micros).padStart(3, '0')}Z`;
 }
 
@@ -88,28 +93,54 @@ function insertedValue(f: ChainedFields, field: AuditField): string | null {
 }
 
 /**
- * Inserts chained rows into `audit_entry` with one statement (`INSERT … SELECT FROM unnest(…)`), so a batch
- * costs one round trip whatever its size. When no row has a publisher (format v1 only, as in the chaining
- * migration, which runs before the `publisher` column exists) the format v2 columns are left out.
+ * A PostgreSQL array literal of text values (`{"a","b\"c",NULL}`), as `pg` writes a JavaScript array
+ * parameter: built with the rows, so that sending the statement costs no conversion.
  */
-export async function insertChainedRows(
-  runner: SqlRunner,
-  schema: string,
-  rows: readonly ChainedRow[],
-): Promise<void> {
-  if (rows.length === 0) return;
+export function arrayLiteral(values: readonly (string | null)[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i > 0) out += ',';
+    out += v === null ? 'NULL' : `"${v.replace(/[\\"]/g, '\\$&')}"`;
+  }
+  return `${out}}`;
+}
+
+/** The statement that inserts chained rows, with its parameters already in PostgreSQL's text form. */
+export interface ChainedInsert {
+  sql: string;
+  params: string[];
+}
+
+/**
+ * The insert of chained rows into `audit_entry` as one statement (`INSERT … SELECT FROM unnest(…)`), so a
+ * batch costs one round trip whatever its size. When no row has a publisher (format v1 only, as in the
+ * chaining migration, which runs before the `publisher` column exists) the format v2 columns are left out.
+ */
+export function chainedInsert(schema: string, rows: readonly ChainedRow[]): ChainedInsert {
   const withPublisher = rows.some((r) => r.fields.publisher !== null);
   const fields = withPublisher ? [...fieldsOfFormat('v1'), ...fieldsOfFormat('v2')] : fieldsOfFormat('v1');
   const columns = [...fields.map((f) => AUDIT_COLUMNS[f].name), ...HASH_COLUMNS];
   const arrays = [...fields.map((f) => AUDIT_COLUMNS[f].type), ...HASH_COLUMNS.map(() => 'text')].map(
     (type, i) => `$${i + 1}::${type}[]`,
   );
-  await runner.query(
-    `INSERT INTO "${schema}"."audit_entry" (${columns.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})`,
-    [
-      ...fields.map((f) => rows.map((r) => insertedValue(r.fields, f))),
-      rows.map((r) => r.prevHash),
-      rows.map((r) => r.rowHash),
+  return {
+    sql: `INSERT INTO "${schema}"."audit_entry" (${columns.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})`,
+    params: [
+      ...fields.map((f) => arrayLiteral(rows.map((r) => insertedValue(r.fields, f)))),
+      arrayLiteral(rows.map((r) => r.prevHash)),
+      arrayLiteral(rows.map((r) => r.rowHash)),
     ],
-  );
+  };
+}
+
+/** Inserts chained rows into `audit_entry` with one statement ({@link chainedInsert}). */
+export async function insertChainedRows(
+  runner: SqlRunner,
+  schema: string,
+  rows: readonly ChainedRow[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const { sql, params } = chainedInsert(schema, rows);
+  await runner.query(sql, params);
 }

@@ -9,6 +9,11 @@ import { eventsToRecord } from './record-event.handler.js';
 
 /** Audit messages per transaction: one commit covers the batch, one ack per message after it. */
 const BATCH_SIZE = 500;
+/**
+ * Batches in hand at once: the next is decoded and hashed onto the chain while the one before is written
+ * (the repository commits them in order, one transaction at a time).
+ */
+const BATCHES_IN_HAND = 2;
 
 /**
  * How an audit message that could not be recorded is retried. An unavailable database
@@ -56,6 +61,7 @@ export class RecordEventConsumer extends WorkerService<PublishedAuditEvent[]> {
       consumer: { ...auditConsumer(), maxDeliver: this.retry.maxDeliver },
       service: 'audit',
       batchSize: BATCH_SIZE,
+      concurrency: BATCHES_IN_HAND,
       retryDelayMs: this.retry.retryDelayMs,
       maxRetryDelayMs: this.retry.maxRetryDelayMs,
       logger: this.logger,
