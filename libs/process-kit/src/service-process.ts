@@ -33,8 +33,9 @@ export function serviceEnv(
 }
 
 /**
- * Starts a service of the build with `env` added to the current environment (and {@link SERVICE_ALLOCATOR_ENV}). Its name in reports is the
- * app's unless `opts.name` says otherwise (`cp-it`, `audit-2`).
+ * Starts a service of the build with `env` added to the current environment and to
+ * {@link SERVICE_ALLOCATOR_ENV}. Its name in reports is the app's unless `opts.name` says otherwise (`cp-it`,
+ * `audit-2`).
  */
 export function startService(
   app: string,
