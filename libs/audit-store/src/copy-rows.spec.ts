@@ -121,6 +121,23 @@ describe('reading the trail from COPY text', () => {
     );
   });
 
+  it('hashes the stored prev_hash as it is, whether lowercase hex or not (property)', () => {
+    const hashLike = (chars: string[]) =>
+      fc.string({ unit: fc.constantFrom(...chars), minLength: 60, maxLength: 66 });
+    fc.assert(
+      fc.property(
+        fc.oneof(hashLike([...'0123456789abcdef']), hashLike([...'0123456789abcdefABCDEFgz"'])),
+        (prev) => {
+          const f = fields(3);
+          const [row] = readAll([Buffer.from(copyLine(f, f.detail, prev, 'a'.repeat(64)), 'utf8')]);
+          expect(row.prevHash).toBe(prev);
+          expect(row.contentHash).toBe(auditRowHash(prev, f));
+        },
+      ),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+
   it('tells a stored \\N from null, and a null detail reads as JSON null as the writer stores it', () => {
     const f = fields(1, { justification: '\\N', detail: 'null' });
     const line = copyLine(f, 'null', '0'.repeat(64), auditRowHash('0'.repeat(64), f));

@@ -129,7 +129,7 @@ export async function verifyRange(task: RangeTask, onRows?: (rows: number) => vo
         result.checkpointsMatched += anchors.length;
       }
     } else if (!first) {
-      const problem = linkProblem({ seq: prevSeq.toString(), rowHash: prevHash! }, row);
+      const problem = linkProblemAt(prevSeq, prevHash!, seq, row.prevHash);
       if (problem) return problem;
     }
     const hash = row.contentHash;
@@ -205,18 +205,26 @@ export function linkProblem(
   before: { seq: string; rowHash: string },
   row: { seq: string; prevHash: string },
 ): ChainProblem | undefined {
-  const prevSeq = BigInt(before.seq);
-  const seq = BigInt(row.seq);
+  return linkProblemAt(BigInt(before.seq), before.rowHash, BigInt(row.seq), row.prevHash);
+}
+
+/** {@link linkProblem} of seqs already read, as the verifier has them for every row. */
+function linkProblemAt(
+  prevSeq: bigint,
+  rowHashBefore: string,
+  seq: bigint,
+  prevHash: string,
+): ChainProblem | undefined {
   if (seq !== prevSeq + 1n)
     return {
       code: 'SEQ_GAP',
       seq: (prevSeq + 1n).toString(),
       reason: `row ${prevSeq + 1n} is missing (the row after ${prevSeq} is ${seq})`,
     };
-  if (row.prevHash !== before.rowHash)
+  if (prevHash !== rowHashBefore)
     return {
       code: 'BROKEN_LINK',
-      seq: row.seq,
+      seq: seq.toString(),
       reason: `row ${seq} does not link to row ${prevSeq} (prev_hash differs): rows were removed, inserted or reordered`,
     };
   return undefined;
