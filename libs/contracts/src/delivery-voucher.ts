@@ -22,6 +22,11 @@ export interface DeliveryVoucher {
   decision: DeliveryDecision;
   /** Fingerprint ({@link keyIdOf}) of the router key that signed it. */
   keyId: string;
+  /**
+   * On a forwarded copy: the id of the item it is a copy of (the originator's). A recall names that item,
+   * and the holder of the forward must know it holds a copy of it.
+   */
+  item?: string;
 }
 
 export const DELIVERY_DECISIONS = ['delivered', 'forwarded', 'receipt', 'recall'] as const;
@@ -33,14 +38,18 @@ export const VoucherHeaders = {
   keyId: 'Msx-Voucher-Key',
   /** Base64 of the Ed25519 signature over {@link deliveryVoucherText}. */
   signature: 'Msx-Voucher-Signature',
+  /** {@link DeliveryVoucher.item}, on a forwarded copy only. */
+  item: 'Msx-Voucher-Item',
 } as const;
 
 /**
  * The exact text the signature covers (UTF-8), one field per line:
- * `msx-delivery/v1`, message id, recipient, sha256 (hex), decision, key id.
+ * `msx-delivery/v1`, message id, recipient, sha256 (hex), decision, key id, and on a forwarded copy a
+ * seventh line `item <id>` (a voucher with it never reads as one without).
  */
 export function deliveryVoucherText(v: DeliveryVoucher): string {
-  return `msx-delivery/v1\n${v.messageId}\n${v.recipient}\n${v.sha256}\n${v.decision}\n${v.keyId}\n`;
+  const item = v.item ? `item ${v.item}\n` : '';
+  return `msx-delivery/v1\n${v.messageId}\n${v.recipient}\n${v.sha256}\n${v.decision}\n${v.keyId}\n${item}`;
 }
 
 /** The router's key for signing deliveries; `keyId` is safe to log, the private key never is. */
@@ -63,6 +72,7 @@ export function signDelivery(
   recipient: string,
   bytes: Uint8Array,
   decision: DeliveryDecision,
+  item?: string,
 ): Record<string, string> {
   const voucher: DeliveryVoucher = {
     messageId,
@@ -70,18 +80,21 @@ export function signDelivery(
     sha256: sha256Hex(bytes),
     decision,
     keyId: signer.keyId,
+    ...(item ? { item } : {}),
   };
   const signature = sign(null, Buffer.from(deliveryVoucherText(voucher), 'utf8'), signer.privateKey);
   return {
     [VoucherHeaders.decision]: decision,
     [VoucherHeaders.keyId]: signer.keyId,
     [VoucherHeaders.signature]: signature.toString('base64'),
+    ...(item ? { [VoucherHeaders.item]: item } : {}),
   };
 }
 
 /** The outcome of checking a copy: vouched for, or refused with a stable code and a sentence. */
 export type VoucherVerdict =
-  { vouched: true; decision: DeliveryDecision } | { vouched: false; code: VoucherRefusal; reason: string };
+  | { vouched: true; decision: DeliveryDecision; item?: string }
+  | { vouched: false; code: VoucherRefusal; reason: string };
 
 /** Why a copy is not vouched for: no voucher, a key other than the pinned one, or a signature that fails. */
 export type VoucherRefusal = 'DELIVERY.UNSIGNED' | 'DELIVERY.UNKNOWN_KEY' | 'DELIVERY.BAD_SIGNATURE';
@@ -101,6 +114,7 @@ export function verifyDelivery(
   const decision = header(VoucherHeaders.decision) ?? '';
   const keyId = header(VoucherHeaders.keyId) ?? '';
   const signature = header(VoucherHeaders.signature) ?? '';
+  const item = header(VoucherHeaders.item) || undefined;
   if (!decision || !keyId || !signature)
     return { vouched: false, code: 'DELIVERY.UNSIGNED', reason: 'the copy carries no router voucher' };
   if (keyId !== keyIdOf(routerPublicKey))
@@ -119,6 +133,7 @@ export function verifyDelivery(
         sha256: sha256Hex(bytes),
         decision: decision as DeliveryDecision,
         keyId,
+        ...(item ? { item } : {}),
       }),
       'utf8',
     );
@@ -130,7 +145,7 @@ export function verifyDelivery(
   } catch {
     ok = false;
   }
-  if (ok) return { vouched: true, decision: decision as DeliveryDecision };
+  if (ok) return { vouched: true, decision: decision as DeliveryDecision, ...(item ? { item } : {}) };
   return {
     vouched: false,
     code: 'DELIVERY.BAD_SIGNATURE',

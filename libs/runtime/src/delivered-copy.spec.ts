@@ -101,6 +101,30 @@ describe('checking a copy found in an inbox against the router voucher', () => {
     });
   });
 
+  it('tells which item a forwarded copy is of, and refuses the item changed, added or removed', () => {
+    const { id, bytes } = routeReport();
+    const item = uuidv7();
+    const voucher = signDelivery(router, id, 'cp-gr', bytes, 'forwarded', item);
+    expect(voucher[VoucherHeaders.item]).toBe(item);
+    expect(checkDeliveredCopy(pinned, 'cp-gr', bytes, headersOf(voucher))).toMatchObject({
+      vouched: true,
+      decision: 'forwarded',
+      item,
+    });
+    const plain = signDelivery(router, id, 'cp-gr', bytes, 'forwarded');
+    expect(plain).not.toHaveProperty(VoucherHeaders.item);
+    const { [VoucherHeaders.item]: _dropped, ...withoutItem } = voucher;
+    for (const forged of [
+      { ...voucher, [VoucherHeaders.item]: uuidv7() },
+      { ...plain, [VoucherHeaders.item]: item },
+      withoutItem,
+    ])
+      expect(checkDeliveredCopy(pinned, 'cp-gr', bytes, headersOf(forged))).toMatchObject({
+        vouched: false,
+        code: 'DELIVERY.BAD_SIGNATURE',
+      });
+  });
+
   it('refuses bytes that are not an envelope, even with a voucher attached, and claims no id', () => {
     const junk = new TextEncoder().encode('junk written into the inbox');
     const { id, bytes } = routeReport();

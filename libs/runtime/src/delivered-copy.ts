@@ -20,6 +20,8 @@ export interface VouchedCopy {
   envelope: Envelope;
   /** Hex SHA-256 of the exact bytes. */
   sha256: string;
+  /** On a forwarded copy, the item it is a copy of, as the router vouched. */
+  item?: string;
 }
 
 /** A copy the router did not vouch for: its contents are not to be used, shown or kept. */
@@ -55,7 +57,14 @@ export function checkDeliveredCopy(
   }
   const messageId = envelope && isUuid(envelope.id) ? envelope.id : undefined;
   const verdict = verifyDelivery(routerPublicKey, recipient, messageId, bytes, header);
-  if (verdict.vouched && envelope) return { vouched: true, decision: verdict.decision, envelope, sha256 };
+  if (verdict.vouched && envelope)
+    return {
+      vouched: true,
+      decision: verdict.decision,
+      envelope,
+      sha256,
+      ...(verdict.item ? { item: verdict.item } : {}),
+    };
   const code = verdict.vouched ? 'DELIVERY.BAD_SIGNATURE' : verdict.code;
   const reason = verdict.vouched ? 'the voucher does not match the copy' : verdict.reason;
   return {

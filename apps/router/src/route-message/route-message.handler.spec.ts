@@ -308,7 +308,7 @@ describe('deliveries the router vouches for', () => {
     }
   });
 
-  it('vouches for a forwarded copy as forwarded and a recall as recall', () => {
+  it('vouches for a forwarded copy as forwarded, naming the item it is a copy of, and a recall as recall', () => {
     const fwd = envelope({
       id: '0193a1b2-0000-7000-8000-0000000000b3',
       sender: 'cp-it',
@@ -324,7 +324,11 @@ describe('deliveries the router vouches for', () => {
       grantedRecipients: ['cp-gr'],
     };
     const [forwarded] = plan(fwd, { item, consent }).deliveries;
-    expect(verdict(forwarded, 'cp-gr', fwd.id, bytes)).toEqual({ vouched: true, decision: 'forwarded' });
+    expect(verdict(forwarded, 'cp-gr', fwd.id, bytes)).toEqual({
+      vouched: true,
+      decision: 'forwarded',
+      item: ID,
+    });
     const recall = recallOf();
     const copies = plan(recall, { item }).deliveries;
     expect(copies.map((c) => c.node)).toEqual(['cp-it', 'jot-mare']);

@@ -267,7 +267,8 @@ export function planRouting(
     deliveries: delivered.map((node) => ({
       node,
       msgID: `${envelope.id}:${node}`,
-      voucher: signDelivery(keys.signer, envelope.id, node, s.bytes, vouch),
+      // A forwarded copy names the item it is a copy of: the recall of that item reaches it.
+      voucher: signDelivery(keys.signer, envelope.id, node, s.bytes, vouch, forward ? concerns : undefined),
     })),
     receipt: envelope.sender === ROUTER_NODE ? undefined : vouchedReceipt(s, decision, nowMs, keys),
     auditEvents,
