@@ -45,6 +45,7 @@ describe('sharing rules through the real bus', () => {
   let bus: Bus;
   let gatewayUrl: string;
   let audit: ReturnType<typeof auditTrail>;
+  let env: Record<string, string>;
   const services: ServiceProcess[] = [];
 
   beforeAll(async () => {
@@ -55,7 +56,7 @@ describe('sharing rules through the real bus', () => {
     bus = await nats.connectAs('msx-admin');
     const port = await freePort();
     gatewayUrl = `http://127.0.0.1:${port}`;
-    const env = exchangeEnv({
+    env = exchangeEnv({
       databaseUrl: db.url,
       schema: db.schema,
       gatewayPort: port,
@@ -272,6 +273,11 @@ describe('sharing rules through the real bus', () => {
     });
     const erased = await audit.rowsOf(g, (r) => r.operation === 'erased', 3);
     expect(erased.map((r) => r.actor_node).sort()).toEqual(['cp-gr', 'cp-it', 'jot-mare']);
+    // Each states what it erased: cp-gr held the consented forward, a copy of the item under another id.
+    const what = Object.fromEntries(
+      erased.map((r) => [r.actor_node, (r.detail as { erased: string[] }).erased]),
+    );
+    expect(what).toEqual({ 'cp-gr': [`forwarded-copy:${forward}`], 'cp-it': ['copy'], 'jot-mare': ['copy'] });
     // The originator sees each confirmation: every erasure receipt reached emlo-ne.
     // Each receipt travels on after the erasure row is written: wait for all three, never read once.
     const confirmations = await waitFor(
@@ -297,6 +303,89 @@ describe('sharing rules through the real bus', () => {
     }
     expect(ids).not.toContain(g);
     expect(ids).toContain(recall);
+  });
+
+  /** The erasure receipts of `messageId` that reached the originator's inbox, as the node wrote them. */
+  async function receiptsTo(
+    originator: string,
+    messageId: string,
+  ): Promise<Array<{ sender: string; erased: string[] }>> {
+    const stream = Streams.inbox(originator);
+    const { state } = await bus.jsm.streams.info(stream);
+    const found: Array<{ sender: string; erased: string[] }> = [];
+    for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
+      const m = await bus.jsm.streams.getMessage(stream, { seq }).catch(() => null);
+      const e = m && decodeEnvelope(m.data);
+      if (e?.payload.case === 'erasureReceipt' && e.payload.value.messageId === messageId)
+        found.push({ sender: e.sender, erased: e.payload.value.erased });
+    }
+    return found;
+  }
+
+  it('erases after a restart what the node holds, says what it erased, and states no erasure of what it lost', async () => {
+    const kept = await send('emlo-ne', routeReport({ recipients: ['cp-it'] }));
+    const lost = await send('emlo-ne', routeReport({ recipients: ['cp-it'] }));
+    await receivedBy(kept, ['afic-partner-ne', 'cp-it', 'jot-mare']);
+    await receivedBy(lost, ['afic-partner-ne', 'cp-it', 'jot-mare']);
+    // cp-it keeps its copies in its own schema, and is restarted before the recall.
+    const holdings = `"${db.schema}_cp_it".holding`;
+    const held = await waitFor(async () => {
+      const rows = await db.query<{ message_id: string }>(
+        `SELECT message_id FROM ${holdings} WHERE message_id = ANY($1::uuid[])`,
+        [[kept, lost]],
+      );
+      return rows.length === 2 ? rows : undefined;
+    }, 'cp-it holds both copies');
+    expect(held).toHaveLength(2);
+    const i = services.findIndex((p) => p.name === 'cp-it');
+    await services[i].stop();
+    // One copy is lost while it is down, as when its database is restored from before the delivery.
+    await db.query(`DELETE FROM ${holdings} WHERE message_id = $1`, [lost]);
+    services[i] = startOn(nats, env, localService('cp-it')!.app, 'cp-it');
+    await services[i].waitForLine(/ ready/, 60_000);
+
+    const recallOf = (id: string) =>
+      send(
+        'emlo-ne',
+        validRecallEnvelope({
+          id: uuidv7(),
+          createdAt: new Date().toISOString(),
+          threadId: id,
+          inReplyTo: id,
+          recipients: [],
+          recall: { messageId: id, reason: 'RECALL_REASON_INACCURATE', explanation: 'Wrong departure area.' },
+        }),
+      );
+    await recallOf(kept);
+    await recallOf(lost);
+    const erased = await audit.rowsOf(kept, (r) => r.operation === 'erased' && r.actor_node === 'cp-it', 1);
+    expect((erased[0].detail as { erased: string[] }).erased).toEqual(['copy']);
+    expect(await db.query(`SELECT 1 FROM ${holdings} WHERE message_id = $1`, [kept])).toHaveLength(0);
+    const receipts = await waitFor(async () => {
+      const r = (await receiptsTo('emlo-ne', kept)).filter((x) => x.sender === 'cp-it');
+      return r.length > 0 ? r : undefined;
+    }, "cp-it's erasure receipt at emlo-ne");
+    expect(receipts).toEqual([{ sender: 'cp-it', erased: ['copy'] }]);
+
+    // The lost copy: no erasure stated, the recall audited as not carried out, and no receipt sent.
+    const refused = await audit.rowsOf(
+      lost,
+      (r) => r.actor_node === 'cp-it' && r.rule === 'NODE.NOT_HELD',
+      1,
+    );
+    expect(refused[0].operation).toBe('rejected');
+    // The other holders' receipts arrive; cp-it's never does.
+    await waitFor(
+      async () => ((await receiptsTo('emlo-ne', lost)).length >= 2 ? true : undefined),
+      'the other receipts',
+    );
+    expect(
+      (await audit.trail(lost)).filter((r) => r.operation === 'erased' && r.actor_node === 'cp-it'),
+    ).toEqual([]);
+    expect((await receiptsTo('emlo-ne', lost)).map((r) => r.sender).sort()).toEqual([
+      'afic-partner-ne',
+      'jot-mare',
+    ]);
   });
 
   it('recalls an item when its retention ends, and every recipient erases it', async () => {

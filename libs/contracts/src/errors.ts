@@ -57,6 +57,8 @@ export const ERROR_CODES = {
   'BUS.CONSUMER_MISSING': 'internal',
   'AUDIT.PUBLISHER_MISSING': 'internal',
   'AUDIT.STORE_REJECTED': 'internal',
+  /** A recall of an item a node holds nothing of and has no account of erasing: it confirms no erasure. */
+  'NODE.NOT_HELD': 'internal',
   'INTERNAL.UNEXPECTED': 'internal',
 } as const satisfies Record<string, ErrorKind>;
 

@@ -8,32 +8,32 @@ import {
   ReleasabilitySchema,
   ROUTER_NODE,
   type Envelope,
-  type Recall,
 } from '#contracts';
+import type { ErasureAccount } from './holdings/holdings-store.js';
 
 /**
- * A node's confirmation that it erased a recalled item, addressed to the originator (known from the copy,
- * or the recall's sender). Its id is derived from the recall with the node's own secret `idKey` (see
- * `Bus.idKey`): a redelivered recall confirms once, and no other recipient of the recall can compute the id
- * and take it first (an id belongs to whoever uses it first, POLICY.ID_ALREADY_USED).
+ * A node's statement that it erased a recalled item, addressed to the originator (the sender of the copy it
+ * erased, or the recall's sender), and what it erased: made only from the node's account of an erasure it
+ * performed ({@link ErasureAccount}), never for an item it holds nothing of. Its id is derived from the
+ * recall with the node's own secret `idKey` (see `Bus.idKey`): a redelivered recall confirms once, and no
+ * other recipient of the recall can compute the id and take it first (an id belongs to whoever uses it
+ * first, POLICY.ID_ALREADY_USED).
  */
 export function erasureReceiptFor(
   node: string,
   recallEnvelope: Envelope,
-  recall: Recall,
-  copy: Envelope | undefined,
-  nowMs: number,
+  account: ErasureAccount,
   idKey: string,
 ): Envelope {
   const originator =
-    copy?.sender ?? (recallEnvelope.sender === ROUTER_NODE ? undefined : recallEnvelope.sender);
+    account.originator ?? (recallEnvelope.sender === ROUTER_NODE ? undefined : recallEnvelope.sender);
   return create(EnvelopeSchema, {
     id: nameBasedId(idKey, node, recallEnvelope.id, 'erasure-receipt'),
-    threadId: recall.messageId,
+    threadId: account.messageId,
     inReplyTo: recallEnvelope.id,
     sender: node,
     author: `${node}.inbox`,
-    createdAt: timestampFromMs(nowMs),
+    createdAt: timestampFromMs(account.erasedAt.getTime()),
     recipients: originator && originator !== node ? [originator] : [],
     handlingCode: recallEnvelope.handlingCode,
     handlingRestriction: recallEnvelope.handlingRestriction,
@@ -42,9 +42,10 @@ export function erasureReceiptFor(
     payload: {
       case: 'erasureReceipt',
       value: create(ErasureReceiptSchema, {
-        messageId: recall.messageId,
+        messageId: account.messageId,
         recallId: recallEnvelope.id,
-        erasedAt: timestampFromMs(nowMs),
+        erasedAt: timestampFromMs(account.erasedAt.getTime()),
+        erased: account.erased,
       }),
     },
   });

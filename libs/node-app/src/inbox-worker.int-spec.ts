@@ -29,12 +29,20 @@ import {
   Subjects,
   type Bus,
 } from '#messaging';
-import { startNatsServer, waitFor, type TestNatsServer, asJson, validRouteReportEnvelope } from '#testing';
-import type { CopyStore } from './copy-store.js';
+import {
+  asJson,
+  createTestSchema,
+  startNatsServer,
+  validRouteReportEnvelope,
+  waitFor,
+  type TestNatsServer,
+  type TestSchema,
+} from '#testing';
+import type { HoldingsStore } from './holdings/holdings-store.js';
 import type { InboxHandler, InboxItem, NodeOperation } from './inbox-worker.js';
 import { loadNodeAppConfig } from './node-app.config.js';
 import { NodeAppModule } from './node-app.module.js';
-import { COPY_STORE } from './node-app.tokens.js';
+import { HOLDINGS } from './node-app.tokens.js';
 
 const NODE = 'cp-it';
 
@@ -63,12 +71,14 @@ describe('a node inbox on a real nats-server', () => {
   let bus: Bus;
   let app: INestApplicationContext;
   let dir: string;
+  let db: TestSchema;
   const routerKeys = generateKeyPairSync('ed25519');
   const router = deliverySigner(routerKeys.privateKey);
   const impostor = deliverySigner(generateKeyPairSync('ed25519').privateKey);
 
   beforeAll(async () => {
     nats = await startNatsServer();
+    db = await createTestSchema('inbox');
     bus = await connectBus({ servers: nats.url, name: 'inbox-test' });
     await provisionBus(bus.jsm, [NODE, 'cp-gr']);
     dir = mkdtempSync(join(tmpdir(), 'msx-inbox-'));
@@ -83,6 +93,7 @@ describe('a node inbox on a real nats-server', () => {
         routerPublicKey: config.MSX_ROUTER_KEY_FILE.publicKeyDer,
         handler: RecordingHandler,
         witness: null,
+        holdings: { url: db.url, schema: db.schema },
       }),
       { logger: ['error'] },
     );
@@ -92,6 +103,7 @@ describe('a node inbox on a real nats-server', () => {
     await app?.close();
     await bus?.close();
     await nats?.dispose();
+    await db?.drop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -175,9 +187,9 @@ describe('a node inbox on a real nats-server', () => {
       });
     }
     // Nothing of a refused copy was kept, and nothing of the good one was refused.
-    const copies = app.get<CopyStore>(COPY_STORE);
-    expect(copies.get(good.id)).toBeDefined();
-    for (const e of [forOther, unsigned]) expect(copies.get(e.id)).toBeUndefined();
+    const holdings = app.get<HoldingsStore>(HOLDINGS);
+    expect(await holdings.get(good.id)).toBeDefined();
+    for (const e of [forOther, unsigned]) expect(await holdings.get(e.id)).toBeUndefined();
     expect(events).toHaveLength(refusals.length + 1);
 
     // Settled for good: acked, not to be redelivered; and the node wrote nothing to the dead-letter stream.

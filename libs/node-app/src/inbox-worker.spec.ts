@@ -22,6 +22,7 @@ const ID = '0193a1b2-0000-7000-8000-0000000000c1';
 
 const inboxItem = (payload: MessageInitShape<typeof EnvelopeSchema>['payload']): InboxItem => ({
   envelope: create(EnvelopeSchema, { id: ID, sender: 'emlo-ne', recipients: [NODE], payload }),
+  itemId: ID,
   sha256: 'ab'.repeat(32),
   correlationId: 'corr-1',
 });

@@ -14,6 +14,7 @@ import {
   RecallReason,
   type AuditEvent,
   type Envelope,
+  type ErrorCode,
   type Recall,
 } from '#contracts';
 import {
@@ -28,9 +29,9 @@ import {
   type Bus,
 } from '#messaging';
 import { BUS, busLogger, checkDeliveredCopy, WorkerService, type RefusedCopy } from '#runtime';
-import type { CopyStore } from './copy-store.js';
 import { erasureReceiptFor } from './erasure-receipt.js';
-import { COPY_STORE, INBOX_HANDLER, NODE_ID, ROUTER_PUBLIC_KEY } from './node-app.tokens.js';
+import { ERASED_COPY, type HoldingsStore } from './holdings/holdings-store.js';
+import { HOLDINGS, INBOX_HANDLER, NODE_ID, ROUTER_PUBLIC_KEY } from './node-app.tokens.js';
 
 const DAY_MS = 86_400_000;
 
@@ -45,6 +46,8 @@ export function concernedItemId(envelope: Envelope): string | undefined {
 /** An item taken from the node's inbox. */
 export interface InboxItem {
   envelope: Envelope;
+  /** The item it is a copy of: the envelope's own id, or for a forwarded copy the item the router named. */
+  itemId: string;
   /** SHA-256 (hex) of the exact bytes received. */
   sha256: string;
   correlationId: string;
@@ -58,14 +61,20 @@ export interface NodeOperation {
   /** The item the operation concerns when it is not the envelope itself (the recalled item of an erasure). */
   messageId?: string;
   counterpart?: string;
+  /** The rule that decided it, for an operation not carried out (for example NODE.NOT_HELD). */
+  rule?: string;
   detail?: Record<string, unknown>;
 }
 
 /** What a node app does with each item of its inbox; must be idempotent by envelope id (items can come twice). */
 export interface InboxHandler {
   handle(item: InboxItem): Promise<NodeOperation[]>;
-  /** Erases whatever the node derived from a recalled item (for example a list entry). */
-  erase?(messageId: string): Promise<void>;
+  /**
+   * Erases what the handler keeps of a recalled item outside the node's holdings (records it derived and
+   * recorded with `HoldingsStore.derive` are erased with the copy); returns what it erased, as
+   * `<kind>:<reference>`, for the erasure receipt.
+   */
+  erase?(messageId: string): Promise<string[]>;
 }
 
 /** What every audit row a node writes about an inbox item shares. */
@@ -118,7 +127,7 @@ export class InboxWorker extends WorkerService<InboxCopy> {
     @Inject(BUS) private readonly bus: Bus,
     @Inject(NODE_ID) private readonly nodeId: string,
     @Inject(INBOX_HANDLER) private readonly handler: InboxHandler,
-    @Inject(COPY_STORE) private readonly copies: CopyStore,
+    @Inject(HOLDINGS) private readonly holdings: HoldingsStore,
     @Inject(ROUTER_PUBLIC_KEY) private readonly routerPublicKey: Uint8Array,
   ) {
     super();
@@ -144,6 +153,7 @@ export class InboxWorker extends WorkerService<InboxCopy> {
         return {
           item: {
             envelope: copy.envelope,
+            itemId: copy.decision === 'forwarded' && copy.item ? copy.item : copy.envelope.id,
             sha256: copy.sha256,
             correlationId: msg.headers?.get(Headers.correlationId) ?? '',
           },
@@ -192,6 +202,12 @@ export class InboxWorker extends WorkerService<InboxCopy> {
     this.logger.warn(`refused ${stream} #${sequence}: ${copy.code}`);
   }
 
+  /** Closes the holdings once the worker has stopped taking items. */
+  override async onApplicationShutdown(): Promise<void> {
+    await super.onApplicationShutdown();
+    await this.holdings.close();
+  }
+
   /** Hands a vouched item to the node's handler, keeps or erases what it must, and audits it. */
   private async accept(item: InboxItem): Promise<void> {
     const node = this.nodeId;
@@ -200,7 +216,8 @@ export class InboxWorker extends WorkerService<InboxCopy> {
     if (envelope.payload.case === 'recall') {
       operations.push(await this.eraseRecalled(envelope, envelope.payload.value, correlationId));
     } else if (envelope.payload.case && PAYLOAD_KINDS[envelope.payload.case].kept) {
-      this.copies.keep(envelope);
+      if (!(await this.holdings.keep(envelope, item.sha256, item.itemId)))
+        this.logger.warn(`${envelope.id} came again after it was erased; it is not kept again`);
     }
     const base = auditBase(node, item);
     await publishAuditEvent(this.bus.js, node, receivedEvent(node, item));
@@ -214,6 +231,7 @@ export class InboxWorker extends WorkerService<InboxCopy> {
           operation: op.operation,
           ...(op.messageId ? { messageId: op.messageId } : {}),
           counterpartNode: op.counterpart ?? '',
+          ...(op.rule ? { rule: op.rule } : {}),
           detailJson: op.detail ? JSON.stringify(op.detail) : '',
         }),
       );
@@ -221,27 +239,59 @@ export class InboxWorker extends WorkerService<InboxCopy> {
     this.logger.log(`received ${base.messageType} ${envelope.id} from ${envelope.sender} [${correlationId}]`);
   }
 
-  /** Erases the recalled item and what was derived from it, then confirms to the originator. */
+  /**
+   * Erases the recalled item and what was derived from it, from the node's holdings and the handler's own
+   * records, and confirms to the originator with what was erased. A node that holds nothing of the item and
+   * has no account of erasing it (its holdings were lost or restored from before the delivery) states no
+   * erasure: it audits the recall as not carried out, with rule NODE.NOT_HELD, and says so in its log.
+   */
   private async eraseRecalled(
     recallEnvelope: Envelope,
     recall: Recall,
     correlationId: string,
   ): Promise<NodeOperation> {
-    const copy = this.copies.get(recall.messageId);
-    const hadCopy = this.copies.erase(recall.messageId);
-    await this.handler.erase?.(recall.messageId);
-    const receipt = erasureReceiptFor(this.nodeId, recallEnvelope, recall, copy, Date.now(), this.bus.idKey);
+    const id = recall.messageId;
+    const handlerErased = (await this.handler.erase?.(id)) ?? [];
+    const account = await this.holdings.erase(id, recallEnvelope.id, handlerErased);
+    const reason = RecallReason[recall.reason];
+    if (!account) {
+      this.logger.error(
+        `recall ${recallEnvelope.id} of ${id}: this node holds no copy and no record of it, and never erased ` +
+          `it; no erasure is confirmed`,
+      );
+      return {
+        operation: AuditOperation.REJECTED,
+        key: 'erasure-not-held',
+        messageId: id,
+        counterpart: recallEnvelope.sender,
+        rule: 'NODE.NOT_HELD' satisfies ErrorCode,
+        detail: {
+          recall: recallEnvelope.id,
+          reason,
+          statement: 'the node holds no copy and no record of the item, and has no account of erasing it',
+        },
+      };
+    }
+    const receipt = erasureReceiptFor(this.nodeId, recallEnvelope, account, this.bus.idKey);
     await publishDurably(this.bus.js, Subjects.submit(this.nodeId), encodeEnvelope(receipt), {
       msgID: receipt.id,
       headers: correlationId ? { [Headers.correlationId]: correlationId } : undefined,
     });
-    this.logger.log(`erased ${recall.messageId} (recall ${recallEnvelope.id}); confirmed with ${receipt.id}`);
+    this.logger.log(
+      `erased ${id} (${account.erased.join(', ')}; recall ${recallEnvelope.id}); confirmed with ${receipt.id}`,
+    );
     return {
       operation: AuditOperation.ERASED,
       key: 'erased',
-      messageId: recall.messageId,
-      counterpart: copy?.sender ?? recallEnvelope.sender,
-      detail: { recall: recallEnvelope.id, reason: RecallReason[recall.reason], hadCopy },
+      messageId: id,
+      counterpart: account.originator ?? recallEnvelope.sender,
+      detail: {
+        recall: recallEnvelope.id,
+        reason,
+        erased: account.erased,
+        hadCopy: account.erased.includes(ERASED_COPY),
+        erasedAt: account.erasedAt.toISOString(),
+      },
     };
   }
 }

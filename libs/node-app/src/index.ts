@@ -1,9 +1,9 @@
-/** Public entry of the node-app library: the node side of each node app (inbox, copies, erasure, witness). */
+/** Public entry of the node-app library: the node side of each node app (inbox, holdings, erasure, witness). */
 export * from './node-app.tokens.js';
 export * from './node-app.module.js';
 export * from './node-app.config.js';
 export * from './run-node-app.js';
 export * from './inbox-worker.js';
-export * from './copy-store.js';
+export * from './holdings/holdings-store.js';
 export * from './erasure-receipt.js';
 export * from './checkpoint-witness.js';

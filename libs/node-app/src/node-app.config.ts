@@ -1,4 +1,14 @@
-import { loadConfig, logSpec, natsSpec, nodeId, str } from '#config';
+import {
+  ConfigError,
+  databaseSpec,
+  loadConfig,
+  logSpec,
+  natsSpec,
+  nodeId,
+  optionalStr,
+  schemaName,
+  str,
+} from '#config';
 import { routerKeySpec } from '#runtime';
 
 /** A node app keeps the audit trail's signed checkpoints as a witness when `MSX_WITNESS_DIR` is set. */
@@ -12,15 +22,49 @@ export const witnessSpec = {
   MSX_WITNESS_AUDIT_KEY_FILE: str(''),
 };
 
+/** Where a node keeps its holdings: `MSX_DATABASE_URL`, in a schema of its own. */
+export const holdingsSpec = {
+  ...databaseSpec,
+  /** The node's schema; by default `<MSX_DATABASE_SCHEMA>_<node id with _ for ->`, for example `msx_cp_it`. */
+  MSX_NODE_SCHEMA: optionalStr(),
+};
+
+/**
+ * The schema of a node's holdings: `MSX_NODE_SCHEMA`, or one named after the exchange's schema and the node.
+ * @throws ConfigError naming MSX_NODE_SCHEMA when the name is not a lowercase SQL identifier
+ */
+export function nodeSchema(
+  config: { MSX_DATABASE_SCHEMA: string; MSX_NODE_SCHEMA?: string },
+  node: string,
+): string {
+  const name = config.MSX_NODE_SCHEMA ?? `${config.MSX_DATABASE_SCHEMA}_${node.replaceAll('-', '_')}`;
+  try {
+    return schemaName(name)(name, 'MSX_NODE_SCHEMA');
+  } catch (err) {
+    const why = config.MSX_NODE_SCHEMA
+      ? ''
+      : ` (the default from MSX_DATABASE_SCHEMA and node ${node}; set MSX_NODE_SCHEMA)`;
+    throw new ConfigError([`MSX_NODE_SCHEMA: ${(err as Error).message}${why}`]);
+  }
+}
+
 /**
  * Configuration of a node app (contact point, JOT MARE, AFIC, liaison officer). `MSX_ROUTER_KEY_FILE` is
  * required: a node accepts only inbox copies the router vouched for.
  */
 export function loadNodeAppConfig(defaultNodeId?: string, env?: NodeJS.ProcessEnv) {
-  return loadConfig(
-    { ...natsSpec, ...logSpec, ...witnessSpec, ...routerKeySpec, MSX_NODE_ID: nodeId(defaultNodeId) },
+  const config = loadConfig(
+    {
+      ...natsSpec,
+      ...logSpec,
+      ...witnessSpec,
+      ...routerKeySpec,
+      ...holdingsSpec,
+      MSX_NODE_ID: nodeId(defaultNodeId),
+    },
     env,
   );
+  return { ...config, nodeSchema: nodeSchema(config, config.MSX_NODE_ID) };
 }
 
 /** Only the witness settings, for the node app module. */

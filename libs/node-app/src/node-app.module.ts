@@ -5,10 +5,10 @@ import { publicKeyDer } from '#contracts';
 import type { BusCredentials } from '#messaging';
 import { assertRouterPublicKey, BusModule, createHealthController, READINESS } from '#runtime';
 import { CheckpointWitness, type WitnessOptions } from './checkpoint-witness.js';
-import { CopyStore } from './copy-store.js';
+import { HoldingsStore, type HoldingsOptions } from './holdings/holdings-store.js';
 import { InboxWorker, type InboxHandler } from './inbox-worker.js';
 import { loadWitnessConfig } from './node-app.config.js';
-import { COPY_STORE, INBOX_HANDLER, NODE_ID, ROUTER_PUBLIC_KEY, WITNESS_OPTIONS } from './node-app.tokens.js';
+import { HOLDINGS, INBOX_HANDLER, NODE_ID, ROUTER_PUBLIC_KEY, WITNESS_OPTIONS } from './node-app.tokens.js';
 
 export interface NodeAppOptions {
   nodeId: string;
@@ -22,6 +22,8 @@ export interface NodeAppOptions {
    * copies the router vouched for with it.
    */
   routerPublicKey: Uint8Array;
+  /** Where the node keeps its holdings (a schema of its own, migrated at start). */
+  holdings: HoldingsOptions;
   /** Credentials, when the broker requires them. */
   credentials?: BusCredentials;
   /** Keep the audit checkpoints as a witness; default: from `MSX_WITNESS_DIR` (off when unset). */
@@ -58,7 +60,8 @@ export class NodeAppModule {
       providers: [
         { provide: NODE_ID, useValue: opts.nodeId },
         { provide: INBOX_HANDLER, useClass: opts.handler },
-        { provide: COPY_STORE, useValue: new CopyStore() },
+        // Opened (and migrated) before anything is taken from the inbox; closed by the inbox worker.
+        { provide: HOLDINGS, useFactory: () => HoldingsStore.open(opts.holdings) },
         { provide: ROUTER_PUBLIC_KEY, useValue: opts.routerPublicKey },
         InboxWorker,
         { provide: READINESS, useExisting: InboxWorker },

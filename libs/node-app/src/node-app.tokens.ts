@@ -4,8 +4,8 @@
 export const NODE_ID = Symbol('MSX_NODE_ID');
 /** The node kind's `InboxHandler`. */
 export const INBOX_HANDLER = Symbol('MSX_INBOX_HANDLER');
-/** The node's `CopyStore`: its copies of the items it received. */
-export const COPY_STORE = Symbol('MSX_COPY_STORE');
+/** The node's `HoldingsStore`: the items it received and what it derived from them, in its own schema. */
+export const HOLDINGS = Symbol('MSX_HOLDINGS');
 /** The pinned router public key (SPKI DER) every inbox copy must be vouched for with. */
 export const ROUTER_PUBLIC_KEY = Symbol('MSX_ROUTER_PUBLIC_KEY');
 /** The checkpoint witness's `WitnessOptions`; provided only when the node keeps a witness. */

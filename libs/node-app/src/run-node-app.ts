@@ -27,6 +27,7 @@ export function runNodeApp({ handler, defaultNodeId }: RunNodeAppOptions): void 
         routerPublicKey: config.MSX_ROUTER_KEY_FILE.publicKeyDer,
         handler,
         credentials,
+        holdings: { url: config.MSX_DATABASE_URL, schema: config.nodeSchema },
       }),
       { servers: config.MSX_NATS_URL, name: config.MSX_NODE_ID, logLevel: config.MSX_LOG_LEVEL, credentials },
     );

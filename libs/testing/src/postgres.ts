@@ -28,14 +28,21 @@ export async function createTestSchema(prefix: string): Promise<TestSchema> {
 }
 
 /**
- * Drops a schema and the cluster-wide roles the audit store made for it (`<schema>_owner`, `_writer`,
- * `_auditor`): a schema dropped alone would leave its roles behind on every run.
+ * Drops a schema, the node apps' schemas named after it (`<schema>_<node>`, their holdings), and the
+ * cluster-wide roles the audit store made for it (`<schema>_owner`, `_writer`, `_auditor`): a schema dropped
+ * alone would leave the others behind on every run.
  */
 export async function dropSchemaAndRoles(
   query: (sql: string) => Promise<unknown>,
   schema: string,
 ): Promise<void> {
   await query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await query(`
+    DO $$ DECLARE s text; BEGIN
+      FOR s IN SELECT nspname FROM pg_namespace WHERE starts_with(nspname, '${schema}_') LOOP
+        EXECUTE format('DROP SCHEMA %I CASCADE', s);
+      END LOOP;
+    END $$`);
   await dropRolesOf(query, schema);
 }
 

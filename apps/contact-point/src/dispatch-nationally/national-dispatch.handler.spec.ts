@@ -22,6 +22,7 @@ describe('national dispatch at a contact point', () => {
     });
     const ops = await new NationalDispatchHandler('cp-it').handle({
       envelope,
+      itemId: envelope.id,
       sha256: '',
       correlationId: '',
     });

@@ -28,9 +28,10 @@ describe('SuspectVesselList', () => {
     const list = new SuspectVesselList();
     list.add('r1', 'cp-it', report({ imoNumber: '9074729' }));
     list.add('r2', 'cp-gr', report({ imoNumber: '9074729' }));
-    list.removeReport('r1');
+    expect(list.removeReport('r1')).toEqual(['imo:9074729']);
     expect(reportersOf(list.get('imo:9074729')!)).toEqual(['cp-gr']);
-    list.removeReport('r2');
+    expect(list.removeReport('r2')).toEqual(['imo:9074729']);
     expect(list.get('imo:9074729')).toBeUndefined();
+    expect(list.removeReport('r2')).toEqual([]);
   });
 });

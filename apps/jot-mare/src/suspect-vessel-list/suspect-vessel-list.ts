@@ -37,12 +37,18 @@ export class SuspectVesselList {
     return entry;
   }
 
-  /** Forgets a recalled report; a vessel no report speaks of any more leaves the list. */
-  removeReport(reportId: string): void {
+  /**
+   * Forgets a recalled report; a vessel no report speaks of any more leaves the list.
+   * @returns the keys of the vessels whose entries the report was part of
+   */
+  removeReport(reportId: string): string[] {
+    const touched: string[] = [];
     for (const [key, entry] of this.vessels) {
       if (!entry.reports.delete(reportId)) continue;
+      touched.push(key);
       if (entry.reports.size === 0) this.vessels.delete(key);
     }
+    return touched;
   }
 
   get(key: string): ListedVessel | undefined {

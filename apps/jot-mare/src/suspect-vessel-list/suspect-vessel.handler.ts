@@ -13,9 +13,8 @@ export class SuspectVesselHandler implements InboxHandler {
   readonly list = new SuspectVesselList();
 
   /** A recalled report leaves the list; its reporter stays listed only through other reports. */
-  erase(messageId: string): Promise<void> {
-    this.list.removeReport(messageId);
-    return Promise.resolve();
+  erase(messageId: string): Promise<string[]> {
+    return Promise.resolve(this.list.removeReport(messageId).map((key) => `suspect-vessel-list:${key}`));
   }
 
   handle({ envelope }: InboxItem): Promise<NodeOperation[]> {

@@ -21,7 +21,7 @@ import {
   Required,
   UniqueValues,
 } from './decorators.js';
-import { List, Message, MessageList, OptionalString, TEXT, Text } from './fields.js';
+import { List, Message, MessageList, OptionalString, TEXT, Text, TextList } from './fields.js';
 import { RULE } from './rule-names.js';
 
 /** List limits of the control messages. */
@@ -31,6 +31,8 @@ const MAX = {
   recipients: 100,
   messageIds: 500,
   selectors: 100,
+  /** A copy and the records a node derived from one item. */
+  erased: 100,
 } as const;
 
 /** msx.v1.RecipientDecision: which node, what happened; a withheld one names its rule (withheldNamesRule). */
@@ -83,11 +85,12 @@ export class RecallDto {
   @OptionalString() @Text(TEXT.statement, true) explanation?: string;
 }
 
-/** msx.v1.ErasureReceipt: the erasure time is what the originator and auditors need. */
+/** msx.v1.ErasureReceipt: the erasure time and what was erased are what the originator and auditors need. */
 export class ErasureReceiptDto {
   @Required() @IsUuid() messageId!: string;
   @OptionalString() @IsUuid() recallId?: string;
   @Required() @IsRfc3339() erasedAt!: string;
+  @IsOptional() @TextList(MAX.erased, TEXT.item) erased?: string[];
 }
 
 /** msx.v1.VesselAlert: a vessel (vesselIdentified), a level and the reason for the alert. */

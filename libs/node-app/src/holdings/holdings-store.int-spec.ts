@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { decodeEnvelope, envelopeFromJson, uuidv7, type Envelope } from '#contracts';
+import { asJson, createTestSchema, validRouteReportEnvelope, type TestSchema } from '#testing';
+import { ERASED_COPY, HoldingsStore } from './holdings-store.js';
+
+function routeReport(id = uuidv7()): Envelope {
+  return envelopeFromJson(asJson(validRouteReportEnvelope({ id })));
+}
+
+/** A node's holdings on a real PostgreSQL, in a schema of its own (DESIGN §3). */
+describe('a node holdings store', () => {
+  let db: TestSchema;
+  let store: HoldingsStore;
+
+  beforeAll(async () => {
+    db = await createTestSchema('holdings');
+    store = await HoldingsStore.open({ url: db.url, schema: db.schema });
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await db?.drop();
+  });
+
+  it('keeps a copy across a restart, byte for byte, and keeps the first of a redelivered one', async () => {
+    const e = routeReport();
+    expect(await store.keep(e, 'a'.repeat(64))).toBe(true);
+    expect(await store.keep(e, 'b'.repeat(64))).toBe(true);
+    await store.close();
+    store = await HoldingsStore.open({ url: db.url, schema: db.schema });
+    const held = await store.get(e.id);
+    expect(held).toMatchObject({
+      messageId: e.id,
+      sender: e.sender,
+      messageType: 'routeReport',
+      sha256: 'a'.repeat(64),
+    });
+    expect(decodeEnvelope(held!.bytes)).toEqual(e);
+    const tables = await db.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
+      [db.schema],
+    );
+    expect(tables.map((t) => t.table_name)).toEqual([
+      'derived_record',
+      'erasure',
+      'holding',
+      'holdings_migrations',
+    ]);
+  });
+
+  it('erases the copy and what was derived from it, says exactly that, and says it again the same way', async () => {
+    const e = routeReport();
+    await store.keep(e, 'c'.repeat(64));
+    await store.derive(e.id, 'dispatch', 'border-police');
+    await store.derive(e.id, 'dispatch', 'border-police');
+    await store.derive(e.id, 'dispatch', 'coast-guard');
+    const recall = uuidv7();
+    const account = await store.erase(e.id, recall, ['suspect-vessel-list:imo:9074729']);
+    expect(account).toMatchObject({
+      messageId: e.id,
+      recallId: recall,
+      erased: [
+        ERASED_COPY,
+        'dispatch:border-police',
+        'dispatch:coast-guard',
+        'suspect-vessel-list:imo:9074729',
+      ],
+      originator: e.sender,
+    });
+    expect(await store.get(e.id)).toBeUndefined();
+    expect(await store.derivedFrom(e.id)).toEqual([]);
+    const rows = await db.query(`SELECT 1 FROM "${db.schema}".holding WHERE message_id = $1`, [e.id]);
+    expect(rows).toHaveLength(0);
+    // Asked again, after a restart too: the same account, nothing more deleted, not a fresh time.
+    await store.close();
+    store = await HoldingsStore.open({ url: db.url, schema: db.schema });
+    expect(await store.erase(e.id, uuidv7())).toEqual(account);
+  });
+
+  it('erases a forwarded copy with the item it is a copy of, and sends the receipt to no forwarder', async () => {
+    const item = uuidv7();
+    const forward = routeReport();
+    await store.keep(forward, 'f'.repeat(64), item);
+    expect(await store.get(forward.id)).toMatchObject({ messageId: forward.id, itemId: item });
+    const account = await store.erase(item, uuidv7());
+    expect(account?.erased).toEqual([`forwarded-copy:${forward.id}`]);
+    expect(account).not.toHaveProperty('originator');
+    expect(await store.get(forward.id)).toBeUndefined();
+    // A late redelivery of the forward, after its item was erased, is not kept again.
+    expect(await store.keep(forward, 'f'.repeat(64), item)).toBe(false);
+  });
+
+  it('states no erasure for an item it holds nothing of, and records none', async () => {
+    const id = uuidv7();
+    expect(await store.erase(id, uuidv7())).toBeUndefined();
+    expect(await store.erasure(id)).toBeUndefined();
+  });
+
+  it('does not keep again a copy that comes back after it was erased', async () => {
+    const e = routeReport();
+    await store.keep(e, 'd'.repeat(64));
+    await store.erase(e.id, uuidv7());
+    expect(await store.keep(e, 'd'.repeat(64))).toBe(false);
+    expect(await store.get(e.id)).toBeUndefined();
+  });
+
+  it('erases once when two recalls of one item come at the same time', async () => {
+    const e = routeReport();
+    await store.keep(e, 'e'.repeat(64));
+    const [a, b] = await Promise.all([store.erase(e.id, uuidv7()), store.erase(e.id, uuidv7())]);
+    expect(a).toEqual(b);
+    expect(a?.erased).toEqual([ERASED_COPY]);
+  });
+});

@@ -1,0 +1,276 @@
+import pg from 'pg';
+import { DataSource, type EntityManager } from 'typeorm';
+import { encodeEnvelope, HandlingCode, Tlp, type Envelope } from '#contracts';
+import { CreateNodeHoldings1765000000000 } from './migrations/1765000000000-create-node-holdings.js';
+
+/** Every migration of a node's holdings, in order. */
+export const HOLDINGS_MIGRATIONS = [CreateNodeHoldings1765000000000];
+
+export interface HoldingsOptions {
+  /** PostgreSQL URL. */
+  url: string;
+  /** The node's own schema. */
+  schema: string;
+  poolSize?: number;
+}
+
+/** What the node holds of an item it received: the exact copy and where it came from. */
+export interface Holding {
+  messageId: string;
+  /** The item it is a copy of: the envelope itself, or for a forwarded copy the originator's item. */
+  itemId: string;
+  sender: string;
+  messageType: string;
+  sha256: string;
+  /** The envelope's bytes as received. */
+  bytes: Uint8Array;
+  receivedAt: Date;
+}
+
+/** What a node erased of one item, as its erasure receipt and audit row state it. */
+export interface ErasureAccount {
+  messageId: string;
+  /** The recall that asked for it (empty for an expiry without a recall envelope). */
+  recallId: string;
+  erasedAt: Date;
+  /**
+   * `copy` for the node's copy of the item, `forwarded-copy:<id>` for each forwarded copy of it, then
+   * `<kind>:<reference>` for each record derived from them.
+   */
+  erased: string[];
+  /** The sender of the item's own erased copy (the originator), when the node held it: whom the receipt goes to. */
+  originator?: string;
+}
+
+/** The entry in {@link ErasureAccount.erased} of the node's copy of the item itself. */
+export const ERASED_COPY = 'copy';
+/** The entry of a forwarded copy of the item: `forwarded-copy:<its envelope id>`. */
+export const ERASED_FORWARD = 'forwarded-copy';
+
+/** A stored copy, as selected. */
+interface HoldingRow {
+  message_id: string;
+  item_id: string;
+  sender: string;
+  message_type: string;
+  sha256: string;
+  envelope: Buffer;
+  received_at: Date;
+}
+
+/** A stored erasure account, as selected. */
+interface ErasureRow {
+  recall_id: string;
+  erased_at: Date;
+  erased: string[];
+  originator: string | null;
+}
+
+/** What a DELETE … RETURNING gives through TypeORM: the rows, then how many. */
+type Deleted<R> = [R[], number];
+
+/**
+ * A node's holdings in PostgreSQL, in a schema of its own (DESIGN §3): the copies it received, the records
+ * it derived from them, and its account of each erasure. Recalls erase from here, so a node restarted
+ * between delivery and recall still finds what it holds; and an erasure is stated from what was actually
+ * deleted, never assumed.
+ */
+export class HoldingsStore {
+  private constructor(
+    private readonly ds: DataSource,
+    readonly schema: string,
+  ) {}
+
+  /** Creates the schema if needed, applies pending migrations and opens the store. */
+  static async open(opts: HoldingsOptions): Promise<HoldingsStore> {
+    const client = new pg.Client({ connectionString: opts.url, connectionTimeoutMillis: 5_000 });
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS "${opts.schema}"`);
+    } finally {
+      await client.end();
+    }
+    const ds = new DataSource({
+      type: 'postgres',
+      url: opts.url,
+      schema: opts.schema,
+      entities: [],
+      migrations: HOLDINGS_MIGRATIONS,
+      migrationsTableName: 'holdings_migrations',
+      synchronize: false,
+      migrationsRun: false,
+      logging: ['error'],
+      extra: { max: opts.poolSize ?? 2, connectionTimeoutMillis: 5_000 },
+    });
+    await ds.initialize();
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+    } catch (err) {
+      await ds.destroy();
+      throw err;
+    }
+    return new HoldingsStore(ds, opts.schema);
+  }
+
+  private table(name: string): string {
+    return `"${this.schema}"."${name}"`;
+  }
+
+  /**
+   * Keeps the copy of a received item; the same copy received again (a redelivery) keeps the first. A copy
+   * of an item the node erased already is not kept again: a late redelivery must not bring it back.
+   * @param itemId the item it is a copy of: the envelope's own id, or the originator's item for a forward
+   * @returns false when it was not kept because its item was erased before
+   */
+  async keep(envelope: Envelope, sha256: string, itemId: string = envelope.id): Promise<boolean> {
+    const kept = await this.ds.query<unknown[]>(
+      `INSERT INTO ${this.table('holding')}
+              (message_id, item_id, sender, message_type, handling_code, tlp, sha256, envelope)
+       SELECT $1, $2, $3, $4, $5, $6, $7, $8
+        WHERE NOT EXISTS (SELECT 1 FROM ${this.table('erasure')} WHERE message_id = $2)
+       ON CONFLICT (message_id) DO NOTHING
+       RETURNING 1 AS kept`,
+      [
+        envelope.id,
+        itemId,
+        envelope.sender,
+        envelope.payload.case ?? '',
+        HandlingCode[envelope.handlingCode],
+        Tlp[envelope.tlp],
+        sha256,
+        Buffer.from(encodeEnvelope(envelope)),
+      ],
+    );
+    if (kept.length > 0) return true;
+    return (await this.erasure(itemId)) === undefined;
+  }
+
+  /** The node's copy of an item, if it holds one. */
+  async get(messageId: string): Promise<Holding | undefined> {
+    const [r] = await this.ds.query<HoldingRow[]>(
+      `SELECT message_id, item_id, sender, message_type, sha256, envelope, received_at
+         FROM ${this.table('holding')} WHERE message_id = $1`,
+      [messageId],
+    );
+    return r
+      ? {
+          messageId: r.message_id,
+          itemId: r.item_id,
+          sender: r.sender,
+          messageType: r.message_type,
+          sha256: r.sha256,
+          bytes: new Uint8Array(r.envelope),
+          receivedAt: r.received_at,
+        }
+      : undefined;
+  }
+
+  /** Records that the node derived `reference` (of `kind`) from an item it holds; erased with the item. */
+  async derive(messageId: string, kind: string, reference: string): Promise<void> {
+    await this.ds.query(
+      `INSERT INTO ${this.table('derived_record')} (message_id, kind, reference) VALUES ($1, $2, $3)
+       ON CONFLICT DO NOTHING`,
+      [messageId, kind, reference],
+    );
+  }
+
+  /** The records derived from an item, as `<kind>:<reference>`. */
+  async derivedFrom(messageId: string): Promise<string[]> {
+    const rows = await this.ds.query<Array<{ kind: string; reference: string }>>(
+      `SELECT kind, reference FROM ${this.table('derived_record')} WHERE message_id = $1
+        ORDER BY recorded_at, kind, reference`,
+      [messageId],
+    );
+    return rows.map((r) => `${r.kind}:${r.reference}`);
+  }
+
+  /** The account of an earlier erasure of the item, if there was one. */
+  erasure(itemId: string): Promise<ErasureAccount | undefined> {
+    return this.erasureIn(this.ds.manager, itemId);
+  }
+
+  private async erasureIn(m: EntityManager, itemId: string): Promise<ErasureAccount | undefined> {
+    const [r] = await m.query<ErasureRow[]>(
+      `SELECT recall_id, erased_at, erased, originator FROM ${this.table('erasure')} WHERE message_id = $1`,
+      [itemId],
+    );
+    return r
+      ? {
+          messageId: itemId,
+          recallId: r.recall_id,
+          erasedAt: r.erased_at,
+          erased: r.erased,
+          ...(r.originator ? { originator: r.originator } : {}),
+        }
+      : undefined;
+  }
+
+  /**
+   * Erases the node's copies of an item (its own copy and any forwarded copy of it) and every record derived
+   * from them, in one transaction, and keeps the account of what was deleted. Asked again (a redelivered
+   * recall, another recall of the same item), it deletes nothing more and returns the first account.
+   * @param alsoErased what the node erased outside this store for the item (its handler's own records)
+   * @returns the account, or undefined when the node holds nothing of the item and never erased it: there is
+   *   then nothing it can state as erased
+   */
+  async erase(
+    itemId: string,
+    recallId: string,
+    alsoErased: string[] = [],
+  ): Promise<ErasureAccount | undefined> {
+    return this.ds.transaction(async (m) => {
+      // One erasure of an item at a time, whoever asks: the second waits and finds the first's account.
+      await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${this.schema}:erase:${itemId}`]);
+      const before = await this.erasureIn(m, itemId);
+      if (before) return before;
+      const [copies] = await m.query<Deleted<{ message_id: string; sender: string; received_at: Date }>>(
+        `DELETE FROM ${this.table('holding')} WHERE item_id = $1 RETURNING message_id, sender, received_at`,
+        [itemId],
+      );
+      copies.sort(
+        (a, b) =>
+          a.received_at.getTime() - b.received_at.getTime() || a.message_id.localeCompare(b.message_id),
+      );
+      const [derived] = await m.query<Deleted<{ kind: string; reference: string; recorded_at: Date }>>(
+        `DELETE FROM ${this.table('derived_record')} WHERE message_id = ANY($1::uuid[])
+         RETURNING kind, reference, recorded_at`,
+        [[itemId, ...copies.map((c) => c.message_id)]],
+      );
+      const derivedRows = derived
+        .map((r) => ({ at: r.recorded_at.getTime(), text: `${r.kind}:${r.reference}` }))
+        .sort((a, b) => a.at - b.at || a.text.localeCompare(b.text))
+        .map((r) => r.text);
+      const erased = [
+        ...copies.map((c) => (c.message_id === itemId ? ERASED_COPY : `${ERASED_FORWARD}:${c.message_id}`)),
+        ...new Set([...derivedRows, ...alsoErased]),
+      ];
+      if (erased.length === 0) return undefined;
+      // The receipt goes to the originator: the sender of the item's own copy (a forward's is the forwarder).
+      const originator = copies.find((c) => c.message_id === itemId)?.sender;
+      const [stored] = await m.query<Array<{ erased_at: Date }>>(
+        `INSERT INTO ${this.table('erasure')} (message_id, recall_id, erased_at, erased, originator)
+         VALUES ($1, $2, now(), $3, $4) RETURNING erased_at`,
+        [itemId, recallId, erased, originator ?? null],
+      );
+      return {
+        messageId: itemId,
+        recallId,
+        erasedAt: stored.erased_at,
+        erased,
+        ...(originator ? { originator } : {}),
+      };
+    });
+  }
+
+  /** How many copies the node holds. */
+  async size(): Promise<number> {
+    const [r] = await this.ds.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM ${this.table('holding')}`,
+    );
+    return r.n;
+  }
+
+  async close(): Promise<void> {
+    if (this.ds.isInitialized) await this.ds.destroy();
+  }
+}
