@@ -42,7 +42,8 @@ export function createAuditDataSource(opts: AuditStoreOptions): DataSource {
     migrationsTableName: 'audit_migrations',
     synchronize: false,
     migrationsRun: false,
-    logging: ['error'],
+    // Not even failed queries are logged: their parameters are the trail's rows.
+    logging: false,
     extra: { max: opts.poolSize ?? 4, connectionTimeoutMillis: 5_000 },
   });
 }

@@ -20,6 +20,25 @@ const RETRYABLE_NODE_CODES = new Set([
 ]);
 
 /**
+ * True for a PostgreSQL error after which the same statement may succeed later: connection loss,
+ * serialization failure, deadlock, resource exhaustion. Shared by every store on PostgreSQL (the audit store,
+ * a node's holdings).
+ */
+export function isTransientStorageError(err: unknown): boolean {
+  const e = err as { name?: string; code?: string; message?: string; driverError?: { code?: string } };
+  const code = e.driverError?.code ?? e.code ?? '';
+  const message = e.message ?? String(err);
+  return (
+    RETRYABLE_SQLSTATE.some((re) => re.test(code)) ||
+    RETRYABLE_NODE_CODES.has(code) ||
+    RETRYABLE_TYPEORM_ERRORS.has(e.name ?? '') ||
+    /Connection terminated|connection timeout|not queryable|Client has encountered a connection error/i.test(
+      message,
+    )
+  );
+}
+
+/**
  * Classifies a PostgreSQL error at the storage edge (STYLE §8): connection loss, serialization failure,
  * deadlock and resource exhaustion are `AUDIT.STORE_UNAVAILABLE`, a hold (retryable, and retried without limit:
  * the event is not at fault, so however long the database is away it is never given up on); anything else is
@@ -27,17 +46,8 @@ const RETRYABLE_NODE_CODES = new Set([
  */
 export function classifyStorageError(err: unknown): MsxError {
   if (err instanceof MsxError) return err;
-  const e = err as { name?: string; code?: string; message?: string; driverError?: { code?: string } };
-  const code = e.driverError?.code ?? e.code ?? '';
-  const message = e.message ?? String(err);
-  const retryable =
-    RETRYABLE_SQLSTATE.some((re) => re.test(code)) ||
-    RETRYABLE_NODE_CODES.has(code) ||
-    RETRYABLE_TYPEORM_ERRORS.has(e.name ?? '') ||
-    /Connection terminated|connection timeout|not queryable|Client has encountered a connection error/i.test(
-      message,
-    );
-  return retryable
+  const message = (err as { message?: string }).message ?? String(err);
+  return isTransientStorageError(err)
     ? new MsxError('AUDIT.STORE_UNAVAILABLE', `audit store unavailable: ${message}`, {
         cause: err,
         hold: true,

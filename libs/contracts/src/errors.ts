@@ -49,6 +49,8 @@ export const ERROR_CODES = {
   'BUS.UNAVAILABLE': 'unavailable',
   'BUS.PUBLISH_FAILED': 'unavailable',
   'ROUTER.LEDGER_UNAVAILABLE': 'unavailable',
+  /** A node's holdings database is away: the copy or recall waits in the inbox, never given up on. */
+  'NODE.HOLDINGS_UNAVAILABLE': 'unavailable',
   /** Another router holds the item a submission concerns for longer than the wait allowed. */
   'ROUTER.ITEM_BUSY': 'unavailable',
   /** The item changed in the ledger between reading it and storing it (another router wrote it). */
@@ -59,6 +61,7 @@ export const ERROR_CODES = {
   'AUDIT.STORE_REJECTED': 'internal',
   /** A recall of an item a node holds nothing of and has no account of erasing: it confirms no erasure. */
   'NODE.NOT_HELD': 'internal',
+  'NODE.HOLDINGS_REJECTED': 'internal',
   'INTERNAL.UNEXPECTED': 'internal',
 } as const satisfies Record<string, ErrorKind>;
 

@@ -23,6 +23,7 @@ export function erasureReceiptFor(
   node: string,
   recallEnvelope: Envelope,
   account: ErasureAccount,
+  nowMs: number,
   idKey: string,
 ): Envelope {
   const originator =
@@ -33,7 +34,7 @@ export function erasureReceiptFor(
     inReplyTo: recallEnvelope.id,
     sender: node,
     author: `${node}.inbox`,
-    createdAt: timestampFromMs(account.erasedAt.getTime()),
+    createdAt: timestampFromMs(nowMs),
     recipients: originator && originator !== node ? [originator] : [],
     handlingCode: recallEnvelope.handlingCode,
     handlingRestriction: recallEnvelope.handlingRestriction,
@@ -45,8 +46,21 @@ export function erasureReceiptFor(
         messageId: account.messageId,
         recallId: recallEnvelope.id,
         erasedAt: timestampFromMs(account.erasedAt.getTime()),
-        erased: account.erased,
+        erased: receiptList(account.erased),
       }),
     },
   });
+}
+
+/** Entries an erasure receipt lists at most (the contract's limit). */
+export const MAX_ERASED_ENTRIES = 500;
+
+/**
+ * What a receipt lists of an erasure: every entry, or when there are more than the contract allows, as many
+ * as fit and then `more:<how many more>`, so the receipt still passes and still says how much was erased.
+ */
+export function receiptList(erased: readonly string[]): string[] {
+  if (erased.length <= MAX_ERASED_ENTRIES) return [...erased];
+  const shown = erased.slice(0, MAX_ERASED_ENTRIES - 1);
+  return [...shown, `more:${erased.length - shown.length}`];
 }

@@ -10,6 +10,7 @@ import {
   AuditOperation,
   decodeAuditEvent,
   decodeAuditEventBatch,
+  decodeEnvelope,
   deliverySigner,
   encodeEnvelope,
   envelopeFromJson,
@@ -32,6 +33,7 @@ import {
 import {
   asJson,
   createTestSchema,
+  validRecallEnvelope,
   startNatsServer,
   validRouteReportEnvelope,
   waitFor,
@@ -228,6 +230,65 @@ describe('a node inbox on a real nats-server', () => {
     expect(handled).not.toContain(broken.id);
     expect((await bus.jsm.streams.getMessage(Streams.inbox(NODE), { seq }))?.data).toEqual(bytes);
     expect((await bus.jsm.streams.info(Streams.deadLetter)).state.messages).toBe(0);
+  });
+
+  it('erases a held copy and a forwarded copy on recall, states it, and neither keeps nor uses a copy that comes again', async () => {
+    const item = routeReport();
+    const forward = routeReport();
+    forward.consentRef = uuidv7();
+    const ib = encodeEnvelope(item);
+    const fb = encodeEnvelope(forward);
+    await deliver(ib, signDelivery(router, item.id, NODE, ib, 'delivered'));
+    await deliver(fb, signDelivery(router, forward.id, NODE, fb, 'forwarded', item.id));
+    const holdings = app.get<HoldingsStore>(HOLDINGS);
+    await waitFor(async () => (await holdings.get(forward.id)) && true, 'the forwarded copy kept');
+    expect(await holdings.get(forward.id)).toMatchObject({ itemId: item.id });
+
+    const recall = envelopeFromJson(
+      asJson(
+        validRecallEnvelope({
+          id: uuidv7(),
+          sender: 'emlo-ne',
+          recipients: [],
+          recall: { messageId: item.id, reason: 'RECALL_REASON_INACCURATE', explanation: 'Wrong area.' },
+        }),
+      ),
+    );
+    const rb = encodeEnvelope(recall);
+    await deliver(rb, signDelivery(router, recall.id, NODE, rb, 'recall'));
+    const erased = await waitFor(
+      async () =>
+        (await auditOf(NODE)).find((e) => e.operation === AuditOperation.ERASED && e.messageId === item.id),
+      'the erased audit event',
+    );
+    expect(JSON.parse(erased.detailJson)).toMatchObject({ erased: ['copy', `forwarded-copy:${forward.id}`] });
+    expect(await holdings.get(item.id)).toBeUndefined();
+    expect(await holdings.get(forward.id)).toBeUndefined();
+    // The receipt on the node's submit subject says the same, and goes to the originator.
+    const receipt = await waitFor(async () => {
+      const state = (await bus.jsm.streams.info(Streams.submit)).state;
+      for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
+        const m = await bus.jsm.streams.getMessage(Streams.submit, { seq }).catch(() => null);
+        const e = m && m.subject === Subjects.submit(NODE) ? decodeEnvelope(m.data) : undefined;
+        if (e?.payload.case === 'erasureReceipt' && e.payload.value.messageId === item.id) return e;
+      }
+      return undefined;
+    }, 'the erasure receipt');
+    expect(receipt.recipients).toEqual([item.sender]);
+    expect(receipt.payload.case === 'erasureReceipt' && receipt.payload.value.erased).toEqual([
+      'copy',
+      `forwarded-copy:${forward.id}`,
+    ]);
+
+    // The item's copy comes again (a late redelivery): not kept, not handed to the handler.
+    const seen = handled.filter((id) => id === item.id).length;
+    await deliver(ib, signDelivery(router, item.id, NODE, ib, 'delivered'));
+    await waitFor(async () => {
+      const info = await bus.jsm.consumers.info(Streams.inbox(NODE), inboxConsumer(NODE).durable);
+      return info.num_pending + info.num_ack_pending === 0 ? true : undefined;
+    }, 'the inbox consumer settled');
+    expect(handled.filter((id) => id === item.id)).toHaveLength(seen);
+    expect(await holdings.get(item.id)).toBeUndefined();
   });
 
   // Last: the inbox stays held on this copy.

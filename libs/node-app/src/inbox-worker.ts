@@ -70,11 +70,12 @@ export interface NodeOperation {
 export interface InboxHandler {
   handle(item: InboxItem): Promise<NodeOperation[]>;
   /**
-   * Erases what the handler keeps of a recalled item outside the node's holdings (records it derived and
-   * recorded with `HoldingsStore.derive` are erased with the copy); returns what it erased, as
-   * `<kind>:<reference>`, for the erasure receipt.
+   * What the handler keeps of an item outside the node's holdings (records it derived from it), as
+   * `<kind>:<reference>`: the erasure account lists them before {@link erase} removes them.
    */
-  erase?(messageId: string): Promise<string[]>;
+  derivedFrom?(itemId: string): Promise<string[]>;
+  /** Erases what the handler keeps of a recalled item outside the node's holdings (for example a list entry). */
+  erase?(itemId: string): Promise<void>;
 }
 
 /** What every audit row a node writes about an inbox item shares. */
@@ -208,17 +209,29 @@ export class InboxWorker extends WorkerService<InboxCopy> {
     await this.holdings.close();
   }
 
-  /** Hands a vouched item to the node's handler, keeps or erases what it must, and audits it. */
+  /**
+   * Keeps a vouched item in the node's holdings (a kind that is kept), hands it to the node's handler, erases
+   * what it must, and audits it. A copy of an item the node erased already (a late redelivery) is neither
+   * kept nor handed on again.
+   */
   private async accept(item: InboxItem): Promise<void> {
     const node = this.nodeId;
     const { envelope, correlationId } = item;
-    const operations = await this.handler.handle(item);
-    if (envelope.payload.case === 'recall') {
-      operations.push(await this.eraseRecalled(envelope, envelope.payload.value, correlationId));
-    } else if (envelope.payload.case && PAYLOAD_KINDS[envelope.payload.case].kept) {
-      if (!(await this.holdings.keep(envelope, item.sha256, item.itemId)))
-        this.logger.warn(`${envelope.id} came again after it was erased; it is not kept again`);
+    const kept = envelope.payload.case && PAYLOAD_KINDS[envelope.payload.case].kept;
+    if (envelope.consentRef && item.itemId === envelope.id)
+      this.logger.warn(
+        `${envelope.id} is a forward whose voucher names no item; it is kept as an item of its own`,
+      );
+    if (kept && !(await this.holdings.keep(envelope, item.sha256, item.itemId))) {
+      this.logger.warn(
+        `${envelope.id} came again after its item ${item.itemId} was erased; it is not kept or used`,
+      );
+      await publishAuditEvent(this.bus.js, node, receivedEvent(node, item));
+      return;
     }
+    const operations = await this.handler.handle(item);
+    if (envelope.payload.case === 'recall')
+      operations.push(await this.eraseRecalled(envelope, envelope.payload.value, correlationId));
     const base = auditBase(node, item);
     await publishAuditEvent(this.bus.js, node, receivedEvent(node, item));
     for (const op of operations) {
@@ -241,9 +254,11 @@ export class InboxWorker extends WorkerService<InboxCopy> {
 
   /**
    * Erases the recalled item and what was derived from it, from the node's holdings and the handler's own
-   * records, and confirms to the originator with what was erased. A node that holds nothing of the item and
-   * has no account of erasing it (its holdings were lost or restored from before the delivery) states no
-   * erasure: it audits the recall as not carried out, with rule NODE.NOT_HELD, and says so in its log.
+   * records, and confirms to the originator with what was erased. The account is stored before the
+   * handler's records go, so a retry after a failure in between answers the same. A node that holds nothing
+   * of the item and has no account of erasing it states no erasure: it audits the recall as not carried out,
+   * with rule NODE.NOT_HELD. That is so when the router withdrew the copy from the inbox before the node took
+   * it, and when the node's holdings were lost or restored from before the delivery.
    */
   private async eraseRecalled(
     recallEnvelope: Envelope,
@@ -251,13 +266,14 @@ export class InboxWorker extends WorkerService<InboxCopy> {
     correlationId: string,
   ): Promise<NodeOperation> {
     const id = recall.messageId;
-    const handlerErased = (await this.handler.erase?.(id)) ?? [];
-    const account = await this.holdings.erase(id, recallEnvelope.id, handlerErased);
+    const derived = (await this.handler.derivedFrom?.(id)) ?? [];
+    const account = await this.holdings.erase(id, recallEnvelope.id, derived);
+    await this.handler.erase?.(id);
     const reason = RecallReason[recall.reason];
     if (!account) {
-      this.logger.error(
-        `recall ${recallEnvelope.id} of ${id}: this node holds no copy and no record of it, and never erased ` +
-          `it; no erasure is confirmed`,
+      this.logger.warn(
+        `recall ${recallEnvelope.id} of ${id}: this node holds no copy and no record of it and never erased it ` +
+          `(the copy was withdrawn before it was taken, or the holdings lost it); no erasure is confirmed`,
       );
       return {
         operation: AuditOperation.REJECTED,
@@ -272,13 +288,15 @@ export class InboxWorker extends WorkerService<InboxCopy> {
         },
       };
     }
-    const receipt = erasureReceiptFor(this.nodeId, recallEnvelope, account, this.bus.idKey);
+    const receipt = erasureReceiptFor(this.nodeId, recallEnvelope, account, Date.now(), this.bus.idKey);
     await publishDurably(this.bus.js, Subjects.submit(this.nodeId), encodeEnvelope(receipt), {
       msgID: receipt.id,
       headers: correlationId ? { [Headers.correlationId]: correlationId } : undefined,
     });
+    // Counts only: the entries name vessels and other selectors, which do not belong in a log.
     this.logger.log(
-      `erased ${id} (${account.erased.join(', ')}; recall ${recallEnvelope.id}); confirmed with ${receipt.id}`,
+      `erased ${id} (${account.erased.length} entr${account.erased.length === 1 ? 'y' : 'ies'}; recall ` +
+        `${recallEnvelope.id}); confirmed with ${receipt.id}`,
     );
     return {
       operation: AuditOperation.ERASED,

@@ -51,6 +51,11 @@ export class SuspectVesselList {
     return touched;
   }
 
+  /** The keys of the vessels whose entries a report is part of. */
+  vesselsOf(reportId: string): string[] {
+    return [...this.vessels].filter(([, entry]) => entry.reports.has(reportId)).map(([key]) => key);
+  }
+
   get(key: string): ListedVessel | undefined {
     return this.vessels.get(key);
   }

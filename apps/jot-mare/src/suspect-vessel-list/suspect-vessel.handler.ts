@@ -12,14 +12,21 @@ export class SuspectVesselHandler implements InboxHandler {
   private readonly logger = new Logger('SuspectVesselList');
   readonly list = new SuspectVesselList();
 
-  /** A recalled report leaves the list; its reporter stays listed only through other reports. */
-  erase(messageId: string): Promise<string[]> {
-    return Promise.resolve(this.list.removeReport(messageId).map((key) => `suspect-vessel-list:${key}`));
+  /** The list entries a report is part of, by the item it is a copy of (a forwarded report included). */
+  derivedFrom(itemId: string): Promise<string[]> {
+    return Promise.resolve(this.list.vesselsOf(itemId).map((key) => `suspect-vessel-list:${key}`));
   }
 
-  handle({ envelope }: InboxItem): Promise<NodeOperation[]> {
+  /** A recalled report leaves the list; its reporter stays listed only through other reports. */
+  erase(itemId: string): Promise<void> {
+    this.list.removeReport(itemId);
+    return Promise.resolve();
+  }
+
+  handle({ envelope, itemId }: InboxItem): Promise<NodeOperation[]> {
     if (envelope.payload.case !== 'suspectVesselReport') return Promise.resolve([]);
-    const entry = this.list.add(envelope.id, envelope.sender, envelope.payload.value);
+    // Listed under the item it is a copy of, so that the item's recall finds a forwarded report too.
+    const entry = this.list.add(itemId, envelope.sender, envelope.payload.value);
     const reporters = reportersOf(entry);
     this.logger.log(`vessel ${entry.key} (${entry.name}) reported by ${reporters.join(', ')}`);
     if (reporters.length < 2) return Promise.resolve([]);

@@ -31,8 +31,8 @@ const MAX = {
   recipients: 100,
   messageIds: 500,
   selectors: 100,
-  /** A copy and the records a node derived from one item. */
-  erased: 100,
+  /** A node's copies of one item and the records it derived from them (more are summed up in the last). */
+  erased: 500,
 } as const;
 
 /** msx.v1.RecipientDecision: which node, what happened; a withheld one names its rule (withheldNamesRule). */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { decodeEnvelope, envelopeFromJson, uuidv7, type Envelope } from '#contracts';
 import { asJson, createTestSchema, validRouteReportEnvelope, type TestSchema } from '#testing';
-import { ERASED_COPY, HoldingsStore } from './holdings-store.js';
+import { ERASED_COPY, holdingsError, HoldingsStore } from './holdings-store.js';
 
 function routeReport(id = uuidv7()): Envelope {
   return envelopeFromJson(asJson(validRouteReportEnvelope({ id })));
@@ -102,6 +102,28 @@ describe('a node holdings store', () => {
     await store.erase(e.id, uuidv7());
     expect(await store.keep(e, 'd'.repeat(64))).toBe(false);
     expect(await store.get(e.id)).toBeUndefined();
+  });
+
+  it('holds a copy or recall while the database is away, and gives up only on what it refuses', async () => {
+    // PostgreSQL refuses the row (a hash longer than a SHA-256): permanent, never retried without end.
+    const refused = await store.keep(routeReport(), 'f'.repeat(65)).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'NODE.HOLDINGS_REJECTED', retryable: false });
+    expect(JSON.stringify(refused)).not.toContain('Zuwara');
+    // A database that is away: a hold, retried however long it takes.
+    const unreachable = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
+      code: 'ECONNREFUSED',
+    });
+    expect(holdingsError(unreachable)).toMatchObject({
+      code: 'NODE.HOLDINGS_UNAVAILABLE',
+      retryable: true,
+      hold: true,
+    });
+    expect(holdingsError(new Error('Connection terminated unexpectedly'))).toMatchObject({ hold: true });
+    const failed = await HoldingsStore.open({
+      url: 'postgres://postgres@127.0.0.1:1/postgres',
+      schema: 'nowhere',
+    }).catch((e: unknown) => e);
+    expect(holdingsError(failed)).toMatchObject({ code: 'NODE.HOLDINGS_UNAVAILABLE', hold: true });
   });
 
   it('erases once when two recalls of one item come at the same time', async () => {

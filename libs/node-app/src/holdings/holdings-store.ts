@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
-import { encodeEnvelope, HandlingCode, Tlp, type Envelope } from '#contracts';
+import { isTransientStorageError } from '#audit-store';
+import { encodeEnvelope, HandlingCode, MsxError, Tlp, type Envelope } from '#contracts';
 import { CreateNodeHoldings1765000000000 } from './migrations/1765000000000-create-node-holdings.js';
 
 /** Every migration of a node's holdings, in order. */
@@ -30,7 +31,7 @@ export interface Holding {
 /** What a node erased of one item, as its erasure receipt and audit row state it. */
 export interface ErasureAccount {
   messageId: string;
-  /** The recall that asked for it (empty for an expiry without a recall envelope). */
+  /** The recall that asked for it first (the originator's, or the router's on expiry). */
   recallId: string;
   erasedAt: Date;
   /**
@@ -46,6 +47,24 @@ export interface ErasureAccount {
 export const ERASED_COPY = 'copy';
 /** The entry of a forwarded copy of the item: `forwarded-copy:<its envelope id>`. */
 export const ERASED_FORWARD = 'forwarded-copy';
+
+/**
+ * A PostgreSQL error of the holdings at the node's edge (STYLE §8): a database that is away is a hold (the
+ * copy or recall waits in the inbox, retried without limit, never a dead letter); anything else is permanent.
+ */
+export function holdingsError(err: unknown): MsxError {
+  if (err instanceof MsxError) return err;
+  const message = (err as { message?: string }).message ?? String(err);
+  return isTransientStorageError(err)
+    ? new MsxError('NODE.HOLDINGS_UNAVAILABLE', `holdings unavailable: ${message}`, {
+        cause: err,
+        hold: true,
+      })
+    : new MsxError('NODE.HOLDINGS_REJECTED', `holdings rejected the operation: ${message}`, { cause: err });
+}
+
+/** A schema name as PostgreSQL takes it unquoted: what `MSX_NODE_SCHEMA` allows. */
+const SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** A stored copy, as selected. */
 interface HoldingRow {
@@ -83,6 +102,8 @@ export class HoldingsStore {
 
   /** Creates the schema if needed, applies pending migrations and opens the store. */
   static async open(opts: HoldingsOptions): Promise<HoldingsStore> {
+    if (!SCHEMA.test(opts.schema))
+      throw new Error(`holdings schema must be a lowercase SQL identifier, got "${opts.schema}"`);
     const client = new pg.Client({ connectionString: opts.url, connectionTimeoutMillis: 5_000 });
     await client.connect();
     try {
@@ -99,7 +120,8 @@ export class HoldingsStore {
       migrationsTableName: 'holdings_migrations',
       synchronize: false,
       migrationsRun: false,
-      logging: ['error'],
+      // Not even failed queries are logged: their parameters are intelligence.
+      logging: false,
       extra: { max: opts.poolSize ?? 2, connectionTimeoutMillis: 5_000 },
     });
     await ds.initialize();
@@ -116,6 +138,24 @@ export class HoldingsStore {
     return `"${this.schema}"."${name}"`;
   }
 
+  /** Runs `work` in a READ COMMITTED transaction holding the item's lock, so keeping and erasing take turns. */
+  private withItem<T>(itemId: string, work: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.guard(() =>
+      this.ds.transaction('READ COMMITTED', async (m) => {
+        await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${this.schema}:item:${itemId}`]);
+        return work(m);
+      }),
+    );
+  }
+
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      throw holdingsError(err);
+    }
+  }
+
   /**
    * Keeps the copy of a received item; the same copy received again (a redelivery) keeps the first. A copy
    * of an item the node erased already is not kept again: a late redelivery must not bring it back.
@@ -123,34 +163,36 @@ export class HoldingsStore {
    * @returns false when it was not kept because its item was erased before
    */
   async keep(envelope: Envelope, sha256: string, itemId: string = envelope.id): Promise<boolean> {
-    const kept = await this.ds.query<unknown[]>(
-      `INSERT INTO ${this.table('holding')}
-              (message_id, item_id, sender, message_type, handling_code, tlp, sha256, envelope)
-       SELECT $1, $2, $3, $4, $5, $6, $7, $8
-        WHERE NOT EXISTS (SELECT 1 FROM ${this.table('erasure')} WHERE message_id = $2)
-       ON CONFLICT (message_id) DO NOTHING
-       RETURNING 1 AS kept`,
-      [
-        envelope.id,
-        itemId,
-        envelope.sender,
-        envelope.payload.case ?? '',
-        HandlingCode[envelope.handlingCode],
-        Tlp[envelope.tlp],
-        sha256,
-        Buffer.from(encodeEnvelope(envelope)),
-      ],
-    );
-    if (kept.length > 0) return true;
-    return (await this.erasure(itemId)) === undefined;
+    return this.withItem(itemId, async (m) => {
+      if (await this.erasureIn(m, itemId)) return false;
+      await m.query(
+        `INSERT INTO ${this.table('holding')}
+                (message_id, item_id, sender, message_type, handling_code, tlp, sha256, envelope)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (message_id) DO NOTHING`,
+        [
+          envelope.id,
+          itemId,
+          envelope.sender,
+          envelope.payload.case ?? '',
+          HandlingCode[envelope.handlingCode],
+          Tlp[envelope.tlp],
+          sha256,
+          Buffer.from(encodeEnvelope(envelope)),
+        ],
+      );
+      return true;
+    });
   }
 
   /** The node's copy of an item, if it holds one. */
   async get(messageId: string): Promise<Holding | undefined> {
-    const [r] = await this.ds.query<HoldingRow[]>(
-      `SELECT message_id, item_id, sender, message_type, sha256, envelope, received_at
+    const [r] = await this.guard(() =>
+      this.ds.query<HoldingRow[]>(
+        `SELECT message_id, item_id, sender, message_type, sha256, envelope, received_at
          FROM ${this.table('holding')} WHERE message_id = $1`,
-      [messageId],
+        [messageId],
+      ),
     );
     return r
       ? {
@@ -167,26 +209,30 @@ export class HoldingsStore {
 
   /** Records that the node derived `reference` (of `kind`) from an item it holds; erased with the item. */
   async derive(messageId: string, kind: string, reference: string): Promise<void> {
-    await this.ds.query(
-      `INSERT INTO ${this.table('derived_record')} (message_id, kind, reference) VALUES ($1, $2, $3)
+    await this.guard(() =>
+      this.ds.query(
+        `INSERT INTO ${this.table('derived_record')} (message_id, kind, reference) VALUES ($1, $2, $3)
        ON CONFLICT DO NOTHING`,
-      [messageId, kind, reference],
+        [messageId, kind, reference],
+      ),
     );
   }
 
   /** The records derived from an item, as `<kind>:<reference>`. */
   async derivedFrom(messageId: string): Promise<string[]> {
-    const rows = await this.ds.query<Array<{ kind: string; reference: string }>>(
-      `SELECT kind, reference FROM ${this.table('derived_record')} WHERE message_id = $1
+    const rows = await this.guard(() =>
+      this.ds.query<Array<{ kind: string; reference: string }>>(
+        `SELECT kind, reference FROM ${this.table('derived_record')} WHERE message_id = $1
         ORDER BY recorded_at, kind, reference`,
-      [messageId],
+        [messageId],
+      ),
     );
     return rows.map((r) => `${r.kind}:${r.reference}`);
   }
 
   /** The account of an earlier erasure of the item, if there was one. */
   erasure(itemId: string): Promise<ErasureAccount | undefined> {
-    return this.erasureIn(this.ds.manager, itemId);
+    return this.guard(() => this.erasureIn(this.ds.manager, itemId));
   }
 
   private async erasureIn(m: EntityManager, itemId: string): Promise<ErasureAccount | undefined> {
@@ -218,9 +264,9 @@ export class HoldingsStore {
     recallId: string,
     alsoErased: string[] = [],
   ): Promise<ErasureAccount | undefined> {
-    return this.ds.transaction(async (m) => {
-      // One erasure of an item at a time, whoever asks: the second waits and finds the first's account.
-      await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${this.schema}:erase:${itemId}`]);
+    // One erasure of an item at a time, whoever asks (the second finds the first's account), and never beside
+    // the keeping of a copy of it.
+    return this.withItem(itemId, async (m) => {
       const before = await this.erasureIn(m, itemId);
       if (before) return before;
       const [copies] = await m.query<Deleted<{ message_id: string; sender: string; received_at: Date }>>(
@@ -264,8 +310,8 @@ export class HoldingsStore {
 
   /** How many copies the node holds. */
   async size(): Promise<number> {
-    const [r] = await this.ds.query<Array<{ n: number }>>(
-      `SELECT count(*)::int AS n FROM ${this.table('holding')}`,
+    const [r] = await this.guard(() =>
+      this.ds.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM ${this.table('holding')}`),
     );
     return r.n;
   }

@@ -146,7 +146,7 @@ export function validErasureReceiptEnvelope(overrides: Partial<EnvelopeJson> = {
       messageId: FIXTURE_IDS.routeReport,
       recallId: CONTROL_FIXTURE_IDS.recall,
       erasedAt: '2025-06-12T12:25:00Z',
-      erased: ['copy', 'dispatch:border-police'],
+      erased: ['copy', 'suspect-vessel-list:imo:9074729'],
     },
     ...overrides,
   };

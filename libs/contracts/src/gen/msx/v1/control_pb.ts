@@ -237,7 +237,7 @@ export type ErasureReceipt = Message<"msx.v1.ErasureReceipt"> & {
   messageId: string;
 
   /**
-   * Id of the envelope that carried the Recall, or empty on expiry.
+   * Id of the envelope that carried the Recall (the originator's, or the router's on expiry).
    *
    * @generated from field: string recall_id = 2;
    */
@@ -250,8 +250,9 @@ export type ErasureReceipt = Message<"msx.v1.ErasureReceipt"> & {
 
   /**
    * What the node erased: "copy" for its copy of the item, "forwarded-copy:<id>" for each forwarded copy of
-   * it, then one entry per record it had derived from them, "<kind>:<reference>" (a national dispatch, a
-   * watch-list entry). A node that holds no copy and no record of the item sends no erasure receipt at all.
+   * it, then one entry per record it had derived from them, "<kind>:<reference>" (JOT MARE's suspect-vessel
+   * list entry); beyond 500 entries, the last is "more:<count>". A node that holds no copy and no record of
+   * the item sends no erasure receipt at all.
    *
    * @generated from field: repeated string erased = 4;
    */
