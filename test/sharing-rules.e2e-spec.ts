@@ -105,6 +105,20 @@ describe('sharing rules through the real bus', () => {
   const routeReport = (over: Partial<EnvelopeJson> = {}) =>
     validRouteReportEnvelope({ id: uuidv7(), createdAt: new Date().toISOString(), ...over });
 
+  /** emlo-ne recalls its item `id`. */
+  const recallOf = (id: string) =>
+    send(
+      'emlo-ne',
+      validRecallEnvelope({
+        id: uuidv7(),
+        createdAt: new Date().toISOString(),
+        threadId: id,
+        inReplyTo: id,
+        recipients: [],
+        recall: { messageId: id, reason: 'RECALL_REASON_INACCURATE', explanation: 'Wrong departure area.' },
+      }),
+    );
+
   it('routes a mixed batch, each candidate decided as the rules say, with matching receipts and receptions', async () => {
     const released = await send('emlo-ne', routeReport({ recipients: ['cp-it'] }));
     const red = await send('emlo-ne', routeReport({ tlp: 'TLP_RED', recipients: ['cp-it', 'jot-mare'] }));
@@ -254,17 +268,7 @@ describe('sharing rules through the real bus', () => {
     expect(await receivedBy(forward, ['cp-gr'])).toEqual(['cp-gr']);
 
     // Recall: everyone who holds the item, the consented forward included, erases it and confirms.
-    const recall = await send(
-      'emlo-ne',
-      validRecallEnvelope({
-        id: uuidv7(),
-        createdAt: new Date().toISOString(),
-        threadId: g,
-        inReplyTo: g,
-        recipients: [],
-        recall: { messageId: g, reason: 'RECALL_REASON_INACCURATE', explanation: 'Wrong departure area.' },
-      }),
-    );
+    const recall = await recallOf(g);
     const recalledFrom = await decisionsOf(recall);
     expect(recalledFrom).toMatchObject({
       'cp-it': 'delivered',
@@ -344,18 +348,6 @@ describe('sharing rules through the real bus', () => {
     services[i] = startOn(nats, env, localService('cp-it')!.app, 'cp-it');
     await services[i].waitForLine(/ ready/, 60_000);
 
-    const recallOf = (id: string) =>
-      send(
-        'emlo-ne',
-        validRecallEnvelope({
-          id: uuidv7(),
-          createdAt: new Date().toISOString(),
-          threadId: id,
-          inReplyTo: id,
-          recipients: [],
-          recall: { messageId: id, reason: 'RECALL_REASON_INACCURATE', explanation: 'Wrong departure area.' },
-        }),
-      );
     await recallOf(kept);
     await recallOf(lost);
     const erased = await audit.rowsOf(kept, (r) => r.operation === 'erased' && r.actor_node === 'cp-it', 1);

@@ -48,15 +48,20 @@ export function createAuditDataSource(opts: AuditStoreOptions): DataSource {
   });
 }
 
-/** Creates the schema if needed (TypeORM does not), then opens the data source and applies pending migrations. */
-export async function openAuditStore(opts: AuditStoreOptions): Promise<DataSource> {
-  const client = new pg.Client({ connectionString: opts.url, connectionTimeoutMillis: 5_000 });
+/** Creates `schema` (an identifier already checked) if it is missing: TypeORM does not, before migrations. */
+export async function createSchemaIfMissing(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
-    await client.query(`CREATE SCHEMA IF NOT EXISTS "${opts.schema}"`);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
   } finally {
     await client.end();
   }
+}
+
+/** Creates the schema if needed, then opens the data source and applies pending migrations. */
+export async function openAuditStore(opts: AuditStoreOptions): Promise<DataSource> {
+  await createSchemaIfMissing(opts.url, opts.schema);
   const ds = createAuditDataSource(opts);
   await ds.initialize();
   await ds.runMigrations({ transaction: 'each' });

@@ -1,6 +1,5 @@
-import pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
-import { isTransientStorageError } from '#audit-store';
+import { createSchemaIfMissing, isTransientStorageError } from '#audit-store';
 import { encodeEnvelope, HandlingCode, MsxError, Tlp, type Envelope } from '#contracts';
 import { CreateNodeHoldings1765000000000 } from './migrations/1765000000000-create-node-holdings.js';
 
@@ -104,13 +103,7 @@ export class HoldingsStore {
   static async open(opts: HoldingsOptions): Promise<HoldingsStore> {
     if (!SCHEMA.test(opts.schema))
       throw new Error(`holdings schema must be a lowercase SQL identifier, got "${opts.schema}"`);
-    const client = new pg.Client({ connectionString: opts.url, connectionTimeoutMillis: 5_000 });
-    await client.connect();
-    try {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS "${opts.schema}"`);
-    } finally {
-      await client.end();
-    }
+    await createSchemaIfMissing(opts.url, opts.schema);
     const ds = new DataSource({
       type: 'postgres',
       url: opts.url,
@@ -306,14 +299,6 @@ export class HoldingsStore {
         ...(originator ? { originator } : {}),
       };
     });
-  }
-
-  /** How many copies the node holds. */
-  async size(): Promise<number> {
-    const [r] = await this.guard(() =>
-      this.ds.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM ${this.table('holding')}`),
-    );
-    return r.n;
   }
 
   async close(): Promise<void> {
