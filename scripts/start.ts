@@ -54,7 +54,9 @@ import {
   tokenOf,
   witnessDir,
   writeRuntimeInfo,
+  NATIONAL_DIR,
 } from './exchange/local-state.js';
+import { prepareNationalNetwork } from './exchange/national-network.js';
 import { Supervisor } from './exchange/supervisor.js';
 
 /** How long the services may take to report ready, in milliseconds. */
@@ -312,6 +314,13 @@ async function main(): Promise<void> {
     : await prepareIsolatedNats(config.MSX_NATS_URL, directory.nodeIds());
   const tokens = gatewayTokens(directory.nodeIds());
   for (const spec of services) if (spec.witness) mkdirSync(witnessDir(spec.name), { recursive: true });
+  const contactPoints = services.filter((s) => s.app === 'contact-point' && s.env.MSX_NODE_ID);
+  const national = await prepareNationalNetwork({
+    dir: NATIONAL_DIR,
+    contactPoints: contactPoints.map((s) => s.env.MSX_NODE_ID),
+    storeDir: join(NATIONAL_DIR, 'nats'),
+    ownProcessGroup: true,
+  });
   loadOrCreateSigningKey(undefined, AUDIT_SIGNING_KEY_FILE);
   const sharedEnv = (natsUrl: string, databaseUrl: string): Record<string, string> => ({
     ...(isolated ? {} : { MSX_NATS_URL: natsUrl }),
@@ -333,6 +342,7 @@ async function main(): Promise<void> {
         ? { MSX_ROUTER_SIGNING_KEY_FILE: routerKeys.privateKeyFile }
         : { MSX_ROUTER_KEY_FILE: routerKeys.publicKeyFile }),
     ...(spec.witness ? { MSX_WITNESS_DIR: witnessDir(spec.name) } : {}),
+    ...(contactPoints.includes(spec) ? { MSX_DISPATCH_FILE: national.fileOf(spec.env.MSX_NODE_ID) } : {}),
   });
   const problems = await checkServiceConfigs(services, (spec) => ({
     ...sharedEnv(isolated?.natsUrl ?? config.MSX_NATS_URL, config.MSX_DATABASE_URL),
@@ -344,6 +354,12 @@ async function main(): Promise<void> {
   if (isolated) await startIsolatedNats(isolated);
   const nats = isolated ? { url: isolated.natsUrl, own: true } : await ensureOpenNats(config.MSX_NATS_URL);
   const db = await ensurePostgres(config.MSX_DATABASE_URL);
+  if (contactPoints.length > 0) {
+    owned.push(await national.start());
+    write(
+      `national network of the contact points on ${national.url} (stream NATIONAL_INTAKE, files in ${NATIONAL_DIR})`,
+    );
+  }
   supervisor = new Supervisor(services, { write, env: sharedEnv(nats.url, db.url), envOf });
   write(`starting ${services.map((s) => s.name).join(', ')}`);
   supervisor.startAll();
@@ -370,6 +386,7 @@ async function main(): Promise<void> {
       `  gateway     ${gatewayUrl}/v1/messages   (liveness: ${gatewayUrl}/health)`,
       `  token       ${TRY_NODE}: ${maskToken(tokenOf(tokens, TRY_NODE))}   (tokens are secrets, kept in ${TOKENS_FILE})`,
       `  NATS        ${nats.url}${isolated ? ` — isolated broker started here (accounts, TLS; credentials in ${STATE_DIR}/broker), JetStream in ${NATS_DIR}` : nats.own ? ` — OPEN broker started here, JetStream in ${NATS_DIR}` : ' — OPEN broker'}`,
+      `  national    ${national.url} — what the contact points dispatched, in stream NATIONAL_INTAKE`,
       `  PostgreSQL  ${dbHost}:${dbPort}${db.own ? ` — embedded, data in ${POSTGRES_DIR}` : ''}; audit trail in ${config.MSX_DATABASE_SCHEMA}.audit_entry`,
       `  try it      npm run demo   (or the curl example under "Try it" in README.md)`,
       'Ctrl-C stops everything.',

@@ -1,6 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { principalOf } from '#messaging';
-import { loadServices, type ServiceSpec } from '#process-kit';
+import { loadServices, type OwnedServer, type ServiceSpec } from '#process-kit';
+import { NATIONAL_INTAKE_STREAM, prepareNationalNetwork } from '../scripts/exchange/national-network.js';
 import { startService, waitFor, type SecureBroker, type ServiceProcess, type TestSchema } from '#testing';
 
 /** The services of a local exchange, as deploy/services.yaml lists them (and npm start runs them). */
@@ -137,4 +142,52 @@ export function startLocal(
       spec.name,
     );
   });
+}
+
+/** The local national network for a test exchange: its server, the contact points' env, and what it received. */
+export interface TestNationalNetwork {
+  server: OwnedServer;
+  /** Adds MSX_DISPATCH_FILE to a contact point's environment. */
+  envOf(spec: ServiceSpec): Record<string, string>;
+  /** What the national authorities received, in order: subject and JSON body. */
+  intake(): Promise<
+    Array<{ subject: string; body: { kind: string; item?: { id: string }; recall?: { item: string } } }>
+  >;
+  dispose(): Promise<void>;
+}
+
+/** Starts the national network of {@link prepareNationalNetwork} for the contact points named. */
+export async function startTestNationalNetwork(
+  contactPoints: readonly string[],
+): Promise<TestNationalNetwork> {
+  const dir = mkdtempSync(join(tmpdir(), 'msx-national-'));
+  const network = await prepareNationalNetwork({ dir, contactPoints });
+  const server = await network.start();
+  const nc = await connect({ servers: network.url, name: 'national-test' });
+  const jsm = await jetstreamManager(nc);
+  return {
+    server,
+    envOf: (spec): Record<string, string> =>
+      spec.app === 'contact-point' && contactPoints.includes(spec.env.MSX_NODE_ID)
+        ? { MSX_DISPATCH_FILE: network.fileOf(spec.env.MSX_NODE_ID) }
+        : {},
+    intake: async () => {
+      const { state } = await jsm.streams.info(NATIONAL_INTAKE_STREAM);
+      const out: Awaited<ReturnType<TestNationalNetwork['intake']>> = [];
+      for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
+        const m = await jsm.streams.getMessage(NATIONAL_INTAKE_STREAM, { seq });
+        if (m)
+          out.push({
+            subject: m.subject,
+            body: JSON.parse(new TextDecoder().decode(m.data)) as (typeof out)[number]['body'],
+          });
+      }
+      return out;
+    },
+    dispose: async () => {
+      await nc.close();
+      await server.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

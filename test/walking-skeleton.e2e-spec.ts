@@ -13,7 +13,13 @@ import {
   validRouteReportEnvelope,
   validSuspectVesselReportEnvelope,
 } from '#testing';
-import { exchangeEnv, requireBuild, startLocal } from './support.js';
+import {
+  exchangeEnv,
+  requireBuild,
+  startLocal,
+  startTestNationalNetwork,
+  type TestNationalNetwork,
+} from './support.js';
 
 /**
  * The walking skeleton end to end: the services run as processes from the build, on a private nats-server
@@ -35,6 +41,7 @@ describe('a report travels from a liaison officer to a contact point and JOT MAR
   let db: TestSchema;
   let bus: Bus;
   let gatewayUrl: string;
+  let national: TestNationalNetwork;
   const services: ServiceProcess[] = [];
   const service = (name: string) => services.find((s) => s.name === name)!;
 
@@ -43,6 +50,7 @@ describe('a report travels from a liaison officer to a contact point and JOT MAR
     nats = await startSecureBroker();
     db = await createTestSchema('e2e');
     bus = await nats.connectAs('msx-admin');
+    national = await startTestNationalNetwork(['cp-it']);
     const port = await freePort();
     gatewayUrl = `http://127.0.0.1:${port}`;
     const env = exchangeEnv({
@@ -51,7 +59,14 @@ describe('a report travels from a liaison officer to a contact point and JOT MAR
       gatewayPort: port,
       tokens: { 'emlo-ne': TOKEN },
     });
-    services.push(...startLocal(nats, env, ['router', 'audit', 'gateway', 'cp-it', 'jot-mare', 'emlo-ne']));
+    services.push(
+      ...startLocal(
+        nats,
+        env,
+        ['router', 'audit', 'gateway', 'cp-it', 'jot-mare', 'emlo-ne'],
+        national.envOf,
+      ),
+    );
     await Promise.all(services.map((s) => s.waitForLine(/ ready/, 60_000)));
   }, 120_000);
 
@@ -59,6 +74,7 @@ describe('a report travels from a liaison officer to a contact point and JOT MAR
     await Promise.all(services.map((s) => s.kill()));
     await bus?.close();
     await nats?.dispose();
+    await national?.dispose();
     await db?.drop();
   }, 60_000);
 
@@ -104,7 +120,20 @@ describe('a report travels from a liaison officer to a contact point and JOT MAR
     expect(new Set(rows.map((r) => r.message_sha256)).size).toBe(1);
     await service('cp-it').waitForLine(new RegExp(`received routeReport ${id} from emlo-ne`));
     await service('jot-mare').waitForLine(new RegExp(`received routeReport ${id} from emlo-ne`));
-    await rowsOf(id, (r) => r.operation === 'dispatched' && r.actor_node === 'cp-it', 1);
+    // cp-it passes it to the authorities that take route reports, as far as H1 allows: not to prosecution.
+    const dispatched = await rowsOf(id, (r) => r.operation === 'dispatched' && r.actor_node === 'cp-it', 2);
+    expect(dispatched.map((r) => r.counterpart_node).sort()).toEqual([
+      'cp-it/border-guard',
+      'cp-it/coast-guard',
+    ]);
+    expect((await trail(id)).filter((r) => r.operation === 'withheld' && r.actor_node === 'cp-it')).toEqual([
+      expect.objectContaining({ counterpart_node: 'cp-it/prosecution', rule: 'DISPATCH.H1_JUDICIAL' }),
+    ]);
+    const intake = (await national.intake()).filter((m) => m.body.item?.id === id);
+    expect(intake.map((m) => m.subject).sort()).toEqual([
+      'national.cp-it.border-guard',
+      'national.cp-it.coast-guard',
+    ]);
   });
 
   it('returns a receipt to the liaison officer naming who received the report', async () => {

@@ -19,6 +19,8 @@ export const LOCK_FILE = resolve(STATE_DIR, 'start.lock');
 export const AUDIT_SIGNING_KEY_FILE = resolve(STATE_DIR, 'audit-signing-key.pem');
 /** Where a node keeps the audit checkpoints it witnesses: `.msx/witness/<node>`. */
 export const witnessDir = (node: string) => resolve(STATE_DIR, 'witness', node);
+/** The local national network: the contact points' dispatch files, and its nats-server's storage in `nats/`. */
+export const NATIONAL_DIR = resolve(STATE_DIR, 'national');
 
 /** Where a running `npm start` put things; written when everything is up, removed on a clean stop. */
 export interface RuntimeInfo {

@@ -8,8 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AuditOperation,
-  decodeAuditEvent,
-  decodeAuditEventBatch,
   decodeEnvelope,
   deliverySigner,
   encodeEnvelope,
@@ -17,7 +15,6 @@ import {
   sha256Hex,
   signDelivery,
   uuidv7,
-  type AuditEvent,
   type Envelope,
 } from '#contracts';
 import {
@@ -32,6 +29,7 @@ import {
 } from '#messaging';
 import {
   asJson,
+  publishedAuditEvents,
   createTestSchema,
   validRecallEnvelope,
   startNatsServer,
@@ -109,19 +107,7 @@ describe('a node inbox on a real nats-server', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Every audit event the node published on its own audit subject, in order. */
-  async function auditOf(publisher: string): Promise<AuditEvent[]> {
-    const state = (await bus.jsm.streams.info(Streams.audit)).state;
-    const events: AuditEvent[] = [];
-    for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
-      const m = await bus.jsm.streams.getMessage(Streams.audit, { seq });
-      if (!m || m.subject !== Subjects.audit(publisher)) continue;
-      events.push(
-        ...(m.header?.has(Headers.auditBatch) ? decodeAuditEventBatch(m.data) : [decodeAuditEvent(m.data)]),
-      );
-    }
-    return events;
-  }
+  const auditOf = (publisher: string) => publishedAuditEvents(bus, publisher);
 
   async function deliver(bytes: Uint8Array, headers?: Record<string, string>): Promise<number> {
     const ack = await publishDurably(bus.js, Subjects.deliver(NODE), bytes, { msgID: uuidv7(), headers });

@@ -70,12 +70,24 @@ export interface NodeOperation {
 export interface InboxHandler {
   handle(item: InboxItem): Promise<NodeOperation[]>;
   /**
-   * What the handler keeps of an item outside the node's holdings (records it derived from it), as
-   * `<kind>:<reference>`: the erasure account lists them before {@link erase} removes them.
+   * Stops every further use of a recalled item by the handler and states what it keeps or passed on of it
+   * outside the node's holdings, as `<kind>:<reference>` (a list entry, a national dispatch withdrawn or
+   * recalled). Called before the holdings are erased, and called again after a failure in between, so it
+   * must give the same answer then; the erasure account lists these entries before {@link erase} removes
+   * the records.
    */
-  derivedFrom?(itemId: string): Promise<string[]>;
-  /** Erases what the handler keeps of a recalled item outside the node's holdings (for example a list entry). */
-  erase?(itemId: string): Promise<void>;
+  beginErasure?(itemId: string, recall: RecallNotice): Promise<string[]>;
+  erase?(itemId: string, recall: RecallNotice): Promise<void>;
+}
+
+/** The recall that asked for an erasure, as a handler passes it on. */
+export interface RecallNotice {
+  /** The recall's envelope id. */
+  id: string;
+  /** Who recalled: the originator, or the router on expiry. */
+  sender: string;
+  /** The recall's reason, as named in the contract (for example `ORIGINATOR_WITHDREW`). */
+  reason: string;
 }
 
 /** What every audit row a node writes about an inbox item shares. */
@@ -266,10 +278,11 @@ export class InboxWorker extends WorkerService<InboxCopy> {
     correlationId: string,
   ): Promise<NodeOperation> {
     const id = recall.messageId;
-    const derived = (await this.handler.derivedFrom?.(id)) ?? [];
-    const account = await this.holdings.erase(id, recallEnvelope.id, derived);
-    await this.handler.erase?.(id);
     const reason = RecallReason[recall.reason];
+    const notice: RecallNotice = { id: recallEnvelope.id, sender: recallEnvelope.sender, reason };
+    const derived = (await this.handler.beginErasure?.(id, notice)) ?? [];
+    const account = await this.holdings.erase(id, recallEnvelope.id, derived);
+    await this.handler.erase?.(id, notice);
     if (!account) {
       this.logger.warn(
         `recall ${recallEnvelope.id} of ${id}: this node holds no copy and no record of it and never erased it ` +

@@ -8,3 +8,4 @@ export * from './secure-broker.js';
 // The process kit's pieces tests use most, under the names they have always had here.
 export { freePort, startService, waitForPort, type ServiceProcess } from '#process-kit';
 export * from './envelopes/index.js';
+export * from './audit-events.js';

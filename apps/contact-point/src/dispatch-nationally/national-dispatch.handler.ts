@@ -1,59 +1,108 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AuditOperation, type PayloadType } from '#contracts';
-import { NODE_ID, type InboxHandler, type InboxItem, type NodeOperation } from '#node-app';
+import { AuditOperation, envelopeToJson, HandlingCode, nameBasedId, PAYLOAD_KINDS, Tlp } from '#contracts';
+import { NODE_ID, type InboxHandler, type InboxItem, type NodeOperation, type RecallNotice } from '#node-app';
+import { dispatchRefusal } from './dispatch-rules.js';
+import { RECALL_PASSED_ON, type DispatchQueue, type NewDispatch } from './dispatch-queue.js';
+import { DISPATCH_QUEUE, NATIONAL_AUTHORITIES, NationalDispatcher } from './national-dispatcher.js';
+import { authoritiesFor, type NationalAuthorities } from './national-authorities.js';
+
+/** The id of a dispatch: the same for the same copy (or recall) and authority, however often it is queued. */
+export const dispatchIdOf = (node: string, messageId: string, kind: 'item' | 'recall', authority: string) =>
+  nameBasedId(node, messageId, `national-${kind}`, authority);
 
 /**
- * The national authority that takes each type at a member state's contact point; null for what stays with
- * the contact point (receipts, consent, recalls, erasure receipts, hit notices). Every type is listed, so a
- * new one needs a decision here.
- */
-export const NATIONAL_AUTHORITY: Record<PayloadType, string | null> = {
-  routeReport: 'border-police',
-  modusOperandiReport: 'border-police',
-  debriefingReport: 'border-police',
-  financialLead: 'financial-intelligence-unit',
-  suspectVesselReport: 'coast-guard',
-  vesselAlert: 'coast-guard',
-  documentFraudReport: 'document-experts',
-  internetContentReferral: 'cybercrime-unit',
-  analysisProduct: 'analysis-unit',
-  crossCheckRequest: 'analysis-unit',
-  hitNotice: null,
-  deliveryReceipt: null,
-  acknowledgement: null,
-  shareRequest: null,
-  shareDecision: null,
-  recall: null,
-  erasureReceipt: null,
-};
-
-/** Which national authorities an item goes to; control messages stay with the contact point. */
-export function authoritiesFor(type: PayloadType | undefined): string[] {
-  const authority = type ? NATIONAL_AUTHORITY[type] : undefined;
-  return authority ? [authority] : [];
-}
-
-/**
- * A contact point is its member state's hub: it dispatches what it receives to the national authority that
- * handles the type, and each dispatch is audited.
+ * A contact point is its member state's hub: it passes what it receives to the national authorities that
+ * take the type (MSX_DISPATCH_FILE), as far as the item's handling code and TLP allow. What a rule keeps
+ * from an authority is audited as withheld, with the rule; what may go is queued in the node's holdings and
+ * sent by the {@link NationalDispatcher}, which audits each dispatch once the authority accepted it. A recall
+ * withdraws what was not sent yet and is passed on to every authority that was sent the item.
  */
 @Injectable()
 export class NationalDispatchHandler implements InboxHandler {
   private readonly logger = new Logger('NationalDispatch');
 
-  constructor(@Inject(NODE_ID) private readonly nodeId: string) {}
+  constructor(
+    @Inject(NODE_ID) private readonly nodeId: string,
+    @Inject(NATIONAL_AUTHORITIES) private readonly config: NationalAuthorities,
+    @Inject(DISPATCH_QUEUE) private readonly queue: DispatchQueue,
+    private readonly dispatcher: NationalDispatcher,
+  ) {}
 
-  handle({ envelope }: InboxItem): Promise<NodeOperation[]> {
-    const authorities = authoritiesFor(envelope.payload.case);
-    for (const authority of authorities) {
-      this.logger.log(`${this.nodeId} dispatches ${envelope.payload.case} ${envelope.id} to ${authority}`);
+  async handle({ envelope, itemId, sha256 }: InboxItem): Promise<NodeOperation[]> {
+    const type = envelope.payload.case;
+    if (!type || PAYLOAD_KINDS[type].family === 'control') return [];
+    const operations: NodeOperation[] = [];
+    const queued: NewDispatch[] = [];
+    const now = Date.now();
+    for (const authority of authoritiesFor(this.config.authorities, type)) {
+      const refusal = dispatchRefusal(envelope, authority, now);
+      if (refusal) {
+        operations.push({
+          operation: AuditOperation.WITHHELD,
+          key: `dispatch:${authority.id}`,
+          counterpart: `${this.nodeId}/${authority.id}`,
+          rule: refusal.rule,
+          detail: { authority: authority.id, authorityKind: authority.kind, reason: refusal.reason },
+        });
+        continue;
+      }
+      const dispatchId = dispatchIdOf(this.nodeId, envelope.id, 'item', authority.id);
+      queued.push({
+        dispatchId,
+        itemId,
+        messageId: envelope.id,
+        kind: 'item',
+        authority: authority.id,
+        messageType: type,
+        handlingCode: HandlingCode[envelope.handlingCode],
+        tlp: Tlp[envelope.tlp],
+        sha256,
+        ...(envelope.expiresAt ? { expiresAt: new Date(Number(envelope.expiresAt.seconds) * 1000) } : {}),
+        body: new TextEncoder().encode(
+          JSON.stringify({
+            kind: 'item',
+            dispatch: dispatchId,
+            contactPoint: this.nodeId,
+            authority: authority.id,
+            item: envelopeToJson(envelope),
+          }),
+        ),
+      });
     }
-    return Promise.resolve(
-      authorities.map((authority) => ({
-        operation: AuditOperation.DISPATCHED,
-        key: `dispatch:${authority}`,
-        detail: { authority },
-      })),
-    );
+    await this.queue.enqueue(queued);
+    if (queued.length > 0) {
+      this.logger.log(`${type} ${envelope.id} queued for ${queued.map((q) => q.authority).join(', ')}`);
+      this.dispatcher.wake();
+    }
+    return operations;
+  }
+
+  /** Withdraws what was not sent yet and states, per authority, whether the item was withdrawn or reached it. */
+  beginErasure(itemId: string): Promise<string[]> {
+    return this.queue.withdraw(itemId);
+  }
+
+  /** Passes the recall on to every authority that was sent the item. */
+  async erase(itemId: string, recall: RecallNotice): Promise<void> {
+    const to = await this.queue.queueRecalls(itemId, (authority) => {
+      const dispatchId = dispatchIdOf(this.nodeId, recall.id, 'recall', authority);
+      return {
+        dispatchId,
+        body: new TextEncoder().encode(
+          JSON.stringify({
+            kind: 'recall',
+            dispatch: dispatchId,
+            contactPoint: this.nodeId,
+            authority,
+            recall: { item: itemId, recall: recall.id, recalledBy: recall.sender, reason: recall.reason },
+            instruction: 'erase the item and everything derived from it, and stop using it',
+          }),
+        ),
+      };
+    });
+    if (to.length > 0) {
+      this.logger.log(`recall of ${itemId} queued for ${to.join(', ')} (${RECALL_PASSED_ON})`);
+      this.dispatcher.wake();
+    }
   }
 }

@@ -25,11 +25,11 @@ describe('JOT MARE suspect-vessel handler', () => {
   it("lists a forwarded report under the item it is a copy of, so the item's recall erases it", async () => {
     const handler = new SuspectVesselHandler();
     await handler.handle(copy(FORWARD, ITEM, 'cp-it'));
-    expect(await handler.derivedFrom(ITEM)).toEqual(['suspect-vessel-list:imo:9074729']);
-    expect(await handler.derivedFrom(FORWARD)).toEqual([]);
+    expect(await handler.beginErasure(ITEM)).toEqual(['suspect-vessel-list:imo:9074729']);
+    expect(await handler.beginErasure(FORWARD)).toEqual([]);
     await handler.erase(ITEM);
     expect(handler.list.get('imo:9074729')).toBeUndefined();
-    expect(await handler.derivedFrom(ITEM)).toEqual([]);
+    expect(await handler.beginErasure(ITEM)).toEqual([]);
   });
 
   it('combines reports of one vessel from two parties, and keeps the vessel listed after one is recalled', async () => {

@@ -13,7 +13,7 @@ export class SuspectVesselHandler implements InboxHandler {
   readonly list = new SuspectVesselList();
 
   /** The list entries a report is part of, by the item it is a copy of (a forwarded report included). */
-  derivedFrom(itemId: string): Promise<string[]> {
+  beginErasure(itemId: string): Promise<string[]> {
     return Promise.resolve(this.list.vesselsOf(itemId).map((key) => `suspect-vessel-list:${key}`));
   }
 

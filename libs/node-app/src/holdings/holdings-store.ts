@@ -1,7 +1,9 @@
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, type MigrationInterface } from 'typeorm';
 import { createSchemaIfMissing, isTransientStorageError } from '#audit-store';
 import { encodeEnvelope, HandlingCode, MsxError, Tlp, type Envelope } from '#contracts';
 import { CreateNodeHoldings1765000000000 } from './migrations/1765000000000-create-node-holdings.js';
+
+export { schemaOf as nodeSchemaOf } from './migrations/1765000000000-create-node-holdings.js';
 
 /** Every migration of a node's holdings, in order. */
 export const HOLDINGS_MIGRATIONS = [CreateNodeHoldings1765000000000];
@@ -12,6 +14,8 @@ export interface HoldingsOptions {
   /** The node's own schema. */
   schema: string;
   poolSize?: number;
+  /** A node kind's own tables in the same schema (for example a contact point's dispatch queue), after the holdings'. */
+  migrations?: Array<new () => MigrationInterface>;
 }
 
 /** What the node holds of an item it received: the exact copy and where it came from. */
@@ -109,13 +113,13 @@ export class HoldingsStore {
       url: opts.url,
       schema: opts.schema,
       entities: [],
-      migrations: HOLDINGS_MIGRATIONS,
+      migrations: [...HOLDINGS_MIGRATIONS, ...(opts.migrations ?? [])],
       migrationsTableName: 'holdings_migrations',
       synchronize: false,
       migrationsRun: false,
       // Not even failed queries are logged: their parameters are intelligence.
       logging: false,
-      extra: { max: opts.poolSize ?? 2, connectionTimeoutMillis: 5_000 },
+      extra: { max: opts.poolSize ?? 4, connectionTimeoutMillis: 5_000 },
     });
     await ds.initialize();
     try {
@@ -127,8 +131,22 @@ export class HoldingsStore {
     return new HoldingsStore(ds, opts.schema);
   }
 
-  private table(name: string): string {
+  /** A table of the node's schema, quoted for SQL. */
+  table(name: string): string {
     return `"${this.schema}"."${name}"`;
+  }
+
+  /**
+   * Runs `work` in a READ COMMITTED transaction on the node's schema, for a node kind's own tables; a
+   * database that is away comes out as NODE.HOLDINGS_UNAVAILABLE (a hold).
+   */
+  transaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.guard(() => this.ds.transaction('READ COMMITTED', work));
+  }
+
+  /** One statement on the node's schema, outside a transaction; errors as in {@link transaction}. */
+  query<T>(sql: string, parameters: unknown[] = []): Promise<T> {
+    return this.guard(() => this.ds.query<T>(sql, parameters));
   }
 
   /** Runs `work` in a READ COMMITTED transaction holding the item's lock, so keeping and erasing take turns. */

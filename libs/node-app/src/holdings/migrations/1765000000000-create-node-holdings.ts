@@ -1,7 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The schema the data source was configured with: the node's own. */
-const schemaOf = (q: QueryRunner): string => (q.connection.options as { schema?: string }).schema ?? 'public';
+/** The schema the data source was configured with: the node's own (for a node kind's migrations too). */
+export const schemaOf = (q: QueryRunner): string =>
+  (q.connection.options as { schema?: string }).schema ?? 'public';
 
 /**
  * A node's holdings: the copies it received (the exact bytes, the item each is a copy of, and where it came
