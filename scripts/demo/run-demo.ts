@@ -190,6 +190,73 @@ function summarise(sent: SentItem[], rows: TrailRow[], write: (line: string) => 
   write(`  ${rows.length} rows: ${[...byOperation].map(([op, n]) => `${n} ${op}`).join(', ')}`);
 }
 
+/** A vessel alert JOT MARE raised from the demo's reports, as its `combined` row and the router's rows state it. */
+interface RaisedAlert {
+  alert: string;
+  vessel: string;
+  level: string;
+  score: number;
+  criteria: string[];
+  deliveredTo: string[];
+}
+
+/** JOT MARE's alerts raised from the demo's items, once the router has delivered each (waiting up to 15 s). */
+async function alertsOf(client: pg.Client, schema: string, ids: string[]): Promise<RaisedAlert[]> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const { rows } = await client.query<{
+      detail: Omit<RaisedAlert, 'deliveredTo'> & { recipients: string[] };
+    }>(
+      `SELECT detail FROM "${schema}".audit_entry
+        WHERE actor_node = 'jot-mare' AND operation = 'combined' AND message_id = ANY($1::text[]) AND detail ? 'alert'
+        ORDER BY seq`,
+      [ids],
+    );
+    const alerts: RaisedAlert[] = [];
+    for (const { detail } of rows) {
+      const delivered = await client.query<{ counterpart_node: string }>(
+        `SELECT counterpart_node FROM "${schema}".audit_entry
+          WHERE message_id = $1 AND operation = 'delivered' ORDER BY counterpart_node`,
+        [detail.alert],
+      );
+      alerts.push({ ...detail, deliveredTo: delivered.rows.map((r) => r.counterpart_node) });
+    }
+    const settled = alerts.every((a) => a.deliveredTo.length > 0);
+    if (settled || Date.now() > deadline) return alerts;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** What the node apps did with the demo's items: JOT MARE's alerts and the contact points' national dispatch. */
+function summariseNodeJobs(alerts: RaisedAlert[], rows: TrailRow[], write: (line: string) => void): void {
+  write('');
+  write(bold('What the nodes did with it'));
+  if (alerts.length === 0) write('  JOT MARE raised no vessel alert');
+  for (const a of alerts)
+    write(
+      `  JOT MARE: ${a.level} alert on ${a.vessel}, score ${a.score} (${a.criteria.join(', ')}) → ` +
+        `${list(a.deliveredTo) || '(not delivered yet)'}`,
+    );
+  const byContactPoint = new Map<string, { sent: Map<string, number>; withheld: Map<string, number> }>();
+  for (const r of rows) {
+    if (r.operation !== 'dispatched' && !(r.operation === 'withheld' && r.rule?.startsWith('DISPATCH.')))
+      continue;
+    const cp = byContactPoint.get(r.actor_node) ?? { sent: new Map(), withheld: new Map() };
+    const key = r.operation === 'dispatched' ? (r.counterpart_node ?? '?').split('/')[1] : r.rule!;
+    const counts = r.operation === 'dispatched' ? cp.sent : cp.withheld;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    byContactPoint.set(r.actor_node, cp);
+  }
+  if (byContactPoint.size === 0)
+    write('  no contact point dispatched anything nationally (no MSX_DISPATCH_FILE?)');
+  const counted = (m: Map<string, number>) => [...m].map(([k, n]) => `${k} ${n}`).join(', ');
+  for (const [cp, { sent, withheld }] of byContactPoint)
+    write(
+      `  ${cp} passed on nationally: ${counted(sent) || 'nothing'}` +
+        (withheld.size ? dim(`; kept back: ${counted(withheld)}`) : ''),
+    );
+}
+
 /**
  * Runs the demo against a running exchange. Resolves true when every item was accepted and recorded.
  * `write` receives one line at a time.
@@ -224,17 +291,16 @@ export async function runDemo(target: DemoTarget, write: (line: string) => void)
   const client = new pg.Client({ connectionString: target.databaseUrl, connectionTimeoutMillis: 5_000 });
   await client.connect();
   let rows: TrailRow[];
+  let alerts: RaisedAlert[];
   try {
-    rows = await waitForTrail(
-      client,
-      target.databaseSchema,
-      sent.map((s) => s.id),
-      write,
-    );
+    const ids = sent.map((s) => s.id);
+    rows = await waitForTrail(client, target.databaseSchema, ids, write);
+    alerts = await alertsOf(client, target.databaseSchema, ids);
   } finally {
     await client.end();
   }
   summarise(sent, rows, write);
+  summariseNodeJobs(alerts, rows, write);
 
   write('');
   write(bold('Audit chain'));

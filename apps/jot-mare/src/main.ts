@@ -1,6 +1,20 @@
 import 'reflect-metadata';
+import { loadDirectory } from '#directory';
 import { runNodeApp } from '#node-app';
-import { SuspectVesselHandler } from './suspect-vessel-list/suspect-vessel.handler.js';
+import { JOT_MARE_MIGRATIONS, jotMareProviders, watchListSettingsFromConfig } from './jot-mare.setup.js';
+import { VesselWatchHandler } from './vessel-watch-list/vessel-watch.handler.js';
 
-/** Europol's JOT MARE: the EU information hub on smuggling by sea. */
-runNodeApp({ handler: SuspectVesselHandler, defaultNodeId: 'jot-mare' });
+/** Europol's JOT MARE: the EU information hub on smuggling by sea, with its suspect-vessel watch-list. */
+runNodeApp({
+  handler: VesselWatchHandler,
+  defaultNodeId: 'jot-mare',
+  setup: () => {
+    const settings = watchListSettingsFromConfig();
+    const directory = loadDirectory(settings.directoryFile);
+    if (!directory.party(settings.frontex))
+      throw new Error(
+        `MSX_VESSEL_ALERT_FRONTEX: ${settings.frontex} is not a party of ${settings.directoryFile}`,
+      );
+    return { migrations: JOT_MARE_MIGRATIONS, providers: jotMareProviders(settings, directory) };
+  },
+});

@@ -1,4 +1,6 @@
+import type { PayloadType } from '#contracts';
 import type { Agreement, Party } from './party.js';
+import { DEFAULT_RETENTION, retentionDaysOf, type RetentionPolicy } from './retention.js';
 import { topicMatches } from './topics.js';
 
 /** How many topics' subscribers a directory remembers: every type and route MSX publishes, with room to spare. */
@@ -13,6 +15,8 @@ export class Directory {
   constructor(
     parties: readonly Party[],
     private readonly agreementList: readonly Agreement[] = [],
+    /** How long recipients keep each type (directory `retention:`). */
+    readonly retention: RetentionPolicy = DEFAULT_RETENTION,
   ) {
     this.byId = new Map(parties.map((p) => [p.id, p]));
   }
@@ -41,6 +45,11 @@ export class Directory {
     const found = this.parties().filter((p) => p.subscriptions.some((s) => topicMatches(s, topic)));
     if (this.subscribersByTopic.size < SUBSCRIBER_CACHE_TOPICS) this.subscribersByTopic.set(topic, found);
     return found;
+  }
+
+  /** How many days a recipient may keep an item of `type`. */
+  retentionDays(type: PayloadType): number {
+    return retentionDaysOf(this.retention, type);
   }
 
   agreements(): Agreement[] {

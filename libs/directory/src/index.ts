@@ -4,3 +4,4 @@ export * from './payload-types.js';
 export * from './directory.js';
 export * from './topics.js';
 export * from './load-directory.js';
+export * from './retention.js';

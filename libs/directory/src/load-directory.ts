@@ -11,6 +11,7 @@ import {
   type PartyKind,
 } from './party.js';
 import { DEFAULT_MAY_PUBLISH } from './payload-types.js';
+import { readRetention } from './retention.js';
 import { unreachablePattern } from './topics.js';
 
 const NODE_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -154,7 +155,7 @@ export function parseDirectory(data: unknown): Directory {
   if (!isRecord(data) || !Array.isArray(data.parties)) {
     throw new DirectoryError(['the file must have a top-level "parties" list']);
   }
-  unknownFields(data, ['parties', 'agreements'], 'the file', problems);
+  unknownFields(data, ['parties', 'agreements', 'retention'], 'the file', problems);
   const parties: Party[] = [];
   const seen = new Set<string>();
   data.parties.forEach((raw, i) => {
@@ -183,8 +184,9 @@ export function parseDirectory(data: unknown): Directory {
     }
     agreements.push(agreement);
   });
+  const retention = readRetention(data.retention, problems);
   if (problems.length > 0) throw new DirectoryError(problems);
-  return new Directory(parties, agreements);
+  return new Directory(parties, agreements, retention);
 }
 
 /** Reads and validates the directory file (YAML). */

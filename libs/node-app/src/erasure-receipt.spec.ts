@@ -19,9 +19,9 @@ const recallFrom = (sender: string) =>
 
 describe('erasure receipts', () => {
   it('lists every entry up to the limit, and sums up the rest in the last', () => {
-    const few = ['copy', 'suspect-vessel-list:imo:9074729'];
+    const few = ['copy', 'vessel-watch-list:imo:9074729'];
     expect(receiptList(few)).toEqual(few);
-    const many = Array.from({ length: MAX_ERASED_ENTRIES + 40 }, (_, i) => `suspect-vessel-list:name:V${i}`);
+    const many = Array.from({ length: MAX_ERASED_ENTRIES + 40 }, (_, i) => `vessel-watch-list:name:V${i}`);
     const listed = receiptList(many);
     expect(listed).toHaveLength(MAX_ERASED_ENTRIES);
     expect(listed.at(-1)).toBe('more:41');

@@ -31,6 +31,7 @@ import {
 import { BUS, busLogger, checkDeliveredCopy, WorkerService, type RefusedCopy } from '#runtime';
 import { erasureReceiptFor } from './erasure-receipt.js';
 import { ERASED_COPY, type HoldingsStore } from './holdings/holdings-store.js';
+import { NodeErasure } from './node-erasure.js';
 import { HOLDINGS, INBOX_HANDLER, NODE_ID, ROUTER_PUBLIC_KEY } from './node-app.tokens.js';
 
 const DAY_MS = 86_400_000;
@@ -142,6 +143,7 @@ export class InboxWorker extends WorkerService<InboxCopy> {
     @Inject(INBOX_HANDLER) private readonly handler: InboxHandler,
     @Inject(HOLDINGS) private readonly holdings: HoldingsStore,
     @Inject(ROUTER_PUBLIC_KEY) private readonly routerPublicKey: Uint8Array,
+    private readonly erasure: NodeErasure,
   ) {
     super();
   }
@@ -280,9 +282,7 @@ export class InboxWorker extends WorkerService<InboxCopy> {
     const id = recall.messageId;
     const reason = RecallReason[recall.reason];
     const notice: RecallNotice = { id: recallEnvelope.id, sender: recallEnvelope.sender, reason };
-    const derived = (await this.handler.beginErasure?.(id, notice)) ?? [];
-    const account = await this.holdings.erase(id, recallEnvelope.id, derived);
-    await this.handler.erase?.(id, notice);
+    const account = await this.erasure.erase(id, notice);
     if (!account) {
       this.logger.warn(
         `recall ${recallEnvelope.id} of ${id}: this node holds no copy and no record of it and never erased it ` +

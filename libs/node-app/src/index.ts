@@ -7,3 +7,5 @@ export * from './inbox-worker.js';
 export * from './holdings/holdings-store.js';
 export * from './erasure-receipt.js';
 export * from './checkpoint-witness.js';
+export * from './node-erasure.js';
+export * from './retention-sweeper.js';

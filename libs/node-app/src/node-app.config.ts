@@ -1,6 +1,8 @@
 import {
   ConfigError,
   databaseSpec,
+  directorySpec,
+  int,
   loadConfig,
   logSpec,
   natsSpec,
@@ -27,6 +29,8 @@ export const holdingsSpec = {
   ...databaseSpec,
   /** The node's schema; by default `<MSX_DATABASE_SCHEMA>_<node id with _ for ->`, for example `msx_cp_it`. */
   MSX_NODE_SCHEMA: optionalStr(),
+  /** How often the node erases what its retention no longer allows it to keep (directory `retention:`). */
+  MSX_RETENTION_SWEEP_MS: int(60_000, 100, 86_400_000),
 };
 
 /**
@@ -60,6 +64,7 @@ export function loadNodeAppConfig(defaultNodeId?: string, env?: NodeJS.ProcessEn
       ...witnessSpec,
       ...routerKeySpec,
       ...holdingsSpec,
+      ...directorySpec,
       MSX_NODE_ID: nodeId(defaultNodeId),
     },
     env,

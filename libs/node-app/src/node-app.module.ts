@@ -8,7 +8,19 @@ import { CheckpointWitness, type WitnessOptions } from './checkpoint-witness.js'
 import { HoldingsStore, type HoldingsOptions } from './holdings/holdings-store.js';
 import { InboxWorker, type InboxHandler } from './inbox-worker.js';
 import { loadWitnessConfig } from './node-app.config.js';
-import { HOLDINGS, INBOX_HANDLER, NODE_ID, ROUTER_PUBLIC_KEY, WITNESS_OPTIONS } from './node-app.tokens.js';
+import { NodeErasure } from './node-erasure.js';
+import {
+  HOLDINGS,
+  INBOX_HANDLER,
+  NODE_ID,
+  RETENTION_SWEEP_MS,
+  ROUTER_PUBLIC_KEY,
+  WITNESS_OPTIONS,
+} from './node-app.tokens.js';
+import { RetentionSweeper } from './retention-sweeper.js';
+
+/** How often a node erases what its retention no longer allows, by default. */
+export const DEFAULT_RETENTION_SWEEP_MS = 60_000;
 
 export interface NodeAppOptions {
   nodeId: string;
@@ -26,6 +38,8 @@ export interface NodeAppOptions {
   holdings: HoldingsOptions;
   /** Credentials, when the broker requires them. */
   credentials?: BusCredentials;
+  /** How often the node erases what its retention no longer allows (`MSX_RETENTION_SWEEP_MS`); default 60 s. */
+  retentionSweepMs?: number;
   /** Keep the audit checkpoints as a witness; default: from `MSX_WITNESS_DIR` (off when unset). */
   witness?: WitnessOptions | null;
 }
@@ -63,7 +77,10 @@ export class NodeAppModule {
         // Opened (and migrated) before anything is taken from the inbox; closed by the inbox worker.
         { provide: HOLDINGS, useFactory: () => HoldingsStore.open(opts.holdings) },
         { provide: ROUTER_PUBLIC_KEY, useValue: opts.routerPublicKey },
+        NodeErasure,
         InboxWorker,
+        { provide: RETENTION_SWEEP_MS, useValue: opts.retentionSweepMs ?? DEFAULT_RETENTION_SWEEP_MS },
+        RetentionSweeper,
         { provide: READINESS, useExisting: InboxWorker },
         ...(opts.providers ?? []),
         ...(witness ? [{ provide: WITNESS_OPTIONS, useValue: witness }, CheckpointWitness] : []),

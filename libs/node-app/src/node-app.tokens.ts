@@ -10,3 +10,5 @@ export const HOLDINGS = Symbol('MSX_HOLDINGS');
 export const ROUTER_PUBLIC_KEY = Symbol('MSX_ROUTER_PUBLIC_KEY');
 /** The checkpoint witness's `WitnessOptions`; provided only when the node keeps a witness. */
 export const WITNESS_OPTIONS = Symbol('MSX_WITNESS_OPTIONS');
+/** How often, in milliseconds, the node erases what its retention no longer allows it to keep. */
+export const RETENTION_SWEEP_MS = Symbol('MSX_RETENTION_SWEEP_MS');

@@ -1,5 +1,6 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import type { MigrationInterface } from 'typeorm';
+import { loadDirectory } from '#directory';
 import { bootMicroservice, natsCredentials, runMain } from '#runtime';
 import type { InboxHandler } from './inbox-worker.js';
 import { loadNodeAppConfig } from './node-app.config.js';
@@ -38,7 +39,13 @@ export function runNodeApp({ handler, defaultNodeId, setup }: RunNodeAppOptions)
         handler,
         providers: own.providers,
         credentials,
-        holdings: { url: config.MSX_DATABASE_URL, schema: config.nodeSchema, migrations: own.migrations },
+        holdings: {
+          url: config.MSX_DATABASE_URL,
+          schema: config.nodeSchema,
+          migrations: own.migrations,
+          retention: loadDirectory(config.MSX_DIRECTORY_FILE).retention,
+        },
+        retentionSweepMs: config.MSX_RETENTION_SWEEP_MS,
       }),
       { servers: config.MSX_NATS_URL, name: config.MSX_NODE_ID, logLevel: config.MSX_LOG_LEVEL, credentials },
     );

@@ -13,12 +13,15 @@ export interface NewDispatch {
   tlp: string;
   sha256: string;
   expiresAt?: Date;
+  /** What the item was shared for, recorded with each disclosure of it. */
+  purpose?: string;
   body: Uint8Array;
 }
 
 /** A queued dispatch that is due, as the dispatcher takes it. */
-export interface DueDispatch extends Omit<NewDispatch, 'expiresAt'> {
+export interface DueDispatch extends Omit<NewDispatch, 'expiresAt' | 'purpose'> {
   expiresAt: Date | null;
+  purpose: string;
   attempts: number;
   reported: boolean;
 }
@@ -51,6 +54,7 @@ interface DueRow {
   tlp: string;
   sha256: string;
   expires_at: Date | null;
+  purpose: string;
   body: Buffer;
   attempts: number;
   reported_at: Date | null;
@@ -75,8 +79,8 @@ export class DispatchQueue {
       for (const r of rows)
         await m.query(
           `INSERT INTO ${this.t} (dispatch_id, item_id, message_id, kind, authority, message_type, handling_code,
-                                   tlp, sha256, expires_at, body)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (dispatch_id) DO NOTHING`,
+                                   tlp, sha256, expires_at, purpose, body)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (dispatch_id) DO NOTHING`,
           [
             r.dispatchId,
             r.itemId,
@@ -88,6 +92,7 @@ export class DispatchQueue {
             r.tlp,
             r.sha256,
             r.expiresAt ?? null,
+            r.purpose ?? '',
             Buffer.from(r.body),
           ],
         );
@@ -128,9 +133,16 @@ export class DispatchQueue {
     recall: (authority: string) => { dispatchId: string; body: Uint8Array },
   ): Promise<string[]> {
     const sent = await this.holdings.query<
-      Array<{ authority: string; message_id: string; handling_code: string; tlp: string; sha256: string }>
+      Array<{
+        authority: string;
+        message_id: string;
+        handling_code: string;
+        tlp: string;
+        sha256: string;
+        purpose: string;
+      }>
     >(
-      `SELECT DISTINCT ON (authority) authority, message_id, handling_code, tlp, sha256 FROM ${this.t}
+      `SELECT DISTINCT ON (authority) authority, message_id, handling_code, tlp, sha256, purpose FROM ${this.t}
        WHERE item_id = $1 AND kind = 'item' AND status = 'sent' ORDER BY authority, sent_at`,
       [itemId],
     );
@@ -145,6 +157,7 @@ export class DispatchQueue {
         handlingCode: r.handling_code,
         tlp: r.tlp,
         sha256: r.sha256,
+        purpose: r.purpose,
       })),
     );
     return sent.map((r) => r.authority);
@@ -162,7 +175,7 @@ export class DispatchQueue {
     return this.holdings.transaction(async (m) => {
       const [r] = await m.query<DueRow[]>(
         `SELECT dispatch_id, item_id, message_id, kind, authority, message_type, handling_code, tlp, sha256,
-                expires_at, body, attempts, reported_at
+                expires_at, purpose, body, attempts, reported_at
          FROM ${this.t}
          WHERE status = 'pending' AND next_attempt_at <= now() AND NOT (authority = ANY($1::text[]))
          ORDER BY created_at, dispatch_id LIMIT 1 FOR UPDATE SKIP LOCKED`,
@@ -180,6 +193,7 @@ export class DispatchQueue {
         tlp: r.tlp,
         sha256: r.sha256,
         expiresAt: r.expires_at,
+        purpose: r.purpose,
         body: new Uint8Array(r.body),
         attempts: r.attempts,
         reported: r.reported_at !== null,

@@ -57,6 +57,7 @@ export class NationalDispatchHandler implements InboxHandler {
         handlingCode: HandlingCode[envelope.handlingCode],
         tlp: Tlp[envelope.tlp],
         sha256,
+        purpose: envelope.purpose,
         ...(envelope.expiresAt ? { expiresAt: new Date(Number(envelope.expiresAt.seconds) * 1000) } : {}),
         body: new TextEncoder().encode(
           JSON.stringify({

@@ -10,18 +10,17 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import {
   AuditOperation,
   deliverySigner,
-  encodeEnvelope,
   envelopeFromJson,
   publicKeyDer,
-  signDelivery,
   uuidv7,
   type AuditEvent,
   type Envelope,
 } from '#contracts';
-import { connectBus, provisionBus, publishDurably, Subjects, type Bus } from '#messaging';
+import { connectBus, provisionBus, type Bus } from '#messaging';
 import { HOLDINGS, NodeAppModule, type HoldingsStore } from '#node-app';
 import {
   asJson,
+  deliverVouched,
   publishedAuditEvents,
   createTestSchema,
   startNatsServer,
@@ -162,13 +161,8 @@ describe('national dispatch at a contact point, on real NATS servers and Postgre
   const eventsFor = async (messageId: string) =>
     (await auditOf(NODE)).filter((e) => e.messageId === messageId);
 
-  async function deliver(e: Envelope, decision: 'delivered' | 'recall' = 'delivered'): Promise<void> {
-    const bytes = encodeEnvelope(e);
-    await publishDurably(bus.js, Subjects.deliver(NODE), bytes, {
-      msgID: uuidv7(),
-      headers: signDelivery(router, e.id, NODE, bytes, decision),
-    });
-  }
+  const deliver = (e: Envelope, decision: 'delivered' | 'recall' = 'delivered') =>
+    deliverVouched(bus, router, NODE, e, decision);
 
   /** What the coast guard's stream holds, in order. */
   type Dispatched = { kind: string; item?: { id: string }; recall?: unknown };
@@ -229,7 +223,9 @@ describe('national dispatch at a contact point, on real NATS servers and Postgre
       kind: 'item',
       transport: 'nats',
       attempts: 1,
+      purpose: report.purpose,
     });
+    expect(report.purpose).not.toBe('');
     const intake = await coastGuardIntake();
     expect(intake.filter((m) => m.item?.id === report.id)).toEqual([
       expect.objectContaining({ kind: 'item', contactPoint: NODE, authority: 'guardia-costiera' }),

@@ -181,6 +181,8 @@ export class NationalDispatcher implements OnApplicationBootstrap, BeforeApplica
             dispatch: d.dispatchId,
             transport: authority.endpoint.transport,
             attempts: d.attempts + 1,
+            // The purpose it was shared for travels with every disclosure of it (LED Art. 25).
+            ...(d.purpose ? { purpose: d.purpose } : {}),
           },
         }),
       );

@@ -2,7 +2,7 @@
  * DTOs of the control messages of `proto/msx/v1/control.proto`, in their protobuf JSON shape. Message
  * ids are UUIDs and node ids are node ids; rules that span several fields live in payload-rules.ts.
  */
-import { IsBoolean, IsOptional } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 import {
   AlertLevelSchema,
   AnalysisProductKindSchema,
@@ -33,6 +33,9 @@ const MAX = {
   selectors: 100,
   /** A node's copies of one item and the records it derived from them (more are summed up in the last). */
   erased: 500,
+  /** A vessel's risk score, and one criterion's points, are at most this. */
+  riskScore: 1_000,
+  criteria: 20,
 } as const;
 
 /** msx.v1.RecipientDecision: which node, what happened; a withheld one names its rule (withheldNamesRule). */
@@ -93,6 +96,13 @@ export class ErasureReceiptDto {
   @IsOptional() @TextList(MAX.erased, TEXT.item) erased?: string[];
 }
 
+/** msx.v1.RiskCriterion: a named criterion, its points, what fired it. */
+export class RiskCriterionDto {
+  @Required() @Text(TEXT.name) name!: string;
+  @Required() @IsInt() @Min(1) @Max(MAX.riskScore) points!: number;
+  @Required() @Text(TEXT.statement, true) evidence!: string;
+}
+
 /** msx.v1.VesselAlert: a vessel (vesselIdentified), a level and the reason for the alert. */
 export class VesselAlertDto {
   @OptionalString() @IsImoNumber() imoNumber?: string;
@@ -101,6 +111,8 @@ export class VesselAlertDto {
   @Required() @IsProtoEnum(AlertLevelSchema) level!: string;
   @Required() @Text(TEXT.statement, true) reason!: string;
   @IsOptional() @List(MAX.messageIds, IsUuid({ each: true }), UniqueValues()) relatedMessageIds?: string[];
+  @IsOptional() @IsInt() @Min(0) @Max(MAX.riskScore) riskScore?: number;
+  @IsOptional() @MessageList(() => RiskCriterionDto, MAX.criteria) criteria?: RiskCriterionDto[];
 }
 
 /** msx.v1.AnalysisProduct: a kind and a title; statistics are aggregated (statisticsAggregated). */

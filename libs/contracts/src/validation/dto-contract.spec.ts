@@ -41,6 +41,7 @@ const PAIRS: [DtoClass, DescMessage][] = [
   [dto.RecallDto, control.RecallSchema],
   [dto.ErasureReceiptDto, control.ErasureReceiptSchema],
   [dto.VesselAlertDto, control.VesselAlertSchema],
+  [dto.RiskCriterionDto, control.RiskCriterionSchema],
   [dto.AnalysisProductDto, control.AnalysisProductSchema],
   [dto.CrossCheckRequestDto, control.CrossCheckRequestSchema],
   [dto.HitNoticeDto, control.HitNoticeSchema],

@@ -1,11 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { decodeEnvelope, envelopeFromJson, uuidv7, type Envelope } from '#contracts';
+import { timestampFromMs } from '@bufbuild/protobuf/wkt';
+import { decodeEnvelope, envelopeFromJson, HandlingCode, uuidv7, type Envelope } from '#contracts';
+import { DAY_MS } from '#directory';
 import { asJson, createTestSchema, validRouteReportEnvelope, type TestSchema } from '#testing';
 import { ERASED_COPY, holdingsError, HoldingsStore } from './holdings-store.js';
 
 function routeReport(id = uuidv7()): Envelope {
   return envelopeFromJson(asJson(validRouteReportEnvelope({ id })));
 }
+
+/** Route reports for 30 days, everything else for 1,095. */
+const RETENTION = { defaultDays: 1_095, byType: { routeReport: 30 } };
 
 /** A node's holdings on a real PostgreSQL, in a schema of its own (DESIGN §3). */
 describe('a node holdings store', () => {
@@ -14,7 +19,7 @@ describe('a node holdings store', () => {
 
   beforeAll(async () => {
     db = await createTestSchema('holdings');
-    store = await HoldingsStore.open({ url: db.url, schema: db.schema });
+    store = await HoldingsStore.open({ url: db.url, schema: db.schema, retention: RETENTION });
   });
 
   afterAll(async () => {
@@ -27,7 +32,7 @@ describe('a node holdings store', () => {
     expect(await store.keep(e, 'a'.repeat(64))).toBe(true);
     expect(await store.keep(e, 'b'.repeat(64))).toBe(true);
     await store.close();
-    store = await HoldingsStore.open({ url: db.url, schema: db.schema });
+    store = await HoldingsStore.open({ url: db.url, schema: db.schema, retention: RETENTION });
     const held = await store.get(e.id);
     expect(held).toMatchObject({
       messageId: e.id,
@@ -55,7 +60,7 @@ describe('a node holdings store', () => {
     await store.derive(e.id, 'dispatch', 'border-police');
     await store.derive(e.id, 'dispatch', 'coast-guard');
     const recall = uuidv7();
-    const account = await store.erase(e.id, recall, ['suspect-vessel-list:imo:9074729']);
+    const account = await store.erase(e.id, recall, ['vessel-watch-list:imo:9074729']);
     expect(account).toMatchObject({
       messageId: e.id,
       recallId: recall,
@@ -63,7 +68,7 @@ describe('a node holdings store', () => {
         ERASED_COPY,
         'dispatch:border-police',
         'dispatch:coast-guard',
-        'suspect-vessel-list:imo:9074729',
+        'vessel-watch-list:imo:9074729',
       ],
       originator: e.sender,
     });
@@ -73,7 +78,7 @@ describe('a node holdings store', () => {
     expect(rows).toHaveLength(0);
     // Asked again, after a restart too: the same account, nothing more deleted, not a fresh time.
     await store.close();
-    store = await HoldingsStore.open({ url: db.url, schema: db.schema });
+    store = await HoldingsStore.open({ url: db.url, schema: db.schema, retention: RETENTION });
     expect(await store.erase(e.id, uuidv7())).toEqual(account);
   });
 
@@ -132,5 +137,39 @@ describe('a node holdings store', () => {
     const [a, b] = await Promise.all([store.erase(e.id, uuidv7()), store.erase(e.id, uuidv7())]);
     expect(a).toEqual(b);
     expect(a?.erased).toEqual([ERASED_COPY]);
+  });
+
+  it('keeps each copy until its expiresAt or its type retention from creation, whichever is first, with its purpose', async () => {
+    const now = Date.now();
+    const plain = routeReport();
+    plain.createdAt = timestampFromMs(now - 10 * DAY_MS);
+    plain.purpose = 'Disrupting the Zuwara crossings.';
+    const early = routeReport();
+    early.createdAt = timestampFromMs(now);
+    early.expiresAt = timestampFromMs(now + 2 * DAY_MS);
+    const late = routeReport();
+    late.createdAt = timestampFromMs(now);
+    late.expiresAt = timestampFromMs(now + 400 * DAY_MS);
+    for (const e of [plain, early, late]) await store.keep(e, 'e'.repeat(64));
+    expect(await store.get(plain.id)).toMatchObject({
+      keptUntil: new Date(now + 20 * DAY_MS),
+      purpose: 'Disrupting the Zuwara crossings.',
+    });
+    expect((await store.get(early.id))?.keptUntil).toEqual(new Date(now + 2 * DAY_MS));
+    // An originator may ask for less than the directory allows, never for more.
+    expect((await store.get(late.id))?.keptUntil).toEqual(new Date(now + 30 * DAY_MS));
+
+    const due = await store.expired(new Date(now + 21 * DAY_MS));
+    expect(due.map((d) => d.itemId).filter((id) => [plain.id, early.id, late.id].includes(id))).toEqual([
+      early.id,
+      plain.id,
+    ]);
+    expect(due.find((d) => d.itemId === plain.id)).toMatchObject({
+      messageId: plain.id,
+      messageType: 'routeReport',
+      handlingCode: HandlingCode.H1,
+      sha256: 'e'.repeat(64),
+    });
+    expect((await store.expired(new Date(now))).map((d) => d.itemId)).not.toContain(plain.id);
   });
 });

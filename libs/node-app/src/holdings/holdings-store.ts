@@ -1,12 +1,15 @@
+import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { DataSource, type EntityManager, type MigrationInterface } from 'typeorm';
 import { createSchemaIfMissing, isTransientStorageError } from '#audit-store';
 import { encodeEnvelope, HandlingCode, MsxError, Tlp, type Envelope } from '#contracts';
+import { DEFAULT_RETENTION, keptUntil, type RetentionPolicy } from '#directory';
 import { CreateNodeHoldings1765000000000 } from './migrations/1765000000000-create-node-holdings.js';
+import { HoldingRetention1765200000000 } from './migrations/1765200000000-holding-retention.js';
 
 export { schemaOf as nodeSchemaOf } from './migrations/1765000000000-create-node-holdings.js';
 
 /** Every migration of a node's holdings, in order. */
-export const HOLDINGS_MIGRATIONS = [CreateNodeHoldings1765000000000];
+export const HOLDINGS_MIGRATIONS = [CreateNodeHoldings1765000000000, HoldingRetention1765200000000];
 
 export interface HoldingsOptions {
   /** PostgreSQL URL. */
@@ -14,6 +17,8 @@ export interface HoldingsOptions {
   /** The node's own schema. */
   schema: string;
   poolSize?: number;
+  /** How long copies are kept by type (the directory's `retention:`); three years for every type by default. */
+  retention?: RetentionPolicy;
   /** A node kind's own tables in the same schema (for example a contact point's dispatch queue), after the holdings'. */
   migrations?: Array<new () => MigrationInterface>;
 }
@@ -29,6 +34,22 @@ export interface Holding {
   /** The envelope's bytes as received. */
   bytes: Uint8Array;
   receivedAt: Date;
+  /** When it must be erased: the item's expiresAt or its type's retention from its creation, whichever is first. */
+  keptUntil: Date;
+  /** What it was shared for (the envelope's `purpose`; empty when the sender stated none). */
+  purpose: string;
+}
+
+/** An item whose time to be kept has ended, with what its audit row names. */
+export interface ExpiredItem {
+  itemId: string;
+  /** The copy the audit row names: the item's own when the node holds it. */
+  messageId: string;
+  messageType: string;
+  handlingCode: HandlingCode;
+  tlp: Tlp;
+  sha256: string;
+  keptUntil: Date;
 }
 
 /** What a node erased of one item, as its erasure receipt and audit row state it. */
@@ -78,6 +99,8 @@ interface HoldingRow {
   sha256: string;
   envelope: Buffer;
   received_at: Date;
+  kept_until: Date;
+  purpose: string;
 }
 
 /** A stored erasure account, as selected. */
@@ -101,6 +124,7 @@ export class HoldingsStore {
   private constructor(
     private readonly ds: DataSource,
     readonly schema: string,
+    readonly retention: RetentionPolicy,
   ) {}
 
   /** Creates the schema if needed, applies pending migrations and opens the store. */
@@ -128,7 +152,7 @@ export class HoldingsStore {
       await ds.destroy();
       throw err;
     }
-    return new HoldingsStore(ds, opts.schema);
+    return new HoldingsStore(ds, opts.schema, opts.retention ?? DEFAULT_RETENTION);
   }
 
   /** A table of the node's schema, quoted for SQL. */
@@ -176,10 +200,21 @@ export class HoldingsStore {
   async keep(envelope: Envelope, sha256: string, itemId: string = envelope.id): Promise<boolean> {
     return this.withItem(itemId, async (m) => {
       if (await this.erasureIn(m, itemId)) return false;
+      const type = envelope.payload.case;
+      const created = envelope.createdAt ? timestampMs(envelope.createdAt) : Date.now();
+      const until = type
+        ? keptUntil(
+            this.retention,
+            type,
+            created,
+            envelope.expiresAt ? timestampMs(envelope.expiresAt) : undefined,
+          )
+        : new Date(created);
       await m.query(
         `INSERT INTO ${this.table('holding')}
-                (message_id, item_id, sender, message_type, handling_code, tlp, sha256, envelope)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                (message_id, item_id, sender, message_type, handling_code, tlp, sha256, envelope, kept_until,
+                 purpose)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (message_id) DO NOTHING`,
         [
           envelope.id,
@@ -190,6 +225,8 @@ export class HoldingsStore {
           Tlp[envelope.tlp],
           sha256,
           Buffer.from(encodeEnvelope(envelope)),
+          until,
+          envelope.purpose,
         ],
       );
       return true;
@@ -200,7 +237,7 @@ export class HoldingsStore {
   async get(messageId: string): Promise<Holding | undefined> {
     const [r] = await this.guard(() =>
       this.ds.query<HoldingRow[]>(
-        `SELECT message_id, item_id, sender, message_type, sha256, envelope, received_at
+        `SELECT message_id, item_id, sender, message_type, sha256, envelope, received_at, kept_until, purpose
          FROM ${this.table('holding')} WHERE message_id = $1`,
         [messageId],
       ),
@@ -214,8 +251,46 @@ export class HoldingsStore {
           sha256: r.sha256,
           bytes: new Uint8Array(r.envelope),
           receivedAt: r.received_at,
+          keptUntil: r.kept_until,
+          purpose: r.purpose,
         }
       : undefined;
+  }
+
+  /**
+   * Items of which the node holds a copy that was to be kept until `now` at the latest, oldest first: what
+   * retention must erase.
+   */
+  async expired(now: Date, limit = 100): Promise<ExpiredItem[]> {
+    const rows = await this.guard(() =>
+      this.ds.query<
+        Array<{
+          item_id: string;
+          message_id: string;
+          message_type: string;
+          handling_code: string;
+          tlp: string;
+          sha256: string;
+          kept_until: Date;
+        }>
+      >(
+        `SELECT DISTINCT ON (item_id) item_id, message_id, message_type, handling_code, tlp, sha256, kept_until
+         FROM (SELECT * FROM ${this.table('holding')} WHERE kept_until <= $1 ORDER BY kept_until LIMIT $2) due
+         ORDER BY item_id, (message_id = item_id) DESC, kept_until`,
+        [now, limit],
+      ),
+    );
+    return rows
+      .map((r) => ({
+        itemId: r.item_id,
+        messageId: r.message_id,
+        messageType: r.message_type,
+        handlingCode: HandlingCode[r.handling_code as keyof typeof HandlingCode] ?? HandlingCode.UNSPECIFIED,
+        tlp: Tlp[r.tlp as keyof typeof Tlp] ?? Tlp.UNSPECIFIED,
+        sha256: r.sha256,
+        keptUntil: r.kept_until,
+      }))
+      .sort((a, b) => a.keptUntil.getTime() - b.keptUntil.getTime());
   }
 
   /** Records that the node derived `reference` (of `kind`) from an item it holds; erased with the item. */

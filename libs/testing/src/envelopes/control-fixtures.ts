@@ -146,7 +146,7 @@ export function validErasureReceiptEnvelope(overrides: Partial<EnvelopeJson> = {
       messageId: FIXTURE_IDS.routeReport,
       recallId: CONTROL_FIXTURE_IDS.recall,
       erasedAt: '2025-06-12T12:25:00Z',
-      erased: ['copy', 'suspect-vessel-list:imo:9074729'],
+      erased: ['copy', 'vessel-watch-list:imo:9074729'],
     },
     ...overrides,
   };
@@ -172,6 +172,12 @@ export function validVesselAlertEnvelope(overrides: Partial<EnvelopeJson> = {}):
       level: 'ALERT_LEVEL_HIGH',
       reason: 'Scheduled for scrapping but heading west with AIS off; matches the pattern of mother ships.',
       relatedMessageIds: [FIXTURE_IDS.suspectVesselReport],
+      riskScore: 75,
+      criteria: [
+        { name: 'decommissioned', points: 30, evidence: 'status SCHEDULED_FOR_SCRAPPING in 1 report' },
+        { name: 'near-departure-area', points: 25, evidence: 'last seen 12 km from Zuwara on 2025-06-12' },
+        { name: 'flag', points: 20, evidence: 'flag SL, of concern' },
+      ],
     },
     ...overrides,
   };

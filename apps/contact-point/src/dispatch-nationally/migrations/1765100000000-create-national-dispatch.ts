@@ -24,6 +24,7 @@ export class CreateNationalDispatch1765100000000 implements MigrationInterface {
         "tlp" text NOT NULL,
         "sha256" character(64) NOT NULL,
         "expires_at" TIMESTAMP WITH TIME ZONE,
+        "purpose" text NOT NULL DEFAULT '',
         "body" bytea,
         "status" text NOT NULL DEFAULT 'pending' CHECK ("status" IN ('pending', 'sent', 'withdrawn')),
         "attempts" integer NOT NULL DEFAULT 0,

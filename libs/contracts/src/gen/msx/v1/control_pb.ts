@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file msx/v1/control.proto.
  */
 export const file_msx_v1_control: GenFile = /*@__PURE__*/
-  fileDesc("ChRtc3gvdjEvY29udHJvbC5wcm90bxIGbXN4LnYxIm4KEVJlY2lwaWVudERlY2lzaW9uEhEKCXJlY2lwaWVudBgBIAEoCRIoCgdvdXRjb21lGAIgASgOMhcubXN4LnYxLkRlY2lzaW9uT3V0Y29tZRIMCgRydWxlGAMgASgJEg4KBnJlYXNvbhgEIAEoCSKBAQoPRGVsaXZlcnlSZWNlaXB0EhIKCm1lc3NhZ2VfaWQYASABKAkSLAoJZGVjaXNpb25zGAIgAygLMhkubXN4LnYxLlJlY2lwaWVudERlY2lzaW9uEhQKDHJlZnVzZWRfcnVsZRgDIAEoCRIWCg5yZWZ1c2VkX3JlYXNvbhgEIAEoCSJWCg9BY2tub3dsZWRnZW1lbnQSEgoKbWVzc2FnZV9pZBgBIAEoCRIvCgtyZWNlaXZlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVgoMU2hhcmVSZXF1ZXN0EhIKCm1lc3NhZ2VfaWQYASABKAkSGwoTcHJvcG9zZWRfcmVjaXBpZW50cxgCIAMoCRIVCg1qdXN0aWZpY2F0aW9uGAMgASgJIqUBCg1TaGFyZURlY2lzaW9uEhIKCnJlcXVlc3RfaWQYASABKAkSEgoKbWVzc2FnZV9pZBgCIAEoCRIPCgdncmFudGVkGAMgASgIEg4KBnJlYXNvbhgEIAEoCRIaChJncmFudGVkX3JlY2lwaWVudHMYBSADKAkSLwoLdmFsaWRfdW50aWwYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlcKBlJlY2FsbBISCgptZXNzYWdlX2lkGAEgASgJEiQKBnJlYXNvbhgCIAEoDjIULm1zeC52MS5SZWNhbGxSZWFzb24SEwoLZXhwbGFuYXRpb24YAyABKAkidgoORXJhc3VyZVJlY2VpcHQSEgoKbWVzc2FnZV9pZBgBIAEoCRIRCglyZWNhbGxfaWQYAiABKAkSLQoJZXJhc2VkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZlcmFzZWQYBCADKAkilAEKC1Zlc3NlbEFsZXJ0EhIKCmltb19udW1iZXIYASABKAkSDAoEbW1zaRgCIAEoCRITCgt2ZXNzZWxfbmFtZRgDIAEoCRIhCgVsZXZlbBgEIAEoDjISLm1zeC52MS5BbGVydExldmVsEg4KBnJlYXNvbhgFIAEoCRIbChNyZWxhdGVkX21lc3NhZ2VfaWRzGAYgAygJIqUBCg9BbmFseXNpc1Byb2R1Y3QSKQoEa2luZBgBIAEoDjIbLm1zeC52MS5BbmFseXNpc1Byb2R1Y3RLaW5kEg0KBXRpdGxlGAIgASgJEg8KB3N1bW1hcnkYAyABKAkSGgoSc291cmNlX21lc3NhZ2VfaWRzGAQgAygJEhIKCmFnZ3JlZ2F0ZWQYBSABKAgSFwoPZG9jdW1lbnRfc2hhMjU2GAYgASgJIkkKEUNyb3NzQ2hlY2tSZXF1ZXN0EiMKCXNlbGVjdG9ycxgBIAMoCzIQLm1zeC52MS5TZWxlY3RvchIPCgdwdXJwb3NlGAIgASgJImEKCUhpdE5vdGljZRISCgpyZXF1ZXN0X2lkGAEgASgJEiIKCHNlbGVjdG9yGAIgASgLMhAubXN4LnYxLlNlbGVjdG9yEhwKFG1hdGNoaW5nX21lc3NhZ2VfaWRzGAMgAygJKnIKD0RlY2lzaW9uT3V0Y29tZRIgChxERUNJU0lPTl9PVVRDT01FX1VOU1BFQ0lGSUVEEAASHgoaREVDSVNJT05fT1VUQ09NRV9ERUxJVkVSRUQQARIdChlERUNJU0lPTl9PVVRDT01FX1dJVEhIRUxEEAIqogEKDFJlY2FsbFJlYXNvbhIdChlSRUNBTExfUkVBU09OX1VOU1BFQ0lGSUVEEAASGwoXUkVDQUxMX1JFQVNPTl9XSVRIRFJBV04QARIcChhSRUNBTExfUkVBU09OX0lOQUNDVVJBVEUQAhIZChVSRUNBTExfUkVBU09OX0VYUElSRUQQAxIdChlSRUNBTExfUkVBU09OX0xFR0FMX09SREVSEAQqcAoKQWxlcnRMZXZlbBIbChdBTEVSVF9MRVZFTF9VTlNQRUNJRklFRBAAEhUKEUFMRVJUX0xFVkVMX1dBVENIEAESFAoQQUxFUlRfTEVWRUxfSElHSBACEhgKFEFMRVJUX0xFVkVMX0lNTUlORU5UEAMq7QEKE0FuYWx5c2lzUHJvZHVjdEtpbmQSJQohQU5BTFlTSVNfUFJPRFVDVF9LSU5EX1VOU1BFQ0lGSUVEEAASJwojQU5BTFlTSVNfUFJPRFVDVF9LSU5EX1JJU0tfQU5BTFlTSVMQARIzCi9BTkFMWVNJU19QUk9EVUNUX0tJTkRfSU5URUxMSUdFTkNFX05PVElGSUNBVElPThACEisKJ0FOQUxZU0lTX1BST0RVQ1RfS0lORF9USFJFQVRfQVNTRVNTTUVOVBADEiQKIEFOQUxZU0lTX1BST0RVQ1RfS0lORF9TVEFUSVNUSUNTEARiBnByb3RvMw", [file_google_protobuf_timestamp, file_msx_v1_common]);
+  fileDesc("ChRtc3gvdjEvY29udHJvbC5wcm90bxIGbXN4LnYxIm4KEVJlY2lwaWVudERlY2lzaW9uEhEKCXJlY2lwaWVudBgBIAEoCRIoCgdvdXRjb21lGAIgASgOMhcubXN4LnYxLkRlY2lzaW9uT3V0Y29tZRIMCgRydWxlGAMgASgJEg4KBnJlYXNvbhgEIAEoCSKBAQoPRGVsaXZlcnlSZWNlaXB0EhIKCm1lc3NhZ2VfaWQYASABKAkSLAoJZGVjaXNpb25zGAIgAygLMhkubXN4LnYxLlJlY2lwaWVudERlY2lzaW9uEhQKDHJlZnVzZWRfcnVsZRgDIAEoCRIWCg5yZWZ1c2VkX3JlYXNvbhgEIAEoCSJWCg9BY2tub3dsZWRnZW1lbnQSEgoKbWVzc2FnZV9pZBgBIAEoCRIvCgtyZWNlaXZlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVgoMU2hhcmVSZXF1ZXN0EhIKCm1lc3NhZ2VfaWQYASABKAkSGwoTcHJvcG9zZWRfcmVjaXBpZW50cxgCIAMoCRIVCg1qdXN0aWZpY2F0aW9uGAMgASgJIqUBCg1TaGFyZURlY2lzaW9uEhIKCnJlcXVlc3RfaWQYASABKAkSEgoKbWVzc2FnZV9pZBgCIAEoCRIPCgdncmFudGVkGAMgASgIEg4KBnJlYXNvbhgEIAEoCRIaChJncmFudGVkX3JlY2lwaWVudHMYBSADKAkSLwoLdmFsaWRfdW50aWwYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlcKBlJlY2FsbBISCgptZXNzYWdlX2lkGAEgASgJEiQKBnJlYXNvbhgCIAEoDjIULm1zeC52MS5SZWNhbGxSZWFzb24SEwoLZXhwbGFuYXRpb24YAyABKAkidgoORXJhc3VyZVJlY2VpcHQSEgoKbWVzc2FnZV9pZBgBIAEoCRIRCglyZWNhbGxfaWQYAiABKAkSLQoJZXJhc2VkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZlcmFzZWQYBCADKAki0QEKC1Zlc3NlbEFsZXJ0EhIKCmltb19udW1iZXIYASABKAkSDAoEbW1zaRgCIAEoCRITCgt2ZXNzZWxfbmFtZRgDIAEoCRIhCgVsZXZlbBgEIAEoDjISLm1zeC52MS5BbGVydExldmVsEg4KBnJlYXNvbhgFIAEoCRIbChNyZWxhdGVkX21lc3NhZ2VfaWRzGAYgAygJEhIKCnJpc2tfc2NvcmUYByABKA0SJwoIY3JpdGVyaWEYCCADKAsyFS5tc3gudjEuUmlza0NyaXRlcmlvbiI/Cg1SaXNrQ3JpdGVyaW9uEgwKBG5hbWUYASABKAkSDgoGcG9pbnRzGAIgASgNEhAKCGV2aWRlbmNlGAMgASgJIqUBCg9BbmFseXNpc1Byb2R1Y3QSKQoEa2luZBgBIAEoDjIbLm1zeC52MS5BbmFseXNpc1Byb2R1Y3RLaW5kEg0KBXRpdGxlGAIgASgJEg8KB3N1bW1hcnkYAyABKAkSGgoSc291cmNlX21lc3NhZ2VfaWRzGAQgAygJEhIKCmFnZ3JlZ2F0ZWQYBSABKAgSFwoPZG9jdW1lbnRfc2hhMjU2GAYgASgJIkkKEUNyb3NzQ2hlY2tSZXF1ZXN0EiMKCXNlbGVjdG9ycxgBIAMoCzIQLm1zeC52MS5TZWxlY3RvchIPCgdwdXJwb3NlGAIgASgJImEKCUhpdE5vdGljZRISCgpyZXF1ZXN0X2lkGAEgASgJEiIKCHNlbGVjdG9yGAIgASgLMhAubXN4LnYxLlNlbGVjdG9yEhwKFG1hdGNoaW5nX21lc3NhZ2VfaWRzGAMgAygJKnIKD0RlY2lzaW9uT3V0Y29tZRIgChxERUNJU0lPTl9PVVRDT01FX1VOU1BFQ0lGSUVEEAASHgoaREVDSVNJT05fT1VUQ09NRV9ERUxJVkVSRUQQARIdChlERUNJU0lPTl9PVVRDT01FX1dJVEhIRUxEEAIqogEKDFJlY2FsbFJlYXNvbhIdChlSRUNBTExfUkVBU09OX1VOU1BFQ0lGSUVEEAASGwoXUkVDQUxMX1JFQVNPTl9XSVRIRFJBV04QARIcChhSRUNBTExfUkVBU09OX0lOQUNDVVJBVEUQAhIZChVSRUNBTExfUkVBU09OX0VYUElSRUQQAxIdChlSRUNBTExfUkVBU09OX0xFR0FMX09SREVSEAQqcAoKQWxlcnRMZXZlbBIbChdBTEVSVF9MRVZFTF9VTlNQRUNJRklFRBAAEhUKEUFMRVJUX0xFVkVMX1dBVENIEAESFAoQQUxFUlRfTEVWRUxfSElHSBACEhgKFEFMRVJUX0xFVkVMX0lNTUlORU5UEAMq7QEKE0FuYWx5c2lzUHJvZHVjdEtpbmQSJQohQU5BTFlTSVNfUFJPRFVDVF9LSU5EX1VOU1BFQ0lGSUVEEAASJwojQU5BTFlTSVNfUFJPRFVDVF9LSU5EX1JJU0tfQU5BTFlTSVMQARIzCi9BTkFMWVNJU19QUk9EVUNUX0tJTkRfSU5URUxMSUdFTkNFX05PVElGSUNBVElPThACEisKJ0FOQUxZU0lTX1BST0RVQ1RfS0lORF9USFJFQVRfQVNTRVNTTUVOVBADEiQKIEFOQUxZU0lTX1BST0RVQ1RfS0lORF9TVEFUSVNUSUNTEARiBnByb3RvMw", [file_google_protobuf_timestamp, file_msx_v1_common]);
 
 /**
  * The router's decision for one candidate recipient.
@@ -303,6 +303,20 @@ export type VesselAlert = Message<"msx.v1.VesselAlert"> & {
    * @generated from field: repeated string related_message_ids = 6;
    */
   relatedMessageIds: string[];
+
+  /**
+   * JOT MARE's risk score of the vessel when the alert was raised: the sum of the criteria's points.
+   *
+   * @generated from field: uint32 risk_score = 7;
+   */
+  riskScore: number;
+
+  /**
+   * The named criteria that fired, each with its points and what fired it.
+   *
+   * @generated from field: repeated msx.v1.RiskCriterion criteria = 8;
+   */
+  criteria: RiskCriterion[];
 };
 
 /**
@@ -311,6 +325,39 @@ export type VesselAlert = Message<"msx.v1.VesselAlert"> & {
  */
 export const VesselAlertSchema: GenMessage<VesselAlert> = /*@__PURE__*/
   messageDesc(file_msx_v1_control, 7);
+
+/**
+ * One named criterion of JOT MARE's vessel risk score that fired, with what fired it.
+ *
+ * @generated from message msx.v1.RiskCriterion
+ */
+export type RiskCriterion = Message<"msx.v1.RiskCriterion"> & {
+  /**
+   * For example "decommissioned", "flag", "prior-incidents", "near-departure-area", "several-parties".
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: uint32 points = 2;
+   */
+  points: number;
+
+  /**
+   * What fired it, for example "status DECOMMISSIONED in 2 reports".
+   *
+   * @generated from field: string evidence = 3;
+   */
+  evidence: string;
+};
+
+/**
+ * Describes the message msx.v1.RiskCriterion.
+ * Use `create(RiskCriterionSchema)` to create a new message.
+ */
+export const RiskCriterionSchema: GenMessage<RiskCriterion> = /*@__PURE__*/
+  messageDesc(file_msx_v1_control, 8);
 
 /**
  * An analysis built from several items (JOT MARE, AFIC, Frontex risk analysis).
@@ -358,7 +405,7 @@ export type AnalysisProduct = Message<"msx.v1.AnalysisProduct"> & {
  * Use `create(AnalysisProductSchema)` to create a new message.
  */
 export const AnalysisProductSchema: GenMessage<AnalysisProduct> = /*@__PURE__*/
-  messageDesc(file_msx_v1_control, 8);
+  messageDesc(file_msx_v1_control, 9);
 
 /**
  * Asks recipients to check selectors against their holdings.
@@ -382,7 +429,7 @@ export type CrossCheckRequest = Message<"msx.v1.CrossCheckRequest"> & {
  * Use `create(CrossCheckRequestSchema)` to create a new message.
  */
 export const CrossCheckRequestSchema: GenMessage<CrossCheckRequest> = /*@__PURE__*/
-  messageDesc(file_msx_v1_control, 9);
+  messageDesc(file_msx_v1_control, 10);
 
 /**
  * A recipient's answer that a selector matched its holdings.
@@ -415,7 +462,7 @@ export type HitNotice = Message<"msx.v1.HitNotice"> & {
  * Use `create(HitNoticeSchema)` to create a new message.
  */
 export const HitNoticeSchema: GenMessage<HitNotice> = /*@__PURE__*/
-  messageDesc(file_msx_v1_control, 10);
+  messageDesc(file_msx_v1_control, 11);
 
 /**
  * @generated from enum msx.v1.DecisionOutcome

@@ -1,0 +1,52 @@
+import type { DynamicModule } from '@nestjs/common';
+import { directorySpec, int, loadConfig, nodeId } from '#config';
+import { type loadDirectory } from '#directory';
+import { HOLDINGS, type HoldingsStore } from '#node-app';
+import { CreateVesselWatchList1765300000000 } from './vessel-watch-list/migrations/1765300000000-create-vessel-watch-list.js';
+import { DEFAULT_RISK_SETTINGS } from './vessel-watch-list/risk-score.js';
+import {
+  DIRECTORY,
+  WATCH_LIST,
+  WATCH_LIST_SETTINGS,
+  type WatchListSettings,
+} from './vessel-watch-list/vessel-watch.handler.js';
+import { WatchListStore } from './vessel-watch-list/watch-list.store.js';
+
+/** JOT MARE's own tables in its holdings schema. */
+export const JOT_MARE_MIGRATIONS = [CreateVesselWatchList1765300000000];
+
+/** JOT MARE's watch-list settings from the environment: the alert threshold and the Frontex party. */
+export function watchListSettingsFromConfig(
+  env?: NodeJS.ProcessEnv,
+): WatchListSettings & { directoryFile: string } {
+  const c = loadConfig(
+    {
+      ...directorySpec,
+      MSX_VESSEL_ALERT_THRESHOLD: int(60, 1, 1_000),
+      MSX_VESSEL_ALERT_FRONTEX: nodeId('frontex-ra'),
+    },
+    env,
+  );
+  return {
+    risk: DEFAULT_RISK_SETTINGS,
+    threshold: c.MSX_VESSEL_ALERT_THRESHOLD,
+    frontex: c.MSX_VESSEL_ALERT_FRONTEX,
+    directoryFile: c.MSX_DIRECTORY_FILE,
+  };
+}
+
+/** What JOT MARE adds to a node app: its watch-list store, settings and the directory it alerts from. */
+export function jotMareProviders(
+  settings: WatchListSettings,
+  directory: ReturnType<typeof loadDirectory>,
+): NonNullable<DynamicModule['providers']> {
+  return [
+    { provide: WATCH_LIST_SETTINGS, useValue: settings },
+    { provide: DIRECTORY, useValue: directory },
+    {
+      provide: WATCH_LIST,
+      useFactory: (holdings: HoldingsStore) => new WatchListStore(holdings),
+      inject: [HOLDINGS],
+    },
+  ];
+}

@@ -1,0 +1,198 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import 'reflect-metadata';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { generateKeyPairSync } from 'node:crypto';
+import {
+  AlertLevel,
+  AuditOperation,
+  deliverySigner,
+  envelopeFromJson,
+  publicKeyDer,
+  uuidv7,
+  type Envelope,
+} from '#contracts';
+import { loadDirectory } from '#directory';
+import { connectBus, provisionBus, type Bus } from '#messaging';
+import { NodeAppModule } from '#node-app';
+import {
+  asJson,
+  createTestSchema,
+  deliverVouched,
+  submittedBy,
+  publishedAuditEvents,
+  startNatsServer,
+  validRecallEnvelope,
+  validSuspectVesselReportEnvelope,
+  waitFor,
+  type TestNatsServer,
+  type TestSchema,
+} from '#testing';
+import { JOT_MARE_MIGRATIONS, jotMareProviders } from '../jot-mare.setup.js';
+import { DEFAULT_RISK_SETTINGS } from './risk-score.js';
+import { VesselWatchHandler, WATCH_LIST, WATCH_LIST_ENTRY } from './vessel-watch.handler.js';
+import type { WatchListStore } from './watch-list.store.js';
+
+const NODE = 'jot-mare';
+const VESSEL = 'imo:9074729';
+
+/**
+ * JOT MARE's watch-list on real NATS and PostgreSQL: reports of one vessel from several parties raise its
+ * score until it crosses the threshold, and then one alert goes to the coastal contact points and Frontex;
+ * the list survives a restart, and a recall takes an item's evidence back.
+ */
+describe("JOT MARE's vessel watch-list", () => {
+  let nats: TestNatsServer;
+  let bus: Bus;
+  let db: TestSchema;
+  let app: INestApplicationContext | undefined;
+  const routerKeys = generateKeyPairSync('ed25519');
+  const router = deliverySigner(routerKeys.privateKey);
+  const directory = loadDirectory('deploy/directory.yaml');
+
+  const start = () =>
+    NestFactory.createApplicationContext(
+      NodeAppModule.forNode({
+        nodeId: NODE,
+        natsUrl: nats.url,
+        routerPublicKey: publicKeyDer(routerKeys.publicKey),
+        handler: VesselWatchHandler,
+        providers: jotMareProviders(
+          { risk: DEFAULT_RISK_SETTINGS, threshold: 60, frontex: 'frontex-ra' },
+          directory,
+        ),
+        witness: null,
+        holdings: { url: db.url, schema: db.schema, migrations: JOT_MARE_MIGRATIONS },
+      }),
+      { logger: ['error'] },
+    );
+
+  beforeAll(async () => {
+    [nats, db] = await Promise.all([startNatsServer(), createTestSchema('watchlist')]);
+    bus = await connectBus({ servers: nats.url, name: 'watch-list-test' });
+    await provisionBus(bus.jsm, [NODE]);
+    app = await start();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await bus?.close();
+    await nats?.dispose();
+    await db?.drop();
+  });
+
+  const deliver = (e: Envelope, decision: 'delivered' | 'recall' = 'delivered') =>
+    deliverVouched(bus, router, NODE, e, decision);
+
+  const alerts = async () => (await submittedBy(bus, NODE)).filter((e) => e.payload.case === 'vesselAlert');
+
+  const vesselReport = (sender: string) =>
+    envelopeFromJson(
+      asJson(
+        validSuspectVesselReportEnvelope({
+          id: uuidv7(),
+          sender,
+          author: `${sender}.analyst-1`,
+          recipients: [NODE],
+          handlingCode: 'HANDLING_CODE_H0',
+          tlp: 'TLP_GREEN',
+        }),
+      ),
+    );
+  const store = () => app!.get<WatchListStore>(WATCH_LIST);
+  const received = async (id: string) =>
+    (await publishedAuditEvents(bus, NODE)).some(
+      (e) => e.operation === AuditOperation.RECEIVED && e.messageId === id,
+    )
+      ? true
+      : undefined;
+
+  const reports: Envelope[] = [];
+
+  it('raises no alert while the score is below the threshold', async () => {
+    for (const sender of ['cp-gr', 'cp-it']) {
+      const r = vesselReport(sender);
+      reports.push(r);
+      await deliver(r);
+      await waitFor(() => received(r.id), `${sender}'s report received`);
+    }
+    expect(await alerts()).toEqual([]);
+    expect((await store().evidenceOf(VESSEL)).map((e) => e.reporter)).toEqual(['cp-gr', 'cp-it']);
+  });
+
+  it('alerts the coastal contact points and Frontex, once, when a third party crosses the threshold', async () => {
+    const third = vesselReport('cp-mt');
+    reports.push(third);
+    await deliver(third);
+    const [alert] = await waitFor(async () => {
+      const a = await alerts();
+      return a.length ? a : undefined;
+    }, 'the vessel alert');
+    expect(alert.recipients).toEqual(['cp-it', 'cp-mt', 'frontex-ra']);
+    expect(alert.sender).toBe(NODE);
+    const v = alert.payload.case === 'vesselAlert' ? alert.payload.value : undefined;
+    expect(v).toMatchObject({ imoNumber: '9074729', riskScore: 65, level: AlertLevel.WATCH });
+    expect(v?.criteria.map((c) => c.name)).toEqual(['decommissioned', 'flag', 'several-parties']);
+    expect(v?.relatedMessageIds).toEqual(reports.map((r) => r.id));
+    const combined = await waitFor(
+      async () =>
+        (await publishedAuditEvents(bus, NODE)).find(
+          (e) =>
+            e.operation === AuditOperation.COMBINED &&
+            e.messageId === third.id &&
+            e.detailJson.includes('"alert"'),
+        ),
+      'the alert audited',
+    );
+    expect(JSON.parse(combined.detailJson)).toMatchObject({
+      vessel: VESSEL,
+      alert: alert.id,
+      score: 65,
+      criteria: ['decommissioned', 'flag', 'several-parties'],
+      recipients: ['cp-it', 'cp-mt', 'frontex-ra'],
+    });
+  });
+
+  it('keeps the list across a restart, and does not alert again at the same level', async () => {
+    await app!.close();
+    app = await start();
+    expect(await store().vessel(VESSEL)).toMatchObject({ alertedLevel: AlertLevel.WATCH, alertedScore: 65 });
+    const fourth = vesselReport('cp-es');
+    reports.push(fourth);
+    await deliver(fourth);
+    await waitFor(() => received(fourth.id), 'the fourth report received');
+    // 75 is below the level above (80): still one alert.
+    expect(await alerts()).toHaveLength(1);
+  });
+
+  it('takes a recalled report back from the list and states it in the erasure', async () => {
+    const recalled = reports[0];
+    const recall = envelopeFromJson(
+      asJson(
+        validRecallEnvelope({
+          id: uuidv7(),
+          sender: recalled.sender,
+          recipients: [],
+          recall: {
+            messageId: recalled.id,
+            reason: 'RECALL_REASON_INACCURATE',
+            explanation: 'Wrong vessel.',
+          },
+        }),
+      ),
+    );
+    await deliver(recall, 'recall');
+    const erased = await waitFor(
+      async () =>
+        (await publishedAuditEvents(bus, NODE)).find(
+          (e) => e.operation === AuditOperation.ERASED && e.messageId === recalled.id,
+        ),
+      'the erasure',
+    );
+    expect((JSON.parse(erased.detailJson) as { erased: string[] }).erased).toEqual([
+      'copy',
+      `${WATCH_LIST_ENTRY}:${VESSEL}`,
+    ]);
+    expect((await store().evidenceOf(VESSEL)).map((e) => e.reporter)).toEqual(['cp-it', 'cp-mt', 'cp-es']);
+  });
+});

@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { uuidv7, type EnvelopeJson } from '#contracts';
+import {
+  asJson,
+  createTestSchema,
+  freePort,
+  startSecureBroker,
+  validSuspectVesselReportEnvelope,
+  waitFor,
+  type SecureBroker,
+  type ServiceProcess,
+  type TestSchema,
+} from '#testing';
+import {
+  auditTrail,
+  exchangeEnv,
+  requireBuild,
+  startLocal,
+  startTestNationalNetwork,
+  submit,
+  type TestNationalNetwork,
+} from './support.js';
+
+/**
+ * The nodes' own jobs from outside, through the services as processes on the isolated broker: JOT MARE's
+ * watch-list turns three parties' reports of one decommissioned freighter into a vessel alert for the
+ * coastal contact points and Frontex only, and the contact point passes the alert on to its coast guard.
+ */
+const TOKENS = {
+  'cp-gr': 'cp-gr-node-jobs-e2e-token-0123456789abcd',
+  'cp-it': 'cp-it-node-jobs-e2e-token-0123456789abcd',
+  'cp-mt': 'cp-mt-node-jobs-e2e-token-0123456789abcd',
+};
+
+describe('the node apps do their jobs', () => {
+  let nats: SecureBroker;
+  let db: TestSchema;
+  let national: TestNationalNetwork;
+  let gatewayUrl: string;
+  let audit: ReturnType<typeof auditTrail>;
+  const services: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    requireBuild();
+    [nats, db, national] = await Promise.all([
+      startSecureBroker(),
+      createTestSchema('nodejobs'),
+      startTestNationalNetwork(['cp-it']),
+    ]);
+    audit = auditTrail(db);
+    const port = await freePort();
+    gatewayUrl = `http://127.0.0.1:${port}`;
+    const env = exchangeEnv({ databaseUrl: db.url, schema: db.schema, gatewayPort: port, tokens: TOKENS });
+    services.push(
+      ...startLocal(nats, env, ['router', 'audit', 'gateway', 'cp-it', 'jot-mare'], national.envOf),
+    );
+    await Promise.all(services.map((s) => s.waitForLine(/ ready/, 60_000)));
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(services.map((s) => s.kill()));
+    await nats?.dispose();
+    await national?.dispose();
+    await db?.drop();
+  }, 60_000);
+
+  async function send(node: keyof typeof TOKENS, body: EnvelopeJson): Promise<string> {
+    const res = await submit(gatewayUrl, TOKENS[node], asJson(body));
+    expect(res).toMatchObject({ status: 202 });
+    return res.json.id as string;
+  }
+
+  it('alerts the coastal contact points and Frontex, and nobody else, on the third report of a decommissioned freighter', async () => {
+    const ids: string[] = [];
+    for (const node of ['cp-gr', 'cp-it', 'cp-mt'] as const) {
+      ids.push(
+        await send(
+          node,
+          validSuspectVesselReportEnvelope({
+            id: uuidv7(),
+            createdAt: new Date().toISOString(),
+            sender: node,
+            author: `${node}.analyst-1`,
+            recipients: ['jot-mare'],
+            handlingCode: 'HANDLING_CODE_H0',
+            tlp: 'TLP_GREEN',
+          }),
+        ),
+      );
+      await audit.rowsOf(ids.at(-1)!, (r) => r.operation === 'received' && r.actor_node === 'jot-mare', 1);
+    }
+    const [alert] = await waitFor(
+      () =>
+        db
+          .query<{ message_id: string; detail: Record<string, unknown> }>(
+            `SELECT message_id, detail FROM "${db.schema}".audit_entry
+             WHERE operation = 'submitted' AND actor_node = 'jot-mare' AND message_type = 'vesselAlert'`,
+          )
+          .then((rows) => (rows.length ? rows : undefined)),
+      "JOT MARE's vessel alert",
+      30_000,
+    );
+    const decided = await audit.rowsOf(
+      alert.message_id,
+      (r) => ['delivered', 'withheld'].includes(r.operation),
+      3,
+    );
+    expect(decided.map((r) => `${r.operation}:${r.counterpart_node}`).sort()).toEqual([
+      'delivered:cp-it',
+      'delivered:cp-mt',
+      'delivered:frontex-ra',
+    ]);
+    // JOT MARE audited the alert as a combination of the three parties' reports, with the criteria that fired.
+    const combined = (await audit.trail(ids[2])).find(
+      (r) => r.operation === 'combined' && r.actor_node === 'jot-mare' && r.detail.alert === alert.message_id,
+    );
+    expect(combined?.detail).toMatchObject({
+      vessel: 'imo:9074729',
+      criteria: ['decommissioned', 'flag', 'several-parties'],
+      recipients: ['cp-it', 'cp-mt', 'frontex-ra'],
+    });
+    // No one else received it; the contact point that runs here passed it to its coast guard.
+    await audit.rowsOf(alert.message_id, (r) => r.operation === 'received', 1);
+    expect(
+      (await audit.trail(alert.message_id))
+        .filter((r) => r.operation === 'received')
+        .map((r) => r.actor_node),
+    ).toEqual(['cp-it']);
+    await audit.rowsOf(alert.message_id, (r) => r.operation === 'dispatched', 1);
+    const intake = await national.intake();
+    expect(intake.filter((m) => m.body.item?.id === alert.message_id).map((m) => m.subject)).toEqual([
+      'national.cp-it.coast-guard',
+    ]);
+  });
+});
