@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { uuidv7, type EnvelopeJson } from '#contracts';
+import type { ServiceSpec } from '#process-kit';
 import {
   asJson,
   createTestSchema,
@@ -51,9 +52,12 @@ describe('the node apps do their jobs', () => {
     const port = await freePort();
     gatewayUrl = `http://127.0.0.1:${port}`;
     const env = exchangeEnv({ databaseUrl: db.url, schema: db.schema, gatewayPort: port, tokens: TOKENS });
-    services.push(
-      ...startLocal(nats, env, ['router', 'audit', 'gateway', 'cp-it', 'jot-mare'], national.envOf),
-    );
+    // JOT MARE issues its maritime picture every 3 s here instead of weekly.
+    const envOf = (spec: ServiceSpec) => ({
+      ...national.envOf(spec),
+      ...(spec.name === 'jot-mare' ? { MSX_MARITIME_PICTURE_EVERY_MS: '3000' } : {}),
+    });
+    services.push(...startLocal(nats, env, ['router', 'audit', 'gateway', 'cp-it', 'jot-mare'], envOf));
     await Promise.all(services.map((s) => s.waitForLine(/ ready/, 60_000)));
   }, 120_000);
 
@@ -131,5 +135,23 @@ describe('the node apps do their jobs', () => {
     expect(intake.filter((m) => m.body.item?.id === alert.message_id).map((m) => m.subject)).toEqual([
       'national.cp-it.coast-guard',
     ]);
+  });
+
+  it("delivers JOT MARE's maritime picture to Eurostat: aggregated, naming no vessel", async () => {
+    const [picture] = await waitFor(
+      () =>
+        db
+          .query<{ message_id: string }>(
+            `SELECT message_id FROM "${db.schema}".audit_entry
+             WHERE operation = 'delivered' AND counterpart_node = 'eurostat' AND message_type = 'analysisProduct'`,
+          )
+          .then((rows) => (rows.length ? rows : undefined)),
+      'a maritime picture delivered to Eurostat',
+      30_000,
+    );
+    const rows = await audit.trail(picture.message_id);
+    expect(rows.find((r) => r.operation === 'submitted')?.actor_node).toBe('jot-mare');
+    expect(rows.filter((r) => r.operation === 'withheld')).toEqual([]);
+    expect(JSON.stringify(rows)).not.toContain('9074729');
   });
 });

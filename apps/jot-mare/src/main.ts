@@ -15,6 +15,9 @@ runNodeApp({
       throw new Error(
         `MSX_VESSEL_ALERT_FRONTEX: ${settings.frontex} is not a party of ${settings.directoryFile}`,
       );
-    return { migrations: JOT_MARE_MIGRATIONS, providers: jotMareProviders(settings, directory) };
+    return {
+      migrations: JOT_MARE_MIGRATIONS,
+      providers: jotMareProviders(settings, directory, settings.pictureEveryMs),
+    };
   },
 });

@@ -8,6 +8,7 @@ import {
   AuditOperation,
   deliverySigner,
   envelopeFromJson,
+  envelopeToJson,
   publicKeyDer,
   uuidv7,
   type Envelope,
@@ -28,7 +29,8 @@ import {
   type TestNatsServer,
   type TestSchema,
 } from '#testing';
-import { JOT_MARE_MIGRATIONS, jotMareProviders } from '../jot-mare.setup.js';
+import { JOT_MARE_MIGRATIONS, jotMareProviders, WEEK_MS } from '../jot-mare.setup.js';
+import { MaritimePictureService } from '../maritime-picture/maritime-picture.service.js';
 import { DEFAULT_RISK_SETTINGS } from './risk-score.js';
 import { VesselWatchHandler, WATCH_LIST, WATCH_LIST_ENTRY } from './vessel-watch.handler.js';
 import type { WatchListStore } from './watch-list.store.js';
@@ -163,6 +165,27 @@ describe("JOT MARE's vessel watch-list", () => {
     await waitFor(() => received(fourth.id), 'the fourth report received');
     // 75 is below the level above (80): still one alert.
     expect(await alerts()).toHaveLength(1);
+  });
+
+  it('issues the maritime picture of the route once per period, to Eurostat, Frontex and the coastal contact points', async () => {
+    const pictures = app!.get(MaritimePictureService);
+    const later = Date.now() + WEEK_MS;
+    const [id] = await pictures.issueDue(later);
+    expect(id).toBeDefined();
+    const picture = (await submittedBy(bus, NODE)).find((e) => e.id === id)!;
+    expect(picture.recipients).toEqual(['eurostat', 'cp-it', 'cp-mt', 'frontex-ra']);
+    expect(picture.payload.case === 'analysisProduct' && picture.payload.value).toMatchObject({
+      aggregated: true,
+      summary: expect.stringMatching(
+        /^Central Mediterranean, .*: 1 vessels on the watch-list \(1 decommissioned/,
+      ),
+    });
+    expect(JSON.stringify(envelopeToJson(picture))).not.toContain('9074729');
+    // Issued once: not again in the same period, after a restart neither.
+    expect(await pictures.issueDue(later)).toEqual([]);
+    await app!.close();
+    app = await start();
+    expect(await app.get(MaritimePictureService).issueDue(later)).toEqual([]);
   });
 
   it('takes a recalled report back from the list and states it in the erasure', async () => {

@@ -1,5 +1,6 @@
 import type { HandlingCode, SmugglingRoute, Tlp } from '#contracts';
 import type { HoldingsStore } from '#node-app';
+import type { PictureEvidence } from '../maritime-picture/maritime-picture.js';
 import type { VesselEvidence } from './risk-score.js';
 import type { VesselMention, VesselRef } from './vessel-evidence.js';
 
@@ -184,5 +185,59 @@ export class WatchListStore {
       `SELECT count(*) AS n FROM ${this.t('watched_vessel')}`,
     );
     return Number(r.n);
+  }
+
+  /** What the maritime picture of a route counts: every evidence row on it, with no item or message id. */
+  async pictureEvidence(route: SmugglingRoute): Promise<PictureEvidence[]> {
+    const rows = await this.holdings.query<
+      Array<{
+        vessel_key: string;
+        reporter: string;
+        status: number | null;
+        flag: string | null;
+        latitude: number | null;
+        longitude: number | null;
+        recorded_at: Date;
+      }>
+    >(
+      `SELECT vessel_key, reporter, status, flag, latitude, longitude, recorded_at
+       FROM ${this.t('vessel_evidence')} WHERE route = $1`,
+      [route],
+    );
+    return rows.map((r) => ({
+      vesselKey: r.vessel_key,
+      reporter: r.reporter,
+      ...(r.status !== null ? { status: r.status } : {}),
+      ...(r.flag ? { flag: r.flag } : {}),
+      ...(r.latitude !== null && r.longitude !== null
+        ? { position: { latitude: r.latitude, longitude: r.longitude } }
+        : {}),
+      recordedAtMs: r.recorded_at.getTime(),
+    }));
+  }
+
+  /** The vessels that raised an alert. */
+  async alertedVessels(): Promise<Set<string>> {
+    const rows = await this.holdings.query<Array<{ vessel_key: string }>>(
+      `SELECT vessel_key FROM ${this.t('watched_vessel')} WHERE alerted_level IS NOT NULL`,
+    );
+    return new Set(rows.map((r) => r.vessel_key));
+  }
+
+  /** Whether the picture of a route for the period starting at `periodStart` was issued. */
+  async pictureIssued(route: SmugglingRoute, periodStart: Date): Promise<boolean> {
+    const rows = await this.holdings.query<unknown[]>(
+      `SELECT 1 FROM ${this.t('maritime_picture')} WHERE route = $1 AND period_start = $2`,
+      [route, periodStart],
+    );
+    return rows.length > 0;
+  }
+
+  async recordPicture(route: SmugglingRoute, periodStart: Date, messageId: string): Promise<void> {
+    await this.holdings.query(
+      `INSERT INTO ${this.t('maritime_picture')} (route, period_start, message_id) VALUES ($1, $2, $3)
+       ON CONFLICT DO NOTHING`,
+      [route, periodStart, messageId],
+    );
   }
 }

@@ -42,10 +42,21 @@ export class CreateVesselWatchList1765300000000 implements MigrationInterface {
         CONSTRAINT "PK_vessel_evidence" PRIMARY KEY ("vessel_key", "item_id")
       )`);
     await q.query(`CREATE INDEX "ix_vessel_evidence_item" ON "${s}"."vessel_evidence" ("item_id")`);
+    await q.query(`CREATE INDEX "ix_vessel_evidence_route" ON "${s}"."vessel_evidence" ("route")`);
+    // The maritime pictures issued, so a restart issues none twice.
+    await q.query(`
+      CREATE TABLE "${s}"."maritime_picture" (
+        "route" integer NOT NULL,
+        "period_start" TIMESTAMP WITH TIME ZONE NOT NULL,
+        "message_id" uuid NOT NULL,
+        "issued_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
+        CONSTRAINT "PK_maritime_picture" PRIMARY KEY ("route", "period_start")
+      )`);
   }
 
   async down(q: QueryRunner): Promise<void> {
     const s = schemaOf(q);
+    await q.query(`DROP TABLE "${s}"."maritime_picture"`);
     await q.query(`DROP TABLE "${s}"."vessel_evidence"`);
     await q.query(`DROP TABLE "${s}"."watched_vessel"`);
   }
