@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import { AuditOperation, nameBasedId, newAuditEvent, RecallReason, type AuditEvent } from '#contracts';
 import { publishAuditEvent, type Bus } from '#messaging';
-import { BUS, busLogger } from '#runtime';
+import { BUS, busLogger, Periodic } from '#runtime';
 import {
   ERASED_COPY,
   type ErasureAccount,
@@ -53,38 +53,31 @@ export function retentionErasedEvent(node: string, item: ExpiredItem, account: E
 @Injectable()
 export class RetentionSweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = busLogger('Retention');
-  private timer?: NodeJS.Timeout;
-  private running: Promise<void> = Promise.resolve();
-  private stopped = false;
+  private readonly periodic: Periodic;
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
     @Inject(NODE_ID) private readonly node: string,
     @Inject(HOLDINGS) private readonly holdings: HoldingsStore,
-    @Inject(RETENTION_SWEEP_MS) private readonly everyMs: number,
+    @Inject(RETENTION_SWEEP_MS) everyMs: number,
     private readonly erasure: NodeErasure,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const tick = () => {
-      this.running = this.sweep()
-        .then((n) => {
-          if (n > 0) this.logger.log(`erased ${n} item(s) whose retention ended`);
-        })
-        .catch((err: unknown) =>
-          this.logger.warn(`retention sweep stopped: ${(err as Error).message}; trying again`),
-        )
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.everyMs);
-        });
-    };
-    tick();
+  ) {
+    this.periodic = new Periodic(
+      everyMs,
+      async () => {
+        const n = await this.sweep();
+        if (n > 0) this.logger.log(`erased ${n} item(s) whose retention ended`);
+      },
+      (err) => this.logger.warn(`retention sweep stopped: ${err.message}; trying again`),
+    );
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  onApplicationBootstrap(): void {
+    this.periodic.start();
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /**
@@ -95,7 +88,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, BeforeApplicati
     let erased = 0;
     for (;;) {
       const due = await this.holdings.expired(now);
-      if (due.length === 0 || this.stopped) return erased;
+      if (due.length === 0 || this.periodic.isStopped) return erased;
       for (const item of due) {
         const notice = {
           id: nameBasedId(this.node, item.itemId, 'retention'),

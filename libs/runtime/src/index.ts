@@ -14,3 +14,4 @@ export * from './rpc-errors.js';
 export * from './nats-credentials.js';
 export * from './router-key.js';
 export * from './delivered-copy.js';
+export * from './periodic.js';

@@ -9,7 +9,7 @@ import { encodeEnvelope, SmugglingRoute } from '#contracts';
 import type { Directory } from '#directory';
 import { publishDurably, Subjects, type Bus } from '#messaging';
 import { NODE_ID } from '#node-app';
-import { BUS } from '#runtime';
+import { BUS, Periodic } from '#runtime';
 import { alertRecipients } from '../vessel-watch-list/alert-recipients.js';
 import {
   DIRECTORY,
@@ -34,9 +34,7 @@ export const STATISTICS_PARTY = 'eurostat';
 @Injectable()
 export class MaritimePictureService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('MaritimePicture');
-  private timer?: NodeJS.Timeout;
-  private running: Promise<void> = Promise.resolve();
-  private stopped = false;
+  private readonly periodic: Periodic;
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
@@ -45,25 +43,20 @@ export class MaritimePictureService implements OnApplicationBootstrap, BeforeApp
     @Inject(WATCH_LIST_SETTINGS) private readonly settings: WatchListSettings,
     @Inject(DIRECTORY) private readonly directory: Directory,
     @Inject(MARITIME_PICTURE_EVERY_MS) private readonly everyMs: number,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const lookMs = Math.min(this.everyMs, 60_000);
-    const tick = () => {
-      this.running = this.issueDue()
-        .then(() => undefined)
-        .catch((err: unknown) => this.logger.warn(`maritime picture not issued: ${(err as Error).message}`))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, lookMs);
-        });
-    };
-    tick();
+  ) {
+    this.periodic = new Periodic(
+      Math.min(everyMs, 60_000),
+      async () => void (await this.issueDue()),
+      (err) => this.logger.warn(`maritime picture not issued: ${err.message}`),
+    );
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  onApplicationBootstrap(): void {
+    this.periodic.start();
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /**
@@ -76,7 +69,7 @@ export class MaritimePictureService implements OnApplicationBootstrap, BeforeApp
     const issued: string[] = [];
     const alerted = await this.store.alertedVessels();
     for (const route of SEA_ROUTES) {
-      if (this.stopped) break;
+      if (this.periodic.isStopped) break;
       const evidence = await this.store.pictureEvidence(route);
       if (!evidence.some((e) => e.recordedAtMs < period.endMs)) continue;
       if (await this.store.pictureIssued(route, start)) continue;

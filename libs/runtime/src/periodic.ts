@@ -1,0 +1,38 @@
+/**
+ * Runs `work` at once and then `everyMs` after each run has ended, until {@link stop}: a run that fails is
+ * handed to `onError` and the next one still comes. For a service's background duty (a sweep, a report).
+ */
+export class Periodic {
+  private timer?: NodeJS.Timeout;
+  private running: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly everyMs: number,
+    private readonly work: () => Promise<void>,
+    private readonly onError: (err: Error) => void,
+  ) {}
+
+  /** Whether {@link stop} was called: long work checks it between steps. */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  start(): void {
+    const tick = () => {
+      this.running = this.work()
+        .catch((err: unknown) => this.onError(err instanceof Error ? err : new Error(String(err))))
+        .finally(() => {
+          if (!this.stopped) this.timer = setTimeout(tick, this.everyMs);
+        });
+    };
+    tick();
+  }
+
+  /** Stops the schedule and waits for a run in progress to end. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+}
