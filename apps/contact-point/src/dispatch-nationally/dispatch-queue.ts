@@ -36,13 +36,6 @@ export type Attempt =
 export const WITHDRAWN = 'national-dispatch-withdrawn';
 export const RECALL_PASSED_ON = 'national-recall-passed-on';
 
-/** Counts of the queue, for the health endpoint and logs. */
-export interface QueueCounts {
-  pending: number;
-  /** Pending dispatches that failed at least `reportAfter` times and were reported. */
-  reported: number;
-}
-
 interface DueRow {
   dispatch_id: string;
   item_id: string;
@@ -228,12 +221,5 @@ export class DispatchQueue {
       `SELECT min(next_attempt_at) AS at FROM ${this.t} WHERE status = 'pending'`,
     );
     return r?.at ?? undefined;
-  }
-
-  async counts(): Promise<QueueCounts> {
-    const [r] = await this.holdings.query<Array<{ pending: string; reported: string }>>(
-      `SELECT count(*) AS pending, count(reported_at) AS reported FROM ${this.t} WHERE status = 'pending'`,
-    );
-    return { pending: Number(r.pending), reported: Number(r.reported) };
   }
 }

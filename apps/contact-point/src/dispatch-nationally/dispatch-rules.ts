@@ -1,3 +1,4 @@
+import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { HandlingCode, Tlp, type Envelope } from '#contracts';
 import type { NationalAuthority } from './national-authorities.js';
 
@@ -16,7 +17,7 @@ export const DISPATCH_RULES = [
   {
     code: 'DISPATCH.EXPIRED',
     check: (e: Envelope, _a: NationalAuthority, nowMs: number) =>
-      e.expiresAt && Number(e.expiresAt.seconds) * 1000 <= nowMs
+      e.expiresAt && timestampMs(e.expiresAt) <= nowMs
         ? 'the item is past its expiry; it is no longer disclosed'
         : undefined,
   },

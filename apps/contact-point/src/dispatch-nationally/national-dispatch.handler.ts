@@ -1,3 +1,4 @@
+import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditOperation, envelopeToJson, HandlingCode, nameBasedId, PAYLOAD_KINDS, Tlp } from '#contracts';
 import { NODE_ID, type InboxHandler, type InboxItem, type NodeOperation, type RecallNotice } from '#node-app';
@@ -58,7 +59,7 @@ export class NationalDispatchHandler implements InboxHandler {
         tlp: Tlp[envelope.tlp],
         sha256,
         purpose: envelope.purpose,
-        ...(envelope.expiresAt ? { expiresAt: new Date(Number(envelope.expiresAt.seconds) * 1000) } : {}),
+        ...(envelope.expiresAt ? { expiresAt: new Date(timestampMs(envelope.expiresAt)) } : {}),
         body: new TextEncoder().encode(
           JSON.stringify({
             kind: 'item',

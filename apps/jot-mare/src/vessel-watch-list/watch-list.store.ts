@@ -179,14 +179,6 @@ export class WatchListStore {
     });
   }
 
-  /** How many vessels are on the list. */
-  async size(): Promise<number> {
-    const [r] = await this.holdings.query<Array<{ n: string }>>(
-      `SELECT count(*) AS n FROM ${this.t('watched_vessel')}`,
-    );
-    return Number(r.n);
-  }
-
   /** What the maritime picture of a route counts: every evidence row on it, with no item or message id. */
   async pictureEvidence(route: SmugglingRoute): Promise<PictureEvidence[]> {
     const rows = await this.holdings.query<
