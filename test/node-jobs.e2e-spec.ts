@@ -6,6 +6,8 @@ import {
   createTestSchema,
   freePort,
   startSecureBroker,
+  validDebriefingReportEnvelope,
+  validFinancialLeadEnvelope,
   validSuspectVesselReportEnvelope,
   waitFor,
   type SecureBroker,
@@ -25,7 +27,9 @@ import {
 /**
  * The nodes' own jobs from outside, through the services as processes on the isolated broker: JOT MARE's
  * watch-list turns three parties' reports of one decommissioned freighter into a vessel alert for the
- * coastal contact points and Frontex only, and the contact point passes the alert on to its coast guard.
+ * coastal contact points and Frontex only, and the contact point passes the alert on to its coast guard;
+ * JOT MARE links reports of different parties that carry one IBAN and tells each originator only of the
+ * reports it may see.
  */
 const TOKENS = {
   'cp-gr': 'cp-gr-node-jobs-e2e-token-0123456789abcd',
@@ -135,6 +139,69 @@ describe('the node apps do their jobs', () => {
     expect(intake.filter((m) => m.body.item?.id === alert.message_id).map((m) => m.subject)).toEqual([
       'national.cp-it.coast-guard',
     ]);
+  });
+
+  it('tells the originators of reports that carry one IBAN of each other, and keeps a restricted report from a party that does not hold it', async () => {
+    const IBAN = 'IT60X0542811101000000123456';
+    const marking = (node: string, extra: Partial<EnvelopeJson> = {}): Partial<EnvelopeJson> => ({
+      id: uuidv7(),
+      createdAt: new Date().toISOString(),
+      sender: node,
+      author: `${node}.analyst-1`,
+      recipients: ['jot-mare'],
+      handlingCode: 'HANDLING_CODE_H1',
+      tlp: 'TLP_GREEN',
+      ...extra,
+    });
+    const lead = (node: keyof typeof TOKENS, extra: Partial<EnvelopeJson> = {}) => {
+      const json = validFinancialLeadEnvelope(marking(node, extra));
+      json.financialLead!.accounts = json.financialLead!.accounts!.slice(0, 1);
+      return json;
+    };
+    const debriefing = validDebriefingReportEnvelope(marking('cp-it'));
+    debriefing.debriefingReport!.selectors = { ibans: [IBAN] };
+    const received = (id: string) =>
+      audit.rowsOf(id, (r) => r.operation === 'received' && r.actor_node === 'jot-mare', 1);
+    const gr = await send('cp-gr', lead('cp-gr'));
+    await received(gr);
+    const it_ = await send('cp-it', debriefing);
+    await received(it_);
+    // cp-mt's lead is H2 and AMBER, naming cp-it: cp-it may learn of it, cp-gr may not.
+    const mt = await send(
+      'cp-mt',
+      lead('cp-mt', {
+        handlingCode: 'HANDLING_CODE_H2',
+        tlp: 'TLP_AMBER',
+        recipients: ['jot-mare', 'cp-it'],
+      }),
+    );
+    const rows = await audit.rowsOf(
+      mt,
+      (r) => r.actor_node === 'jot-mare' && ['combined', 'withheld'].includes(r.operation),
+      3,
+    );
+    const links = rows
+      .filter((r) => r.operation === 'combined')
+      .map((r) => r.detail)
+      .sort((a, b) => String(a.holder).localeCompare(String(b.holder)));
+    expect(links).toEqual([
+      { linked: gr, holder: 'cp-gr', selectorKinds: ['iban'], told: ['cp-mt'] },
+      { linked: it_, holder: 'cp-it', selectorKinds: ['iban'], told: ['cp-it', 'cp-mt'] },
+    ]);
+    expect(rows.filter((r) => r.operation === 'withheld').map((r) => [r.counterpart_node, r.rule])).toEqual([
+      ['cp-gr', 'CORRELATION.ORIGINATOR_CONTROL'],
+    ]);
+    // The link between cp-gr's and cp-it's reports was told to both.
+    const first = (await audit.trail(it_)).find(
+      (r) => r.operation === 'combined' && r.actor_node === 'jot-mare',
+    );
+    expect(first?.detail).toMatchObject({ linked: gr, told: ['cp-gr', 'cp-it'] });
+    // The notices went through the router like any message: no IBAN in any audit row.
+    const notices = await db.query<{ detail: unknown }>(
+      `SELECT detail FROM "${db.schema}".audit_entry WHERE message_type = 'hitNotice'`,
+    );
+    expect(notices.length).toBeGreaterThan(0);
+    expect(JSON.stringify(notices)).not.toContain(IBAN);
   });
 
   it("delivers JOT MARE's maritime picture to Eurostat: aggregated, naming no vessel", async () => {

@@ -227,8 +227,55 @@ async function alertsOf(client: pg.Client, schema: string, ids: string[]): Promi
   }
 }
 
+/** A link JOT MARE found between two demo reports, as it audited it. */
+interface FoundLink {
+  holder: string;
+  selectorKinds: string[];
+  told: string[];
+}
+
+/** JOT MARE's links between the demo's reports, from its `combined` rows. */
+async function linksOf(client: pg.Client, schema: string, ids: string[]): Promise<FoundLink[]> {
+  const { rows } = await client.query<{ detail: FoundLink }>(
+    `SELECT detail FROM "${schema}".audit_entry
+      WHERE actor_node = 'jot-mare' AND operation = 'combined' AND message_id = ANY($1::text[]) AND detail ? 'linked'
+      ORDER BY seq`,
+    [ids],
+  );
+  return rows.map((r) => r.detail);
+}
+
+/** JOT MARE's correlation: how many links, by which selector kinds, who was told, and what was kept back why. */
+function summariseLinks(links: FoundLink[], rows: TrailRow[], write: (line: string) => void): void {
+  if (links.length === 0) {
+    write('  JOT MARE found no selector shared by reports of different parties');
+    return;
+  }
+  const kinds = [...new Set(links.flatMap((l) => l.selectorKinds))].sort();
+  const told = [...new Set(links.flatMap((l) => l.told))].sort();
+  write(
+    `  JOT MARE linked ${links.length} pair(s) of reports by shared ${kinds.join(', ')}; ` +
+      `hit notices to ${list(told) || 'no one'}`,
+  );
+  const keptBack = new Map<string, number>();
+  for (const r of rows)
+    if (r.actor_node === 'jot-mare' && r.operation === 'withheld' && r.rule)
+      keptBack.set(r.rule, (keptBack.get(r.rule) ?? 0) + 1);
+  if (keptBack.size)
+    write(
+      dim(
+        `    links kept from parties that may not see the report: ${[...keptBack].map(([k, n]) => `${k} ${n}`).join(', ')}`,
+      ),
+    );
+}
+
 /** What the node apps did with the demo's items: JOT MARE's alerts and the contact points' national dispatch. */
-function summariseNodeJobs(alerts: RaisedAlert[], rows: TrailRow[], write: (line: string) => void): void {
+function summariseNodeJobs(
+  alerts: RaisedAlert[],
+  links: FoundLink[],
+  rows: TrailRow[],
+  write: (line: string) => void,
+): void {
   write('');
   write(bold('What the nodes did with it'));
   if (alerts.length === 0) write('  JOT MARE raised no vessel alert');
@@ -237,6 +284,7 @@ function summariseNodeJobs(alerts: RaisedAlert[], rows: TrailRow[], write: (line
       `  JOT MARE: ${a.level} alert on ${a.vessel}, score ${a.score} (${a.criteria.join(', ')}) → ` +
         `${list(a.deliveredTo) || '(not delivered yet)'}`,
     );
+  summariseLinks(links, rows, write);
   const byContactPoint = new Map<string, { sent: Map<string, number>; withheld: Map<string, number> }>();
   for (const r of rows) {
     if (r.operation !== 'dispatched' && !(r.operation === 'withheld' && r.rule?.startsWith('DISPATCH.')))
@@ -292,15 +340,17 @@ export async function runDemo(target: DemoTarget, write: (line: string) => void)
   await client.connect();
   let rows: TrailRow[];
   let alerts: RaisedAlert[];
+  let links: FoundLink[];
   try {
     const ids = sent.map((s) => s.id);
     rows = await waitForTrail(client, target.databaseSchema, ids, write);
     alerts = await alertsOf(client, target.databaseSchema, ids);
+    links = await linksOf(client, target.databaseSchema, ids);
   } finally {
     await client.end();
   }
   summarise(sent, rows, write);
-  summariseNodeJobs(alerts, rows, write);
+  summariseNodeJobs(alerts, links, rows, write);
 
   write('');
   write(bold('Audit chain'));

@@ -2,6 +2,9 @@ import type { DynamicModule } from '@nestjs/common';
 import { directorySpec, int, loadConfig, nodeId } from '#config';
 import { type loadDirectory } from '#directory';
 import { HOLDINGS, type HoldingsStore } from '#node-app';
+import { CreateSelectorIndex1765400000000 } from './correlation/migrations/1765400000000-create-selector-index.js';
+import { SelectorCorrelator, SELECTOR_INDEX } from './correlation/selector-correlator.js';
+import { SelectorIndexStore } from './correlation/selector-index.store.js';
 import { CreateVesselWatchList1765300000000 } from './vessel-watch-list/migrations/1765300000000-create-vessel-watch-list.js';
 import {
   MARITIME_PICTURE_EVERY_MS,
@@ -10,6 +13,7 @@ import {
 import { DEFAULT_RISK_SETTINGS } from './vessel-watch-list/risk-score.js';
 import {
   DIRECTORY,
+  VesselWatchHandler,
   WATCH_LIST,
   WATCH_LIST_SETTINGS,
   type WatchListSettings,
@@ -20,7 +24,7 @@ import { WatchListStore } from './vessel-watch-list/watch-list.store.js';
 export const WEEK_MS = 7 * 86_400_000;
 
 /** JOT MARE's own tables in its holdings schema. */
-export const JOT_MARE_MIGRATIONS = [CreateVesselWatchList1765300000000];
+export const JOT_MARE_MIGRATIONS = [CreateVesselWatchList1765300000000, CreateSelectorIndex1765400000000];
 
 /** JOT MARE's watch-list settings from the environment: the alert threshold and the Frontex party. */
 export function watchListSettingsFromConfig(
@@ -44,7 +48,10 @@ export function watchListSettingsFromConfig(
   };
 }
 
-/** What JOT MARE adds to a node app: its watch-list store, settings and the directory it alerts from. */
+/**
+ * What JOT MARE adds to a node app: its watch-list and selector index, the settings, and the directory it
+ * alerts from and applies the sharing rules of.
+ */
 export function jotMareProviders(
   settings: WatchListSettings,
   directory: ReturnType<typeof loadDirectory>,
@@ -60,5 +67,12 @@ export function jotMareProviders(
       useFactory: (holdings: HoldingsStore) => new WatchListStore(holdings),
       inject: [HOLDINGS],
     },
+    {
+      provide: SELECTOR_INDEX,
+      useFactory: (holdings: HoldingsStore) => new SelectorIndexStore(holdings),
+      inject: [HOLDINGS],
+    },
+    VesselWatchHandler,
+    SelectorCorrelator,
   ];
 }

@@ -2,11 +2,14 @@ import 'reflect-metadata';
 import { loadDirectory } from '#directory';
 import { runNodeApp } from '#node-app';
 import { JOT_MARE_MIGRATIONS, jotMareProviders, watchListSettingsFromConfig } from './jot-mare.setup.js';
-import { VesselWatchHandler } from './vessel-watch-list/vessel-watch.handler.js';
+import { JotMareHandler } from './jot-mare.handler.js';
 
-/** Europol's JOT MARE: the EU information hub on smuggling by sea, with its suspect-vessel watch-list. */
+/**
+ * Europol's JOT MARE: the EU information hub on smuggling by sea, with its suspect-vessel watch-list and the
+ * correlation of selectors across reports.
+ */
 runNodeApp({
-  handler: VesselWatchHandler,
+  handler: JotMareHandler,
   defaultNodeId: 'jot-mare',
   setup: () => {
     const settings = watchListSettingsFromConfig();

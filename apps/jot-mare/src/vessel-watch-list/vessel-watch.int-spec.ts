@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import 'reflect-metadata';
 import type { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { generateKeyPairSync } from 'node:crypto';
 import {
   AlertLevel,
@@ -15,7 +14,6 @@ import {
 } from '#contracts';
 import { loadDirectory } from '#directory';
 import { connectBus, provisionBus, type Bus } from '#messaging';
-import { NodeAppModule } from '#node-app';
 import {
   asJson,
   createTestSchema,
@@ -29,9 +27,9 @@ import {
   type TestNatsServer,
   type TestSchema,
 } from '#testing';
-import { JOT_MARE_MIGRATIONS, jotMareProviders, WEEK_MS } from '../jot-mare.setup.js';
+import { WEEK_MS } from '../jot-mare.setup.js';
+import { startJotMareForTest } from '../jot-mare.test-app.js';
 import { MaritimePictureService } from '../maritime-picture/maritime-picture.service.js';
-import { DEFAULT_RISK_SETTINGS } from './risk-score.js';
 import { VesselWatchHandler, WATCH_LIST, WATCH_LIST_ENTRY } from './vessel-watch.handler.js';
 import type { WatchListStore } from './watch-list.store.js';
 
@@ -53,21 +51,13 @@ describe("JOT MARE's vessel watch-list", () => {
   const directory = loadDirectory('deploy/directory.yaml');
 
   const start = () =>
-    NestFactory.createApplicationContext(
-      NodeAppModule.forNode({
-        nodeId: NODE,
-        natsUrl: nats.url,
-        routerPublicKey: publicKeyDer(routerKeys.publicKey),
-        handler: VesselWatchHandler,
-        providers: jotMareProviders(
-          { risk: DEFAULT_RISK_SETTINGS, threshold: 60, frontex: 'frontex-ra' },
-          directory,
-        ),
-        witness: null,
-        holdings: { url: db.url, schema: db.schema, migrations: JOT_MARE_MIGRATIONS },
-      }),
-      { logger: ['error'] },
-    );
+    startJotMareForTest({
+      natsUrl: nats.url,
+      routerPublicKey: publicKeyDer(routerKeys.publicKey),
+      db,
+      directory,
+      handler: VesselWatchHandler,
+    });
 
   beforeAll(async () => {
     [nats, db] = await Promise.all([startNatsServer(), createTestSchema('watchlist')]);

@@ -136,4 +136,6 @@ export class HitNoticeDto {
   @Required() @IsUuid() requestId!: string;
   @Required() @Message(() => SelectorDto) selector!: SelectorDto;
   @IsOptional() @List(MAX.messageIds, IsUuid({ each: true }), UniqueValues()) matchingMessageIds?: string[];
+  /** One per matching item (holderPerMatch); a party may hold several of them, so not unique. */
+  @IsOptional() @List(MAX.messageIds, IsNodeId({ each: true })) holders?: string[];
 }

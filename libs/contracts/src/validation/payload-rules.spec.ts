@@ -148,6 +148,19 @@ describe('selectorValueMatchesKind', () => {
     ]);
   });
 
+  it('takes holders one per matching item, and refuses a list that does not line up', () => {
+    const lined = validHitNoticeEnvelope();
+    lined.hitNotice!.holders = ['cp-gr'];
+    expect(found(lined)).toEqual([]);
+    const short = validHitNoticeEnvelope();
+    short.hitNotice!.matchingMessageIds = [
+      '01971655-a100-72f9-a2a5-2a617a7d0670',
+      '01971655-a100-72f9-a2a5-2a617a7d0671',
+    ];
+    short.hitNotice!.holders = ['cp-gr'];
+    expect(found(short)).toEqual([{ field: 'hitNotice.holders', rule: 'holderPerMatch' }]);
+  });
+
   it('leaves the value alone when the kind itself is wrong', () => {
     const envelope = validCrossCheckRequestEnvelope();
     envelope.crossCheckRequest!.selectors[1] = { kind: 'SELECTOR_KIND_EMAIL', value: 'x@example.org' };

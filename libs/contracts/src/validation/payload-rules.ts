@@ -205,6 +205,22 @@ export const withheldNamesRule: CoherenceRule = (envelope) =>
       : [],
   );
 
+/** holderPerMatch: a hit notice that names holders names exactly one for each matching item. */
+export const holderPerMatch: CoherenceRule = (envelope) => {
+  const notice = envelope.hitNotice;
+  const holders = items(prop(notice, 'holders')).length;
+  const matches = items(prop(notice, 'matchingMessageIds')).length;
+  return holders > 0 && holders !== matches
+    ? [
+        violation(
+          'hitNotice.holders',
+          RULE.holderPerMatch,
+          `hitNotice.holders must name one holder per matching message id (${holders} holders, ${matches} ids)`,
+        ),
+      ]
+    : [];
+};
+
 /** The payload rules, in the order their violations are reported. */
 export const PAYLOAD_RULES: readonly CoherenceRule[] = [
   notAfterCreation,
@@ -216,4 +232,5 @@ export const PAYLOAD_RULES: readonly CoherenceRule[] = [
   modusOperandiDescribed,
   removalRequiresEvidence,
   withheldNamesRule,
+  holderPerMatch,
 ];

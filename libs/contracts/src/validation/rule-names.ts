@@ -82,6 +82,8 @@ export const RULE = {
   removalRequiresEvidence: 'removalRequiresEvidence',
   /** A withheld recipient decision names the sharing rule that withheld it. */
   withheldNamesRule: 'withheldNamesRule',
+  /** A hit notice that names holders names one per matching item, in the same order. */
+  holderPerMatch: 'holderPerMatch',
 
   // --- reported by the codec and by the sanitising of violations
   /** The bytes are not a protobuf message of the expected type. */
