@@ -8,6 +8,7 @@ import {
   startSecureBroker,
   validDebriefingReportEnvelope,
   validFinancialLeadEnvelope,
+  validRouteReportEnvelope,
   validSuspectVesselReportEnvelope,
   waitFor,
   type SecureBroker,
@@ -29,7 +30,7 @@ import {
  * watch-list turns three parties' reports of one decommissioned freighter into a vessel alert for the
  * coastal contact points and Frontex only, and the contact point passes the alert on to its coast guard;
  * JOT MARE links reports of different parties that carry one IBAN and tells each originator only of the
- * reports it may see.
+ * reports it may see; AFIC passes a report kept from partner countries for its personal data on without it.
  */
 const TOKENS = {
   'cp-gr': 'cp-gr-node-jobs-e2e-token-0123456789abcd',
@@ -61,7 +62,9 @@ describe('the node apps do their jobs', () => {
       ...national.envOf(spec),
       ...(spec.name === 'jot-mare' ? { MSX_MARITIME_PICTURE_EVERY_MS: '3000' } : {}),
     });
-    services.push(...startLocal(nats, env, ['router', 'audit', 'gateway', 'cp-it', 'jot-mare'], envOf));
+    services.push(
+      ...startLocal(nats, env, ['router', 'audit', 'gateway', 'cp-it', 'jot-mare', 'afic'], envOf),
+    );
     await Promise.all(services.map((s) => s.waitForLine(/ ready/, 60_000)));
   }, 120_000);
 
@@ -202,6 +205,38 @@ describe('the node apps do their jobs', () => {
     );
     expect(notices.length).toBeGreaterThan(0);
     expect(JSON.stringify(notices)).not.toContain(IBAN);
+  });
+
+  it('passes a route report kept from Niger for its personal data on to Niger without it, auditing each field taken out', async () => {
+    const json = validRouteReportEnvelope({
+      id: uuidv7(),
+      createdAt: new Date().toISOString(),
+      sender: 'cp-it',
+      author: 'cp-it.analyst-1',
+      recipients: ['jot-mare'],
+      tlp: 'TLP_GREEN',
+      containsPersonalData: true,
+    });
+    json.routeReport!.narrative = 'The boat driver "Abu Salah" takes bookings on +218 91 234 5678.';
+    const id = await send('cp-it', json);
+    // The router keeps the report itself from Niger: its agreement gives no legal basis for personal data.
+    const [withheld] = await audit.rowsOf(
+      id,
+      (r) => r.operation === 'withheld' && r.counterpart_node === 'afic-partner-ne',
+      1,
+    );
+    expect(withheld.rule).toBe('POLICY.THIRD_COUNTRY_PERSONAL_DATA');
+    const [altered] = await audit.rowsOf(id, (r) => r.operation === 'altered' && r.actor_node === 'afic', 1);
+    expect(altered).toMatchObject({
+      counterpart_node: 'afic-partner-ne',
+      rule: 'POLICY.THIRD_COUNTRY_PERSONAL_DATA',
+    });
+    expect(altered.detail).toMatchObject({ field: 'routeReport.narrative', agreement: 'frontex-ne-2023' });
+    // AFIC's copy reaches Niger, and only Niger.
+    const copy = String(altered.detail.release);
+    const decided = await audit.rowsOf(copy, (r) => ['delivered', 'withheld'].includes(r.operation), 1);
+    expect(decided.map((r) => `${r.operation}:${r.counterpart_node}`)).toEqual(['delivered:afic-partner-ne']);
+    expect((await audit.trail(copy)).find((r) => r.operation === 'submitted')?.actor_node).toBe('afic');
   });
 
   it("delivers JOT MARE's maritime picture to Eurostat: aggregated, naming no vessel", async () => {

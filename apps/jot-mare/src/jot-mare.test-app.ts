@@ -1,13 +1,13 @@
 import type { INestApplicationContext, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { Directory } from '#directory';
-import { NodeAppModule, type InboxHandler } from '#node-app';
+import type { InboxHandler } from '#node-app';
+import { startNodeAppForTest } from '#testing';
 import { JOT_MARE_MIGRATIONS, jotMareProviders } from './jot-mare.setup.js';
 import { DEFAULT_RISK_SETTINGS } from './vessel-watch-list/risk-score.js';
 
 /**
- * JOT MARE as its integration tests run it: one node app on the given broker and schema, with the default
- * risk settings, a threshold of 60 and Frontex risk analysis, without a checkpoint witness.
+ * JOT MARE as its integration tests run it, with the default risk settings, a threshold of 60 and Frontex risk
+ * analysis.
  */
 export function startJotMareForTest(o: {
   natsUrl: string;
@@ -16,19 +16,13 @@ export function startJotMareForTest(o: {
   directory: Directory;
   handler: Type<InboxHandler>;
 }): Promise<INestApplicationContext> {
-  return NestFactory.createApplicationContext(
-    NodeAppModule.forNode({
-      nodeId: 'jot-mare',
-      natsUrl: o.natsUrl,
-      routerPublicKey: o.routerPublicKey,
-      handler: o.handler,
-      providers: jotMareProviders(
-        { risk: DEFAULT_RISK_SETTINGS, threshold: 60, frontex: 'frontex-ra' },
-        o.directory,
-      ),
-      witness: null,
-      holdings: { url: o.db.url, schema: o.db.schema, migrations: JOT_MARE_MIGRATIONS },
-    }),
-    { logger: ['error'] },
-  );
+  return startNodeAppForTest({
+    ...o,
+    nodeId: 'jot-mare',
+    providers: jotMareProviders(
+      { risk: DEFAULT_RISK_SETTINGS, threshold: 60, frontex: 'frontex-ra' },
+      o.directory,
+    ),
+    migrations: JOT_MARE_MIGRATIONS,
+  });
 }

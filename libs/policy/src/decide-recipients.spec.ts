@@ -138,6 +138,12 @@ describe('recipient rules against every kind of party', () => {
     );
   });
 
+  it('gives an item meant for its named recipients only to them, and to no subscriber', () => {
+    const env = envelope({ recipients: ['cp-it'], namedRecipientsOnly: true });
+    expect(candidatesOf(env, directory, factsFor(env)).map((c) => c.node)).toEqual(['cp-it']);
+    expectOutcomes(outcomes(env), {}, ['cp-it']);
+  });
+
   it('keeps H2 from a third country that only subscribed: the originator must name it', () => {
     expectOutcomes(
       outcomes(envelope({ handlingCode: HandlingCode.H2, recipients: ['cp-it'] })),

@@ -18,7 +18,8 @@ import { topicsOf } from './topics.js';
  * - a recall goes to every party that received the item; a share request and an erasure receipt to its
  *   originator; a share decision to the requester: these are the parties concerned, whoever is named;
  * - a forwarded copy and other control messages go to the named recipients;
- * - intelligence goes to the named recipients and the subscribers of its topics.
+ * - intelligence goes to the named recipients and the subscribers of its topics, unless it is meant for its
+ *   named recipients only (`namedRecipientsOnly`).
  */
 export function candidatesOf(envelope: Envelope, directory: Directory, facts: PolicyFacts): Candidate[] {
   const byNode = new Map<string, Candidate>();
@@ -40,7 +41,7 @@ export function candidatesOf(envelope: Envelope, directory: Directory, facts: Po
     add(facts.request.requester, true);
   } else {
     for (const node of envelope.recipients) add(node, true);
-    if (!isForward(envelope)) {
+    if (!isForward(envelope) && !envelope.namedRecipientsOnly) {
       for (const topic of topicsOf(envelope))
         for (const party of directory.subscribersOf(topic)) add(party.id, false, topic);
     }

@@ -20,6 +20,7 @@ import {
   MAX_SELECTORS_PER_ITEM,
   normaliseSelector,
   normalisedSelectorsOf,
+  selectorsInFreeText,
   selectorsOf,
 } from './selectors.js';
 
@@ -130,6 +131,14 @@ describe('selectorsOf: the selectors an item is recognised by', () => {
       'phone:+218912345678',
       'url:facebook.com/groups/801234567890123',
     ]);
+  });
+
+  it('reads the selectors of one free text on its own, in the order found, and none in plain prose', () => {
+    expect(selectorsInFreeText('Booked via +218 91 234 5678, boat IMO 9074729.')).toEqual([
+      { kind: 'phone', value: '+218912345678' },
+      { kind: 'imo', value: '9074729' },
+    ]);
+    expect(selectorsInFreeText('Rubber dinghy from the Zuwara coast, 40 people')).toEqual([]);
   });
 
   it('gives the same selectors for the same values in typed fields and in a reworded narrative', () => {

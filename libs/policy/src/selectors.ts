@@ -236,3 +236,8 @@ export function selectorsOf(envelope: Envelope): string[] {
  * record, whatever a submission's free text holds (a narrative may name hundreds of numbers).
  */
 export const MAX_SELECTORS_PER_ITEM = 64;
+
+/** The selectors written in one free text, normalised, in the order found. In clear: never store or log them. */
+export function selectorsInFreeText(text: string): NormalisedSelector[] {
+  return [...selectorsInText(text)];
+}

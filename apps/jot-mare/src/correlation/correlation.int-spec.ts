@@ -1,32 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import 'reflect-metadata';
-import type { INestApplicationContext } from '@nestjs/common';
-import { generateKeyPairSync } from 'node:crypto';
-import {
-  AuditOperation,
-  deliverySigner,
-  envelopeFromJson,
-  publicKeyDer,
-  uuidv7,
-  type Envelope,
-  type EnvelopeJson,
-} from '#contracts';
+import { AuditOperation, envelopeFromJson, uuidv7, type EnvelopeJson } from '#contracts';
 import { loadDirectory } from '#directory';
-import { connectBus, provisionBus, Streams, type Bus } from '#messaging';
 import {
   asJson,
-  createTestSchema,
-  deliverVouched,
-  publishedAuditEvents,
-  startNatsServer,
-  submittedBy,
+  type NodeAppHarness,
+  startNodeAppHarness,
   validDebriefingReportEnvelope,
   validFinancialLeadEnvelope,
   validModusOperandiReportEnvelope,
-  validRecallEnvelope,
   waitFor,
-  type TestNatsServer,
-  type TestSchema,
 } from '#testing';
 import { JotMareHandler } from '../jot-mare.handler.js';
 import { startJotMareForTest } from '../jot-mare.test-app.js';
@@ -42,36 +25,18 @@ const IBAN = 'IT60X0542811101000000123456';
  * redeliveries and restarts, and a recalled report leaves the index and links to nothing after.
  */
 describe("JOT MARE's correlation of selectors", () => {
-  let nats: TestNatsServer;
-  let bus: Bus;
-  let db: TestSchema;
-  let app: INestApplicationContext | undefined;
-  const routerKeys = generateKeyPairSync('ed25519');
-  const router = deliverySigner(routerKeys.privateKey);
+  let h: NodeAppHarness;
   const directory = loadDirectory('deploy/directory.yaml');
 
-  const start = () =>
-    startJotMareForTest({
-      natsUrl: nats.url,
-      routerPublicKey: publicKeyDer(routerKeys.publicKey),
-      db,
-      directory,
-      handler: JotMareHandler,
-    });
-
   beforeAll(async () => {
-    [nats, db] = await Promise.all([startNatsServer(), createTestSchema('correlation')]);
-    bus = await connectBus({ servers: nats.url, name: 'correlation-test' });
-    await provisionBus(bus.jsm, [NODE]);
-    app = await start();
+    h = await startNodeAppHarness({
+      nodeId: NODE,
+      schema: 'correlation',
+      boot: (bed) => startJotMareForTest({ ...bed, directory, handler: JotMareHandler }),
+    });
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await bus?.close();
-    await nats?.dispose();
-    await db?.drop();
-  });
+  afterAll(() => h?.dispose());
 
   const marking = (sender: string, overrides: Partial<EnvelopeJson>): Partial<EnvelopeJson> => ({
     id: uuidv7(),
@@ -99,7 +64,7 @@ describe("JOT MARE's correlation of selectors", () => {
   const unlinked = (sender: string) =>
     envelopeFromJson(asJson(validModusOperandiReportEnvelope(marking(sender, {}))));
 
-  const notices = async () => (await submittedBy(bus, NODE)).filter((e) => e.payload.case === 'hitNotice');
+  const notices = async () => (await h.submitted()).filter((e) => e.payload.case === 'hitNotice');
   /** The links each party was told of: `<party> <own report> -> <linked report>@<holder>`. */
   const told = async () =>
     (await notices())
@@ -109,16 +74,6 @@ describe("JOT MARE's correlation of selectors", () => {
         return matchingMessageIds.map((id, i) => `${n.recipients[0]} ${requestId} -> ${id}@${holders[i]}`);
       })
       .sort();
-  const audited = async (op: AuditOperation, messageId: string) =>
-    (await publishedAuditEvents(bus, NODE)).filter((e) => e.operation === op && e.messageId === messageId);
-  const deliverAndWait = async (e: Envelope) => {
-    await deliverVouched(bus, router, NODE, e, 'delivered');
-    await waitFor(
-      async () => ((await audited(AuditOperation.RECEIVED, e.id)).length > 0 ? true : undefined),
-      `${e.id} received`,
-    );
-  };
-
   const gr = lead('cp-gr');
   const it_ = debriefing('cp-it');
   // cp-mt's lead is H2 and AMBER: only the parties it names (cp-it) may learn of it.
@@ -129,19 +84,19 @@ describe("JOT MARE's correlation of selectors", () => {
   });
 
   it('tells no one while only one party reported the IBAN', async () => {
-    await deliverAndWait(gr);
+    await h.deliverAndWait(gr);
     expect(await notices()).toEqual([]);
   });
 
   it("tells both originators of the link, naming the other's report and its holder", async () => {
-    await deliverAndWait(it_);
+    await h.deliverAndWait(it_);
     await waitFor(async () => ((await notices()).length === 2 ? true : undefined), 'two notices');
     expect(await told()).toEqual(
       [`cp-gr ${gr.id} -> ${it_.id}@cp-it`, `cp-it ${it_.id} -> ${gr.id}@cp-gr`].sort(),
     );
     const [notice] = (await notices()).filter((n) => n.recipients[0] === 'cp-it');
     expect(notice.payload.case === 'hitNotice' && notice.payload.value.selector?.value).toBe(IBAN);
-    const [combined] = await audited(AuditOperation.COMBINED, it_.id);
+    const [combined] = await h.events(AuditOperation.COMBINED, it_.id);
     expect(JSON.parse(combined.detailJson)).toEqual({
       linked: gr.id,
       holder: 'cp-gr',
@@ -151,7 +106,7 @@ describe("JOT MARE's correlation of selectors", () => {
   });
 
   it('keeps a restricted report from a party that does not hold it, and audits that it was not told', async () => {
-    await deliverAndWait(mt);
+    await h.deliverAndWait(mt);
     await waitFor(async () => ((await notices()).length === 4 ? true : undefined), 'four notices');
     expect(await told()).toEqual(
       [
@@ -163,48 +118,27 @@ describe("JOT MARE's correlation of selectors", () => {
       ].sort(),
     );
     expect(JSON.stringify(await told())).not.toContain(`cp-gr ${gr.id} -> ${mt.id}`);
-    const withheld = await audited(AuditOperation.WITHHELD, mt.id);
+    const withheld = await h.events(AuditOperation.WITHHELD, mt.id);
     expect(withheld.map((e) => [e.counterpartNode, e.rule])).toEqual([['cp-gr', LINK_NEEDS_CONSENT]]);
   });
 
   it('tells no link twice, after a redelivery or a restart', async () => {
-    // Past the submit stream's deduplication window (hours in production), only JOT MARE's own record of what
-    // it told keeps a late redelivery from telling again.
-    const submit = await bus.jsm.streams.info(Streams.submit);
-    await bus.jsm.streams.update(Streams.submit, { ...submit.config, duplicate_window: 100_000_000 });
-    await new Promise((r) => setTimeout(r, 200));
+    // Past the submit stream's deduplication window, only JOT MARE's record of what it told keeps a late
+    // redelivery from telling again.
+    await h.outlastDeduplication();
     // The inbox is taken in order: once a later item is received, the redelivery before it was handled.
-    await deliverVouched(bus, router, NODE, mt, 'delivered');
-    await deliverAndWait(unlinked('cp-es'));
-    await app!.close();
-    app = await start();
-    await deliverVouched(bus, router, NODE, it_, 'delivered');
-    await deliverAndWait(unlinked('cp-pt'));
+    await h.deliver(mt);
+    await h.deliverAndWait(unlinked('cp-es'));
+    await h.restart();
+    await h.deliver(it_);
+    await h.deliverAndWait(unlinked('cp-pt'));
     expect(await notices()).toHaveLength(4);
   });
 
   it('takes a recalled report out of the index: the erasure states it, and it links to nothing after', async () => {
-    const recall = envelopeFromJson(
-      asJson(
-        validRecallEnvelope({
-          id: uuidv7(),
-          sender: 'cp-it',
-          recipients: [],
-          recall: { messageId: it_.id, reason: 'RECALL_REASON_INACCURATE', explanation: 'Wrong account.' },
-        }),
-      ),
-    );
-    await deliverVouched(bus, router, NODE, recall, 'recall');
-    const erased = await waitFor(
-      async () => (await audited(AuditOperation.ERASED, it_.id))[0],
-      'the erasure',
-    );
-    expect((JSON.parse(erased.detailJson) as { erased: string[] }).erased).toEqual([
-      'copy',
-      `${SELECTOR_INDEX_ENTRY}:iban`,
-    ]);
+    expect(await h.recall(it_, 'Wrong account.')).toEqual(['copy', `${SELECTOR_INDEX_ENTRY}:iban`]);
     const de = lead('cp-de');
-    await deliverAndWait(de);
+    await h.deliverAndWait(de);
     await waitFor(
       async () => ((await notices()).length === 7 ? true : undefined),
       'the notices of the new lead',

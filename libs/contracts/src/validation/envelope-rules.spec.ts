@@ -89,6 +89,12 @@ describe('handling code', () => {
 });
 
 describe('TLP', () => {
+  it('namedOnlyRequiresRecipients: refuses an item for its named recipients only that names none', () => {
+    const envelope = validRouteReportEnvelope({ recipients: [], namedRecipientsOnly: true });
+    expect(found(envelope)).toEqual([{ field: 'recipients', rule: 'namedOnlyRequiresRecipients' }]);
+    expect(found(validRouteReportEnvelope({ namedRecipientsOnly: true }))).toEqual([]);
+  });
+
   it('tlpRedRequiresRecipients: refuses TLP_RED without named recipients', () => {
     const envelope = validRouteReportEnvelope({ tlp: 'TLP_RED' });
     delete envelope.recipients;

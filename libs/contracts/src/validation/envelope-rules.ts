@@ -100,6 +100,18 @@ export const tlpRedRequiresRecipients: CoherenceRule = (envelope) =>
       ]
     : [];
 
+/** namedOnlyRequiresRecipients: an item meant for its named recipients only must name some. */
+export const namedOnlyRequiresRecipients: CoherenceRule = (envelope) =>
+  envelope.namedRecipientsOnly === true && items(envelope.recipients).length === 0
+    ? [
+        violation(
+          'recipients',
+          RULE.namedOnlyRequiresRecipients,
+          'recipients must name at least one node when namedRecipientsOnly is true',
+        ),
+      ]
+    : [];
+
 /** tlpClearForbidsDisseminationLimits: TLP:CLEAR may be disclosed freely, H2 and H3 limit that. */
 export const tlpClearForbidsDisseminationLimits: CoherenceRule = (envelope) =>
   envelope.tlp === 'TLP_CLEAR' && DISSEMINATION_LIMITS.has(envelope.handlingCode)
@@ -231,6 +243,7 @@ export const ENVELOPE_RULES: readonly CoherenceRule[] = [
   recipientNotSender,
   handlingRestriction,
   tlpRedRequiresRecipients,
+  namedOnlyRequiresRecipients,
   tlpClearForbidsDisseminationLimits,
   releasabilityCoherent,
   evaluationRequired,

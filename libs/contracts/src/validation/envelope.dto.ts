@@ -62,6 +62,7 @@ export class EnvelopeDto {
   @OptionalString() @Text(TEXT.statement, true) purpose?: string;
   @OptionalString() @IsRfc3339() expiresAt?: string;
   @OptionalString() @IsUuid() consentRef?: string;
+  @IsOptional() @IsBoolean() namedRecipientsOnly?: boolean;
 
   // oneof payload: intelligence
   @IsOptional() @Message(() => RouteReportDto) routeReport?: RouteReportDto;

@@ -51,6 +51,8 @@ export const RULE = {
   h3RequiresRestriction: 'h3RequiresRestriction',
   restrictionOnlyWithH3: 'restrictionOnlyWithH3',
   tlpRedRequiresRecipients: 'tlpRedRequiresRecipients',
+  /** An item meant for its named recipients only names at least one. */
+  namedOnlyRequiresRecipients: 'namedOnlyRequiresRecipients',
   tlpClearForbidsDisseminationLimits: 'tlpClearForbidsDisseminationLimits',
   releasabilityCoherent: 'releasabilityCoherent',
   evaluationRequired: 'evaluationRequired',
