@@ -93,6 +93,24 @@ export function demoTraffic(nowMs: number = Date.now()): DemoItem[] {
     },
     'released to Niger: afic-partner-ne receives it, afic-partner-ng does not',
   );
+  add(
+    routes,
+    'emlo-ne: the Agadez convoys and the driver who books places, for Niger too',
+    {
+      ...base('emlo-ne', 'officer-17'),
+      recipients: ['cp-it', 'afic'],
+      tlp: 'TLP_GREEN',
+      containsPersonalData: true,
+      releasability: { scope: 'RELEASABILITY_SCOPE_THIRD_COUNTRIES', thirdCountries: ['NE'] },
+      routeReport: {
+        ...validRouteReportEnvelope().routeReport!,
+        period: { start: daysAgo(20), end: daysAgo(2) },
+        narrative:
+          'The convoys are booked through a driver known as "Bachir", reachable on +227 90 12 34 56.',
+      },
+    },
+    "personal data, and Niger's agreement gives no legal basis: AFIC passes it on to afic-partner-ne without the narrative",
+  );
   add(routes, 'ilo-it-ly: Sabratha – Lampedusa by wooden fishing boat, 1 500 EUR per person', {
     ...base('ilo-it-ly', 'officer-03'),
     recipients: ['cp-it', 'cp-mt'],

@@ -269,6 +269,18 @@ function summariseLinks(links: FoundLink[], rows: TrailRow[], write: (line: stri
     );
 }
 
+/** AFIC's copies for partner countries without the personal data, from its `altered` rows (one per field). */
+function summariseReleases(rows: TrailRow[], write: (line: string) => void): void {
+  const altered = rows.filter((r) => r.actor_node === 'afic' && r.operation === 'altered');
+  const partners = [...new Set(altered.map((r) => r.counterpart_node ?? '?'))].sort();
+  const items = new Set(altered.map((r) => r.message_id)).size;
+  write(
+    partners.length
+      ? `  AFIC passed ${items} item(s) on to ${list(partners)} without the personal data: ${altered.length} field(s) taken out`
+      : '  AFIC passed nothing on to partner countries: the router delivered what their agreements allow',
+  );
+}
+
 /** What the node apps did with the demo's items: JOT MARE's alerts and the contact points' national dispatch. */
 function summariseNodeJobs(
   alerts: RaisedAlert[],
@@ -285,6 +297,7 @@ function summariseNodeJobs(
         `${list(a.deliveredTo) || '(not delivered yet)'}`,
     );
   summariseLinks(links, rows, write);
+  summariseReleases(rows, write);
   const byContactPoint = new Map<string, { sent: Map<string, number>; withheld: Map<string, number> }>();
   for (const r of rows) {
     if (r.operation !== 'dispatched' && !(r.operation === 'withheld' && r.rule?.startsWith('DISPATCH.')))

@@ -1,19 +1,21 @@
 import 'reflect-metadata';
-import { directorySpec, loadConfig } from '#config';
 import { loadDirectory } from '#directory';
 import { runNodeApp } from '#node-app';
-import { AFIC_MIGRATIONS, aficProviders } from './afic.setup.js';
-import { PartnerBridgeHandler } from './partner-bridge/partner-bridge.handler.js';
+import { AficHandler } from './afic.handler.js';
+import { AFIC_MIGRATIONS, aficProviders, aficSettingsFromConfig } from './afic.setup.js';
 
 /**
  * Frontex's Africa-Frontex Intelligence Community: the bridge to the partner countries, passing on what
- * each agreement allows and nothing more.
+ * each agreement allows and nothing more, and the joint analysis it issues for them.
  */
 runNodeApp({
-  handler: PartnerBridgeHandler,
+  handler: AficHandler,
   defaultNodeId: 'afic',
-  setup: () => ({
-    migrations: AFIC_MIGRATIONS,
-    providers: aficProviders(loadDirectory(loadConfig(directorySpec).MSX_DIRECTORY_FILE)),
-  }),
+  setup: () => {
+    const settings = aficSettingsFromConfig();
+    return {
+      migrations: AFIC_MIGRATIONS,
+      providers: aficProviders(loadDirectory(settings.directoryFile), settings.analysisEveryMs),
+    };
+  },
 });

@@ -16,6 +16,21 @@ export const ROUTE_TOKENS: Readonly<Record<SmugglingRoute, string>> = {
   [SmugglingRoute.OTHER]: 'other',
 };
 
+/** How products and summaries name each route to a reader. */
+export const ROUTE_NAMES: Readonly<Record<SmugglingRoute, string>> = {
+  [SmugglingRoute.UNSPECIFIED]: 'Unspecified route',
+  [SmugglingRoute.CENTRAL_MEDITERRANEAN]: 'Central Mediterranean',
+  [SmugglingRoute.EASTERN_MEDITERRANEAN]: 'Eastern Mediterranean',
+  [SmugglingRoute.WESTERN_MEDITERRANEAN]: 'Western Mediterranean',
+  [SmugglingRoute.WESTERN_BALKANS]: 'Western Balkans',
+  [SmugglingRoute.EASTERN_LAND_BORDER]: 'Eastern land border',
+  [SmugglingRoute.WESTERN_AFRICAN_ATLANTIC]: 'Western African / Atlantic',
+  [SmugglingRoute.BLACK_SEA]: 'Black Sea',
+  [SmugglingRoute.CIRCULAR_ALBANIA_GREECE]: 'Circular Albania–Greece',
+  [SmugglingRoute.AIR]: 'Air',
+  [SmugglingRoute.OTHER]: 'Other routes',
+};
+
 /** The type tokens of topics: one per type the table of payload kinds publishes on a topic. */
 export const TYPE_TOKENS: readonly string[] = PAYLOAD_TYPES.flatMap((t) => {
   const topic: string | null = PAYLOAD_KINDS[t].topic;

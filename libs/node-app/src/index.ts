@@ -9,3 +9,4 @@ export * from './erasure-receipt.js';
 export * from './checkpoint-witness.js';
 export * from './node-erasure.js';
 export * from './retention-sweeper.js';
+export * from './sharing-check.js';

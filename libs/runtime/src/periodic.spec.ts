@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { Periodic } from './periodic.js';
+import { lastCompletePeriod, Periodic } from './periodic.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -30,5 +30,19 @@ describe('a periodic duty', () => {
     await stopping;
     await sleep(30);
     expect(runs).toHaveLength(4);
+  });
+});
+
+describe('lastCompletePeriod', () => {
+  it('is the last whole period before now, aligned to the epoch so that every process agrees on it', () => {
+    const day = 86_400_000;
+    const now = Date.parse('2026-12-06T10:00:00Z');
+    // Weeks from the epoch begin on a Thursday: 2026-11-26 to 2026-12-03.
+    expect(lastCompletePeriod(now, 7 * day)).toEqual({
+      startMs: Date.parse('2026-11-26T00:00:00Z'),
+      endMs: Date.parse('2026-12-03T00:00:00Z'),
+    });
+    expect(lastCompletePeriod(10_500, 1_000)).toEqual({ startMs: 9_000, endMs: 10_000 });
+    expect(lastCompletePeriod(10_000, 1_000)).toEqual({ startMs: 9_000, endMs: 10_000 });
   });
 });

@@ -36,3 +36,12 @@ export class Periodic {
     await this.running;
   }
 }
+
+/**
+ * The last complete period of `everyMs` before `nowMs`, aligned to the epoch (so every process, and a process
+ * after a restart, agrees on it; whole weeks begin on a Thursday).
+ */
+export function lastCompletePeriod(nowMs: number, everyMs: number): { startMs: number; endMs: number } {
+  const endMs = Math.floor(nowMs / everyMs) * everyMs;
+  return { startMs: endMs - everyMs, endMs };
+}

@@ -10,7 +10,10 @@ import {
   validRouteReportEnvelope,
 } from '#testing';
 import { AFIC_MIGRATIONS, aficProviders } from '../afic.setup.js';
-import { PartnerBridgeHandler, PARTNER_RELEASE_ENTRY } from './partner-bridge.handler.js';
+import { AficHandler } from '../afic.handler.js';
+import { FOUR_WEEKS_MS } from '../afic.setup.js';
+import { JointAnalysisService, OBSERVATION_ENTRY } from '../joint-analysis/joint-analysis.service.js';
+import { PARTNER_RELEASE_ENTRY } from './partner-bridge.handler.js';
 import { PERSONAL_DATA_REMOVED } from './partner-release.js';
 
 const NODE = 'afic';
@@ -32,7 +35,7 @@ describe("AFIC's bridge to the partner countries", () => {
         startNodeAppForTest({
           ...bed,
           nodeId: NODE,
-          handler: PartnerBridgeHandler,
+          handler: AficHandler,
           providers: aficProviders(directory),
           migrations: AFIC_MIGRATIONS,
         }),
@@ -104,6 +107,7 @@ describe("AFIC's bridge to the partner countries", () => {
       'copy',
       `${PARTNER_RELEASE_ENTRY}:afic-partner-ne`,
       `${PARTNER_RELEASE_ENTRY}:afic-partner-ng`,
+      `${OBSERVATION_ENTRY}:joint-analysis`,
     ]);
     const recalls = (await h.submitted()).filter((e) => e.payload.case === 'recall');
     expect(
@@ -111,5 +115,36 @@ describe("AFIC's bridge to the partner countries", () => {
         .map((r) => (r.payload.case === 'recall' ? [r.payload.value.messageId, r.payload.value.reason] : []))
         .sort(),
     ).toEqual(copies.map((c) => [c.id, RecallReason.INACCURATE]).sort());
+  });
+
+  it('issues the joint analysis of a route once per period, to each partner whose country the reports were released to', async () => {
+    const analysis = h.app().get(JointAnalysisService);
+    // The route reports received this period; the one recalled before no longer counts.
+    const reportOf = (sender: string) => {
+      const json = validRouteReportEnvelope({
+        id: uuidv7(),
+        createdAt: new Date().toISOString(),
+        sender,
+        author: `${sender}.analyst-1`,
+        recipients: ['afic'],
+        tlp: 'TLP_GREEN',
+      });
+      return envelopeFromJson(asJson(json));
+    };
+    const later = Date.now() + FOUR_WEEKS_MS;
+    await h.deliverAndWait(reportOf('cp-gr'));
+    await h.deliverAndWait(reportOf('cp-mt'));
+    expect(await analysis.issueDue(later)).toEqual([]);
+    await h.deliverAndWait(reportOf('cp-es'));
+    const [id] = await analysis.issueDue(later);
+    const product = (await h.submitted()).find((e) => e.id === id)!;
+    // Released to Niger only (the reports' releasability): Nigeria's partner gets no figures of them.
+    expect(product.recipients).toEqual(['afic-partner-ne']);
+    expect(product.payload.case === 'analysisProduct' && product.payload.value.summary).toMatch(
+      /^Central Mediterranean, .*: 3 route reports and 0 debriefings from 3 parties\. Departures: NE 3\./,
+    );
+    expect(await analysis.issueDue(later)).toEqual([]);
+    await h.restart();
+    expect(await h.app().get(JointAnalysisService).issueDue(later)).toEqual([]);
   });
 });

@@ -7,7 +7,7 @@ import {
   type Envelope,
   type EnvelopeJson,
 } from '#contracts';
-import { loadDirectory } from '#directory';
+import { loadDirectory, parseDirectory } from '#directory';
 import { normalisedSelectorsOf } from '#policy';
 import {
   asJson,
@@ -48,8 +48,8 @@ describe('partnerCopyOf: what may go to a partner without a legal basis for pers
   it('takes the narrative and any text naming a selector out of a route report, and keeps the route', () => {
     const copy = partnerCopyOf(route())!;
     expect(copy.removed).toEqual([
-      { field: 'routeReport.segments[2].conveyance', reason: expect.stringContaining('selector') },
       { field: 'routeReport.narrative', reason: expect.stringContaining('free text') },
+      { field: 'routeReport.segments[2].conveyance', reason: expect.stringContaining('selector') },
     ]);
     const r = copy.payload.case === 'routeReport' ? copy.payload.value : undefined;
     expect(r?.narrative).toBe('');
@@ -73,10 +73,10 @@ describe('partnerCopyOf: what may go to a partner without a legal basis for pers
     expect(copy.removed.map((r) => r.field)).toEqual([
       'debriefingReport.facilitators[0]',
       'debriefingReport.facilitators[1]',
-      'debriefingReport.selectors.phoneNumbers',
-      'debriefingReport.selectors.ibans',
-      'debriefingReport.nationality',
       'debriefingReport.narrative',
+      'debriefingReport.nationality',
+      'debriefingReport.selectors.ibans',
+      'debriefingReport.selectors.phoneNumbers',
     ]);
     const d = copy.payload.case === 'debriefingReport' ? copy.payload.value : undefined;
     expect(d?.selectors?.vesselNames).toEqual(['AL FAJR']);
@@ -96,6 +96,17 @@ describe('partnerCopyOf: what may go to a partner without a legal basis for pers
     const m = copy.payload.case === 'modusOperandiReport' ? copy.payload.value : undefined;
     expect(m?.indicators).toHaveLength(3);
     expect(m?.title).toBe('Migrants hidden in refrigerated lorries at Subotica');
+  });
+
+  it('builds the copy from its allow-list only: a field this version of the contract does not know stays behind', () => {
+    const original = route();
+    if (original.payload.case !== 'routeReport') throw new Error('a route report');
+    original.payload.value.$unknown = [{ no: 99, wireType: 2, data: new TextEncoder().encode('Abu Salah') }];
+    original.payload.value.segments[0].$unknown = [{ no: 98, wireType: 0, data: new Uint8Array([1]) }];
+    const copy = partnerCopyOf(original)!;
+    const r = copy.payload.case === 'routeReport' ? copy.payload.value : undefined;
+    expect(r?.$unknown).toBeUndefined();
+    expect(r?.segments[0].$unknown).toBeUndefined();
   });
 
   it('passes on no other type', () => {
@@ -154,6 +165,43 @@ describe('releasesFor: which partners get a copy', () => {
     const { releases, notReleased } = plan(route({}, '', 'inflatable rubber boat'));
     expect(releases).toEqual([]);
     expect(notReleased.map((n) => n.rule)).toEqual([NOTHING_RELEASABLE, NOTHING_RELEASABLE]);
+  });
+
+  it('passes on no other type, and audits nothing for it', () => {
+    const lead = envelope(
+      validFinancialLeadEnvelope({
+        sender: 'cp-gr',
+        author: 'cp-gr.analyst-1',
+        tlp: 'TLP_GREEN',
+        handlingCode: 'HANDLING_CODE_H1',
+        recipients: ['afic'],
+        releasability: { scope: 'RELEASABILITY_SCOPE_THIRD_COUNTRIES', thirdCountries: ['NE'] },
+        route: 'SMUGGLING_ROUTE_CENTRAL_MEDITERRANEAN',
+      }),
+    );
+    // Even for a partner that subscribes to everything.
+    const party = (id: string, kind: string, country: string, subscriptions: string[]) => ({
+      id,
+      kind,
+      name: id,
+      country,
+      clearance: 'H3',
+      subscriptions,
+    });
+    const wide = parseDirectory({
+      parties: [
+        party('cp-gr', 'contact-point', 'GR', []),
+        party('afic', 'afic', 'PL', ['intel.>']),
+        { ...party('afic-partner-ne', 'afic-partner', 'NE', ['intel.>']), clearance: 'H1' },
+      ],
+      agreements: [
+        { id: 'frontex-ne', country: 'NE', title: 'Niger', personalData: false, handlingCodes: ['H0', 'H1'] },
+      ],
+    });
+    expect(releasesFor(lead, wide, { node: 'afic', idKey: 'k', nowMs: NOW })).toEqual({
+      releases: [],
+      notReleased: [],
+    });
   });
 
   it('releases nothing of its own copies or of forwarded copies', () => {

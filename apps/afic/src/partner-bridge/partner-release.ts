@@ -17,14 +17,9 @@ import {
   type HandlingLevel,
   type Party,
 } from '#directory';
-import {
-  needsOriginatorConsent,
-  SHARING_RULES,
-  thirdCountryPersonalData,
-  topicsOf,
-  type Verdict,
-} from '#policy';
-import { partnerCopyOf, type RemovedField } from './release-profile.js';
+import { sharingRefusal } from '#node-app';
+import { needsOriginatorConsent, thirdCountryPersonalData, topicsOf } from '#policy';
+import { partnerCopyOf, RELEASABLE_TYPES, type RemovedField } from './release-profile.js';
 
 /** The rule under which AFIC releases a copy without the personal data. */
 export const PERSONAL_DATA_REMOVED = thirdCountryPersonalData.code;
@@ -48,28 +43,6 @@ export interface NotReleased {
   reason: string;
 }
 
-/** The first sharing rule that keeps `envelope` from `party`, or null when every rule lets it through. */
-function firstRefusal(
-  envelope: Envelope,
-  party: Party,
-  directory: Directory,
-  nowMs: number,
-  named: boolean,
-): { rule: string; reason: string } | null {
-  const ctx = {
-    envelope,
-    sender: directory.party(envelope.sender),
-    directory,
-    facts: { nowMs, payloadSha256: '' },
-    candidate: { node: party.id, party, named, viaTopics: named ? [] : topicsOf(envelope) },
-  };
-  for (const rule of SHARING_RULES) {
-    const reason: Verdict = rule.check(ctx);
-    if (reason !== null) return { rule: rule.code, reason };
-  }
-  return null;
-}
-
 /** The agreement in force with the partner's country that covers the item's handling code. */
 function coveringAgreement(envelope: Envelope, party: Party, directory: Directory, nowMs: number): Agreement {
   const code = handlingLabel(envelope.handlingCode) as HandlingLevel;
@@ -78,7 +51,8 @@ function coveringAgreement(envelope: Envelope, party: Party, directory: Director
 }
 
 /**
- * What AFIC passes on of an item to the partner countries subscribed to its topic. A partner the router
+ * What AFIC passes on of a route report, modus operandi report or debriefing (not of a forwarded copy or one
+ * of its own) to the partner countries subscribed to its topic. A partner the router
  * delivered the item to already needs nothing. A partner the item was kept from only because it holds
  * personal data and the partner's agreement gives no legal basis for it gets a copy without the personal
  * data ({@link partnerCopyOf}), authored by AFIC, released to that country alone, marked like the original —
@@ -94,13 +68,21 @@ export function releasesFor(
 ): { releases: PlannedRelease[]; notReleased: NotReleased[] } {
   const releases: PlannedRelease[] = [];
   const notReleased: NotReleased[] = [];
-  if (original.consentRef !== '' || original.sender === o.node) return { releases, notReleased };
+  const type = original.payload.case;
+  if (!type || !RELEASABLE_TYPES.includes(type) || original.consentRef !== '' || original.sender === o.node)
+    return { releases, notReleased };
   const partners = new Map<string, Party>();
   for (const topic of topicsOf(original))
     for (const party of directory.subscribersOf(topic))
       if (isThirdCountryParty(party)) partners.set(party.id, party);
   for (const party of [...partners.values()].sort((a, b) => a.id.localeCompare(b.id))) {
-    const refusal = firstRefusal(original, party, directory, o.nowMs, original.recipients.includes(party.id));
+    const refusal = sharingRefusal(
+      original,
+      party.id,
+      directory,
+      o.nowMs,
+      original.recipients.includes(party.id),
+    );
     if (refusal === null || refusal.rule !== PERSONAL_DATA_REMOVED) continue;
     const skip = (rule: string, reason: string) => notReleased.push({ partner: party.id, rule, reason });
     if (needsOriginatorConsent(original.handlingCode, original.tlp)) {
@@ -127,7 +109,7 @@ export function releasesFor(
       );
       continue;
     }
-    const copyRefused = firstRefusal(release, party, directory, o.nowMs, true);
+    const copyRefused = sharingRefusal(release, party.id, directory, o.nowMs, true);
     if (copyRefused) {
       skip(copyRefused.rule, copyRefused.reason);
       continue;

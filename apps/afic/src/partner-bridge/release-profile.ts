@@ -1,9 +1,15 @@
-import { clone } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
+import type { Timestamp } from '@bufbuild/protobuf/wkt';
 import {
   DebriefingReportSchema,
+  DebriefingSelectorsSchema,
   ModusOperandiReportSchema,
+  MoneySchema,
+  PeriodSchema,
   RouteReportSchema,
+  RouteSegmentSchema,
   type Envelope,
+  type Money,
   type RouteSegment,
 } from '#contracts';
 import { selectorsInFreeText } from '#policy';
@@ -22,14 +28,14 @@ export interface PartnerCopy {
 }
 
 /** The types AFIC passes on to partners: those the action plan shares with third countries. */
-export const RELEASABLE_TYPES = ['routeReport', 'modusOperandiReport', 'debriefingReport'] as const;
+export const RELEASABLE_TYPES: readonly string[] = ['routeReport', 'modusOperandiReport', 'debriefingReport'];
 
 const FREE_TEXT = 'free text, which may describe identifiable persons';
 const NAMES_SELECTOR = 'names a selector (phone number, account, document, URL or vessel number)';
 
 /**
- * Clears a short free-text field that names a selector; keeps it otherwise.
- * @returns the field's new value
+ * Keeps a short free-text field unless it names a selector.
+ * @returns the value the copy gets
  */
 function screened(value: string, field: string, removed: RemovedField[]): string {
   if (value === '' || selectorsInFreeText(value).length === 0) return value;
@@ -37,25 +43,34 @@ function screened(value: string, field: string, removed: RemovedField[]): string
   return '';
 }
 
-/** Always takes a long free-text field out. */
-function dropped(value: string, field: string, removed: RemovedField[]): string {
+/** Always leaves a long free-text field out of the copy. */
+function leftOut(value: string, field: string, removed: RemovedField[]): void {
   if (value !== '') removed.push({ field, reason: FREE_TEXT });
-  return '';
 }
 
-function screenSegments(segments: RouteSegment[], path: string, removed: RemovedField[]): void {
-  segments.forEach((s, i) => {
-    s.fromPlace = screened(s.fromPlace, `${path}[${i}].fromPlace`, removed);
-    s.toPlace = screened(s.toPlace, `${path}[${i}].toPlace`, removed);
-    s.conveyance = screened(s.conveyance, `${path}[${i}].conveyance`, removed);
-  });
+const money = (m: Money | undefined) =>
+  m ? create(MoneySchema, { amount: m.amount, currency: m.currency }) : undefined;
+const time = (t: Timestamp | undefined) => (t ? { seconds: t.seconds, nanos: t.nanos } : undefined);
+
+function legs(segments: readonly RouteSegment[], path: string, removed: RemovedField[]): RouteSegment[] {
+  return segments.map((s, i) =>
+    create(RouteSegmentSchema, {
+      fromCountry: s.fromCountry,
+      fromPlace: screened(s.fromPlace, `${path}[${i}].fromPlace`, removed),
+      toCountry: s.toCountry,
+      toPlace: screened(s.toPlace, `${path}[${i}].toPlace`, removed),
+      mode: s.mode,
+      conveyance: screened(s.conveyance, `${path}[${i}].conveyance`, removed),
+    }),
+  );
 }
 
 /**
- * The copy of an item AFIC may release to a partner whose agreement gives no legal basis for personal data:
- * an allow-list per type, every other part taken out and named. It keeps what the action plan asks partners
- * to work on (routes, places, means of transport, prices, counts, nationalities of groups, modus operandi)
- * and takes out:
+ * The copy of an item AFIC may release to a partner whose agreement gives no legal basis for personal data. It
+ * is built field by field from an allow-list per type, so nothing else — no field the list does not name, no
+ * field unknown to this version of the contract — reaches the partner. It keeps what the action plan asks
+ * partners to work on (routes, places, means of transport, prices, counts, nationalities of groups, modus
+ * operandi) and leaves out, naming each:
  * - the narratives (free text, which may describe identifiable persons);
  * - a debriefing's facilitators, its phone numbers and accounts, and the debriefed person's nationality;
  * - any short text field that names a selector.
@@ -67,47 +82,72 @@ export function partnerCopyOf(envelope: Envelope): PartnerCopy | undefined {
   const p = envelope.payload;
   switch (p.case) {
     case 'routeReport': {
-      const r = clone(RouteReportSchema, p.value);
-      screenSegments(r.segments, 'routeReport.segments', removed);
-      r.departureArea = screened(r.departureArea, 'routeReport.departureArea', removed);
-      r.narrative = dropped(r.narrative, 'routeReport.narrative', removed);
-      return { payload: { case: 'routeReport', value: r }, removed };
+      const r = p.value;
+      leftOut(r.narrative, 'routeReport.narrative', removed);
+      const value = create(RouteReportSchema, {
+        segments: legs(r.segments, 'routeReport.segments', removed),
+        departureArea: screened(r.departureArea, 'routeReport.departureArea', removed),
+        departureCountry: r.departureCountry,
+        period: r.period
+          ? create(PeriodSchema, { start: time(r.period.start), end: time(r.period.end) })
+          : undefined,
+        peopleCarried: r.peopleCarried,
+        pricePerPerson: money(r.pricePerPerson),
+        nationalities: [...r.nationalities],
+      });
+      return { payload: { case: 'routeReport', value }, removed: ordered(removed) };
     }
     case 'modusOperandiReport': {
-      const m = clone(ModusOperandiReportSchema, p.value);
-      m.title = screened(m.title, 'modusOperandiReport.title', removed);
-      m.indicators = m.indicators.filter(
-        (text, i) => screened(text, `modusOperandiReport.indicators[${i}]`, removed) !== '',
-      );
-      m.narrative = dropped(m.narrative, 'modusOperandiReport.narrative', removed);
-      return { payload: { case: 'modusOperandiReport', value: m }, removed };
+      const m = p.value;
+      leftOut(m.narrative, 'modusOperandiReport.narrative', removed);
+      const value = create(ModusOperandiReportSchema, {
+        category: m.category,
+        title: screened(m.title, 'modusOperandiReport.title', removed),
+        indicators: m.indicators.filter(
+          (text, i) => screened(text, `modusOperandiReport.indicators[${i}]`, removed) !== '',
+        ),
+        countries: [...m.countries],
+        firstObservedAt: time(m.firstObservedAt),
+      });
+      return { payload: { case: 'modusOperandiReport', value }, removed: ordered(removed) };
     }
     case 'debriefingReport': {
-      const d = clone(DebriefingReportSchema, p.value);
-      screenSegments(d.routeTaken, 'debriefingReport.routeTaken', removed);
-      d.hotspot = screened(d.hotspot, 'debriefingReport.hotspot', removed);
+      const d = p.value;
       d.facilitators.forEach((_, i) =>
         removed.push({
           field: `debriefingReport.facilitators[${i}]`,
           reason: 'describes an identifiable person',
         }),
       );
-      d.facilitators = [];
-      if (d.selectors) {
-        if (d.selectors.phoneNumbers.length > 0)
-          removed.push({ field: 'debriefingReport.selectors.phoneNumbers', reason: 'personal selectors' });
-        if (d.selectors.ibans.length > 0)
-          removed.push({ field: 'debriefingReport.selectors.ibans', reason: 'personal selectors' });
-        d.selectors.phoneNumbers = [];
-        d.selectors.ibans = [];
-      }
+      if (d.selectors?.phoneNumbers.length)
+        removed.push({ field: 'debriefingReport.selectors.phoneNumbers', reason: 'personal selectors' });
+      if (d.selectors?.ibans.length)
+        removed.push({ field: 'debriefingReport.selectors.ibans', reason: 'personal selectors' });
       if (d.nationality !== '')
         removed.push({ field: 'debriefingReport.nationality', reason: "the debriefed person's nationality" });
-      d.nationality = '';
-      d.narrative = dropped(d.narrative, 'debriefingReport.narrative', removed);
-      return { payload: { case: 'debriefingReport', value: d }, removed };
+      leftOut(d.narrative, 'debriefingReport.narrative', removed);
+      const vessels = d.selectors
+        ? create(DebriefingSelectorsSchema, {
+            vesselImoNumbers: [...d.selectors.vesselImoNumbers],
+            vesselNames: [...d.selectors.vesselNames],
+          })
+        : undefined;
+      const value = create(DebriefingReportSchema, {
+        hotspot: screened(d.hotspot, 'debriefingReport.hotspot', removed),
+        hotspotCountry: d.hotspotCountry,
+        debriefedAt: time(d.debriefedAt),
+        routeTaken: legs(d.routeTaken, 'debriefingReport.routeTaken', removed),
+        pricePaid: money(d.pricePaid),
+        selectors: vessels,
+      });
+      return { payload: { case: 'debriefingReport', value }, removed: ordered(removed) };
     }
     default:
       return undefined;
   }
+}
+
+/** The fields taken out in the order of the contract's paths, so that audit rows come in a stable order. */
+function ordered(removed: RemovedField[]): RemovedField[] {
+  return [...removed].sort((a, b) => a.field.localeCompare(b.field, 'en', { numeric: true }));
 }

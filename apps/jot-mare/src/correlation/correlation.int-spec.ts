@@ -9,6 +9,7 @@ import {
   validDebriefingReportEnvelope,
   validFinancialLeadEnvelope,
   validModusOperandiReportEnvelope,
+  validRouteReportEnvelope,
   waitFor,
 } from '#testing';
 import { JotMareHandler } from '../jot-mare.handler.js';
@@ -150,5 +151,36 @@ describe("JOT MARE's correlation of selectors", () => {
     // cp-mt's restricted lead: not told to cp-de; cp-mt may learn of cp-de's unrestricted one.
     expect(now.filter((l) => l.startsWith('cp-de')).join()).not.toContain(mt.id);
     expect(now).toContain(`cp-mt ${mt.id} -> ${de.id}@cp-de`);
+  });
+
+  it('tells no party a link whose notice the sharing rules would keep from it, and audits that', async () => {
+    const PHONE = '+227 90 12 34 56';
+    const routeWithPhone = (sender: string, releasedTo: string[]) => {
+      const json = validRouteReportEnvelope(
+        marking(sender, {
+          releasability: { scope: 'RELEASABILITY_SCOPE_THIRD_COUNTRIES', thirdCountries: releasedTo },
+        }),
+      );
+      json.routeReport!.narrative = `Places are booked on ${PHONE}.`;
+      return envelopeFromJson(asJson(json));
+    };
+    // Niger's partner reported the number; cp-gr's report of it is released to Niger, without the flag.
+    const partner = routeWithPhone('afic-partner-ne', ['NE']);
+    const gr2 = routeWithPhone('cp-gr', ['NE']);
+    const before = (await notices()).length;
+    await h.deliverAndWait(partner);
+    await h.deliverAndWait(gr2);
+    await waitFor(
+      async () => ((await notices()).length === before + 1 ? true : undefined),
+      'the notice to cp-gr',
+    );
+    expect((await notices()).slice(before).map((n) => n.recipients[0])).toEqual(['cp-gr']);
+    // The notice would carry a phone number to a third country whose agreement gives no legal basis for it.
+    const withheld = await h.events(AuditOperation.WITHHELD, gr2.id);
+    expect(withheld.map((e) => [e.counterpartNode, e.rule])).toEqual([
+      ['afic-partner-ne', 'POLICY.THIRD_COUNTRY_PERSONAL_DATA'],
+    ]);
+    const [combined] = await h.events(AuditOperation.COMBINED, gr2.id);
+    expect(JSON.parse(combined.detailJson)).toMatchObject({ linked: partner.id, told: ['cp-gr'] });
   });
 });

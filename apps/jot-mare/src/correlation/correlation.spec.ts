@@ -11,7 +11,7 @@ import {
   type EnvelopeJson,
 } from '#contracts';
 import { loadDirectory } from '#directory';
-import { selectorDigest } from '#policy';
+import { MAX_SELECTORS_PER_ITEM, selectorDigest } from '#policy';
 import {
   asJson,
   validAnalysisProductEnvelope,
@@ -19,6 +19,7 @@ import {
   validFinancialLeadEnvelope,
   validHitNoticeEnvelope,
   validInternetContentReferralEnvelope,
+  validModusOperandiReportEnvelope,
   validSuspectVesselReportEnvelope,
 } from '#testing';
 import {
@@ -62,6 +63,27 @@ describe('correlatedSelectors', () => {
   it('leaves vessel names to the watch-list and takes the IMO and MMSI of a vessel report', () => {
     const kinds = correlatedSelectors(envelope(validSuspectVesselReportEnvelope())).map((s) => s.kind);
     expect(kinds).toEqual(['imo', 'mmsi']);
+  });
+
+  it('indexes at most MAX_SELECTORS_PER_ITEM selectors of a report, the same ones whatever their order', () => {
+    const numbers = Array.from({ length: 200 }, (_, i) => `+2189123${String(i).padStart(5, '0')}`);
+    const many = (list: string[]) =>
+      correlatedSelectors(
+        envelope(
+          validModusOperandiReportEnvelope({
+            sender: 'cp-gr',
+            author: 'cp-gr.analyst-1',
+            containsPersonalData: true,
+            modusOperandiReport: {
+              ...validModusOperandiReportEnvelope().modusOperandiReport!,
+              narrative: `Bookings on ${list.join(', ')}.`,
+            },
+          }),
+        ),
+      );
+    const found = many(numbers);
+    expect(found).toHaveLength(MAX_SELECTORS_PER_ITEM);
+    expect(many([...numbers].reverse()).map((s) => s.digest)).toEqual(found.map((s) => s.digest));
   });
 
   it('indexes no product and no control message', () => {

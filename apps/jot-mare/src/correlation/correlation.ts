@@ -14,12 +14,12 @@ import {
   type Tlp,
 } from '#contracts';
 import { isThirdCountryParty, type Directory } from '#directory';
+import { sharingRefusal, type SharingRefusal } from '#node-app';
 import {
+  MAX_SELECTORS_PER_ITEM,
   needsOriginatorConsent,
   normalisedSelectorsOf,
-  RECIPIENT_UNKNOWN,
   selectorDigest,
-  SHARING_RULES,
   type SelectorKindName,
 } from '#policy';
 
@@ -45,24 +45,30 @@ export interface ReportSelector {
 
 /**
  * The selectors JOT MARE correlates a report by: those of intelligence (not of products, control messages or
- * forwarded copies), found in its typed fields and its free text, in the exchange's one spelling.
+ * forwarded copies), found in its typed fields and its free text, in the exchange's one spelling, at most
+ * MAX_SELECTORS_PER_ITEM of them (the same subset the router indexes): a narrative that lists thousands of
+ * numbers neither floods the index nor turns JOT MARE into a way to ask who holds each.
  */
 export function correlatedSelectors(envelope: Envelope): ReportSelector[] {
   const type = envelope.payload.case;
   if (!type || !INTEL_TYPES.includes(type)) return [];
-  return normalisedSelectorsOf(envelope)
+  const all = normalisedSelectorsOf(envelope)
     .filter((s): s is { kind: ReportSelector['kind']; value: string } => s.kind !== 'vessel')
     .map((s) => ({ ...s, digest: selectorDigest(s) }));
+  const kept = new Set(
+    all
+      .map((s) => s.digest)
+      .sort()
+      .slice(0, MAX_SELECTORS_PER_ITEM),
+  );
+  return all.filter((s) => kept.has(s.digest));
 }
 
 /** The rule under which a party is not told of a restricted report it does not hold. */
 export const LINK_NEEDS_CONSENT = 'CORRELATION.ORIGINATOR_CONTROL';
 
 /** Why a party may not learn of a report: the rule and the reason. */
-export interface NotTold {
-  rule: string;
-  reason: string;
-}
+export type NotTold = SharingRefusal;
 
 /**
  * Whether JOT MARE may tell `node` that `report` exists and who holds it. Telling is a disclosure, so it
@@ -79,20 +85,9 @@ export function mayLearnOf(
   nowMs: number,
 ): NotTold | null {
   if (node === report.sender) return null;
-  const party = directory.party(node);
-  if (!party) return { rule: RECIPIENT_UNKNOWN, reason: `${node} is not a party of the exchange` };
   const named = report.recipients.includes(node);
-  const ctx = {
-    envelope: report,
-    sender: directory.party(report.sender),
-    directory,
-    facts: { nowMs, payloadSha256: '' },
-    candidate: { node, party, named, viaTopics: [] },
-  };
-  for (const rule of SHARING_RULES) {
-    const reason = rule.check(ctx);
-    if (reason !== null) return { rule: rule.code, reason };
-  }
+  const refused = sharingRefusal(report, node, directory, nowMs, named);
+  if (refused) return refused;
   if (!named && needsOriginatorConsent(report.handlingCode, report.tlp))
     return {
       rule: LINK_NEEDS_CONSENT,

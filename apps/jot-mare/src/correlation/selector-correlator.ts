@@ -2,7 +2,14 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditOperation, decodeEnvelope, encodeEnvelope, type Envelope } from '#contracts';
 import type { Directory } from '#directory';
 import { Headers, publishDurably, Subjects, type Bus } from '#messaging';
-import { HOLDINGS, NODE_ID, type HoldingsStore, type InboxItem, type NodeOperation } from '#node-app';
+import {
+  HOLDINGS,
+  NODE_ID,
+  sharingRefusal,
+  type HoldingsStore,
+  type InboxItem,
+  type NodeOperation,
+} from '#node-app';
 import { BUS } from '#runtime';
 import { DIRECTORY } from '../vessel-watch-list/vessel-watch.handler.js';
 import {
@@ -75,22 +82,28 @@ export class SelectorCorrelator {
     const remember = (party: string, reportId: string) =>
       told.set(reportId, (told.get(reportId) ?? new Set()).add(party));
     for (const { selector, linked } of toSender.values()) {
-      const fresh = await this.tell(envelope, selector, linked, now, headers);
-      for (const id of fresh) remember(envelope.sender, id);
+      const result = await this.tell(envelope, selector, linked, now, headers);
+      if ('refused' in result) {
+        for (const r of linked) if (!notToldSender.has(r.id)) notToldSender.set(r.id, result.refused);
+      } else {
+        for (const id of result.told) remember(envelope.sender, id);
+      }
     }
 
     // The originator of each linked report: told of the new one on its own report, if it may learn of it.
     const refusedToHolder = mayLearnOfNew(envelope, links, this.directory, now);
+    const noticeRefused = new Map<string, NotTold>();
     for (const { report, selectors: shared } of links) {
       if (refusedToHolder.get(report.sender)) continue;
       for (const s of shared) {
-        const fresh = await this.tell(report, s, [envelope], now, headers);
-        if (fresh.length > 0) remember(report.sender, report.id);
+        const result = await this.tell(report, s, [envelope], now, headers);
+        if ('refused' in result) noticeRefused.set(report.id, result.refused);
+        else if (result.told.length > 0) remember(report.sender, report.id);
       }
     }
 
     for (const { report, selectors: shared } of links) {
-      const toHolder = refusedToHolder.get(report.sender);
+      const toHolder = refusedToHolder.get(report.sender) ?? noticeRefused.get(report.id);
       operations.push({
         operation: AuditOperation.COMBINED,
         key: `link:${report.id}`,
@@ -139,30 +152,40 @@ export class SelectorCorrelator {
     return links;
   }
 
-  /** Sends `own`'s originator a notice of the linked reports it has not been told of for this selector. */
+  /**
+   * Sends `own`'s originator a notice of the linked reports it has not been told of for this selector, unless
+   * the sharing rules would keep the notice itself from it (a phone number to a third country without a legal
+   * basis for personal data, for example).
+   * @returns the linked reports it has been told of for this selector (before or now), or why it may not be
+   */
   private async tell(
     own: Envelope,
     selector: ReportSelector,
     linked: readonly Envelope[],
     nowMs: number,
     headers: Record<string, string> | undefined,
-  ): Promise<string[]> {
+  ): Promise<{ told: string[] } | { refused: NotTold }> {
     const byId = new Map(linked.map((r) => [r.id, r]));
-    return this.index.tellOnce(
+    const noticeOf = (ids: readonly string[]) =>
+      linkNoticeFor({
+        node: this.node,
+        idKey: this.bus.idKey,
+        directory: this.directory,
+        own,
+        selector,
+        linked: ids.map((id) => {
+          const r = byId.get(id)!;
+          return { messageId: r.id, holder: r.sender, handlingCode: r.handlingCode, tlp: r.tlp };
+        }),
+        nowMs,
+      });
+    // Whether the notice may reach its recipient depends on its marking, which the linked reports set.
+    const refused = sharingRefusal(noticeOf([...byId.keys()]), own.sender, this.directory, nowMs, true);
+    if (refused) return { refused };
+    const told = await this.index.tellOnce(
       { party: own.sender, ownItem: own.id, digest: selector.digest, linked: [...byId.keys()] },
       async (fresh) => {
-        const notice = linkNoticeFor({
-          node: this.node,
-          idKey: this.bus.idKey,
-          directory: this.directory,
-          own,
-          selector,
-          linked: fresh.map((id) => {
-            const r = byId.get(id)!;
-            return { messageId: r.id, holder: r.sender, handlingCode: r.handlingCode, tlp: r.tlp };
-          }),
-          nowMs,
-        });
+        const notice = noticeOf(fresh);
         await publishDurably(this.bus.js, Subjects.submit(this.node), encodeEnvelope(notice), {
           msgID: notice.id,
           headers,
@@ -171,6 +194,7 @@ export class SelectorCorrelator {
         return notice.id;
       },
     );
+    return { told };
   }
 
   private withheld(party: string, linked: string, why: NotTold, what: string): NodeOperation {

@@ -41,7 +41,7 @@ export class SelectorIndexStore {
    * Tells a party of links it has not been told of: `send` gets the linked reports not told yet (never an
    * empty list) and returns the id of the notice it sent. The links are recorded in the same transaction, so
    * a failed send records nothing and is tried again with the item.
-   * @returns the linked reports told of now
+   * @returns the linked reports the party has been told of for this report and selector: before, or now
    */
   async tellOnce(
     link: { party: string; ownItem: string; digest: string; linked: readonly string[] },
@@ -55,14 +55,15 @@ export class SelectorIndexStore {
       );
       const done = new Set(told.map((r) => r.linked_item));
       const fresh = link.linked.filter((id) => !done.has(id));
-      if (fresh.length === 0) return [];
-      const noticeId = await send(fresh);
-      await m.query(
-        `INSERT INTO ${this.t('link_told')} (party, own_item, digest, linked_item, notice_id)
-         SELECT $1, $2, $3, l, $5 FROM unnest($4::uuid[]) AS l ON CONFLICT DO NOTHING`,
-        [link.party, link.ownItem, link.digest, fresh, noticeId],
-      );
-      return fresh;
+      if (fresh.length > 0) {
+        const noticeId = await send(fresh);
+        await m.query(
+          `INSERT INTO ${this.t('link_told')} (party, own_item, digest, linked_item, notice_id)
+           SELECT $1, $2, $3, l, $5 FROM unnest($4::uuid[]) AS l ON CONFLICT DO NOTHING`,
+          [link.party, link.ownItem, link.digest, fresh, noticeId],
+        );
+      }
+      return link.linked.filter((id) => done.has(id) || fresh.includes(id));
     });
   }
 

@@ -9,7 +9,7 @@ import { encodeEnvelope, SmugglingRoute } from '#contracts';
 import type { Directory } from '#directory';
 import { publishDurably, Subjects, type Bus } from '#messaging';
 import { NODE_ID } from '#node-app';
-import { BUS, Periodic } from '#runtime';
+import { BUS, lastCompletePeriod, Periodic } from '#runtime';
 import { alertRecipients } from '../vessel-watch-list/alert-recipients.js';
 import {
   DIRECTORY,
@@ -18,7 +18,7 @@ import {
   type WatchListSettings,
 } from '../vessel-watch-list/vessel-watch.handler.js';
 import type { WatchListStore } from '../vessel-watch-list/watch-list.store.js';
-import { lastCompletePeriod, maritimeFigures, maritimePictureFor, SEA_ROUTES } from './maritime-picture.js';
+import { maritimeFigures, maritimePictureFor, SEA_ROUTES } from './maritime-picture.js';
 
 export const MARITIME_PICTURE_EVERY_MS = Symbol('MSX_MARITIME_PICTURE_EVERY_MS');
 

@@ -7,7 +7,6 @@ import {
   VesselStatus,
 } from '#contracts';
 import {
-  lastCompletePeriod,
   maritimeFigures,
   maritimePictureFor,
   pictureSummary,
@@ -92,13 +91,5 @@ describe("JOT MARE's maritime picture", () => {
     const text = JSON.stringify(json);
     for (const identity of ['9074729', '215123456', 'AL BARAKA', 'cp-gr', 'cp-it"', 'cp-mt"'])
       expect(text.replace(/"recipients":\[[^\]]*\]/, '')).not.toContain(identity);
-  });
-
-  it('covers the last complete period, aligned so that every node agrees on it', () => {
-    expect(lastCompletePeriod(END + 3 * DAY, 7 * DAY)).toEqual({
-      startMs: Math.floor((END + 3 * DAY) / (7 * DAY)) * 7 * DAY - 7 * DAY,
-      endMs: Math.floor((END + 3 * DAY) / (7 * DAY)) * 7 * DAY,
-    });
-    expect(lastCompletePeriod(10_500, 1_000)).toEqual({ startMs: 9_000, endMs: 10_000 });
   });
 });

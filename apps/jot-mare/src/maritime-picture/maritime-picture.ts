@@ -8,6 +8,7 @@ import {
   nameBasedId,
   ReleasabilityScope,
   ReleasabilitySchema,
+  ROUTE_NAMES,
   sha256Hex,
   SmugglingRoute,
   Tlp,
@@ -42,17 +43,15 @@ export interface MaritimeFigures {
   vesselsAlerted: number;
 }
 
-const ROUTE_NAMES: Record<number, string> = {
-  [SmugglingRoute.CENTRAL_MEDITERRANEAN]: 'Central Mediterranean',
-  [SmugglingRoute.EASTERN_MEDITERRANEAN]: 'Eastern Mediterranean',
-  [SmugglingRoute.WESTERN_MEDITERRANEAN]: 'Western Mediterranean',
-  [SmugglingRoute.WESTERN_AFRICAN_ATLANTIC]: 'Western African / Atlantic',
-  [SmugglingRoute.BLACK_SEA]: 'Black Sea',
-  [SmugglingRoute.CIRCULAR_ALBANIA_GREECE]: 'Circular Albania–Greece',
-};
-
 /** The sea routes a maritime picture is made for. */
-export const SEA_ROUTES = Object.keys(ROUTE_NAMES).map(Number) as SmugglingRoute[];
+export const SEA_ROUTES: readonly SmugglingRoute[] = [
+  SmugglingRoute.CENTRAL_MEDITERRANEAN,
+  SmugglingRoute.EASTERN_MEDITERRANEAN,
+  SmugglingRoute.WESTERN_MEDITERRANEAN,
+  SmugglingRoute.WESTERN_AFRICAN_ATLANTIC,
+  SmugglingRoute.BLACK_SEA,
+  SmugglingRoute.CIRCULAR_ALBANIA_GREECE,
+];
 
 /**
  * The figures of one route: what the watch-list holds on vessels with evidence on that route (as of the end
@@ -77,7 +76,7 @@ export function maritimeFigures(
     if (near) sightings[near.area.name] = (sightings[near.area.name] ?? 0) + 1;
   }
   return {
-    route: ROUTE_NAMES[route] ?? SmugglingRoute[route],
+    route: ROUTE_NAMES[route],
     periodStart: new Date(period.startMs).toISOString(),
     periodEnd: new Date(period.endMs).toISOString(),
     vesselsWatched: vessels.length,
@@ -144,10 +143,4 @@ export function maritimePictureFor(opts: {
       }),
     },
   });
-}
-
-/** The last complete period of `everyMs` before `nowMs`, aligned to the epoch (whole weeks from a Thursday). */
-export function lastCompletePeriod(nowMs: number, everyMs: number): { startMs: number; endMs: number } {
-  const endMs = Math.floor(nowMs / everyMs) * everyMs;
-  return { startMs: endMs - everyMs, endMs };
 }
