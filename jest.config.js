@@ -23,6 +23,8 @@ const common = {
   moduleNameMapper: {
     ...Object.fromEntries(libs.map((lib) => [`^#${lib}$`, `<rootDir>/libs/${lib}/src/index.ts`])),
     '^#testing/envelopes$': '<rootDir>/libs/testing/src/envelopes/index.ts',
+    // The node-app harness loads NestJS and TypeORM: only the tests that start a node app import it.
+    '^#testing/node-app$': '<rootDir>/libs/testing/src/node-app.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }] },

@@ -1,7 +1,7 @@
 import type { INestApplicationContext, Type } from '@nestjs/common';
 import type { Directory } from '#directory';
 import type { InboxHandler } from '#node-app';
-import { startNodeAppForTest } from '#testing';
+import { startNodeAppForTest } from '#testing/node-app';
 import { JOT_MARE_MIGRATIONS, jotMareProviders } from './jot-mare.setup.js';
 import { DEFAULT_RISK_SETTINGS } from './vessel-watch-list/risk-score.js';
 

@@ -9,4 +9,3 @@ export * from './secure-broker.js';
 export { freePort, startService, waitForPort, type ServiceProcess } from '#process-kit';
 export * from './envelopes/index.js';
 export * from './audit-events.js';
-export * from './node-app.js';

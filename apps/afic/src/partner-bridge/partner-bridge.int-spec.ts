@@ -1,14 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AuditOperation, envelopeFromJson, RecallReason, uuidv7 } from '#contracts';
 import { loadDirectory } from '#directory';
-import {
-  asJson,
-  type NodeAppHarness,
-  startNodeAppForTest,
-  startNodeAppHarness,
-  validModusOperandiReportEnvelope,
-  validRouteReportEnvelope,
-} from '#testing';
+import { asJson, validModusOperandiReportEnvelope, validRouteReportEnvelope } from '#testing';
+import { type NodeAppHarness, startNodeAppForTest, startNodeAppHarness } from '#testing/node-app';
 import { AFIC_MIGRATIONS, aficProviders } from '../afic.setup.js';
 import { AficHandler } from '../afic.handler.js';
 import { FOUR_WEEKS_MS } from '../afic.setup.js';

@@ -4,14 +4,13 @@ import { AuditOperation, envelopeFromJson, uuidv7, type EnvelopeJson } from '#co
 import { loadDirectory } from '#directory';
 import {
   asJson,
-  type NodeAppHarness,
-  startNodeAppHarness,
   validDebriefingReportEnvelope,
   validFinancialLeadEnvelope,
   validModusOperandiReportEnvelope,
   validRouteReportEnvelope,
   waitFor,
 } from '#testing';
+import { type NodeAppHarness, startNodeAppHarness } from '#testing/node-app';
 import { JotMareHandler } from '../jot-mare.handler.js';
 import { startJotMareForTest } from '../jot-mare.test-app.js';
 import { LINK_NEEDS_CONSENT } from './correlation.js';
