@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { InboxHandler, InboxItem, NodeOperation } from '#node-app';
+import { HandlersInOrder } from '#node-app';
 import { SelectorCorrelator } from './correlation/selector-correlator.js';
 import { VesselWatchHandler } from './vessel-watch-list/vessel-watch.handler.js';
 
@@ -8,22 +8,8 @@ import { VesselWatchHandler } from './vessel-watch-list/vessel-watch.handler.js'
  * selectors across reports. A recall takes the report out of both.
  */
 @Injectable()
-export class JotMareHandler implements InboxHandler {
-  constructor(
-    private readonly watchList: VesselWatchHandler,
-    private readonly correlation: SelectorCorrelator,
-  ) {}
-
-  async handle(item: InboxItem): Promise<NodeOperation[]> {
-    return [...(await this.watchList.handle(item)), ...(await this.correlation.handle(item))];
-  }
-
-  async beginErasure(itemId: string): Promise<string[]> {
-    return [...(await this.watchList.beginErasure(itemId)), ...(await this.correlation.beginErasure(itemId))];
-  }
-
-  async erase(itemId: string): Promise<void> {
-    await this.watchList.erase(itemId);
-    await this.correlation.erase(itemId);
+export class JotMareHandler extends HandlersInOrder {
+  constructor(watchList: VesselWatchHandler, correlation: SelectorCorrelator) {
+    super([watchList, correlation]);
   }
 }

@@ -10,3 +10,4 @@ export * from './checkpoint-witness.js';
 export * from './node-erasure.js';
 export * from './retention-sweeper.js';
 export * from './sharing-check.js';
+export * from './handlers-in-order.js';

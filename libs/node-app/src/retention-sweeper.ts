@@ -1,12 +1,7 @@
-import {
-  Inject,
-  Injectable,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AuditOperation, nameBasedId, newAuditEvent, RecallReason, type AuditEvent } from '#contracts';
 import { publishAuditEvent, type Bus } from '#messaging';
-import { BUS, busLogger, Periodic } from '#runtime';
+import { BUS, busLogger, PeriodicDuty } from '#runtime';
 import {
   ERASED_COPY,
   type ErasureAccount,
@@ -51,9 +46,8 @@ export function retentionErasedEvent(node: string, item: ExpiredItem, account: E
  * comes later, it is answered from the same account.
  */
 @Injectable()
-export class RetentionSweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class RetentionSweeper extends PeriodicDuty {
   private readonly logger = busLogger('Retention');
-  private readonly periodic: Periodic;
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
@@ -62,22 +56,16 @@ export class RetentionSweeper implements OnApplicationBootstrap, BeforeApplicati
     @Inject(RETENTION_SWEEP_MS) everyMs: number,
     private readonly erasure: NodeErasure,
   ) {
-    this.periodic = new Periodic(
-      everyMs,
-      async () => {
-        const n = await this.sweep();
-        if (n > 0) this.logger.log(`erased ${n} item(s) whose retention ended`);
-      },
-      (err) => this.logger.warn(`retention sweep stopped: ${err.message}; trying again`),
-    );
+    super(everyMs);
   }
 
-  onApplicationBootstrap(): void {
-    this.periodic.start();
+  protected async runDue(): Promise<void> {
+    const n = await this.sweep();
+    if (n > 0) this.logger.log(`erased ${n} item(s) whose retention ended`);
   }
 
-  beforeApplicationShutdown(): Promise<void> {
-    return this.periodic.stop();
+  protected dutyFailed(err: Error): void {
+    this.logger.warn(`retention sweep stopped: ${err.message}; trying again`);
   }
 
   /**

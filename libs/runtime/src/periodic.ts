@@ -1,3 +1,5 @@
+import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
+
 /**
  * Runs `work` at once and then `everyMs` after each run has ended, until {@link stop}: a run that fails is
  * handed to `onError` and the next one still comes. For a service's background duty (a sweep, a report).
@@ -44,4 +46,34 @@ export class Periodic {
 export function lastCompletePeriod(nowMs: number, everyMs: number): { startMs: number; endMs: number } {
   const endMs = Math.floor(nowMs / everyMs) * everyMs;
   return { startMs: endMs - everyMs, endMs };
+}
+
+/**
+ * A service whose duty runs on a schedule (a sweep, a periodic product): {@link Periodic} started when the
+ * application has booted and stopped, waiting for a run under way, before it shuts down.
+ */
+export abstract class PeriodicDuty implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  protected readonly periodic: Periodic;
+
+  protected constructor(everyMs: number) {
+    this.periodic = new Periodic(
+      everyMs,
+      () => this.runDue(),
+      (err) => this.dutyFailed(err),
+    );
+  }
+
+  /** One run of the duty. */
+  protected abstract runDue(): Promise<void>;
+
+  /** A run failed; the next one still comes. */
+  protected abstract dutyFailed(err: Error): void;
+
+  onApplicationBootstrap(): void {
+    this.periodic.start();
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.periodic.stop();
+  }
 }

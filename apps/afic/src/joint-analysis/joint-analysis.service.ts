@@ -1,15 +1,9 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { encodeEnvelope, HandlingCode, ROUTE_TOKENS, SmugglingRoute } from '#contracts';
 import { isThirdCountryParty, type Directory } from '#directory';
 import { publishDurably, Subjects, type Bus } from '#messaging';
 import { NODE_ID, type InboxItem, type NodeOperation } from '#node-app';
-import { BUS, lastCompletePeriod, Periodic } from '#runtime';
+import { BUS, lastCompletePeriod, PeriodicDuty } from '#runtime';
 import { AFIC_DIRECTORY } from '../partner-bridge/partner-bridge.handler.js';
 import { jointAnalysisFor, jointFigures, observationOf, type RouteObservation } from './joint-analysis.js';
 import type { ObservationStore } from './observation.store.js';
@@ -74,9 +68,8 @@ export function observationsFor(
  * item is recalled), looks at least once a minute, and issues no period twice, also after a restart.
  */
 @Injectable()
-export class JointAnalysisService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class JointAnalysisService extends PeriodicDuty {
   private readonly logger = new Logger('JointAnalysis');
-  private readonly periodic: Periodic;
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
@@ -85,20 +78,16 @@ export class JointAnalysisService implements OnApplicationBootstrap, BeforeAppli
     @Inject(AFIC_DIRECTORY) private readonly directory: Directory,
     @Inject(JOINT_ANALYSIS_EVERY_MS) private readonly everyMs: number,
   ) {
-    this.periodic = new Periodic(
-      // At least once a minute, and ten times a period, so a period is issued soon after it ends.
-      Math.min(Math.ceil(everyMs / 10), 60_000),
-      async () => void (await this.issueDue()),
-      (err) => this.logger.warn(`joint analysis not issued: ${err.message}`),
-    );
+    // At least once a minute, and ten times a period, so a period is issued soon after it ends.
+    super(Math.min(Math.ceil(everyMs / 10), 60_000));
   }
 
-  onApplicationBootstrap(): void {
-    this.periodic.start();
+  protected async runDue(): Promise<void> {
+    await this.issueDue();
   }
 
-  beforeApplicationShutdown(): Promise<void> {
-    return this.periodic.stop();
+  protected dutyFailed(err: Error): void {
+    this.logger.warn(`joint analysis not issued: ${err.message}`);
   }
 
   /** Keeps what a route report or debriefing of another party adds to the analysis. */

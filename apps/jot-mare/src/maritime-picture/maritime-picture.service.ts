@@ -1,15 +1,9 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { encodeEnvelope, SmugglingRoute } from '#contracts';
 import type { Directory } from '#directory';
 import { publishDurably, Subjects, type Bus } from '#messaging';
 import { NODE_ID } from '#node-app';
-import { BUS, lastCompletePeriod, Periodic } from '#runtime';
+import { BUS, lastCompletePeriod, PeriodicDuty } from '#runtime';
 import { alertRecipients } from '../vessel-watch-list/alert-recipients.js';
 import {
   DIRECTORY,
@@ -32,9 +26,8 @@ export const STATISTICS_PARTY = 'eurostat';
  * node's schema) is not issued again after a restart.
  */
 @Injectable()
-export class MaritimePictureService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class MaritimePictureService extends PeriodicDuty {
   private readonly logger = new Logger('MaritimePicture');
-  private readonly periodic: Periodic;
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
@@ -44,19 +37,15 @@ export class MaritimePictureService implements OnApplicationBootstrap, BeforeApp
     @Inject(DIRECTORY) private readonly directory: Directory,
     @Inject(MARITIME_PICTURE_EVERY_MS) private readonly everyMs: number,
   ) {
-    this.periodic = new Periodic(
-      Math.min(everyMs, 60_000),
-      async () => void (await this.issueDue()),
-      (err) => this.logger.warn(`maritime picture not issued: ${err.message}`),
-    );
+    super(Math.min(everyMs, 60_000));
   }
 
-  onApplicationBootstrap(): void {
-    this.periodic.start();
+  protected async runDue(): Promise<void> {
+    await this.issueDue();
   }
 
-  beforeApplicationShutdown(): Promise<void> {
-    return this.periodic.stop();
+  protected dutyFailed(err: Error): void {
+    this.logger.warn(`maritime picture not issued: ${err.message}`);
   }
 
   /**
