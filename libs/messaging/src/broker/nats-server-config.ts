@@ -72,10 +72,73 @@ export interface NatsServerConfigOptions {
   syncEveryWrite?: boolean;
   /** Largest message a client may publish, in bytes (nats-server `max_payload`). */
   maxPayloadBytes?: number;
+  /** A port for the leaf nodes of posts abroad; none without it. */
+  leafnodes?: LeafNodeListener;
+}
+
+/** A post abroad (a party of kind `liaison-officer`) that runs a leaf node of its own. */
+export interface LeafPost {
+  /** Node id of the post (`emlo-ne`): the user name its leaf connects with, and the party account it is bound to. */
+  post: string;
+  /** bcrypt hash of the post's leaf password (`leafCredentials`); never the password itself. */
+  passwordHash: string;
+}
+
+/** The hub's leaf node port: where the leaf nodes of posts abroad connect, each bound to its party's account. */
+export interface LeafNodeListener {
+  /** Address to listen on (default: the client port's `host`). A post abroad needs one it can reach. */
+  host?: string;
+  port: number;
+  posts: readonly LeafPost[];
+  /**
+   * TLS of the leaf node port; `verifyClients` also requires the leaf to present a certificate signed by the
+   * CA (the post's client certificate). Without it the port speaks plain text (tests only): passwords in clear.
+   */
+  tls?: BrokerTlsFiles;
 }
 
 const q = (s: string) => JSON.stringify(s);
 const list = (subjects: string[]) => `[${subjects.map(q).join(', ')}]`;
+
+/** A bcrypt hash (`$2a$`, `$2b$` or `$2y$`, cost, 53 characters of salt and hash), as nats-server accepts it. */
+export const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
+
+function renderTls(t: BrokerTlsFiles, indent: string): string {
+  return `${indent}tls {
+${indent}  cert_file: ${q(t.certFile)}
+${indent}  key_file: ${q(t.keyFile)}
+${indent}  ca_file: ${q(t.caFile)}
+${indent}  verify: ${t.verifyClients}
+${indent}  timeout: 5
+${indent}}
+`;
+}
+
+/**
+ * The `leafnodes` block: each post's leaf logs in with its node id and password, and the hub binds it to that
+ * party's account, whatever the leaf asks for. nats-server 2.9 takes no permissions on a leaf user (it
+ * refuses the field), so the account is the whole fence: it holds nothing but the party's own imports and
+ * its health export. Passwords are bcrypt hashes; a plain password is refused here.
+ */
+function renderLeafNodes(l: LeafNodeListener, host: string, parties: readonly BrokerUser[]): string {
+  const users = l.posts.map((p) => {
+    const party = parties.find((u) => u.principal === p.post);
+    if (!party) throw new Error(`leaf node of ${p.post}: not a party of this broker`);
+    if (!BCRYPT_HASH.test(p.passwordHash))
+      throw new Error(`leaf node of ${p.post}: password is not a bcrypt hash`);
+    return `      { user: ${q(p.post)}, password: ${q(p.passwordHash)}, account: ${q(party.account)} }`;
+  });
+  return `leafnodes {
+  host: ${q(l.host ?? host)}
+  port: ${l.port}
+${l.tls ? renderTls(l.tls, '  ') : ''}  authorization {
+    users: [
+${users.join('\n')}
+    ]
+  }
+}
+`;
+}
 
 function renderUser(u: BrokerUser, indent: string): string {
   const p = u.permissions;
@@ -124,16 +187,8 @@ ${imports.join('\n')}
     ]
   }`;
   });
-  const tls = o.tls
-    ? `tls {
-  cert_file: ${q(o.tls.certFile)}
-  key_file: ${q(o.tls.keyFile)}
-  ca_file: ${q(o.tls.caFile)}
-  verify: ${o.tls.verifyClients}
-  timeout: 5
-}
-`
-    : '';
+  const tls = o.tls ? renderTls(o.tls, '') : '';
+  const leafnodes = o.leafnodes ? renderLeafNodes(o.leafnodes, o.host, parties) : '';
   return `# Generated from the directory by MSX; do not edit. Regenerate when the directory changes.
 # An account per party and one core account that owns JetStream; see deploy/README.md.
 host: ${q(o.host)}
@@ -157,5 +212,5 @@ ${healthImports.join('\n')}
   }
 ${partyAccounts.join('\n')}
 }
-`;
+${leafnodes}`;
 }

@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, writeFileSync } from 'node:fs';
+import bcrypt from 'bcryptjs';
+import { partyPermissions } from './permissions.js';
+
+/**
+ * A post abroad (a party of kind `liaison-officer`) runs a nats-server of its own, a leaf node: its processes
+ * connect to it on the post's machine, and it keeps one link to the hub's leaf node port. The hub binds that
+ * link to the post's own party account (`leafnodes.authorization` in the hub's configuration), so through it
+ * the post reaches exactly what its account holds: its own submit and audit subjects, its own inbox and
+ * witness consumers, and its health subject. nats-server 2.9 cannot log a leaf in with an NKey (that came in
+ * 2.10.9), hence a user name and password.
+ */
+
+/** Random bytes in a leaf password (256 bits). */
+export const LEAF_PASSWORD_BYTES = 32;
+
+/** bcrypt cost of the hash the hub keeps: about 0.1 s per check, made on each (re)connection of a leaf. */
+export const LEAF_PASSWORD_BCRYPT_COST = 11;
+
+/** What a post's leaf logs in to the hub with. */
+export interface LeafCredentials {
+  /** The post's node id, which is the leaf's user name at the hub. */
+  user: string;
+  /** A secret, for the post's own leaf configuration only; never logged, never in the hub's configuration. */
+  password: string;
+  /** The bcrypt hash of `password`: what the hub's configuration holds. */
+  passwordHash: string;
+}
+
+/** Makes a fresh random password for a post's leaf (base64url, URL-safe) and its bcrypt hash. */
+export async function leafCredentials(
+  post: string,
+  cost: number = LEAF_PASSWORD_BCRYPT_COST,
+): Promise<LeafCredentials> {
+  if (cost < 10) throw new Error(`bcrypt cost ${cost} is too low for a leaf password (at least 10)`);
+  const password = randomBytes(LEAF_PASSWORD_BYTES).toString('base64url');
+  return { user: post, password, passwordHash: await bcrypt.hash(password, cost) };
+}
+
+/** TLS of the link to the hub: the CA that signed the hub's certificate, and the post's client certificate. */
+export interface LeafRemoteTls {
+  caFile: string;
+  /** Client certificate and key, when the hub's leaf port requires one (`verifyClients`). */
+  certFile?: string;
+  keyFile?: string;
+}
+
+export interface LeafNodeConfigOptions {
+  /** Node id of the post (`emlo-ne`). */
+  post: string;
+  /** Address the post's processes connect to (default 127.0.0.1: nothing beyond the post's machine). */
+  localHost?: string;
+  localPort: number;
+  /**
+   * The post's NKey public key (starts with U), the same the hub knows it by: the post's processes connect to
+   * the leaf with the seed they would use at the hub, under the same permissions.
+   */
+  localNkey: string;
+  /** The hub's leaf node port, `nats-leaf://hub.example:7422` (or `tls://…`); credentials are added here. */
+  hubLeafUrl: string;
+  /** The leaf's user name and password at the hub ({@link leafCredentials}). */
+  user: string;
+  password: string;
+  /** TLS of the link to the hub; without it the password crosses in clear (tests only). */
+  tls?: LeafRemoteTls;
+  /** Largest message a local client may publish, in bytes; keep it equal to the hub's. */
+  maxPayloadBytes?: number;
+}
+
+const q = (s: string) => JSON.stringify(s);
+const list = (subjects: string[]) => `[${subjects.map(q).join(', ')}]`;
+
+/** The hub's leaf URL with the leaf's user name and password in it, the way nats-server 2.9 takes them. */
+export function leafRemoteUrl(hubLeafUrl: string, user: string, password: string): string {
+  const url = new URL(hubLeafUrl);
+  if (!url.hostname || !url.port) throw new Error(`hub leaf URL needs a host and a port: ${hubLeafUrl}`);
+  url.username = encodeURIComponent(user);
+  url.password = encodeURIComponent(password);
+  return url.toString().replace(/\/$/, '');
+}
+
+/**
+ * The configuration of a post's own nats-server: a leaf node of the hub with no JetStream (the streams live at
+ * the hub), linked to the hub's leaf port as the post.
+ *
+ * Local clients log in with the post's NKey and get the post's party permissions, as at the hub. Not an open
+ * loopback port: anything running on the post's machine could then speak for the post, and the post's
+ * processes already hold the NKey seed (MSX_NATS_NKEY_SEED_FILE), so they need only the leaf's URL. The
+ * permissions are a second fence; the first is the hub's account binding, which a leaf cannot choose.
+ *
+ * The file holds the post's leaf password: write it with {@link writeLeafNodeConfig} (mode 0600) into the
+ * post's own secrets folder, and give it to that post alone.
+ */
+export function renderLeafNodeConfig(o: LeafNodeConfigOptions): string {
+  const p = partyPermissions(o.post);
+  const tls = o.tls
+    ? `
+      tls {
+        ca_file: ${q(o.tls.caFile)}${o.tls.certFile ? `\n        cert_file: ${q(o.tls.certFile)}` : ''}${o.tls.keyFile ? `\n        key_file: ${q(o.tls.keyFile)}` : ''}
+        timeout: 5
+      }`
+    : '';
+  return `# The leaf node of post ${o.post}, generated by MSX; do not edit.
+# Holds the post's password at the hub: mode 0600, for this post alone.
+server_name: ${q(`msx-leaf-${o.post}`)}
+host: ${q(o.localHost ?? '127.0.0.1')}
+port: ${o.localPort}
+max_payload: ${o.maxPayloadBytes ?? 1_048_576}
+authorization {
+  users: [
+    # ${o.post}
+    {
+      nkey: ${o.localNkey}
+      permissions: {
+        publish: { allow: ${list(p.publish)} }
+        subscribe: { allow: ${list(p.subscribe)} }${p.allowResponses ? `\n        allow_responses: { max: 1, expires: "${p.allowResponses.windowMs}ms" }` : ''}
+      }
+    }
+  ]
+}
+leafnodes {
+  remotes: [
+    {
+      url: ${q(leafRemoteUrl(o.hubLeafUrl, o.user, o.password))}${tls}
+    }
+  ]
+}
+`;
+}
+
+/** Writes a post's leaf configuration (it holds a password) readable by its owner only, and returns its path. */
+export function writeLeafNodeConfig(file: string, o: LeafNodeConfigOptions): string {
+  writeFileSync(file, renderLeafNodeConfig(o), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return file;
+}
