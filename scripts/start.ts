@@ -21,7 +21,8 @@ import { join } from 'node:path';
 import { loadOrCreateSigningKey } from '#audit-store';
 import { ensureRouterKeys, prepareSecureExchange, principalOf, type SecureExchangeFiles } from '#messaging';
 import { ConfigError, databaseSpec, directorySpec, int, loadConfig, natsSpec, str } from '#config';
-import { loadDirectory, type Directory } from '#directory';
+import { isMatchingService, loadDirectory, type Directory } from '#directory';
+import { ensureMatchingKeyFile, MATCH_KEY_FILE_NAME } from '#node-app';
 import { runDemo } from './demo/run-demo.js';
 import {
   hostPortOf,
@@ -334,6 +335,11 @@ async function main(): Promise<void> {
   });
   // On the open broker too, the router signs every copy and the nodes check it.
   const routerKeys = ensureRouterKeys(join(STATE_DIR, 'keys'));
+  // The parties' matching key for blind hit/no-hit: every node but the matching service holds it.
+  const matchKeyFile = join(STATE_DIR, 'keys', MATCH_KEY_FILE_NAME);
+  ensureMatchingKeyFile(matchKeyFile);
+  const holdsMatchKey = (spec: ServiceSpec) =>
+    Boolean(spec.env.MSX_NODE_ID) && !isMatchingService(directory.party(spec.env.MSX_NODE_ID));
   const envOf = (spec: ServiceSpec): Record<string, string> => ({
     ...spec.env,
     ...(isolated
@@ -342,6 +348,7 @@ async function main(): Promise<void> {
         ? { MSX_ROUTER_SIGNING_KEY_FILE: routerKeys.privateKeyFile }
         : { MSX_ROUTER_KEY_FILE: routerKeys.publicKeyFile }),
     ...(spec.witness ? { MSX_WITNESS_DIR: witnessDir(spec.name) } : {}),
+    ...(holdsMatchKey(spec) ? { MSX_MATCH_KEY_FILE: matchKeyFile } : {}),
     ...(contactPoints.includes(spec) ? { MSX_DISPATCH_FILE: national.fileOf(spec.env.MSX_NODE_ID) } : {}),
   });
   const problems = await checkServiceConfigs(services, (spec) => ({

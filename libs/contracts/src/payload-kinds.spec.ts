@@ -10,6 +10,8 @@ import {
   PRODUCT_TYPES,
   PUBLISHABLE_TYPES,
   ROUTER_ONLY_TYPES,
+  FROM_MATCHER_TYPES,
+  TO_MATCHER_TYPES,
   type PayloadType,
 } from './payload-kinds.js';
 import { TYPE_TOKENS } from './topic-tokens.js';
@@ -77,10 +79,13 @@ describe('the table of payload kinds', () => {
       expect([t, kind.concernsItem]).toEqual([t, namesItem(t) && t !== 'deliveryReceipt']);
       if (kind.concernsItem) expect([t, kind.kept]).toEqual([t, false]);
     }
-    // Intelligence, products, cross-checks and hit notices are kept; receipts and item controls are not.
+    // Intelligence, products, cross-checks, hit notices and blind answers are kept; receipts, item controls
+    // and what parties tell the matching service (kept in its own index) are not.
     expect(PAYLOAD_TYPES.filter((t) => !PAYLOAD_KINDS[t].kept).sort()).toEqual(
       [
         'acknowledgement',
+        'blindIndexUpdate',
+        'blindQuery',
         'deliveryReceipt',
         'erasureReceipt',
         'recall',
@@ -100,6 +105,15 @@ describe('the table of payload kinds', () => {
         PAYLOAD_KINDS[t].concernsItem ? named : undefined,
       ]);
       if (PAYLOAD_KINDS[t].concernsItem) expect(named).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+
+  it('sends index updates and queries to a matching service only, and lets only it answer', () => {
+    expect(TO_MATCHER_TYPES).toEqual(['blindIndexUpdate', 'blindQuery']);
+    expect(FROM_MATCHER_TYPES).toEqual(['blindAnswer', 'blindQueryNotice']);
+    for (const t of [...TO_MATCHER_TYPES, ...FROM_MATCHER_TYPES]) {
+      expect([t, PAYLOAD_KINDS[t].family, PAYLOAD_KINDS[t].topic]).toEqual([t, 'control', null]);
+      expect(CONTROL_TYPES).toContain(t);
     }
   });
 });

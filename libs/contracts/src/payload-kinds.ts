@@ -24,6 +24,11 @@ export interface PayloadKind {
   kept: boolean;
   /** Whether only the router may send it: no party may submit it. */
   routerOnly: boolean;
+  /**
+   * Blind hit/no-hit matching: `toMatcher` for what parties send a matching service only (index updates and
+   * queries, tokens and never values), `fromMatcher` for what only a matching service sends.
+   */
+  blind?: 'toMatcher' | 'fromMatcher';
 }
 
 const intel = <T extends string>(topic: T) =>
@@ -53,6 +58,18 @@ const keptControl = {
   routerOnly: false,
 } as const;
 
+/** What a party tells the matching service: tokens, which it keeps in its own index, not as an item. */
+const toMatcher = {
+  family: 'control',
+  topic: null,
+  concernsItem: false,
+  kept: false,
+  routerOnly: false,
+  blind: 'toMatcher',
+} as const;
+/** The matching service's answer and its notice to holders: kept, since they name the parties that matched. */
+const fromMatcher = { ...keptControl, blind: 'fromMatcher' } as const;
+
 /**
  * Every payload type, once. The lists the rest of MSX works from (what validation accepts, what a party
  * may publish, topics, what a recipient keeps, what concerns an item) are derived from this table, and
@@ -76,12 +93,16 @@ export const PAYLOAD_KINDS = {
   erasureReceipt: aboutItem,
   crossCheckRequest: keptControl,
   hitNotice: keptControl,
+  blindIndexUpdate: toMatcher,
+  blindQuery: toMatcher,
+  blindAnswer: fromMatcher,
+  blindQueryNotice: fromMatcher,
 } as const satisfies Record<PayloadType, PayloadKind>;
 
 /** Every payload type, in the table's order. */
 export const PAYLOAD_TYPES = Object.keys(PAYLOAD_KINDS) as PayloadType[];
 
-type TypesWhere<K extends keyof PayloadKind, V> = {
+type TypesWhere<K extends Exclude<keyof PayloadKind, 'blind'>, V> = {
   [T in PayloadType]: (typeof PAYLOAD_KINDS)[T][K] extends V ? T : never;
 }[PayloadType];
 
@@ -101,6 +122,10 @@ export const PRODUCT_TYPES: readonly PayloadType[] = where((k) => k.family === '
 export const CONTROL_TYPES: readonly PayloadType[] = where((k) => k.family === 'control' && !k.routerOnly);
 /** What a party may be allowed to publish: intelligence and products. */
 export const PUBLISHABLE_TYPES: readonly PayloadType[] = [...INTEL_TYPES, ...PRODUCT_TYPES];
+/** What parties send a matching service only: blind index updates and queries. */
+export const TO_MATCHER_TYPES: readonly PayloadType[] = where((k) => k.blind === 'toMatcher');
+/** What only a matching service sends: blind answers and query notices. */
+export const FROM_MATCHER_TYPES: readonly PayloadType[] = where((k) => k.blind === 'fromMatcher');
 /** What only the router sends. */
 export const ROUTER_ONLY_TYPES: readonly PayloadType[] = where((k) => k.routerOnly);
 

@@ -76,6 +76,14 @@ function readParty(raw: unknown, where: string, problems: string[]): Party | und
     const unreachable = unreachablePattern(s);
     if (unreachable) problems.push(`${at}: subscription "${s}" matches no topic: ${unreachable}`);
   }
+  if (kind === 'matching-service' && (subscriptions?.length ?? 0) > 0)
+    problems.push(
+      `${at}: a matching-service subscribes to no topic (it receives blind index updates and queries only)`,
+    );
+  if (kind === 'matching-service' && raw.mayPublish !== undefined && stringList(raw.mayPublish)?.length)
+    problems.push(
+      `${at}: a matching-service publishes no intelligence or products (mayPublish must be empty)`,
+    );
   const mayPublish = raw.mayPublish === undefined ? DEFAULT_MAY_PUBLISH[kind] : stringList(raw.mayPublish);
   if (raw.mayPublish === undefined && PARTY_KINDS.includes(kind) && !mayPublish) {
     problems.push(`${at}: mayPublish is required for kind ${kind}`);

@@ -8,6 +8,7 @@ export const PARTY_KINDS = [
   'afic-partner',
   'liaison-officer',
   'eu-agency',
+  'matching-service',
 ] as const;
 export type PartyKind = (typeof PARTY_KINDS)[number];
 
@@ -50,6 +51,14 @@ export interface Agreement {
   handlingCodes: HandlingLevel[];
   /** Last day it applies (ISO date), if limited in time. */
   validUntil?: string;
+}
+
+/**
+ * A matching service for blind hit/no-hit: it holds the tokens parties send it and answers queries, and
+ * receives nothing else (DESIGN §2). It has no matching key, so it never learns a selector.
+ */
+export function isMatchingService(party: Party | undefined): boolean {
+  return party?.kind === 'matching-service';
 }
 
 /** AFIC partner countries are third countries; every other party is an EU party, wherever it is posted. */

@@ -15,4 +15,6 @@ export const DEFAULT_MAY_PUBLISH: Record<PartyKind, readonly PayloadType[] | und
     'internetContentReferral',
   ],
   'eu-agency': undefined,
+  // Only blind answers and query notices, which are control messages: no intelligence, no products.
+  'matching-service': [],
 };

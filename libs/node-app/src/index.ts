@@ -11,3 +11,6 @@ export * from './node-erasure.js';
 export * from './retention-sweeper.js';
 export * from './sharing-check.js';
 export * from './handlers-in-order.js';
+export * from './blind-index/matching-key.js';
+export * from './blind-index/blind-envelopes.js';
+export * from './blind-index/blind-indexer.js';

@@ -24,6 +24,14 @@ export const witnessSpec = {
   MSX_WITNESS_AUDIT_KEY_FILE: str(''),
 };
 
+/** A node takes part in blind hit/no-hit when it has the parties' matching key. */
+export const blindIndexSpec = {
+  /** File of the parties' matching key (64 hex digits); empty: the node takes no part in blind hit/no-hit. */
+  MSX_MATCH_KEY_FILE: str(''),
+  /** The matching service the node tells its tokens to: a party of kind matching-service. */
+  MSX_MATCHING_SERVICE: nodeId('hit-no-hit'),
+};
+
 /** Where a node keeps its holdings: `MSX_DATABASE_URL`, in a schema of its own. */
 export const holdingsSpec = {
   ...databaseSpec,
@@ -65,6 +73,7 @@ export function loadNodeAppConfig(defaultNodeId?: string, env?: NodeJS.ProcessEn
       ...routerKeySpec,
       ...holdingsSpec,
       ...directorySpec,
+      ...blindIndexSpec,
       MSX_NODE_ID: nodeId(defaultNodeId),
     },
     env,

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { publicKeyDer } from '#contracts';
 import type { BusCredentials } from '#messaging';
 import { assertRouterPublicKey, BusModule, createHealthController, READINESS } from '#runtime';
+import { BLIND_INDEX_OPTIONS, BlindIndexer, type BlindIndexOptions } from './blind-index/blind-indexer.js';
 import { CheckpointWitness, type WitnessOptions } from './checkpoint-witness.js';
+import { HandlersInOrder } from './handlers-in-order.js';
 import { HoldingsStore, type HoldingsOptions } from './holdings/holdings-store.js';
 import { InboxWorker, type InboxHandler } from './inbox-worker.js';
 import { loadWitnessConfig } from './node-app.config.js';
@@ -42,6 +44,15 @@ export interface NodeAppOptions {
   retentionSweepMs?: number;
   /** Keep the audit checkpoints as a witness; default: from `MSX_WITNESS_DIR` (off when unset). */
   witness?: WitnessOptions | null;
+  /** Take part in blind hit/no-hit with this matching key (`MSX_MATCH_KEY_FILE`); off when absent. */
+  blindIndex?: BlindIndexOptions;
+}
+
+/** The node kind's handler, then the node's part in blind hit/no-hit. */
+class WithBlindIndex extends HandlersInOrder {
+  constructor(handler: InboxHandler, blindIndex: BlindIndexer) {
+    super([handler, blindIndex]);
+  }
 }
 
 /** The witness settings from the configuration, or null when `MSX_WITNESS_DIR` is not set. */
@@ -73,7 +84,19 @@ export class NodeAppModule {
       controllers: [createHealthController(opts.nodeId)],
       providers: [
         { provide: NODE_ID, useValue: opts.nodeId },
-        { provide: INBOX_HANDLER, useClass: opts.handler },
+        opts.handler,
+        ...(opts.blindIndex
+          ? [
+              { provide: BLIND_INDEX_OPTIONS, useValue: opts.blindIndex },
+              BlindIndexer,
+              {
+                provide: INBOX_HANDLER,
+                useFactory: (handler: InboxHandler, blind: BlindIndexer) =>
+                  new WithBlindIndex(handler, blind),
+                inject: [opts.handler, BlindIndexer],
+              },
+            ]
+          : [{ provide: INBOX_HANDLER, useExisting: opts.handler }]),
         // Opened (and migrated) before anything is taken from the inbox; closed by the inbox worker.
         { provide: HOLDINGS, useFactory: () => HoldingsStore.open(opts.holdings) },
         { provide: ROUTER_PUBLIC_KEY, useValue: opts.routerPublicKey },

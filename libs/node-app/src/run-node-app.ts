@@ -1,6 +1,9 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import type { MigrationInterface } from 'typeorm';
-import { loadDirectory } from '#directory';
+import { ConfigError } from '#config';
+import { isMatchingService, loadDirectory, type Directory } from '#directory';
+import type { BlindIndexOptions } from './blind-index/blind-indexer.js';
+import { readMatchingKeyFile } from './blind-index/matching-key.js';
 import { bootMicroservice, natsCredentials, runMain } from '#runtime';
 import type { InboxHandler } from './inbox-worker.js';
 import { loadNodeAppConfig } from './node-app.config.js';
@@ -30,6 +33,8 @@ export function runNodeApp({ handler, defaultNodeId, setup }: RunNodeAppOptions)
   runMain(async () => {
     const config = loadNodeAppConfig(defaultNodeId);
     const own = setup?.(config.MSX_NODE_ID) ?? {};
+    const directory = loadDirectory(config.MSX_DIRECTORY_FILE);
+    const blindIndex = blindIndexOf(config, directory);
     const credentials = natsCredentials(config, config.MSX_NODE_ID);
     await bootMicroservice(
       NodeAppModule.forNode({
@@ -43,11 +48,41 @@ export function runNodeApp({ handler, defaultNodeId, setup }: RunNodeAppOptions)
           url: config.MSX_DATABASE_URL,
           schema: config.nodeSchema,
           migrations: own.migrations,
-          retention: loadDirectory(config.MSX_DIRECTORY_FILE).retention,
+          retention: directory.retention,
         },
         retentionSweepMs: config.MSX_RETENTION_SWEEP_MS,
+        blindIndex,
       }),
       { servers: config.MSX_NATS_URL, name: config.MSX_NODE_ID, logLevel: config.MSX_LOG_LEVEL, credentials },
     );
   });
+}
+
+/**
+ * The node's part in blind hit/no-hit: none without `MSX_MATCH_KEY_FILE`. A matching service never holds the
+ * key, and the service named must be one.
+ * @throws ConfigError naming the setting that is wrong
+ */
+export function blindIndexOf(
+  config: { MSX_NODE_ID: string; MSX_MATCH_KEY_FILE: string; MSX_MATCHING_SERVICE: string },
+  directory: Directory,
+): BlindIndexOptions | undefined {
+  const self = directory.party(config.MSX_NODE_ID);
+  if (isMatchingService(self)) {
+    if (config.MSX_MATCH_KEY_FILE)
+      throw new ConfigError([
+        `MSX_MATCH_KEY_FILE: ${config.MSX_NODE_ID} is a matching service, which must never hold the matching key`,
+      ]);
+    return undefined;
+  }
+  if (!config.MSX_MATCH_KEY_FILE) return undefined;
+  if (!isMatchingService(directory.party(config.MSX_MATCHING_SERVICE)))
+    throw new ConfigError([
+      `MSX_MATCHING_SERVICE: ${config.MSX_MATCHING_SERVICE} is not a party of kind matching-service in the directory`,
+    ]);
+  try {
+    return { key: readMatchingKeyFile(config.MSX_MATCH_KEY_FILE), matcher: config.MSX_MATCHING_SERVICE };
+  } catch (err) {
+    throw new ConfigError([`MSX_MATCH_KEY_FILE: ${(err as Error).message}`]);
+  }
 }

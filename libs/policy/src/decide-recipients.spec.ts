@@ -22,8 +22,11 @@ import { envelope, factsFor, item, NOW_MS } from './policy-fixtures.js';
 import { topicsOf } from './topics.js';
 
 const directory = testDirectory();
-/** Every party but the sender cp-gr, named explicitly, so each kind meets each rule. */
-const EVERYONE = directory.nodeIds().filter((n) => n !== 'cp-gr');
+/**
+ * Every party but the sender cp-gr and the matching service (which receives tokens only: see
+ * blind-matching.spec.ts), named explicitly, so each kind meets each rule.
+ */
+const EVERYONE = directory.nodeIds().filter((n) => n !== 'cp-gr' && n !== 'hit-no-hit');
 
 /** `delivered` or the code of the rule that withheld. */
 type Outcome = string;

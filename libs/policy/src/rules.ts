@@ -1,5 +1,11 @@
-import { HandlingCode, handlingLabel, ReleasabilityScope, Tlp } from '#contracts';
-import { HANDLING_LEVELS, isThirdCountryParty, type Agreement, type HandlingLevel } from '#directory';
+import { HandlingCode, handlingLabel, ReleasabilityScope, Tlp, TO_MATCHER_TYPES } from '#contracts';
+import {
+  HANDLING_LEVELS,
+  isMatchingService,
+  isThirdCountryParty,
+  type Agreement,
+  type HandlingLevel,
+} from '#directory';
 import { derivedFrom } from './derived-intelligence.js';
 import { isForward } from './facts.js';
 import type { RuleContext, SharingRule } from './sharing-rule.js';
@@ -13,6 +19,22 @@ function coveringCode(ctx: RuleContext): Agreement[] {
   const code = handlingLabel(ctx.envelope.handlingCode) as HandlingLevel;
   return agreementsInForce(ctx).filter((a) => a.handlingCodes.includes(code));
 }
+
+/**
+ * A matching service holds tokens of every party and no key: it must never be given a value, whoever names
+ * it as a recipient of whatever.
+ */
+export const matcherReceivesTokensOnly: SharingRule = {
+  code: 'POLICY.MATCHER_TOKENS_ONLY',
+  description:
+    'A matching service receives blind index updates and queries only: no intelligence, no product, no other control message.',
+  check: ({ envelope, candidate }) => {
+    const type = envelope.payload.case!;
+    return isMatchingService(candidate.party) && !TO_MATCHER_TYPES.includes(type)
+      ? `${candidate.node} is a matching service: it receives tokens only, not ${type}`
+      : null;
+  },
+};
 
 /** A recipient receives only handling codes up to its clearance. */
 export const recipientCleared: SharingRule = {
@@ -149,6 +171,7 @@ export const forwardConsented: SharingRule = {
  * must reach everyone concerned; the first that withholds decides.
  */
 export const SHARING_RULES: readonly SharingRule[] = [
+  matcherReceivesTokensOnly,
   recipientCleared,
   aggregatesOnly,
   thirdCountryAgreement,

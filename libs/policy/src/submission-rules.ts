@@ -1,12 +1,15 @@
 import {
   CONTROL_TYPES,
   concernedMessageId,
+  FROM_MATCHER_TYPES,
+  TO_MATCHER_TYPES,
   ROUTER_NODE,
   ROUTER_ONLY_TYPES,
   Tlp,
   timestampMs,
   type Envelope,
 } from '#contracts';
+import { isMatchingService } from '#directory';
 import { derivedFrom, type DerivedFrom } from './derived-intelligence.js';
 import { isForward, type ItemRecord, type PolicyFacts } from './facts.js';
 import type { SubmissionRule } from './sharing-rule.js';
@@ -47,6 +50,26 @@ export const typePermitted: SubmissionRule = {
     if (ROUTER_ONLY_TYPES.includes(type)) return `only the router issues ${type}`;
     if (CONTROL_TYPES.includes(type) || sender!.mayPublish.includes(type)) return null;
     return `${sender!.id} (${sender!.kind}) may not publish ${type}`;
+  },
+};
+
+/**
+ * Blind hit/no-hit keeps tokens and values apart: tokens go to the matching service and nowhere else, and
+ * the matching service, which holds tokens of every party, speaks only to answer.
+ */
+export const blindMatchingOnly: SubmissionRule = {
+  code: 'POLICY.BLIND_MATCHING',
+  description:
+    'Blind index updates and queries name matching services only; only a matching service sends blind answers and query notices, and it sends nothing else.',
+  check: ({ envelope, sender, directory }) => {
+    const type = envelope.payload.case!;
+    const matcher = isMatchingService(sender);
+    if (FROM_MATCHER_TYPES.includes(type)) return matcher ? null : `only a matching service sends ${type}`;
+    if (matcher) return `a matching service sends blind answers and query notices only, not ${type}`;
+    if (!TO_MATCHER_TYPES.includes(type)) return null;
+    const others = envelope.recipients.filter((r) => !isMatchingService(directory.party(r)));
+    if (others.length > 0) return `${type} goes to matching services only, not to ${others.join(', ')}`;
+    return envelope.recipients.length === 0 ? `${type} names no matching service` : null;
   },
 };
 
@@ -217,6 +240,7 @@ export const SUBMISSION_RULES: readonly SubmissionRule[] = [
   senderKnown,
   idNotReused,
   typePermitted,
+  blindMatchingOnly,
   notExpired,
   concernsKnownItem,
   originatorOnly,

@@ -30,6 +30,7 @@ describe('the services of a local exchange (deploy/services.yaml)', () => {
       { name: 'cp-gr', app: 'contact-point', env: { MSX_NODE_ID: 'cp-gr' } },
       { name: 'jot-mare', app: 'jot-mare', env: { MSX_NODE_ID: 'jot-mare' }, witness: true },
       { name: 'afic', app: 'afic', env: { MSX_NODE_ID: 'afic' } },
+      { name: 'hit-no-hit', app: 'matching-service', env: { MSX_NODE_ID: 'hit-no-hit' } },
       { name: 'emlo-ne', app: 'liaison-officer', env: { MSX_NODE_ID: 'emlo-ne' } },
     ]);
   });

@@ -14,7 +14,7 @@ import {
   type Envelope,
 } from '#contracts';
 import { connectBus, provisionBus, Streams, type Bus } from '#messaging';
-import { NodeAppModule, type InboxHandler } from '#node-app';
+import { NodeAppModule, type BlindIndexOptions, type InboxHandler } from '#node-app';
 import { deliverVouched, publishedAuditEvents, submittedBy } from './audit-events.js';
 import { asJson, validRecallEnvelope } from './envelopes/index.js';
 import { startNatsServer, type TestNatsServer } from './nats-server.js';
@@ -40,6 +40,7 @@ export function startNodeAppForTest(
     providers?: DynamicModule['providers'];
     migrations?: Array<new () => MigrationInterface>;
     retentionSweepMs?: number;
+    blindIndex?: BlindIndexOptions;
   },
 ): Promise<INestApplicationContext> {
   return NestFactory.createApplicationContext(
@@ -51,6 +52,7 @@ export function startNodeAppForTest(
       providers: o.providers,
       witness: null,
       retentionSweepMs: o.retentionSweepMs,
+      blindIndex: o.blindIndex,
       holdings: { url: o.db.url, schema: o.db.schema, migrations: o.migrations },
     }),
     { logger: ['error'] },

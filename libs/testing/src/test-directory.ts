@@ -37,6 +37,7 @@ export function testDirectory(): Directory {
       party('afic-partner-ne', 'afic-partner', 'NE', 'H1'),
       party('afic-partner-sn', 'afic-partner', 'SN', 'H2', ['intel.route.central-med']),
       party('afic-partner-ml', 'afic-partner', 'ML', 'H1'),
+      party('hit-no-hit', 'matching-service', 'NL', 'H3'),
     ],
     agreements: [
       {

@@ -346,6 +346,10 @@ function ledgerWrites(envelope: Envelope, facts: PolicyFacts, delivered: string[
     case 'deliveryReceipt':
     case 'crossCheckRequest':
     case 'hitNotice':
+    case 'blindIndexUpdate':
+    case 'blindQuery':
+    case 'blindAnswer':
+    case 'blindQueryNotice':
     case undefined:
       return {};
   }

@@ -3,6 +3,7 @@
  * ids are UUIDs and node ids are node ids; rules that span several fields live in payload-rules.ts.
  */
 import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { SelectorKindSchema } from '../gen/msx/v1/common_pb.js';
 import {
   AlertLevelSchema,
   AnalysisProductKindSchema,
@@ -11,7 +12,9 @@ import {
 } from '../gen/msx/v1/control_pb.js';
 import { SelectorDto } from './common.dto.js';
 import {
+  IsBlindToken,
   IsImoNumber,
+  IsMatchKeyId,
   IsMmsi,
   IsNodeId,
   IsProtoEnum,
@@ -36,6 +39,12 @@ const MAX = {
   /** A vessel's risk score, and one criterion's points, are at most this. */
   riskScore: 1_000,
   criteria: 20,
+  /** Tokens of one blind query: a case's selectors, not a bulk trawl. */
+  queryTokens: 64,
+  /** Tokens of one index update: what a node adds or removes at once. */
+  indexTokens: 1_000,
+  /** Holders named for one token. */
+  holders: 100,
 } as const;
 
 /** msx.v1.RecipientDecision: which node, what happened; a withheld one names its rule (withheldNamesRule). */
@@ -138,4 +147,47 @@ export class HitNoticeDto {
   @IsOptional() @List(MAX.messageIds, IsUuid({ each: true }), UniqueValues()) matchingMessageIds?: string[];
   /** One per matching item (holderPerMatch); a party may hold several of them, so not unique. */
   @IsOptional() @List(MAX.messageIds, IsNodeId({ each: true })) holders?: string[];
+}
+
+/** msx.v1.BlindToken: a selector's kind and its keyed hash, never its value. */
+export class BlindTokenDto {
+  @Required() @IsProtoEnum(SelectorKindSchema) kind!: string;
+  @Required() @IsBlindToken() token!: string;
+}
+
+/** msx.v1.BlindIndexUpdate: tokens a node now holds or no longer holds, made with one key. */
+export class BlindIndexUpdateDto {
+  @Required() @IsMatchKeyId() keyId!: string;
+  @IsOptional() @MessageList(() => BlindTokenDto, MAX.indexTokens) added?: BlindTokenDto[];
+  @IsOptional() @MessageList(() => BlindTokenDto, MAX.indexTokens) removed?: BlindTokenDto[];
+}
+
+/** msx.v1.BlindQuery: tokens to look up, and why. */
+export class BlindQueryDto {
+  @Required() @IsMatchKeyId() keyId!: string;
+  @Required() @MessageList(() => BlindTokenDto, MAX.queryTokens) tokens!: BlindTokenDto[];
+  @Required() @Text(TEXT.statement, true) purpose!: string;
+}
+
+/** msx.v1.BlindVerdict: hit or no hit for one token, with the holders to contact. */
+export class BlindVerdictDto {
+  @Required() @Message(() => BlindTokenDto) token!: BlindTokenDto;
+  @IsOptional() @IsBoolean() hit?: boolean;
+  @IsOptional() @List(MAX.holders, IsNodeId({ each: true }), UniqueValues()) holders?: string[];
+}
+
+/** msx.v1.BlindAnswer: the verdicts on a query, or why it was refused. */
+export class BlindAnswerDto {
+  @Required() @IsUuid() queryId!: string;
+  @IsOptional() @MessageList(() => BlindVerdictDto, MAX.queryTokens) verdicts?: BlindVerdictDto[];
+  @OptionalString() @Text(TEXT.code) refusedRule?: string;
+  @OptionalString() @Text(TEXT.statement) refusedReason?: string;
+}
+
+/** msx.v1.BlindQueryNotice: who asked about the holder's tokens, and why. */
+export class BlindQueryNoticeDto {
+  @Required() @IsUuid() queryId!: string;
+  @Required() @IsNodeId() askedBy!: string;
+  @Required() @Text(TEXT.statement, true) purpose!: string;
+  @Required() @MessageList(() => BlindTokenDto, MAX.queryTokens) tokens!: BlindTokenDto[];
 }

@@ -24,6 +24,8 @@ import {
   isOfficerId,
   isRfc3339Timestamp,
   isSha256Hex,
+  isBlindToken,
+  isMatchKeyId,
   isUuid,
   timestampMillis,
 } from './rules.js';
@@ -98,6 +100,16 @@ export const IsSha256Hex = byPredicate(
   RULE.sha256Hex,
   isSha256Hex,
   'must be a SHA-256 digest of 64 hexadecimal digits',
+);
+export const IsBlindToken = byPredicate(
+  RULE.blindToken,
+  isBlindToken,
+  'must be a blind-matching token: an HMAC-SHA256 digest in base64url without padding (43 characters)',
+);
+export const IsMatchKeyId = byPredicate(
+  RULE.matchKeyId,
+  isMatchKeyId,
+  'must be a matching key id: mk- and 16 lower-case hexadecimal digits',
 );
 export const IsLanguageCode = byPredicate(
   RULE.iso639_1,

@@ -45,6 +45,12 @@ const PAIRS: [DtoClass, DescMessage][] = [
   [dto.AnalysisProductDto, control.AnalysisProductSchema],
   [dto.CrossCheckRequestDto, control.CrossCheckRequestSchema],
   [dto.HitNoticeDto, control.HitNoticeSchema],
+  [dto.BlindTokenDto, control.BlindTokenSchema],
+  [dto.BlindIndexUpdateDto, control.BlindIndexUpdateSchema],
+  [dto.BlindQueryDto, control.BlindQuerySchema],
+  [dto.BlindVerdictDto, control.BlindVerdictSchema],
+  [dto.BlindAnswerDto, control.BlindAnswerSchema],
+  [dto.BlindQueryNoticeDto, control.BlindQueryNoticeSchema],
   [dto.EnvelopeDto, EnvelopeSchema],
 ];
 

@@ -7,6 +7,10 @@ import { HandlingCodeSchema, SmugglingRouteSchema, TlpSchema } from '../gen/msx/
 import { EvaluationDto, ReleasabilityDto } from './common.dto.js';
 import {
   AcknowledgementDto,
+  BlindAnswerDto,
+  BlindIndexUpdateDto,
+  BlindQueryDto,
+  BlindQueryNoticeDto,
   AnalysisProductDto,
   CrossCheckRequestDto,
   DeliveryReceiptDto,
@@ -86,6 +90,10 @@ export class EnvelopeDto {
   @IsOptional() @Message(() => AnalysisProductDto) analysisProduct?: AnalysisProductDto;
   @IsOptional() @Message(() => CrossCheckRequestDto) crossCheckRequest?: CrossCheckRequestDto;
   @IsOptional() @Message(() => HitNoticeDto) hitNotice?: HitNoticeDto;
+  @IsOptional() @Message(() => BlindIndexUpdateDto) blindIndexUpdate?: BlindIndexUpdateDto;
+  @IsOptional() @Message(() => BlindQueryDto) blindQuery?: BlindQueryDto;
+  @IsOptional() @Message(() => BlindAnswerDto) blindAnswer?: BlindAnswerDto;
+  @IsOptional() @Message(() => BlindQueryNoticeDto) blindQueryNotice?: BlindQueryNoticeDto;
 }
 
 /** An envelope in protobuf JSON, typed by its DTO (DTOs have no methods, so plain objects fit). */

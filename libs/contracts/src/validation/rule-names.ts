@@ -28,6 +28,10 @@ export const RULE = {
   nodeId: 'nodeId',
   uuid: 'uuid',
   sha256Hex: 'sha256Hex',
+  /** A blind-matching token: an HMAC-SHA256 digest in base64url, 43 characters. */
+  blindToken: 'blindToken',
+  /** The id of a matching key: `mk-` and 16 hexadecimal digits. */
+  matchKeyId: 'matchKeyId',
   iso639_1: 'iso639_1',
   officerId: 'officerId',
   /**

@@ -19,6 +19,8 @@ import {
   isOfficerOfNode,
   isRfc3339Timestamp,
   isSha256Hex,
+  isBlindToken,
+  isMatchKeyId,
   isUuid,
   timestampMillis,
 } from './rules.js';
@@ -290,6 +292,40 @@ table(
     `${'A'.repeat(64)}0`,
     `sha256:${'a'.repeat(64)}`,
     `SHA256:${'A'.repeat(64)}`,
+    '',
+  ],
+);
+
+table(
+  'isBlindToken',
+  isBlindToken,
+  [
+    'wen3f8d4dv_vS52CCmQhTDaSMhKNGyoEBm1EKrCNhus',
+    '06yDWKMTT5u3xBf5MFDUU_SZiMETNUBJNgqBcCGaLyc',
+    `${'A'.repeat(42)}w`,
+  ],
+  [
+    // base64 with + and /, padding, one character short or long, and a last character with padding bits set
+    '06yDWKMTT5u3xBf5MFDUU/SZiMETNUBJNgqBcCGaLyc',
+    '06yDWKMTT5u3xBf5MFDUU_SZiMETNUBJNgqBcCGaLyc=',
+    '06yDWKMTT5u3xBf5MFDUU_SZiMETNUBJNgqBcCGaLy',
+    '06yDWKMTT5u3xBf5MFDUU_SZiMETNUBJNgqBcCGaLycA',
+    '06yDWKMTT5u3xBf5MFDUU_SZiMETNUBJNgqBcCGaLyd',
+    '35a386984732fb6bd3e3918e34f1450fc6230ed43f3590a55caf37da1e85af97',
+    '',
+  ],
+);
+
+table(
+  'isMatchKeyId',
+  isMatchKeyId,
+  ['mk-bd47d91f9d303969', 'mk-0000000000000000'],
+  [
+    'mk-BD47D91F9D303969',
+    'mk-bd47d91f9d30396',
+    'mk-bd47d91f9d3039690',
+    'bd47d91f9d303969',
+    'mk-bd47d91f9d30396g',
     '',
   ],
 );

@@ -122,6 +122,19 @@ export function isSha256Hex(value: unknown): value is string {
   return typeof value === 'string' && (/^[0-9a-f]{64}$/.test(value) || /^[0-9A-F]{64}$/.test(value));
 }
 
+/**
+ * A blind-matching token: HMAC-SHA256 (32 bytes) in base64url without padding, 43 characters. The last
+ * character carries 2 bits of the digest, so it is one of the 16 letters that leave the padding bits zero.
+ */
+export function isBlindToken(value: unknown): value is string {
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/.test(value);
+}
+
+/** The id of a matching key: `mk-` and 16 lower-case hexadecimal digits of its fingerprint. */
+export function isMatchKeyId(value: unknown): value is string {
+  return typeof value === 'string' && /^mk-[0-9a-f]{16}$/.test(value);
+}
+
 /** ISO 639-1 language code: two lower-case letters from the assigned list, for example `ar`, `ti`. */
 export function isLanguageCode(value: unknown): value is string {
   return typeof value === 'string' && /^[a-z]{2}$/.test(value) && isISO6391(value);

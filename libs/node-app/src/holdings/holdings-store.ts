@@ -5,11 +5,16 @@ import { encodeEnvelope, HandlingCode, MsxError, Tlp, type Envelope } from '#con
 import { DEFAULT_RETENTION, keptUntil, type RetentionPolicy } from '#directory';
 import { CreateNodeHoldings1765000000000 } from './migrations/1765000000000-create-node-holdings.js';
 import { HoldingRetention1765200000000 } from './migrations/1765200000000-holding-retention.js';
+import { CreateBlindTokens1765700000000 } from '../blind-index/migrations/1765700000000-create-blind-tokens.js';
 
 export { schemaOf as nodeSchemaOf } from './migrations/1765000000000-create-node-holdings.js';
 
 /** Every migration of a node's holdings, in order. */
-export const HOLDINGS_MIGRATIONS = [CreateNodeHoldings1765000000000, HoldingRetention1765200000000];
+export const HOLDINGS_MIGRATIONS = [
+  CreateNodeHoldings1765000000000,
+  HoldingRetention1765200000000,
+  CreateBlindTokens1765700000000,
+];
 
 export interface HoldingsOptions {
   /** PostgreSQL URL. */

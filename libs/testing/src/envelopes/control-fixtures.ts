@@ -18,6 +18,17 @@ export const CONTROL_FIXTURE_IDS = {
   analysisProduct: '019768bb-6100-7ddf-870f-073bd8cb20b7',
   crossCheckRequest: '019768f2-4f80-7941-94f2-4883299b4eed',
   hitNotice: '01976929-3e00-7732-aff9-798111765def',
+  blindIndexUpdate: '01976960-2c80-7a11-8c3e-4f1d2b6a9e01',
+  blindQuery: '01976997-1b00-7c52-9d4f-5a2e3c7b0f12',
+  blindAnswer: '019769ce-0980-7e93-ae50-6b3f4d8c1a23',
+  blindQueryNotice: '01976a04-f800-70d4-bf61-7c405e9d2b34',
+} as const;
+
+/** Tokens of the blind-matching fixtures: an IBAN and a phone number under the fixture key (32 bytes of 7). */
+export const BLIND_FIXTURE = {
+  keyId: 'mk-bd47d91f9d303969',
+  iban: { kind: 'SELECTOR_KIND_IBAN', token: 'wen3f8d4dv_vS52CCmQhTDaSMhKNGyoEBm1EKrCNhus' },
+  phone: { kind: 'SELECTOR_KIND_PHONE_NUMBER', token: '06yDWKMTT5u3xBf5MFDUU_SZiMETNUBJNgqBcCGaLyc' },
 } as const;
 
 /** A control envelope: no evaluation, no route unless given, replying within the route report's thread. */
@@ -251,6 +262,79 @@ export function validHitNoticeEnvelope(overrides: Partial<EnvelopeJson> = {}): E
       requestId: CONTROL_FIXTURE_IDS.crossCheckRequest,
       selector: { kind: 'SELECTOR_KIND_PHONE_NUMBER', value: '+218912345678' },
       matchingMessageIds: ['01971655-a100-72f9-a2a5-2a617a7d0670'],
+    },
+    ...overrides,
+  };
+}
+
+/** cp-mt tells the matching service the tokens of the selectors it now holds. */
+export function validBlindIndexUpdateEnvelope(overrides: Partial<EnvelopeJson> = {}): EnvelopeJson {
+  return {
+    ...controlEnvelope(CONTROL_FIXTURE_IDS.blindIndexUpdate, '2025-06-13T12:30:00Z', 'cp-mt', 'cp-mt.inbox', [
+      'hit-no-hit',
+    ]),
+    namedRecipientsOnly: true,
+    blindIndexUpdate: {
+      keyId: BLIND_FIXTURE.keyId,
+      added: [{ ...BLIND_FIXTURE.iban }, { ...BLIND_FIXTURE.phone }],
+    },
+    ...overrides,
+  };
+}
+
+/** cp-it asks the matching service whether another party holds an IBAN, without naming it. */
+export function validBlindQueryEnvelope(overrides: Partial<EnvelopeJson> = {}): EnvelopeJson {
+  return {
+    ...controlEnvelope(CONTROL_FIXTURE_IDS.blindQuery, '2025-06-13T13:00:00Z', 'cp-it', 'cp-it.analyst-2', [
+      'hit-no-hit',
+    ]),
+    namedRecipientsOnly: true,
+    blindQuery: {
+      keyId: BLIND_FIXTURE.keyId,
+      tokens: [{ ...BLIND_FIXTURE.iban }],
+      purpose: 'Financial investigation into a smuggling network on the central Mediterranean route',
+    },
+    ...overrides,
+  };
+}
+
+/** The matching service tells cp-it that cp-mt holds the IBAN. */
+export function validBlindAnswerEnvelope(overrides: Partial<EnvelopeJson> = {}): EnvelopeJson {
+  return {
+    ...controlEnvelope(
+      CONTROL_FIXTURE_IDS.blindAnswer,
+      '2025-06-13T13:00:01Z',
+      'hit-no-hit',
+      'hit-no-hit.inbox',
+      ['cp-it'],
+    ),
+    inReplyTo: CONTROL_FIXTURE_IDS.blindQuery,
+    namedRecipientsOnly: true,
+    blindAnswer: {
+      queryId: CONTROL_FIXTURE_IDS.blindQuery,
+      verdicts: [{ token: { ...BLIND_FIXTURE.iban }, hit: true, holders: ['cp-mt'] }],
+    },
+    ...overrides,
+  };
+}
+
+/** The matching service tells cp-mt that cp-it asked about its IBAN, and why. */
+export function validBlindQueryNoticeEnvelope(overrides: Partial<EnvelopeJson> = {}): EnvelopeJson {
+  return {
+    ...controlEnvelope(
+      CONTROL_FIXTURE_IDS.blindQueryNotice,
+      '2025-06-13T13:00:01Z',
+      'hit-no-hit',
+      'hit-no-hit.inbox',
+      ['cp-mt'],
+    ),
+    inReplyTo: CONTROL_FIXTURE_IDS.blindQuery,
+    namedRecipientsOnly: true,
+    blindQueryNotice: {
+      queryId: CONTROL_FIXTURE_IDS.blindQuery,
+      askedBy: 'cp-it',
+      purpose: 'Financial investigation into a smuggling network on the central Mediterranean route',
+      tokens: [{ ...BLIND_FIXTURE.iban }],
     },
     ...overrides,
   };

@@ -2,6 +2,10 @@
 import {
   validAcknowledgementEnvelope,
   validAnalysisProductEnvelope,
+  validBlindAnswerEnvelope,
+  validBlindIndexUpdateEnvelope,
+  validBlindQueryEnvelope,
+  validBlindQueryNoticeEnvelope,
   validCrossCheckRequestEnvelope,
   validDeliveryReceiptEnvelope,
   validErasureReceiptEnvelope,
@@ -44,4 +48,8 @@ export const VALID_ENVELOPE_FACTORIES: Readonly<Record<PayloadType, EnvelopeFact
   analysisProduct: validAnalysisProductEnvelope,
   crossCheckRequest: validCrossCheckRequestEnvelope,
   hitNotice: validHitNoticeEnvelope,
+  blindIndexUpdate: validBlindIndexUpdateEnvelope,
+  blindQuery: validBlindQueryEnvelope,
+  blindAnswer: validBlindAnswerEnvelope,
+  blindQueryNotice: validBlindQueryNoticeEnvelope,
 };

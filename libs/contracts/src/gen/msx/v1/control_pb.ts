@@ -6,7 +6,7 @@ import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2"
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Selector } from "./common_pb.js";
+import type { Selector, SelectorKind } from "./common_pb.js";
 import { file_msx_v1_common } from "./common_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file msx/v1/control.proto.
  */
 export const file_msx_v1_control: GenFile = /*@__PURE__*/
-  fileDesc("ChRtc3gvdjEvY29udHJvbC5wcm90bxIGbXN4LnYxIm4KEVJlY2lwaWVudERlY2lzaW9uEhEKCXJlY2lwaWVudBgBIAEoCRIoCgdvdXRjb21lGAIgASgOMhcubXN4LnYxLkRlY2lzaW9uT3V0Y29tZRIMCgRydWxlGAMgASgJEg4KBnJlYXNvbhgEIAEoCSKBAQoPRGVsaXZlcnlSZWNlaXB0EhIKCm1lc3NhZ2VfaWQYASABKAkSLAoJZGVjaXNpb25zGAIgAygLMhkubXN4LnYxLlJlY2lwaWVudERlY2lzaW9uEhQKDHJlZnVzZWRfcnVsZRgDIAEoCRIWCg5yZWZ1c2VkX3JlYXNvbhgEIAEoCSJWCg9BY2tub3dsZWRnZW1lbnQSEgoKbWVzc2FnZV9pZBgBIAEoCRIvCgtyZWNlaXZlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVgoMU2hhcmVSZXF1ZXN0EhIKCm1lc3NhZ2VfaWQYASABKAkSGwoTcHJvcG9zZWRfcmVjaXBpZW50cxgCIAMoCRIVCg1qdXN0aWZpY2F0aW9uGAMgASgJIqUBCg1TaGFyZURlY2lzaW9uEhIKCnJlcXVlc3RfaWQYASABKAkSEgoKbWVzc2FnZV9pZBgCIAEoCRIPCgdncmFudGVkGAMgASgIEg4KBnJlYXNvbhgEIAEoCRIaChJncmFudGVkX3JlY2lwaWVudHMYBSADKAkSLwoLdmFsaWRfdW50aWwYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlcKBlJlY2FsbBISCgptZXNzYWdlX2lkGAEgASgJEiQKBnJlYXNvbhgCIAEoDjIULm1zeC52MS5SZWNhbGxSZWFzb24SEwoLZXhwbGFuYXRpb24YAyABKAkidgoORXJhc3VyZVJlY2VpcHQSEgoKbWVzc2FnZV9pZBgBIAEoCRIRCglyZWNhbGxfaWQYAiABKAkSLQoJZXJhc2VkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZlcmFzZWQYBCADKAki0QEKC1Zlc3NlbEFsZXJ0EhIKCmltb19udW1iZXIYASABKAkSDAoEbW1zaRgCIAEoCRITCgt2ZXNzZWxfbmFtZRgDIAEoCRIhCgVsZXZlbBgEIAEoDjISLm1zeC52MS5BbGVydExldmVsEg4KBnJlYXNvbhgFIAEoCRIbChNyZWxhdGVkX21lc3NhZ2VfaWRzGAYgAygJEhIKCnJpc2tfc2NvcmUYByABKA0SJwoIY3JpdGVyaWEYCCADKAsyFS5tc3gudjEuUmlza0NyaXRlcmlvbiI/Cg1SaXNrQ3JpdGVyaW9uEgwKBG5hbWUYASABKAkSDgoGcG9pbnRzGAIgASgNEhAKCGV2aWRlbmNlGAMgASgJIqUBCg9BbmFseXNpc1Byb2R1Y3QSKQoEa2luZBgBIAEoDjIbLm1zeC52MS5BbmFseXNpc1Byb2R1Y3RLaW5kEg0KBXRpdGxlGAIgASgJEg8KB3N1bW1hcnkYAyABKAkSGgoSc291cmNlX21lc3NhZ2VfaWRzGAQgAygJEhIKCmFnZ3JlZ2F0ZWQYBSABKAgSFwoPZG9jdW1lbnRfc2hhMjU2GAYgASgJIkkKEUNyb3NzQ2hlY2tSZXF1ZXN0EiMKCXNlbGVjdG9ycxgBIAMoCzIQLm1zeC52MS5TZWxlY3RvchIPCgdwdXJwb3NlGAIgASgJInIKCUhpdE5vdGljZRISCgpyZXF1ZXN0X2lkGAEgASgJEiIKCHNlbGVjdG9yGAIgASgLMhAubXN4LnYxLlNlbGVjdG9yEhwKFG1hdGNoaW5nX21lc3NhZ2VfaWRzGAMgAygJEg8KB2hvbGRlcnMYBCADKAkqcgoPRGVjaXNpb25PdXRjb21lEiAKHERFQ0lTSU9OX09VVENPTUVfVU5TUEVDSUZJRUQQABIeChpERUNJU0lPTl9PVVRDT01FX0RFTElWRVJFRBABEh0KGURFQ0lTSU9OX09VVENPTUVfV0lUSEhFTEQQAiqiAQoMUmVjYWxsUmVhc29uEh0KGVJFQ0FMTF9SRUFTT05fVU5TUEVDSUZJRUQQABIbChdSRUNBTExfUkVBU09OX1dJVEhEUkFXThABEhwKGFJFQ0FMTF9SRUFTT05fSU5BQ0NVUkFURRACEhkKFVJFQ0FMTF9SRUFTT05fRVhQSVJFRBADEh0KGVJFQ0FMTF9SRUFTT05fTEVHQUxfT1JERVIQBCpwCgpBbGVydExldmVsEhsKF0FMRVJUX0xFVkVMX1VOU1BFQ0lGSUVEEAASFQoRQUxFUlRfTEVWRUxfV0FUQ0gQARIUChBBTEVSVF9MRVZFTF9ISUdIEAISGAoUQUxFUlRfTEVWRUxfSU1NSU5FTlQQAyrtAQoTQW5hbHlzaXNQcm9kdWN0S2luZBIlCiFBTkFMWVNJU19QUk9EVUNUX0tJTkRfVU5TUEVDSUZJRUQQABInCiNBTkFMWVNJU19QUk9EVUNUX0tJTkRfUklTS19BTkFMWVNJUxABEjMKL0FOQUxZU0lTX1BST0RVQ1RfS0lORF9JTlRFTExJR0VOQ0VfTk9USUZJQ0FUSU9OEAISKwonQU5BTFlTSVNfUFJPRFVDVF9LSU5EX1RIUkVBVF9BU1NFU1NNRU5UEAMSJAogQU5BTFlTSVNfUFJPRFVDVF9LSU5EX1NUQVRJU1RJQ1MQBGIGcHJvdG8z", [file_google_protobuf_timestamp, file_msx_v1_common]);
+  fileDesc("ChRtc3gvdjEvY29udHJvbC5wcm90bxIGbXN4LnYxIm4KEVJlY2lwaWVudERlY2lzaW9uEhEKCXJlY2lwaWVudBgBIAEoCRIoCgdvdXRjb21lGAIgASgOMhcubXN4LnYxLkRlY2lzaW9uT3V0Y29tZRIMCgRydWxlGAMgASgJEg4KBnJlYXNvbhgEIAEoCSKBAQoPRGVsaXZlcnlSZWNlaXB0EhIKCm1lc3NhZ2VfaWQYASABKAkSLAoJZGVjaXNpb25zGAIgAygLMhkubXN4LnYxLlJlY2lwaWVudERlY2lzaW9uEhQKDHJlZnVzZWRfcnVsZRgDIAEoCRIWCg5yZWZ1c2VkX3JlYXNvbhgEIAEoCSJWCg9BY2tub3dsZWRnZW1lbnQSEgoKbWVzc2FnZV9pZBgBIAEoCRIvCgtyZWNlaXZlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVgoMU2hhcmVSZXF1ZXN0EhIKCm1lc3NhZ2VfaWQYASABKAkSGwoTcHJvcG9zZWRfcmVjaXBpZW50cxgCIAMoCRIVCg1qdXN0aWZpY2F0aW9uGAMgASgJIqUBCg1TaGFyZURlY2lzaW9uEhIKCnJlcXVlc3RfaWQYASABKAkSEgoKbWVzc2FnZV9pZBgCIAEoCRIPCgdncmFudGVkGAMgASgIEg4KBnJlYXNvbhgEIAEoCRIaChJncmFudGVkX3JlY2lwaWVudHMYBSADKAkSLwoLdmFsaWRfdW50aWwYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlcKBlJlY2FsbBISCgptZXNzYWdlX2lkGAEgASgJEiQKBnJlYXNvbhgCIAEoDjIULm1zeC52MS5SZWNhbGxSZWFzb24SEwoLZXhwbGFuYXRpb24YAyABKAkidgoORXJhc3VyZVJlY2VpcHQSEgoKbWVzc2FnZV9pZBgBIAEoCRIRCglyZWNhbGxfaWQYAiABKAkSLQoJZXJhc2VkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZlcmFzZWQYBCADKAki0QEKC1Zlc3NlbEFsZXJ0EhIKCmltb19udW1iZXIYASABKAkSDAoEbW1zaRgCIAEoCRITCgt2ZXNzZWxfbmFtZRgDIAEoCRIhCgVsZXZlbBgEIAEoDjISLm1zeC52MS5BbGVydExldmVsEg4KBnJlYXNvbhgFIAEoCRIbChNyZWxhdGVkX21lc3NhZ2VfaWRzGAYgAygJEhIKCnJpc2tfc2NvcmUYByABKA0SJwoIY3JpdGVyaWEYCCADKAsyFS5tc3gudjEuUmlza0NyaXRlcmlvbiI/Cg1SaXNrQ3JpdGVyaW9uEgwKBG5hbWUYASABKAkSDgoGcG9pbnRzGAIgASgNEhAKCGV2aWRlbmNlGAMgASgJIqUBCg9BbmFseXNpc1Byb2R1Y3QSKQoEa2luZBgBIAEoDjIbLm1zeC52MS5BbmFseXNpc1Byb2R1Y3RLaW5kEg0KBXRpdGxlGAIgASgJEg8KB3N1bW1hcnkYAyABKAkSGgoSc291cmNlX21lc3NhZ2VfaWRzGAQgAygJEhIKCmFnZ3JlZ2F0ZWQYBSABKAgSFwoPZG9jdW1lbnRfc2hhMjU2GAYgASgJIkkKEUNyb3NzQ2hlY2tSZXF1ZXN0EiMKCXNlbGVjdG9ycxgBIAMoCzIQLm1zeC52MS5TZWxlY3RvchIPCgdwdXJwb3NlGAIgASgJInIKCUhpdE5vdGljZRISCgpyZXF1ZXN0X2lkGAEgASgJEiIKCHNlbGVjdG9yGAIgASgLMhAubXN4LnYxLlNlbGVjdG9yEhwKFG1hdGNoaW5nX21lc3NhZ2VfaWRzGAMgAygJEg8KB2hvbGRlcnMYBCADKAkiPwoKQmxpbmRUb2tlbhIiCgRraW5kGAEgASgOMhQubXN4LnYxLlNlbGVjdG9yS2luZBINCgV0b2tlbhgCIAEoCSJqChBCbGluZEluZGV4VXBkYXRlEg4KBmtleV9pZBgBIAEoCRIhCgVhZGRlZBgCIAMoCzISLm1zeC52MS5CbGluZFRva2VuEiMKB3JlbW92ZWQYAyADKAsyEi5tc3gudjEuQmxpbmRUb2tlbiJRCgpCbGluZFF1ZXJ5Eg4KBmtleV9pZBgBIAEoCRIiCgZ0b2tlbnMYAiADKAsyEi5tc3gudjEuQmxpbmRUb2tlbhIPCgdwdXJwb3NlGAMgASgJIk8KDEJsaW5kVmVyZGljdBIhCgV0b2tlbhgBIAEoCzISLm1zeC52MS5CbGluZFRva2VuEgsKA2hpdBgCIAEoCBIPCgdob2xkZXJzGAMgAygJInUKC0JsaW5kQW5zd2VyEhAKCHF1ZXJ5X2lkGAEgASgJEiYKCHZlcmRpY3RzGAIgAygLMhQubXN4LnYxLkJsaW5kVmVyZGljdBIUCgxyZWZ1c2VkX3J1bGUYAyABKAkSFgoOcmVmdXNlZF9yZWFzb24YBCABKAkiawoQQmxpbmRRdWVyeU5vdGljZRIQCghxdWVyeV9pZBgBIAEoCRIQCghhc2tlZF9ieRgCIAEoCRIPCgdwdXJwb3NlGAMgASgJEiIKBnRva2VucxgEIAMoCzISLm1zeC52MS5CbGluZFRva2VuKnIKD0RlY2lzaW9uT3V0Y29tZRIgChxERUNJU0lPTl9PVVRDT01FX1VOU1BFQ0lGSUVEEAASHgoaREVDSVNJT05fT1VUQ09NRV9ERUxJVkVSRUQQARIdChlERUNJU0lPTl9PVVRDT01FX1dJVEhIRUxEEAIqogEKDFJlY2FsbFJlYXNvbhIdChlSRUNBTExfUkVBU09OX1VOU1BFQ0lGSUVEEAASGwoXUkVDQUxMX1JFQVNPTl9XSVRIRFJBV04QARIcChhSRUNBTExfUkVBU09OX0lOQUNDVVJBVEUQAhIZChVSRUNBTExfUkVBU09OX0VYUElSRUQQAxIdChlSRUNBTExfUkVBU09OX0xFR0FMX09SREVSEAQqcAoKQWxlcnRMZXZlbBIbChdBTEVSVF9MRVZFTF9VTlNQRUNJRklFRBAAEhUKEUFMRVJUX0xFVkVMX1dBVENIEAESFAoQQUxFUlRfTEVWRUxfSElHSBACEhgKFEFMRVJUX0xFVkVMX0lNTUlORU5UEAMq7QEKE0FuYWx5c2lzUHJvZHVjdEtpbmQSJQohQU5BTFlTSVNfUFJPRFVDVF9LSU5EX1VOU1BFQ0lGSUVEEAASJwojQU5BTFlTSVNfUFJPRFVDVF9LSU5EX1JJU0tfQU5BTFlTSVMQARIzCi9BTkFMWVNJU19QUk9EVUNUX0tJTkRfSU5URUxMSUdFTkNFX05PVElGSUNBVElPThACEisKJ0FOQUxZU0lTX1BST0RVQ1RfS0lORF9USFJFQVRfQVNTRVNTTUVOVBADEiQKIEFOQUxZU0lTX1BST0RVQ1RfS0lORF9TVEFUSVNUSUNTEARiBnByb3RvMw", [file_google_protobuf_timestamp, file_msx_v1_common]);
 
 /**
  * The router's decision for one candidate recipient.
@@ -472,6 +472,200 @@ export type HitNotice = Message<"msx.v1.HitNotice"> & {
  */
 export const HitNoticeSchema: GenMessage<HitNotice> = /*@__PURE__*/
   messageDesc(file_msx_v1_control, 11);
+
+/**
+ * A keyed hash of one selector for blind hit/no-hit matching: HMAC-SHA256 under the parties' matching key of
+ * the selector's kind and normalised value, base64url without padding. Without the key no one, the matching
+ * service included, can tell which value it stands for or test a guess against it.
+ *
+ * @generated from message msx.v1.BlindToken
+ */
+export type BlindToken = Message<"msx.v1.BlindToken"> & {
+  /**
+   * @generated from field: msx.v1.SelectorKind kind = 1;
+   */
+  kind: SelectorKind;
+
+  /**
+   * @generated from field: string token = 2;
+   */
+  token: string;
+};
+
+/**
+ * Describes the message msx.v1.BlindToken.
+ * Use `create(BlindTokenSchema)` to create a new message.
+ */
+export const BlindTokenSchema: GenMessage<BlindToken> = /*@__PURE__*/
+  messageDesc(file_msx_v1_control, 12);
+
+/**
+ * A node's change to what the matching service holds of it: tokens of selectors it now holds, and tokens of
+ * selectors it no longer holds (all its items carrying one were erased). Sent to the matching service only.
+ *
+ * @generated from message msx.v1.BlindIndexUpdate
+ */
+export type BlindIndexUpdate = Message<"msx.v1.BlindIndexUpdate"> & {
+  /**
+   * Id of the matching key the tokens were made with (`mk-` and 16 hex digits of its fingerprint).
+   *
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+
+  /**
+   * @generated from field: repeated msx.v1.BlindToken added = 2;
+   */
+  added: BlindToken[];
+
+  /**
+   * @generated from field: repeated msx.v1.BlindToken removed = 3;
+   */
+  removed: BlindToken[];
+};
+
+/**
+ * Describes the message msx.v1.BlindIndexUpdate.
+ * Use `create(BlindIndexUpdateSchema)` to create a new message.
+ */
+export const BlindIndexUpdateSchema: GenMessage<BlindIndexUpdate> = /*@__PURE__*/
+  messageDesc(file_msx_v1_control, 13);
+
+/**
+ * A blind query: does another party hold any of these selectors? Sent to the matching service only.
+ *
+ * @generated from message msx.v1.BlindQuery
+ */
+export type BlindQuery = Message<"msx.v1.BlindQuery"> & {
+  /**
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+
+  /**
+   * @generated from field: repeated msx.v1.BlindToken tokens = 2;
+   */
+  tokens: BlindToken[];
+
+  /**
+   * Why the querier asks (case, investigation); passed on to every holder found.
+   *
+   * @generated from field: string purpose = 3;
+   */
+  purpose: string;
+};
+
+/**
+ * Describes the message msx.v1.BlindQuery.
+ * Use `create(BlindQuerySchema)` to create a new message.
+ */
+export const BlindQuerySchema: GenMessage<BlindQuery> = /*@__PURE__*/
+  messageDesc(file_msx_v1_control, 14);
+
+/**
+ * The matching service's verdict on one token of a query.
+ *
+ * @generated from message msx.v1.BlindVerdict
+ */
+export type BlindVerdict = Message<"msx.v1.BlindVerdict"> & {
+  /**
+   * @generated from field: msx.v1.BlindToken token = 1;
+   */
+  token?: BlindToken | undefined;
+
+  /**
+   * @generated from field: bool hit = 2;
+   */
+  hit: boolean;
+
+  /**
+   * The parties to contact when it is a hit; never the querier itself.
+   *
+   * @generated from field: repeated string holders = 3;
+   */
+  holders: string[];
+};
+
+/**
+ * Describes the message msx.v1.BlindVerdict.
+ * Use `create(BlindVerdictSchema)` to create a new message.
+ */
+export const BlindVerdictSchema: GenMessage<BlindVerdict> = /*@__PURE__*/
+  messageDesc(file_msx_v1_control, 15);
+
+/**
+ * The matching service's answer to a blind query, to the querier only.
+ *
+ * @generated from message msx.v1.BlindAnswer
+ */
+export type BlindAnswer = Message<"msx.v1.BlindAnswer"> & {
+  /**
+   * Id of the BlindQuery envelope.
+   *
+   * @generated from field: string query_id = 1;
+   */
+  queryId: string;
+
+  /**
+   * One per token asked, in the order asked; empty when the query was refused.
+   *
+   * @generated from field: repeated msx.v1.BlindVerdict verdicts = 2;
+   */
+  verdicts: BlindVerdict[];
+
+  /**
+   * Set when the query was not matched, with why (for example the querier's daily quota was used up).
+   *
+   * @generated from field: string refused_rule = 3;
+   */
+  refusedRule: string;
+
+  /**
+   * @generated from field: string refused_reason = 4;
+   */
+  refusedReason: string;
+};
+
+/**
+ * Describes the message msx.v1.BlindAnswer.
+ * Use `create(BlindAnswerSchema)` to create a new message.
+ */
+export const BlindAnswerSchema: GenMessage<BlindAnswer> = /*@__PURE__*/
+  messageDesc(file_msx_v1_control, 16);
+
+/**
+ * Tells a holder that a party asked about selectors it holds: who asked, why, and which of its tokens hit.
+ *
+ * @generated from message msx.v1.BlindQueryNotice
+ */
+export type BlindQueryNotice = Message<"msx.v1.BlindQueryNotice"> & {
+  /**
+   * @generated from field: string query_id = 1;
+   */
+  queryId: string;
+
+  /**
+   * @generated from field: string asked_by = 2;
+   */
+  askedBy: string;
+
+  /**
+   * @generated from field: string purpose = 3;
+   */
+  purpose: string;
+
+  /**
+   * @generated from field: repeated msx.v1.BlindToken tokens = 4;
+   */
+  tokens: BlindToken[];
+};
+
+/**
+ * Describes the message msx.v1.BlindQueryNotice.
+ * Use `create(BlindQueryNoticeSchema)` to create a new message.
+ */
+export const BlindQueryNoticeSchema: GenMessage<BlindQueryNotice> = /*@__PURE__*/
+  messageDesc(file_msx_v1_control, 17);
 
 /**
  * @generated from enum msx.v1.DecisionOutcome

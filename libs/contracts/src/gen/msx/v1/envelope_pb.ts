@@ -8,7 +8,7 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Evaluation, HandlingCode, Releasability, SmugglingRoute, Tlp } from "./common_pb.js";
 import { file_msx_v1_common } from "./common_pb.js";
-import type { Acknowledgement, AnalysisProduct, CrossCheckRequest, DeliveryReceipt, ErasureReceipt, HitNotice, Recall, ShareDecision, ShareRequest, VesselAlert } from "./control_pb.js";
+import type { Acknowledgement, AnalysisProduct, BlindAnswer, BlindIndexUpdate, BlindQuery, BlindQueryNotice, CrossCheckRequest, DeliveryReceipt, ErasureReceipt, HitNotice, Recall, ShareDecision, ShareRequest, VesselAlert } from "./control_pb.js";
 import { file_msx_v1_control } from "./control_pb.js";
 import type { DebriefingReport, DocumentFraudReport, FinancialLead, InternetContentReferral, ModusOperandiReport, RouteReport, SuspectVesselReport } from "./intel_pb.js";
 import { file_msx_v1_intel } from "./intel_pb.js";
@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file msx/v1/envelope.proto.
  */
 export const file_msx_v1_envelope: GenFile = /*@__PURE__*/
-  fileDesc("ChVtc3gvdjEvZW52ZWxvcGUucHJvdG8SBm1zeC52MSKcCwoIRW52ZWxvcGUSCgoCaWQYASABKAkSEQoJdGhyZWFkX2lkGAIgASgJEhMKC2luX3JlcGx5X3RvGAMgASgJEg4KBnNlbmRlchgEIAEoCRIOCgZhdXRob3IYBSABKAkSLgoKY3JlYXRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcmVjaXBpZW50cxgHIAMoCRIlCgVyb3V0ZRgIIAEoDjIWLm1zeC52MS5TbXVnZ2xpbmdSb3V0ZRIrCg1oYW5kbGluZ19jb2RlGAkgASgOMhQubXN4LnYxLkhhbmRsaW5nQ29kZRIcChRoYW5kbGluZ19yZXN0cmljdGlvbhgKIAEoCRIYCgN0bHAYCyABKA4yCy5tc3gudjEuVGxwEiYKCmV2YWx1YXRpb24YDCABKAsyEi5tc3gudjEuRXZhbHVhdGlvbhIsCg1yZWxlYXNhYmlsaXR5GA0gASgLMhUubXN4LnYxLlJlbGVhc2FiaWxpdHkSHgoWY29udGFpbnNfcGVyc29uYWxfZGF0YRgOIAEoCBIPCgdwdXJwb3NlGA8gASgJEi4KCmV4cGlyZXNfYXQYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2NvbnNlbnRfcmVmGBEgASgJEh0KFW5hbWVkX3JlY2lwaWVudHNfb25seRgSIAEoCBIrCgxyb3V0ZV9yZXBvcnQYFCABKAsyEy5tc3gudjEuUm91dGVSZXBvcnRIABI8ChVtb2R1c19vcGVyYW5kaV9yZXBvcnQYFSABKAsyGy5tc3gudjEuTW9kdXNPcGVyYW5kaVJlcG9ydEgAEi8KDmZpbmFuY2lhbF9sZWFkGBYgASgLMhUubXN4LnYxLkZpbmFuY2lhbExlYWRIABI8ChVzdXNwZWN0X3Zlc3NlbF9yZXBvcnQYFyABKAsyGy5tc3gudjEuU3VzcGVjdFZlc3NlbFJlcG9ydEgAEjwKFWRvY3VtZW50X2ZyYXVkX3JlcG9ydBgYIAEoCzIbLm1zeC52MS5Eb2N1bWVudEZyYXVkUmVwb3J0SAASRAoZaW50ZXJuZXRfY29udGVudF9yZWZlcnJhbBgZIAEoCzIfLm1zeC52MS5JbnRlcm5ldENvbnRlbnRSZWZlcnJhbEgAEjUKEWRlYnJpZWZpbmdfcmVwb3J0GBogASgLMhgubXN4LnYxLkRlYnJpZWZpbmdSZXBvcnRIABIzChBkZWxpdmVyeV9yZWNlaXB0GCggASgLMhcubXN4LnYxLkRlbGl2ZXJ5UmVjZWlwdEgAEjIKD2Fja25vd2xlZGdlbWVudBgpIAEoCzIXLm1zeC52MS5BY2tub3dsZWRnZW1lbnRIABItCg1zaGFyZV9yZXF1ZXN0GCogASgLMhQubXN4LnYxLlNoYXJlUmVxdWVzdEgAEi8KDnNoYXJlX2RlY2lzaW9uGCsgASgLMhUubXN4LnYxLlNoYXJlRGVjaXNpb25IABIgCgZyZWNhbGwYLCABKAsyDi5tc3gudjEuUmVjYWxsSAASMQoPZXJhc3VyZV9yZWNlaXB0GC0gASgLMhYubXN4LnYxLkVyYXN1cmVSZWNlaXB0SAASKwoMdmVzc2VsX2FsZXJ0GC4gASgLMhMubXN4LnYxLlZlc3NlbEFsZXJ0SAASMwoQYW5hbHlzaXNfcHJvZHVjdBgvIAEoCzIXLm1zeC52MS5BbmFseXNpc1Byb2R1Y3RIABI4ChNjcm9zc19jaGVja19yZXF1ZXN0GDAgASgLMhkubXN4LnYxLkNyb3NzQ2hlY2tSZXF1ZXN0SAASJwoKaGl0X25vdGljZRgxIAEoCzIRLm1zeC52MS5IaXROb3RpY2VIAEIJCgdwYXlsb2FkYgZwcm90bzM", [file_google_protobuf_timestamp, file_msx_v1_common, file_msx_v1_control, file_msx_v1_intel]);
+  fileDesc("ChVtc3gvdjEvZW52ZWxvcGUucHJvdG8SBm1zeC52MSLkDAoIRW52ZWxvcGUSCgoCaWQYASABKAkSEQoJdGhyZWFkX2lkGAIgASgJEhMKC2luX3JlcGx5X3RvGAMgASgJEg4KBnNlbmRlchgEIAEoCRIOCgZhdXRob3IYBSABKAkSLgoKY3JlYXRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKcmVjaXBpZW50cxgHIAMoCRIlCgVyb3V0ZRgIIAEoDjIWLm1zeC52MS5TbXVnZ2xpbmdSb3V0ZRIrCg1oYW5kbGluZ19jb2RlGAkgASgOMhQubXN4LnYxLkhhbmRsaW5nQ29kZRIcChRoYW5kbGluZ19yZXN0cmljdGlvbhgKIAEoCRIYCgN0bHAYCyABKA4yCy5tc3gudjEuVGxwEiYKCmV2YWx1YXRpb24YDCABKAsyEi5tc3gudjEuRXZhbHVhdGlvbhIsCg1yZWxlYXNhYmlsaXR5GA0gASgLMhUubXN4LnYxLlJlbGVhc2FiaWxpdHkSHgoWY29udGFpbnNfcGVyc29uYWxfZGF0YRgOIAEoCBIPCgdwdXJwb3NlGA8gASgJEi4KCmV4cGlyZXNfYXQYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2NvbnNlbnRfcmVmGBEgASgJEh0KFW5hbWVkX3JlY2lwaWVudHNfb25seRgSIAEoCBIrCgxyb3V0ZV9yZXBvcnQYFCABKAsyEy5tc3gudjEuUm91dGVSZXBvcnRIABI8ChVtb2R1c19vcGVyYW5kaV9yZXBvcnQYFSABKAsyGy5tc3gudjEuTW9kdXNPcGVyYW5kaVJlcG9ydEgAEi8KDmZpbmFuY2lhbF9sZWFkGBYgASgLMhUubXN4LnYxLkZpbmFuY2lhbExlYWRIABI8ChVzdXNwZWN0X3Zlc3NlbF9yZXBvcnQYFyABKAsyGy5tc3gudjEuU3VzcGVjdFZlc3NlbFJlcG9ydEgAEjwKFWRvY3VtZW50X2ZyYXVkX3JlcG9ydBgYIAEoCzIbLm1zeC52MS5Eb2N1bWVudEZyYXVkUmVwb3J0SAASRAoZaW50ZXJuZXRfY29udGVudF9yZWZlcnJhbBgZIAEoCzIfLm1zeC52MS5JbnRlcm5ldENvbnRlbnRSZWZlcnJhbEgAEjUKEWRlYnJpZWZpbmdfcmVwb3J0GBogASgLMhgubXN4LnYxLkRlYnJpZWZpbmdSZXBvcnRIABIzChBkZWxpdmVyeV9yZWNlaXB0GCggASgLMhcubXN4LnYxLkRlbGl2ZXJ5UmVjZWlwdEgAEjIKD2Fja25vd2xlZGdlbWVudBgpIAEoCzIXLm1zeC52MS5BY2tub3dsZWRnZW1lbnRIABItCg1zaGFyZV9yZXF1ZXN0GCogASgLMhQubXN4LnYxLlNoYXJlUmVxdWVzdEgAEi8KDnNoYXJlX2RlY2lzaW9uGCsgASgLMhUubXN4LnYxLlNoYXJlRGVjaXNpb25IABIgCgZyZWNhbGwYLCABKAsyDi5tc3gudjEuUmVjYWxsSAASMQoPZXJhc3VyZV9yZWNlaXB0GC0gASgLMhYubXN4LnYxLkVyYXN1cmVSZWNlaXB0SAASKwoMdmVzc2VsX2FsZXJ0GC4gASgLMhMubXN4LnYxLlZlc3NlbEFsZXJ0SAASMwoQYW5hbHlzaXNfcHJvZHVjdBgvIAEoCzIXLm1zeC52MS5BbmFseXNpc1Byb2R1Y3RIABI4ChNjcm9zc19jaGVja19yZXF1ZXN0GDAgASgLMhkubXN4LnYxLkNyb3NzQ2hlY2tSZXF1ZXN0SAASJwoKaGl0X25vdGljZRgxIAEoCzIRLm1zeC52MS5IaXROb3RpY2VIABI2ChJibGluZF9pbmRleF91cGRhdGUYMiABKAsyGC5tc3gudjEuQmxpbmRJbmRleFVwZGF0ZUgAEikKC2JsaW5kX3F1ZXJ5GDMgASgLMhIubXN4LnYxLkJsaW5kUXVlcnlIABIrCgxibGluZF9hbnN3ZXIYNCABKAsyEy5tc3gudjEuQmxpbmRBbnN3ZXJIABI2ChJibGluZF9xdWVyeV9ub3RpY2UYNSABKAsyGC5tc3gudjEuQmxpbmRRdWVyeU5vdGljZUgAQgkKB3BheWxvYWRiBnByb3RvMw", [file_google_protobuf_timestamp, file_msx_v1_common, file_msx_v1_control, file_msx_v1_intel]);
 
 /**
  * Every message on the bus travels in an envelope: who sent it, who may see it, how it is to be handled.
@@ -248,6 +248,30 @@ export type Envelope = Message<"msx.v1.Envelope"> & {
      */
     value: HitNotice;
     case: "hitNotice";
+  } | {
+    /**
+     * @generated from field: msx.v1.BlindIndexUpdate blind_index_update = 50;
+     */
+    value: BlindIndexUpdate;
+    case: "blindIndexUpdate";
+  } | {
+    /**
+     * @generated from field: msx.v1.BlindQuery blind_query = 51;
+     */
+    value: BlindQuery;
+    case: "blindQuery";
+  } | {
+    /**
+     * @generated from field: msx.v1.BlindAnswer blind_answer = 52;
+     */
+    value: BlindAnswer;
+    case: "blindAnswer";
+  } | {
+    /**
+     * @generated from field: msx.v1.BlindQueryNotice blind_query_notice = 53;
+     */
+    value: BlindQueryNotice;
+    case: "blindQueryNotice";
   } | { case: undefined; value?: undefined };
 };
 

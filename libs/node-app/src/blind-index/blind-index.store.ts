@@ -1,0 +1,110 @@
+import type { EntityManager } from 'typeorm';
+import type { HoldingsStore } from '../holdings/holdings-store.js';
+import type { HeldToken } from './matching-key.js';
+
+/** The tokens a node holds under a key, per item: what it told the matching service, and must take back. */
+export class BlindTokenStore {
+  constructor(private readonly holdings: HoldingsStore) {}
+
+  private get table(): string {
+    return this.holdings.table('blind_token');
+  }
+
+  /** One change to the index at a time, so that an item kept and another erased agree on what is still held. */
+  private locked<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.holdings.transaction(async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${this.table}:blind-index`]);
+      return work(m);
+    });
+  }
+
+  /**
+   * Records the tokens of an item. `tell` gets the tokens the node held under no other item before (never an
+   * empty list) and must tell the matching service; it runs inside the transaction, so a failed tell records
+   * nothing and is tried again with the item. The same item again tells nothing.
+   * @returns the tokens told now
+   */
+  add(
+    itemId: string,
+    keyId: string,
+    tokens: readonly HeldToken[],
+    tell: (fresh: HeldToken[]) => Promise<void>,
+  ): Promise<HeldToken[]> {
+    return this.locked(async (m) => {
+      const inserted = await m.query<Array<{ token: string }>>(
+        `INSERT INTO ${this.table} (item_id, key_id, kind, token)
+         SELECT $1, $2, k, t FROM unnest($3::smallint[], $4::text[]) AS s(k, t)
+         ON CONFLICT DO NOTHING RETURNING token`,
+        [itemId, keyId, tokens.map((t) => t.kind), tokens.map((t) => t.token)],
+      );
+      const added = new Set(inserted.map((r) => r.token));
+      const already = await this.heldElsewhere(m, itemId, keyId, [...added]);
+      const fresh = tokens.filter((t) => added.has(t.token) && !already.has(t.token));
+      if (fresh.length > 0) await tell(fresh);
+      return fresh;
+    });
+  }
+
+  /**
+   * Forgets an item's tokens. `tell` gets those no other item of the node carries any more (never an empty
+   * list), inside the transaction as for {@link add}.
+   * @returns the tokens taken back
+   */
+  remove(itemId: string, tell: (gone: HeldToken[], keyId: string) => Promise<void>): Promise<HeldToken[]> {
+    return this.locked(async (m) => {
+      // In a CTE: TypeORM answers a bare DELETE with [rows, count].
+      const rows = await m.query<Array<{ key_id: string; kind: number; token: string }>>(
+        `WITH d AS (DELETE FROM ${this.table} WHERE item_id = $1 RETURNING key_id, kind, token)
+         SELECT key_id, kind, token FROM d`,
+        [itemId],
+      );
+      const gone: HeldToken[] = [];
+      for (const keyId of new Set(rows.map((r) => r.key_id))) {
+        const ofKey = rows.filter((r) => r.key_id === keyId);
+        const still = await this.heldElsewhere(
+          m,
+          itemId,
+          keyId,
+          ofKey.map((r) => r.token),
+        );
+        const lost = ofKey.filter((r) => !still.has(r.token)).map((r) => ({ kind: r.kind, token: r.token }));
+        if (lost.length > 0) await tell(lost, keyId);
+        gone.push(...lost);
+      }
+      return gone;
+    });
+  }
+
+  /** The selector kinds an item is indexed by, each once, sorted. */
+  async kindsOf(itemId: string): Promise<number[]> {
+    const rows = await this.holdings.query<Array<{ kind: number }>>(
+      `SELECT DISTINCT kind FROM ${this.table} WHERE item_id = $1 ORDER BY kind`,
+      [itemId],
+    );
+    return rows.map((r) => r.kind);
+  }
+
+  /** The node's items that carry any of the tokens, oldest first. */
+  async itemsWith(keyId: string, tokens: readonly string[]): Promise<string[]> {
+    const rows = await this.holdings.query<Array<{ item_id: string }>>(
+      `SELECT item_id FROM ${this.table} WHERE key_id = $1 AND token = ANY($2::text[])
+       GROUP BY item_id ORDER BY min(recorded_at), item_id`,
+      [keyId, tokens],
+    );
+    return rows.map((r) => r.item_id);
+  }
+
+  private async heldElsewhere(
+    m: EntityManager,
+    itemId: string,
+    keyId: string,
+    tokens: readonly string[],
+  ): Promise<Set<string>> {
+    if (tokens.length === 0) return new Set();
+    const rows = await m.query<Array<{ token: string }>>(
+      `SELECT DISTINCT token FROM ${this.table} WHERE key_id = $1 AND token = ANY($2::text[]) AND item_id <> $3`,
+      [keyId, tokens, itemId],
+    );
+    return new Set(rows.map((r) => r.token));
+  }
+}
