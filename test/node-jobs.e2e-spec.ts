@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { uuidv7, type EnvelopeJson } from '#contracts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { envelopeToJson, uuidv7, type EnvelopeJson } from '#contracts';
+import { blindQueryFor, ensureMatchingKeyFile, queryTokensOf, type MatchingKey } from '#node-app';
 import type { ServiceSpec } from '#process-kit';
 import {
   asJson,
@@ -30,7 +34,8 @@ import {
  * watch-list turns three parties' reports of one decommissioned freighter into a vessel alert for the
  * coastal contact points and Frontex only, and the contact point passes the alert on to its coast guard;
  * JOT MARE links reports of different parties that carry one IBAN and tells each originator only of the
- * reports it may see; AFIC passes a report kept from partner countries for its personal data on without it.
+ * reports it may see; AFIC passes a report kept from partner countries for its personal data on without it;
+ * a blind query finds the holders of an IBAN without the IBAN crossing the bus.
  */
 /**
  * How often AFIC issues its joint analysis here: every 20 s instead of every four weeks, so that three reports
@@ -51,8 +56,12 @@ describe('the node apps do their jobs', () => {
   let gatewayUrl: string;
   let audit: ReturnType<typeof auditTrail>;
   const services: ServiceProcess[] = [];
+  const keyDir = mkdtempSync(join(tmpdir(), 'msx-match-key-'));
+  /** The parties' matching key: every node here holds it but the matching service. */
+  let matchKey: MatchingKey;
 
   beforeAll(async () => {
+    matchKey = ensureMatchingKeyFile(join(keyDir, 'match.key'));
     requireBuild();
     [nats, db, national] = await Promise.all([
       startSecureBroker(),
@@ -68,9 +77,17 @@ describe('the node apps do their jobs', () => {
       ...national.envOf(spec),
       ...(spec.name === 'jot-mare' ? { MSX_MARITIME_PICTURE_EVERY_MS: '3000' } : {}),
       ...(spec.name === 'afic' ? { MSX_JOINT_ANALYSIS_EVERY_MS: String(ANALYSIS_EVERY_MS) } : {}),
+      ...(spec.env.MSX_NODE_ID && spec.name !== 'hit-no-hit'
+        ? { MSX_MATCH_KEY_FILE: join(keyDir, 'match.key') }
+        : {}),
     });
     services.push(
-      ...startLocal(nats, env, ['router', 'audit', 'gateway', 'cp-it', 'jot-mare', 'afic'], envOf),
+      ...startLocal(
+        nats,
+        env,
+        ['router', 'audit', 'gateway', 'cp-it', 'jot-mare', 'afic', 'hit-no-hit'],
+        envOf,
+      ),
     );
     await Promise.all(services.map((s) => s.waitForLine(/ ready/, 60_000)));
   }, 120_000);
@@ -80,6 +97,7 @@ describe('the node apps do their jobs', () => {
     await nats?.dispose();
     await national?.dispose();
     await db?.drop();
+    rmSync(keyDir, { recursive: true, force: true });
   }, 60_000);
 
   async function send(node: keyof typeof TOKENS, body: EnvelopeJson): Promise<string> {
@@ -203,7 +221,7 @@ describe('the node apps do their jobs', () => {
     ]);
     // The link between cp-gr's and cp-it's reports was told to both.
     const first = (await audit.trail(it_)).find(
-      (r) => r.operation === 'combined' && r.actor_node === 'jot-mare',
+      (r) => r.operation === 'combined' && r.actor_node === 'jot-mare' && r.detail.linked,
     );
     expect(first?.detail).toMatchObject({ linked: gr, told: ['cp-gr', 'cp-it'] });
     // The notices went through the router like any message: no IBAN in any audit row.
@@ -308,5 +326,113 @@ describe('the node apps do their jobs', () => {
     expect(rows.find((r) => r.operation === 'submitted')?.actor_node).toBe('jot-mare');
     expect(rows.filter((r) => r.operation === 'withheld')).toEqual([]);
     expect(JSON.stringify(rows)).not.toContain('9074729');
+  });
+
+  it('finds the holders of an IBAN for a blind query, tells them who asked, and never puts the IBAN on the bus', async () => {
+    const IBAN = 'DE89370400440532013000';
+    const json = validFinancialLeadEnvelope({
+      id: uuidv7(),
+      createdAt: new Date().toISOString(),
+      sender: 'cp-gr',
+      author: 'cp-gr.fiu-1',
+      recipients: ['cp-it'],
+      handlingCode: 'HANDLING_CODE_H1',
+      tlp: 'TLP_GREEN',
+    });
+    json.financialLead!.accounts = [{ iban: IBAN, role: 'collects the crossing fees' }];
+    const lead = await send('cp-gr', json);
+    // cp-it (named) and JOT MARE (subscribed to everything) hold it, and tell the matching service its token.
+    for (const holder of ['cp-it', 'jot-mare'])
+      await audit.rowsOf(
+        lead,
+        (r) => r.operation === 'combined' && r.actor_node === holder && r.detail.keyId !== undefined,
+        1,
+      );
+    const updates = await waitFor(
+      () =>
+        db
+          .query<{ message_id: string }>(
+            `SELECT DISTINCT message_id FROM "${db.schema}".audit_entry
+             WHERE operation = 'combined' AND actor_node = 'hit-no-hit' AND detail->>'keyId' = $1`,
+            [matchKey.id],
+          )
+          .then((rows) => (rows.length >= 2 ? rows : undefined)),
+      'the matching service indexing both holders',
+      30_000,
+    );
+    expect(updates.length).toBeGreaterThanOrEqual(2);
+
+    // cp-mt asks, through the gateway, with tokens it made with the key: the IBAN itself never leaves it.
+    const query = blindQueryFor({
+      id: uuidv7(),
+      sender: 'cp-mt',
+      author: 'cp-mt.fiu-2',
+      matcher: 'hit-no-hit',
+      keyId: matchKey.id,
+      tokens: queryTokensOf(matchKey, [
+        { kind: 'iban', value: 'DE89 3704 0044 0532 0130 00' },
+        { kind: 'iban', value: 'GB82WEST12345698765432' },
+      ]),
+      purpose: 'Financial investigation into a smuggling network on the central Mediterranean route',
+      nowMs: Date.now(),
+    });
+    const asked = await send('cp-mt', envelopeToJson(query) as unknown as EnvelopeJson);
+    const [consulted] = await audit.rowsOf(
+      asked,
+      (r) => r.operation === 'consulted' && r.actor_node === 'hit-no-hit',
+      1,
+    );
+    expect(consulted).toMatchObject({ counterpart_node: 'cp-mt' });
+    expect(consulted.detail).toMatchObject({ tokens: 2, hits: 1, selectorKinds: ['iban'] });
+    const hits = await audit.rowsOf(
+      asked,
+      (r) => r.operation === 'combined' && r.actor_node === 'hit-no-hit',
+      2,
+    );
+    expect(hits.map((r) => r.counterpart_node).sort()).toEqual(['cp-it', 'jot-mare']);
+
+    // The answer reaches cp-mt only: hit for the first IBAN with both holders, no hit for the second.
+    const answerId = String(consulted.detail.answer);
+    const delivered = await audit.rowsOf(answerId, (r) => ['delivered', 'withheld'].includes(r.operation), 1);
+    expect(delivered.map((r) => `${r.operation}:${r.counterpart_node}`)).toEqual(['delivered:cp-mt']);
+    const inbox: EnvelopeJson[] = [];
+    for (let after = 0; ;) {
+      const res = await fetch(`${gatewayUrl}/v1/inbox?after=${after}&limit=100`, {
+        headers: { authorization: `Bearer ${TOKENS['cp-mt']}`, 'x-msx-officer': 'cp-mt.fiu-2' },
+      });
+      expect(res.status).toBe(200);
+      const page = (await res.json()) as { items: Array<{ envelope?: EnvelopeJson }>; nextAfter: number };
+      inbox.push(...page.items.flatMap((i) => (i.envelope ? [i.envelope] : [])));
+      if (page.nextAfter === after) break;
+      after = page.nextAfter;
+    }
+    const answer = inbox.find((e) => e.id === answerId);
+    expect(answer?.blindAnswer?.verdicts?.map((v) => [v.hit ?? false, v.holders ?? []])).toEqual([
+      [true, ['cp-it', 'jot-mare']],
+      [false, []],
+    ]);
+
+    // Each holder was told who asked and why; cp-it's trail names the lead the question was about.
+    const noticeIds = hits.map((r) => String(r.detail.notice));
+    for (const id of noticeIds) {
+      const rows = await audit.rowsOf(id, (r) => r.operation === 'delivered', 1);
+      expect(rows).toHaveLength(1);
+    }
+    const cpItNotice = hits.find((r) => r.counterpart_node === 'cp-it')!.detail.notice as string;
+    const [named] = await audit.rowsOf(
+      cpItNotice,
+      (r) => r.operation === 'combined' && r.actor_node === 'cp-it',
+      1,
+    );
+    expect(named.detail).toMatchObject({ askedBy: 'cp-mt', items: [lead] });
+
+    // Not one message to or from the matching service, nor any audit row of them, carries the IBAN.
+    const blind = await db.query<{ t: string }>(
+      `SELECT string_agg(row_to_json(a)::text, ' ') AS t FROM "${db.schema}".audit_entry a
+       WHERE message_type LIKE 'blind%' OR actor_node = 'hit-no-hit' OR counterpart_node = 'hit-no-hit'`,
+    );
+    expect(blind[0].t.length).toBeGreaterThan(0);
+    expect(blind[0].t).not.toMatch(/370400440532013000|DE89/);
+    expect(JSON.stringify(answer)).not.toMatch(/370400440532013000|DE89/);
   });
 });
