@@ -6,8 +6,17 @@
  */
 import { databaseSpec, int, loadConfig, str } from '#config';
 import { runDemo, type DemoTarget } from './demo/run-demo.js';
-import { readGatewayTokens, readRuntimeInfo, TOKENS_FILE } from './exchange/local-state.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { MATCH_KEY_FILE_NAME } from '#node-app';
+import { readGatewayTokens, readRuntimeInfo, STATE_DIR, TOKENS_FILE } from './exchange/local-state.js';
 import { reachable } from '#process-kit';
+
+/** The matching key `npm start` made, when there is one: the demo then ends with a blind query. */
+function matchKeyFile(): string | undefined {
+  const file = join(STATE_DIR, 'keys', MATCH_KEY_FILE_NAME);
+  return existsSync(file) ? file : undefined;
+}
 
 async function target(): Promise<DemoTarget> {
   const tokens = readGatewayTokens();
@@ -19,6 +28,7 @@ async function target(): Promise<DemoTarget> {
       tokens,
       databaseUrl: running.databaseUrl,
       databaseSchema: running.databaseSchema,
+      matchKeyFile: matchKeyFile(),
     };
   }
   const config = loadConfig({
@@ -31,6 +41,7 @@ async function target(): Promise<DemoTarget> {
     tokens,
     databaseUrl: config.MSX_DATABASE_URL,
     databaseSchema: config.MSX_DATABASE_SCHEMA,
+    matchKeyFile: matchKeyFile(),
   };
 }
 

@@ -403,7 +403,13 @@ async function main(): Promise<void> {
 
   if (withDemo) {
     const ok = await runDemo(
-      { gatewayUrl, tokens, databaseUrl: db.url, databaseSchema: config.MSX_DATABASE_SCHEMA },
+      {
+        gatewayUrl,
+        tokens,
+        databaseUrl: db.url,
+        databaseSchema: config.MSX_DATABASE_SCHEMA,
+        matchKeyFile,
+      },
       write,
     );
     write(

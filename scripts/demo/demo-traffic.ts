@@ -296,6 +296,30 @@ export function demoTraffic(nowMs: number = Date.now()): DemoItem[] {
     },
   });
 
+  add(
+    money,
+    'cp-it: a migrant shows the receipt of his family\u2019s payment into the German settlement account',
+    {
+      ...base('cp-it', 'debrief-team-2'),
+      recipients: ['jot-mare'],
+      tlp: 'TLP_GREEN',
+      containsPersonalData: true,
+      purpose: 'Financial investigation of a smuggling network: tracing and freezing of its proceeds',
+      evaluation: {
+        sourceReliability: 'SOURCE_RELIABILITY_C',
+        informationAccuracy: 'INFORMATION_ACCURACY_3',
+      },
+      debriefingReport: {
+        ...validDebriefingReportEnvelope().debriefingReport!,
+        debriefedAt: daysAgo(2),
+        selectors: { ibans: [DEMO_IBANS.settlementDe] },
+        narrative:
+          'His brother paid 3 000 EUR into the account on the receipt; the smugglers released him a week later.',
+      },
+    },
+    'H1 GREEN: the nodes that hold it tell the matching service its IBAN as a token (see the blind query below)',
+  );
+
   // 4. A ring of look-alike documents.
   const documents = 'A ring of look-alike documents';
   add(documents, 'cp-it: three look-alike Italian identity cards at Bari port', {

@@ -4,9 +4,10 @@
  * trail in PostgreSQL: who shared what with whom, what was withheld and why, and the audit chain verified.
  */
 import pg from 'pg';
-import { INTEL_TYPES } from '#contracts';
+import { envelopeToJson, INTEL_TYPES, uuidv7, type EnvelopeJson } from '#contracts';
+import { blindQueryFor, queryTokensOf, readMatchingKeyFile } from '#node-app';
 import { tokenOf } from '../exchange/local-state.js';
-import { demoTraffic, type DemoItem } from './demo-traffic.js';
+import { DEMO_IBANS, demoTraffic, type DemoItem } from './demo-traffic.js';
 import { verifyAuditTrail } from './verify-audit.js';
 
 /** Where the running exchange is. */
@@ -17,6 +18,8 @@ export interface DemoTarget {
   tokens: string;
   databaseUrl: string;
   databaseSchema: string;
+  /** The parties' matching key (`.msx/keys/match.key`): with it, the demo ends with a blind query. */
+  matchKeyFile?: string;
 }
 
 interface SentItem {
@@ -318,6 +321,79 @@ function summariseNodeJobs(
     );
 }
 
+/** The party the demo asks a blind query for, and an IBAN no one holds beside the one the demo sent. */
+const BLIND_QUERIER = 'cp-mt';
+const UNKNOWN_IBAN = 'NL91ABNA0417164300';
+
+/**
+ * Blind hit/no-hit: cp-mt asks whether anyone holds the German settlement account (sent above, H1 GREEN) or
+ * another IBAN, with tokens made with the parties' key, so no IBAN crosses the bus; the summary is read from
+ * the matching service's audit rows.
+ */
+async function blindQuery(
+  target: DemoTarget & { matchKeyFile: string },
+  client: pg.Client,
+  write: (line: string) => void,
+): Promise<boolean> {
+  write('');
+  write(bold('Blind hit/no-hit'));
+  const key = readMatchingKeyFile(target.matchKeyFile);
+  const query = blindQueryFor({
+    id: uuidv7(),
+    sender: BLIND_QUERIER,
+    author: `${BLIND_QUERIER}.fin-analyst-02`,
+    matcher: 'hit-no-hit',
+    keyId: key.id,
+    tokens: queryTokensOf(key, [
+      { kind: 'iban', value: DEMO_IBANS.settlementDe },
+      { kind: 'iban', value: UNKNOWN_IBAN },
+    ]),
+    purpose: 'Financial investigation of a smuggling network: tracing and freezing of its proceeds',
+    nowMs: Date.now(),
+  });
+  const item: DemoItem = {
+    scene: 'Blind hit/no-hit',
+    label: `${BLIND_QUERIER}: does anyone hold either of two IBANs? (tokens only)`,
+    envelope: envelopeToJson(query) as unknown as EnvelopeJson,
+  };
+  const sent = await submit(target, item);
+  write(`  ${sent.ok ? '✓' : '✗'} ${item.label}  ${dim(sent.text)}`);
+  if (!sent.ok) return false;
+  const deadline = Date.now() + AUDIT_WAIT_MS;
+  while (Date.now() < deadline) {
+    const { rows } = await client.query<{
+      operation: string;
+      counterpart_node: string;
+      detail: Record<string, unknown>;
+    }>(
+      `SELECT operation, counterpart_node, detail FROM "${target.databaseSchema}".audit_entry
+        WHERE message_id = $1 AND actor_node = 'hit-no-hit' AND operation IN ('consulted', 'combined', 'withheld')`,
+      [query.id],
+    );
+    const asked = rows.find((r) => r.operation !== 'combined');
+    if (asked) {
+      const holders = rows.filter((r) => r.operation === 'combined').map((r) => r.counterpart_node);
+      if (asked.operation === 'withheld') {
+        write(`  the matching service refused the query: ${JSON.stringify(asked.detail)}`);
+        return false;
+      }
+      write(
+        `  the matching service answered ${BLIND_QUERIER}: ${String(asked.detail.hits)} of ${String(asked.detail.tokens)} IBAN(s) hit, ` +
+          `held by ${list(holders) || 'no one'}; each holder was told that ${BLIND_QUERIER} asked, and why`,
+      );
+      write(
+        dim(
+          '  the query, the answer and the notices name no IBAN: they carry keyed hashes, made with a key the matching service does not have',
+        ),
+      );
+      return true;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  write(`  no answer from the matching service within ${AUDIT_WAIT_MS / 1000} s (is hit-no-hit running?)`);
+  return false;
+}
+
 /**
  * Runs the demo against a running exchange. Resolves true when every item was accepted and recorded.
  * `write` receives one line at a time.
@@ -364,6 +440,16 @@ export async function runDemo(target: DemoTarget, write: (line: string) => void)
   }
   summarise(sent, rows, write);
   summariseNodeJobs(alerts, links, rows, write);
+  let blindOk = true;
+  if (target.matchKeyFile) {
+    const blind = new pg.Client({ connectionString: target.databaseUrl, connectionTimeoutMillis: 5_000 });
+    await blind.connect();
+    try {
+      blindOk = await blindQuery({ ...target, matchKeyFile: target.matchKeyFile }, blind, write);
+    } finally {
+      await blind.end();
+    }
+  }
 
   write('');
   write(bold('Audit chain'));
@@ -376,5 +462,5 @@ export async function runDemo(target: DemoTarget, write: (line: string) => void)
     `${sent.length}/${items.length} items accepted, ${recorded} recorded in the audit trail` +
       (failures > 0 ? `, ${failures} refused (see above)` : ''),
   );
-  return failures === 0 && recorded === sent.length && verification.ok;
+  return failures === 0 && recorded === sent.length && verification.ok && blindOk;
 }

@@ -33,6 +33,8 @@ const MATCHER = 'hit-no-hit';
 const KEY = matchingKeyFrom('5c'.repeat(32), 'test');
 const IBAN = 'IT60X0542811101000000123456';
 const QUOTA = 3;
+/** The key the contact point holds; the last test rotates it. */
+let holderKey = KEY;
 
 /**
  * Blind hit/no-hit on real NATS and PostgreSQL: a contact point tells the matching service the tokens of the
@@ -56,7 +58,7 @@ describe('blind hit/no-hit', () => {
             ...bed,
             nodeId: 'cp-it',
             handler: KeepsOnly,
-            blindIndex: { key: KEY, matcher: MATCHER },
+            blindIndex: { key: holderKey, matcher: MATCHER },
           }),
       }),
       startNodeAppHarness({
@@ -319,5 +321,71 @@ describe('blind hit/no-hit', () => {
     await matcher.deliverAndWait(after);
     const [answer] = await submittedAfter(matcher, before, 1);
     expect(answer.payload.case === 'blindAnswer' && answer.payload.value.verdicts[0].hit).toBe(false);
+  });
+
+  it('after a rotation of the key, indexes what it holds again under the new key and takes the old tokens back', async () => {
+    const IBAN2 = 'DE89370400440532013000';
+    const json = validFinancialLeadEnvelope({
+      id: uuidv7(),
+      createdAt: new Date().toISOString(),
+      sender: 'cp-gr',
+      author: 'cp-gr.fiu-1',
+      recipients: ['cp-it'],
+      handlingCode: 'HANDLING_CODE_H1',
+      tlp: 'TLP_GREEN',
+    });
+    json.financialLead!.accounts = [{ iban: IBAN2, role: 'collects the crossing fees' }];
+    json.financialLead!.narrative = 'Payments collected for crossings.';
+    const held = envelopeFromJson(asJson(json));
+    const updates = async () =>
+      (await holder.submitted()).filter((e) => e.payload.case === 'blindIndexUpdate');
+    const before = (await updates()).length;
+    await holder.deliverAndWait(held);
+    const [indexed] = (await updates()).slice(before);
+    await matcher.deliverAndWait(indexed);
+
+    const NEW = matchingKeyFrom('6e'.repeat(32), 'rotated');
+    holderKey = NEW;
+    await holder.restart();
+    const moved = (await updates()).slice(before + 1);
+    expect(moved.map((u) => u.payload.value)).toMatchObject([
+      {
+        keyId: NEW.id,
+        added: [{ kind: SelectorKind.IBAN, token: blindToken(NEW, SelectorKind.IBAN, IBAN2) }],
+      },
+      {
+        keyId: KEY.id,
+        removed: [{ kind: SelectorKind.IBAN, token: blindToken(KEY, SelectorKind.IBAN, IBAN2) }],
+      },
+    ]);
+    for (const u of moved) await matcher.deliverAndWait(u);
+    // A second start finds nothing left to move.
+    await holder.restart();
+    expect(await updates()).toHaveLength(before + 3);
+
+    const ask = (key: typeof KEY) =>
+      blindQueryFor({
+        id: uuidv7(),
+        sender: 'emlo-ne',
+        author: 'emlo-ne.officer-1',
+        matcher: MATCHER,
+        keyId: key.id,
+        tokens: queryTokensOf(key, [{ kind: 'iban', value: IBAN2 }]),
+        purpose: 'Check.',
+        nowMs: Date.now(),
+      });
+    const answers = (await matcher.submitted()).length;
+    await matcher.deliverAndWait(ask(NEW));
+    await matcher.deliverAndWait(ask(KEY));
+    const replies = (await submittedAfter(matcher, answers, 3)).filter(
+      (e) => e.payload.case === 'blindAnswer',
+    );
+    expect(replies.map((r) => r.payload.value)).toMatchObject([
+      {
+        refusedRule: '',
+        verdicts: [{ hit: true, holders: ['cp-it'] }],
+      },
+      { refusedRule: 'MATCH.KEY_UNKNOWN' },
+    ]);
   });
 });

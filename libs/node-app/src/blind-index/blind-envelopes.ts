@@ -54,6 +54,7 @@ export function blindIndexUpdateFor(opts: {
     opts.node,
     opts.itemId,
     'blind-index',
+    opts.keyId,
     added.length > 0 ? 'add' : 'remove',
   );
   return create(EnvelopeSchema, {

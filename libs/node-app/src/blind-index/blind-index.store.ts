@@ -50,13 +50,18 @@ export class BlindTokenStore {
    * list), inside the transaction as for {@link add}.
    * @returns the tokens taken back
    */
-  remove(itemId: string, tell: (gone: HeldToken[], keyId: string) => Promise<void>): Promise<HeldToken[]> {
+  remove(
+    itemId: string,
+    tell: (gone: HeldToken[], keyId: string) => Promise<void>,
+    keepKey?: string,
+  ): Promise<HeldToken[]> {
     return this.locked(async (m) => {
       // In a CTE: TypeORM answers a bare DELETE with [rows, count].
       const rows = await m.query<Array<{ key_id: string; kind: number; token: string }>>(
-        `WITH d AS (DELETE FROM ${this.table} WHERE item_id = $1 RETURNING key_id, kind, token)
+        `WITH d AS (DELETE FROM ${this.table} WHERE item_id = $1 AND key_id IS DISTINCT FROM $2
+                    RETURNING key_id, kind, token)
          SELECT key_id, kind, token FROM d`,
-        [itemId],
+        [itemId, keepKey ?? null],
       );
       const gone: HeldToken[] = [];
       for (const keyId of new Set(rows.map((r) => r.key_id))) {
@@ -73,6 +78,15 @@ export class BlindTokenStore {
       }
       return gone;
     });
+  }
+
+  /** The items indexed under any key but `keyId`, oldest first: what a rotation of the key leaves to do. */
+  async itemsUnderOtherKeys(keyId: string): Promise<string[]> {
+    const rows = await this.holdings.query<Array<{ item_id: string }>>(
+      `SELECT item_id FROM ${this.table} WHERE key_id <> $1 GROUP BY item_id ORDER BY min(recorded_at), item_id`,
+      [keyId],
+    );
+    return rows.map((r) => r.item_id);
   }
 
   /** The selector kinds an item is indexed by, each once, sorted. */

@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AuditOperation, encodeEnvelope, SelectorKind, type Envelope } from '#contracts';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { AuditOperation, decodeEnvelope, encodeEnvelope, SelectorKind, type Envelope } from '#contracts';
 import { Headers, publishDurably, Subjects, type Bus } from '#messaging';
 import { needsOriginatorConsent } from '#policy';
 import { BUS } from '#runtime';
@@ -32,17 +32,43 @@ const kindName = (k: number) => (SelectorKind[k] ?? String(k)).toLowerCase().rep
  * tokens, it names the items concerned in its audit trail, so its officers know who asked about what.
  */
 @Injectable()
-export class BlindIndexer implements InboxHandler {
+export class BlindIndexer implements InboxHandler, OnApplicationBootstrap {
   private readonly logger = new Logger('BlindIndex');
   private readonly store: BlindTokenStore;
 
   constructor(
     @Inject(NODE_ID) private readonly node: string,
     @Inject(BUS) private readonly bus: Bus,
-    @Inject(HOLDINGS) holdings: HoldingsStore,
+    @Inject(HOLDINGS) private readonly holdings: HoldingsStore,
     @Inject(BLIND_INDEX_OPTIONS) private readonly options: BlindIndexOptions,
   ) {
     this.store = new BlindTokenStore(holdings);
+  }
+
+  /** At start, after a rotation of the matching key: the items indexed under the old key, under the new. */
+  async onApplicationBootstrap(): Promise<void> {
+    const moved = await this.rekey();
+    if (moved > 0)
+      this.logger.log(`indexed ${moved} item(s) again under matching key ${this.options.key.id}`);
+  }
+
+  /**
+   * Indexes again, under the node's key, every item indexed under another (the key was rotated), and takes
+   * its tokens under the old key back. An item no longer held only has its old tokens taken back.
+   * @returns how many items were moved
+   */
+  async rekey(): Promise<number> {
+    const { key } = this.options;
+    const stale = await this.store.itemsUnderOtherKeys(key.id);
+    for (const itemId of stale) {
+      const held = await this.holdings.get(itemId);
+      if (held) {
+        const tokens = blindTokensOf(key, decodeEnvelope(held.bytes));
+        await this.store.add(itemId, key.id, tokens, (fresh) => this.tell(itemId, { added: fresh }, key.id));
+      }
+      await this.store.remove(itemId, (lost, keyId) => this.tell(itemId, { removed: lost }, keyId), key.id);
+    }
+    return stale.length;
   }
 
   async handle({ envelope, itemId, correlationId }: InboxItem): Promise<NodeOperation[]> {
