@@ -1,6 +1,14 @@
 import 'reflect-metadata';
 import { runNodeApp } from '#node-app';
-import { ReceiptHandler } from './read-receipts/receipt.handler.js';
+import { PostHandler } from './post/post.handler.js';
+import { outboxOptionsFromConfig, postSetup } from './post/post.setup.js';
 
-/** A European migration liaison officer's post abroad; MSX_NODE_ID names it (emlo-ne, ilo-it-ly, …). */
-runNodeApp({ handler: ReceiptHandler });
+/**
+ * A European migration liaison officer's post abroad; MSX_NODE_ID names it (emlo-ne, ilo-it-ly, …). Its
+ * reports and acknowledgements leave through an outbox that survives restarts and a lost link
+ * (`npm run post -- send`); it reaches the exchange through a leaf node of its own when one is configured.
+ */
+runNodeApp({
+  handler: PostHandler,
+  setup: () => postSetup(outboxOptionsFromConfig()),
+});

@@ -1,7 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectBus, prepareSecureExchange, type Bus, type SecureExchangeFiles } from '#messaging';
+import {
+  connectBus,
+  prepareSecureExchange,
+  type Bus,
+  type LeafPlan,
+  type SecureExchangeFiles,
+} from '#messaging';
 import { freePort, startNatsServer } from '#process-kit';
 import type { TestNatsServer } from './nats-server.js';
 
@@ -16,7 +22,7 @@ export interface SecureBroker extends TestNatsServer, SecureExchangeFiles {
  * directory), on a free loopback port with its own storage, TLS and client certificates.
  */
 export async function startSecureBroker(
-  opts: { nodes?: readonly string[]; mutualTls?: boolean } = {},
+  opts: { nodes?: readonly string[]; mutualTls?: boolean; leaf?: LeafPlan } = {},
 ): Promise<SecureBroker> {
   const dir = mkdtempSync(join(tmpdir(), 'msx-secure-nats-'));
   const port = await freePort();
@@ -27,6 +33,7 @@ export async function startSecureBroker(
     port,
     storeDir: join(dir, 'js'),
     mutualTls: opts.mutualTls,
+    leaf: opts.leaf,
   });
   const server = await startNatsServer({
     port,

@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createBrokerPki } from './certificates.js';
+import { leafCredentials, writeLeafNodeConfig } from './leaf-node.js';
 import { brokerUsers, renderNatsServerConfig, type BrokerUser } from './nats-server-config.js';
 
 /** Where the generated broker files of one principal are, to hand to that principal alone. */
@@ -15,11 +16,37 @@ export interface PrincipalFiles {
   keyFile: string;
 }
 
+/** A post's own leaf node, as {@link writeBrokerFiles} wrote it. */
+export interface LeafFiles {
+  post: string;
+  /** The leaf's nats-server configuration (holds the post's password at the hub: mode 0600, for the post alone). */
+  configFile: string;
+  /** Where the post's processes connect: `nats://127.0.0.1:<localPort>`. */
+  localUrl: string;
+  localPort: number;
+}
+
+/** The hub's leaf node port, and the posts that run a leaf node of their own. */
+export interface LeafPlan {
+  port: number;
+  /** The `host:port` posts reach the hub's leaf port at, when not `127.0.0.1:<port>` (NAT, a proxy, a relay). */
+  advertise?: string;
+  posts: ReadonlyArray<{
+    post: string;
+    /** The port the post's leaf listens on for the post's processes. */
+    localPort: number;
+    /** Where the leaf reaches the hub's leaf port (default `nats-leaf://127.0.0.1:<port>`; a relay in tests). */
+    hubUrl?: string;
+  }>;
+}
+
 /** What {@link writeBrokerFiles} wrote. */
 export interface BrokerFiles {
   configFile: string;
   users: BrokerUser[];
   principals: Map<string, PrincipalFiles>;
+  /** The leaf nodes of posts, by post. */
+  leaves: Map<string, LeafFiles>;
 }
 
 export interface BrokerFilesOptions {
@@ -35,6 +62,8 @@ export interface BrokerFilesOptions {
   /** Names and addresses the server certificate is valid for (default: localhost, 127.0.0.1 and `host`). */
   serverNames?: string[];
   syncEveryWrite?: boolean;
+  /** Posts abroad that run a leaf node of their own: the hub gets a leaf port, each post a leaf configuration. */
+  leaf?: LeafPlan;
 }
 
 function secret(file: string, content: string): void {
@@ -77,6 +106,33 @@ export async function writeBrokerFiles(o: BrokerFilesOptions): Promise<BrokerFil
     secret(files.keyFile, client.keyPem);
     principals.set(u.principal, files);
   }
+  const leaves = new Map<string, LeafFiles>();
+  const leafPosts: Array<{ post: string; passwordHash: string }> = [];
+  if (o.leaf) {
+    mkdirSync(join(dir, 'leaf'), { recursive: true, mode: 0o700 });
+    for (const p of o.leaf.posts) {
+      const user = users.find((u) => u.principal === p.post);
+      const files = principals.get(p.post);
+      if (!user || !files) throw new Error(`leaf node of ${p.post}: not a party of this broker`);
+      const credentials = await leafCredentials(p.post);
+      leafPosts.push({ post: p.post, passwordHash: credentials.passwordHash });
+      const leafFile = writeLeafNodeConfig(join(dir, 'leaf', `${p.post}.conf`), {
+        post: p.post,
+        localPort: p.localPort,
+        localNkey: user.publicKey,
+        hubLeafUrl: p.hubUrl ?? `nats-leaf://127.0.0.1:${o.leaf.port}`,
+        user: credentials.user,
+        password: credentials.password,
+        tls: { caFile: files.caFile, certFile: files.certFile, keyFile: files.keyFile },
+      });
+      leaves.set(p.post, {
+        post: p.post,
+        configFile: leafFile,
+        localPort: p.localPort,
+        localUrl: `nats://127.0.0.1:${p.localPort}`,
+      });
+    }
+  }
   const configFile = join(dir, 'nats-server.conf');
   writeFileSync(
     configFile,
@@ -92,9 +148,24 @@ export async function writeBrokerFiles(o: BrokerFilesOptions): Promise<BrokerFil
         verifyClients: o.mutualTls ?? false,
       },
       syncEveryWrite: o.syncEveryWrite,
+      ...(o.leaf
+        ? {
+            leafnodes: {
+              port: o.leaf.port,
+              advertise: o.leaf.advertise,
+              posts: leafPosts,
+              tls: {
+                certFile: join(tls, 'server.pem'),
+                keyFile: join(tls, 'server-key.pem'),
+                caFile: join(tls, 'ca.pem'),
+                verifyClients: true,
+              },
+            },
+          }
+        : {}),
     }),
   );
-  return { configFile, users, principals };
+  return { configFile, users, principals, leaves };
 }
 
 /** The environment that points a service or node at the isolated broker with its own credentials. */
@@ -106,4 +177,12 @@ export function brokerEnvOf(files: PrincipalFiles, natsUrl: string): Record<stri
     MSX_NATS_CERT_FILE: files.certFile,
     MSX_NATS_KEY_FILE: files.keyFile,
   };
+}
+
+/**
+ * The environment that points a post's processes at its own leaf node: the post's NKey, no TLS (the leaf
+ * listens on the post's own machine; the link to the hub has its own TLS and the post's certificate).
+ */
+export function leafEnvOf(files: PrincipalFiles, leaf: LeafFiles): Record<string, string> {
+  return { MSX_NATS_URL: leaf.localUrl, MSX_NATS_NKEY_SEED_FILE: files.seedFile };
 }

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { ROUTER_NODE, SERVICE_PRINCIPALS, type CoreService } from '#contracts';
 import type { BusCredentials } from '../connection.js';
-import { brokerEnvOf, writeBrokerFiles, type BrokerFiles } from './broker-files.js';
+import { brokerEnvOf, leafEnvOf, writeBrokerFiles, type BrokerFiles, type LeafPlan } from './broker-files.js';
 
 /** The router's Ed25519 delivery key: the private half for the router, the public half for everyone else. */
 export interface RouterKeyFiles {
@@ -63,6 +63,8 @@ export interface SecureExchangeOptions {
   storeDir: string;
   /** Require client certificates (default true: every principal has one). */
   mutualTls?: boolean;
+  /** Posts abroad that run a leaf node of their own (their processes then connect to it). */
+  leaf?: LeafPlan;
 }
 
 /** Writes the isolated broker's configuration and credentials, and the router key, into `dir`. */
@@ -73,6 +75,7 @@ export async function prepareSecureExchange(o: SecureExchangeOptions): Promise<S
     port: o.port,
     storeDir: o.storeDir,
     mutualTls: o.mutualTls ?? true,
+    leaf: o.leaf,
   });
   const routerKeys = ensureRouterKeys(join(o.dir, 'keys'));
   const natsUrl = `tls://127.0.0.1:${o.port}`;
@@ -86,7 +89,9 @@ export async function prepareSecureExchange(o: SecureExchangeOptions): Promise<S
     routerKeys,
     natsUrl,
     envOf: (principal) => ({
-      ...brokerEnvOf(filesOf(principal), natsUrl),
+      ...(broker.leaves.has(principal)
+        ? leafEnvOf(filesOf(principal), broker.leaves.get(principal)!)
+        : brokerEnvOf(filesOf(principal), natsUrl)),
       ...(principal === ROUTER_NODE
         ? { MSX_ROUTER_SIGNING_KEY_FILE: routerKeys.privateKeyFile }
         : { MSX_ROUTER_KEY_FILE: routerKeys.publicKeyFile }),

@@ -89,6 +89,8 @@ export interface LeafNodeListener {
   /** Address to listen on (default: the client port's `host`). A post abroad needs one it can reach. */
   host?: string;
   port: number;
+  /** The `host:port` posts reach the leaf port at, when not the one it listens on (NAT, a proxy, a relay). */
+  advertise?: string;
   posts: readonly LeafPost[];
   /**
    * TLS of the leaf node port; `verifyClients` also requires the leaf to present a certificate signed by the
@@ -128,9 +130,11 @@ function renderLeafNodes(l: LeafNodeListener, host: string, parties: readonly Br
       throw new Error(`leaf node of ${p.post}: password is not a bcrypt hash`);
     return `      { user: ${q(p.post)}, password: ${q(p.passwordHash)}, account: ${q(party.account)} }`;
   });
+  // A leaf learns the hub's leaf address from it and reconnects there: it must be the one posts reach (a
+  // public name, or a relay), not the address the hub listens on.
   return `leafnodes {
   host: ${q(l.host ?? host)}
-  port: ${l.port}
+  port: ${l.port}${l.advertise ? `\n  advertise: ${q(l.advertise)}` : ''}
 ${l.tls ? renderTls(l.tls, '  ') : ''}  authorization {
     users: [
 ${users.join('\n')}

@@ -46,6 +46,7 @@ describe('a node holdings store', () => {
       [db.schema],
     );
     expect(tables.map((t) => t.table_name)).toEqual([
+      'blind_token',
       'derived_record',
       'erasure',
       'holding',
