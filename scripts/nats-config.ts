@@ -1,9 +1,12 @@
 /**
  * `npm run nats:config -- --out deploy/nats/generated [--host 127.0.0.1] [--port 4222]
- * [--store-dir /var/lib/msx/jetstream] [--mtls] [--server-name bus.example.eu …] [--sync-every-write]`:
+ * [--store-dir /var/lib/msx/jetstream] [--mtls] [--server-name bus.example.eu …] [--sync-every-write]
+ * [--leaf-port 7422 [--leaf-advertise bus.example.eu:7422] [--leaf-local-port 4222]]`:
  * generates the isolated broker from the directory (DESIGN §4, deploy/README.md): an account per party and
  * a core account that owns JetStream, TLS with a private CA, and per principal an NKey seed and a client
- * certificate (mode 0600) to hand to that principal alone. The configuration holds public keys only.
+ * certificate (mode 0600) to hand to that principal alone. The configuration holds public keys only. With
+ * `--leaf-port`, the hub also takes the leaf nodes of the liaison officers' posts, and each post gets the
+ * configuration of its own leaf node (`leaf/<post>.conf`, mode 0600: it holds the post's password).
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -20,17 +23,37 @@ const { values } = parseArgs({
     mtls: { type: 'boolean', default: false },
     'server-name': { type: 'string', multiple: true },
     'sync-every-write': { type: 'boolean', default: false },
+    'leaf-port': { type: 'string' },
+    'leaf-advertise': { type: 'string' },
+    'leaf-local-port': { type: 'string', default: '4222' },
   },
 });
+
+function portOption(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65_535) {
+    process.stderr.write(`--${name} must be a port number, got "${value}"\n`);
+    process.exit(2);
+  }
+  return n;
+}
 
 const config = loadConfig(directorySpec);
 const directory = loadDirectory(config.MSX_DIRECTORY_FILE);
 const out = resolve(values.out);
-const port = Number(values.port);
-if (!Number.isInteger(port) || port < 1 || port > 65_535) {
-  process.stderr.write(`--port must be a port number, got "${values.port}"\n`);
-  process.exit(2);
-}
+const port = portOption('port', values.port);
+const posts = directory.parties().filter((p) => p.kind === 'liaison-officer');
+const leaf = values['leaf-port']
+  ? {
+      port: portOption('leaf-port', values['leaf-port']),
+      advertise: values['leaf-advertise'],
+      posts: posts.map((p) => ({
+        post: p.id,
+        localPort: portOption('leaf-local-port', values['leaf-local-port']),
+        hubUrl: `nats-leaf://${values['leaf-advertise'] ?? `${values.host}:${values['leaf-port']}`}`,
+      })),
+    }
+  : undefined;
 const files = await writeBrokerFiles({
   dir: out,
   nodes: directory.nodeIds(),
@@ -40,6 +63,7 @@ const files = await writeBrokerFiles({
   mutualTls: values.mtls,
   serverNames: values['server-name'],
   syncEveryWrite: values['sync-every-write'],
+  leaf,
 });
 process.stdout.write(
   [
@@ -47,6 +71,9 @@ process.stdout.write(
     `  seeds:        ${join(out, 'seeds')}/<principal>.nk (mode 0600; give each to its principal alone)`,
     `  certificates: ${join(out, 'tls')} (ca.pem for every client; clients/<principal>.pem and -key.pem)`,
     `  check it:     nats-server -t -c ${files.configFile}`,
+    leaf
+      ? `  leaf nodes:   ${join(out, 'leaf')}/<post>.conf for ${posts.map((p) => p.id).join(', ')} (mode 0600: each holds its post's password)`
+      : '',
     values.host === '127.0.0.1'
       ? '  it listens on 127.0.0.1 only; pass --host 0.0.0.0 to serve other machines'
       : '',

@@ -23,7 +23,7 @@ import { ensureRouterKeys, prepareSecureExchange, principalOf, type SecureExchan
 import { ConfigError, databaseSpec, directorySpec, int, loadConfig, natsSpec, str } from '#config';
 import { isMatchingService, loadDirectory, type Directory } from '#directory';
 import { ensureMatchingKeyFile, MATCH_KEY_FILE_NAME } from '#node-app';
-import { runDemo } from './demo/run-demo.js';
+import { runDemo, type PostLink } from './demo/run-demo.js';
 import {
   hostPortOf,
   isLoopback,
@@ -34,6 +34,7 @@ import {
   SERVICES_FILE,
   ServicesFileError,
   unlistedNodes,
+  freePort,
   startEmbeddedPostgres,
   startNatsServer,
   type OwnedServer,
@@ -79,6 +80,8 @@ const write = (line: string) => process.stdout.write(`${line}\n`);
 // npm passes a signal on to us and exits at once, closing our output: the shutdown must go on without it.
 for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 const owned: OwnedServer[] = [];
+/** The leaf node of each post that runs here: the demo cuts one off and brings it back. */
+const postLeaves = new Map<string, OwnedServer>();
 let supervisor: Supervisor | undefined;
 let stopping = false;
 
@@ -143,6 +146,7 @@ function portFree(port: number): Promise<boolean> {
 async function prepareIsolatedNats(
   url: string,
   nodes: readonly string[],
+  posts: readonly string[],
 ): Promise<SecureExchangeFiles & { port: number }> {
   const { host, port: wanted } = hostPortOf(url);
   if (!isLoopback(host))
@@ -156,7 +160,13 @@ async function prepareIsolatedNats(
     while (!(await portFree(port))) port++;
     write(`port ${wanted} is taken by another server: the isolated broker listens on 127.0.0.1:${port}`);
   }
-  const files = await prepareSecureExchange({ dir: STATE_DIR, nodes, port, storeDir: NATS_DIR });
+  // Each liaison officer's post that runs here reaches the exchange through a leaf node of its own.
+  const leafPort = await freePort();
+  const leaf = {
+    port: leafPort,
+    posts: await Promise.all(posts.map(async (post) => ({ post, localPort: await freePort() }))),
+  };
+  const files = await prepareSecureExchange({ dir: STATE_DIR, nodes, port, storeDir: NATS_DIR, leaf });
   return { ...files, port };
 }
 
@@ -173,6 +183,19 @@ async function startIsolatedNats(files: SecureExchangeFiles & { port: number }):
     onLine: serverLine('nats'),
   });
   owned.push(server);
+  for (const leaf of files.broker.leaves.values()) {
+    const server = await startNatsServer({
+      port: leaf.localPort,
+      configFile: leaf.configFile,
+      ownProcessGroup: true,
+      onLine: serverLine(`leaf:${leaf.post}`),
+    });
+    owned.push(server);
+    postLeaves.set(leaf.post, server);
+    write(
+      `post ${leaf.post} runs its own leaf node on ${leaf.localUrl}, linked to the broker as ${leaf.post}`,
+    );
+  }
 }
 
 /**
@@ -312,7 +335,13 @@ async function main(): Promise<void> {
 
   const isolated = openBroker
     ? undefined
-    : await prepareIsolatedNats(config.MSX_NATS_URL, directory.nodeIds());
+    : await prepareIsolatedNats(
+        config.MSX_NATS_URL,
+        directory.nodeIds(),
+        services.flatMap((s) =>
+          s.app === 'liaison-officer' && s.env.MSX_NODE_ID ? [s.env.MSX_NODE_ID] : [],
+        ),
+      );
   const tokens = gatewayTokens(directory.nodeIds());
   for (const spec of services) if (spec.witness) mkdirSync(witnessDir(spec.name), { recursive: true });
   const contactPoints = services.filter((s) => s.app === 'contact-point' && s.env.MSX_NODE_ID);
@@ -409,6 +438,7 @@ async function main(): Promise<void> {
         databaseUrl: db.url,
         databaseSchema: config.MSX_DATABASE_SCHEMA,
         matchKeyFile,
+        postLink: postLinkOf(),
       },
       write,
     );
@@ -430,3 +460,11 @@ main().catch(async (err: unknown) => {
   else process.stderr.write(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   if (!stopping) await shutdown(1);
 });
+
+/** The first post with a leaf node here, for the demo to cut off and bring back; none on the open broker. */
+function postLinkOf(): PostLink | undefined {
+  const [first] = postLeaves;
+  if (!first) return undefined;
+  const [post, leaf] = first;
+  return { post, cut: () => leaf.stop(), restore: () => leaf.start() };
+}

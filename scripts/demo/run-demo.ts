@@ -4,8 +4,17 @@
  * trail in PostgreSQL: who shared what with whom, what was withheld and why, and the audit chain verified.
  */
 import pg from 'pg';
-import { envelopeToJson, INTEL_TYPES, uuidv7, type EnvelopeJson } from '#contracts';
-import { blindQueryFor, queryTokensOf, readMatchingKeyFile } from '#node-app';
+import { envelopeFromJson, envelopeToJson, INTEL_TYPES, uuidv7, type EnvelopeJson } from '#contracts';
+import {
+  blindQueryFor,
+  CreateOutbox1765900000000,
+  HoldingsStore,
+  nodeSchema,
+  OutboxStore,
+  queryTokensOf,
+  readMatchingKeyFile,
+} from '#node-app';
+import { validRouteReportEnvelope } from '#testing/envelopes';
 import { tokenOf } from '../exchange/local-state.js';
 import { DEMO_IBANS, demoTraffic, type DemoItem } from './demo-traffic.js';
 import { verifyAuditTrail } from './verify-audit.js';
@@ -20,6 +29,15 @@ export interface DemoTarget {
   databaseSchema: string;
   /** The parties' matching key (`.msx/keys/match.key`): with it, the demo ends with a blind query. */
   matchKeyFile?: string;
+  /** A post's leaf node the demo may cut off and bring back (npm start --demo only). */
+  postLink?: PostLink;
+}
+
+/** The link of a liaison officer's post: its own leaf node, which the demo stops and starts again. */
+export interface PostLink {
+  post: string;
+  cut(): Promise<void>;
+  restore(): Promise<void>;
 }
 
 interface SentItem {
@@ -394,6 +412,85 @@ async function blindQuery(
   return false;
 }
 
+/** How long the demo keeps a post cut off while its officer writes. */
+const OFFLINE_MS = 4_000;
+
+/**
+ * A post back online: the post's leaf node stops (its link to the exchange is gone), its officer writes two
+ * reports into the outbox, nothing reaches the exchange; the leaf comes back and both arrive, in order, once.
+ */
+async function postBackOnline(
+  target: DemoTarget & { postLink: PostLink },
+  client: pg.Client,
+  write: (line: string) => void,
+): Promise<boolean> {
+  const { post } = target.postLink;
+  write('');
+  write(bold(`A post back online (${post})`));
+  const holdings = await HoldingsStore.open({
+    url: target.databaseUrl,
+    schema: nodeSchema({ MSX_DATABASE_SCHEMA: target.databaseSchema }, post),
+    poolSize: 1,
+    migrations: [CreateOutbox1765900000000],
+  });
+  const outbox = new OutboxStore(holdings);
+  const recorded = async (ids: string[]) => {
+    const { rows } = await client.query<{ message_id: string }>(
+      `SELECT message_id FROM "${target.databaseSchema}".audit_entry
+        WHERE operation = 'submitted' AND message_id = ANY($1::text[]) ORDER BY seq`,
+      [ids],
+    );
+    return rows.map((r) => r.message_id);
+  };
+  try {
+    await target.postLink.cut();
+    write(`  ${post}'s leaf node is down: the post is cut off from the exchange`);
+    const ids: string[] = [];
+    for (const [i, place] of [
+      [1, 'Arlit'],
+      [2, 'Assamaka'],
+    ] as const) {
+      const json = validRouteReportEnvelope({
+        id: uuidv7(),
+        createdAt: new Date().toISOString(),
+        sender: post,
+        author: `${post}.officer-2`,
+        recipients: ['cp-it'],
+        tlp: 'TLP_GREEN',
+      });
+      json.routeReport!.narrative = `Convoy seen leaving ${place} for the Libyan border (report ${i} of 2, written offline).`;
+      const envelope = envelopeFromJson(json);
+      const { seq } = await outbox.enqueue(envelope);
+      ids.push(envelope.id);
+      write(`  ✓ ${post} writes report ${i} into its outbox (#${seq}) while offline`);
+    }
+    await new Promise((r) => setTimeout(r, OFFLINE_MS));
+    write(
+      `  after ${OFFLINE_MS / 1000} s offline the exchange has recorded ${(await recorded(ids)).length} of them`,
+    );
+    await target.postLink.restore();
+    write(`  ${post}'s leaf node is back`);
+    const deadline = Date.now() + AUDIT_WAIT_MS;
+    while (Date.now() < deadline) {
+      const got = await recorded(ids);
+      if (got.length >= ids.length) {
+        const inOrder = got.join() === ids.join();
+        write(
+          `  both arrived ${inOrder ? 'in the order written' : 'OUT OF ORDER'}, ${got.length === ids.length ? 'once each' : `${got.length} times in all`}; ` +
+            `waiting in the outbox now: ${await outbox.waiting()}`,
+        );
+        return inOrder && got.length === ids.length;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    write(`  the reports did not arrive within ${AUDIT_WAIT_MS / 1000} s`);
+    return false;
+  } finally {
+    await target.postLink.restore().catch(() => undefined);
+    await holdings.close();
+  }
+}
+
 /**
  * Runs the demo against a running exchange. Resolves true when every item was accepted and recorded.
  * `write` receives one line at a time.
@@ -440,12 +537,22 @@ export async function runDemo(target: DemoTarget, write: (line: string) => void)
   }
   summarise(sent, rows, write);
   summariseNodeJobs(alerts, links, rows, write);
-  let blindOk = true;
+  let scenesOk = true;
+  if (target.postLink) {
+    const c = new pg.Client({ connectionString: target.databaseUrl, connectionTimeoutMillis: 5_000 });
+    await c.connect();
+    try {
+      scenesOk = await postBackOnline({ ...target, postLink: target.postLink }, c, write);
+    } finally {
+      await c.end();
+    }
+  }
   if (target.matchKeyFile) {
     const blind = new pg.Client({ connectionString: target.databaseUrl, connectionTimeoutMillis: 5_000 });
     await blind.connect();
     try {
-      blindOk = await blindQuery({ ...target, matchKeyFile: target.matchKeyFile }, blind, write);
+      scenesOk =
+        (await blindQuery({ ...target, matchKeyFile: target.matchKeyFile }, blind, write)) && scenesOk;
     } finally {
       await blind.end();
     }
@@ -462,5 +569,5 @@ export async function runDemo(target: DemoTarget, write: (line: string) => void)
     `${sent.length}/${items.length} items accepted, ${recorded} recorded in the audit trail` +
       (failures > 0 ? `, ${failures} refused (see above)` : ''),
   );
-  return failures === 0 && recorded === sent.length && verification.ok && blindOk;
+  return failures === 0 && recorded === sent.length && verification.ok && scenesOk;
 }
