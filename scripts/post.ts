@@ -10,14 +10,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { databaseSpec, directorySpec, loadConfig, optionalStr } from '#config';
-import { envelopeFromJson, validateEnvelopeJson } from '#contracts';
+import { encodeEnvelope, envelopeFromJson, validateEnvelopeJson } from '#contracts';
 import { loadDirectory } from '#directory';
-import { CreateOutbox1765900000000, HoldingsStore, nodeSchema, OutboxStore } from '#node-app';
+import { HoldingsStore, nodeSchema, OutboxStore } from '#node-app';
 import { readRuntimeInfo } from './exchange/local-state.js';
 
 const USAGE = 'usage: npm run post -- send <envelope.json> | status [--post <node id>]';
 
 class UsageError extends Error {}
+
+/**
+ * The largest envelope the outbox takes: the broker's message limit less room for headers. A larger one could
+ * never be sent, and would hold up everything written after it.
+ */
+const MAX_ENVELOPE_BYTES = 1_048_576 - 8_192;
 
 /** The database and the post's schema: MSX_DATABASE_* when set, otherwise the running npm start's. */
 function outboxDatabase(post: string): { url: string; schema: string } {
@@ -44,7 +50,7 @@ async function openOutbox(post: string): Promise<{ outbox: OutboxStore; close: (
       `${post} is not a liaison officer's post of the directory: only posts send from an outbox`,
     );
   const db = outboxDatabase(post);
-  const holdings = await HoldingsStore.open({ ...db, poolSize: 1, migrations: [CreateOutbox1765900000000] });
+  const holdings = await HoldingsStore.open({ ...db, poolSize: 1 });
   return { outbox: new OutboxStore(holdings), close: () => holdings.close() };
 }
 
@@ -63,6 +69,11 @@ async function send(file: string | undefined): Promise<void> {
         violations.map((v) => `  ${v.field || '(message)'}: ${v.rule}: ${v.message}`).join('\n'),
     );
   const envelope = envelopeFromJson(json);
+  const size = encodeEnvelope(envelope).length;
+  if (size > MAX_ENVELOPE_BYTES)
+    throw new UsageError(
+      `${file}: not sent, the envelope takes ${size} bytes; the exchange takes at most ${MAX_ENVELOPE_BYTES}`,
+    );
   const { outbox, close } = await openOutbox(envelope.sender);
   try {
     const { seq, queued } = await outbox.enqueue(envelope);

@@ -7,7 +7,6 @@ import pg from 'pg';
 import { envelopeFromJson, envelopeToJson, INTEL_TYPES, uuidv7, type EnvelopeJson } from '#contracts';
 import {
   blindQueryFor,
-  CreateOutbox1765900000000,
   HoldingsStore,
   nodeSchema,
   OutboxStore,
@@ -431,7 +430,6 @@ async function postBackOnline(
     url: target.databaseUrl,
     schema: nodeSchema({ MSX_DATABASE_SCHEMA: target.databaseSchema }, post),
     poolSize: 1,
-    migrations: [CreateOutbox1765900000000],
   });
   const outbox = new OutboxStore(holdings);
   const recorded = async (ids: string[]) => {

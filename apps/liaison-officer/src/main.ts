@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { runNodeApp } from '#node-app';
 import { PostHandler } from './post/post.handler.js';
-import { outboxOptionsFromConfig, postSetup } from './post/post.setup.js';
+import { postSetup } from './post/post.setup.js';
 
 /**
  * A European migration liaison officer's post abroad; MSX_NODE_ID names it (emlo-ne, ilo-it-ly, …). Its
@@ -10,5 +10,5 @@ import { outboxOptionsFromConfig, postSetup } from './post/post.setup.js';
  */
 runNodeApp({
   handler: PostHandler,
-  setup: () => postSetup(outboxOptionsFromConfig()),
+  setup: () => postSetup(),
 });

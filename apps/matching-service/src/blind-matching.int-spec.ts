@@ -10,6 +10,7 @@ import {
   type Envelope,
 } from '#contracts';
 import {
+  blindIndexUpdateFor,
   blindQueryFor,
   blindToken,
   matchingKeyFrom,
@@ -17,7 +18,7 @@ import {
   type InboxHandler,
   type NodeOperation,
 } from '#node-app';
-import { asJson, testDirectory, validFinancialLeadEnvelope } from '#testing';
+import { asJson, testDirectory, validFinancialLeadEnvelope, waitFor } from '#testing';
 import { startNodeAppForTest, startNodeAppHarness, type NodeAppHarness } from '#testing/node-app';
 import { MatchingHandler, matchingSetup } from './matching-service.setup.js';
 
@@ -32,7 +33,10 @@ class KeepsOnly implements InboxHandler {
 const MATCHER = 'hit-no-hit';
 const KEY = matchingKeyFrom('5c'.repeat(32), 'test');
 const IBAN = 'IT60X0542811101000000123456';
-const QUOTA = 3;
+/** Tokens a party may ask about in 24 hours here. */
+const QUOTA = 4;
+/** Tokens a holder may have in the index here. */
+const HOLDER_LIMIT = 10;
 /** The key the contact point holds; the last test rotates it. */
 let holderKey = KEY;
 
@@ -69,7 +73,7 @@ describe('blind hit/no-hit', () => {
             ...bed,
             nodeId: MATCHER,
             handler: MatchingHandler,
-            ...matchingSetup({ dailyQuota: QUOTA, directory }),
+            ...matchingSetup({ dailyQuota: QUOTA, holderLimit: HOLDER_LIMIT, directory }),
           }),
       }),
     ]);
@@ -234,8 +238,9 @@ describe('blind hit/no-hit', () => {
     const [withheld] = await matcher.events(AuditOperation.WITHHELD, foreign.id);
     expect(withheld.rule).toBe('MATCH.KEY_UNKNOWN');
 
-    // cp-gr asked once and was answered; a refused query does not count. Two more fill its quota of 3.
-    for (let i = 0; i < QUOTA - 1; i++) await matcher.deliverAndWait(query('cp-gr'));
+    // cp-gr asked about 2 selectors and was answered; a refused query does not count. Two more of one fill
+    // its quota of 4 selectors a day.
+    for (let i = 0; i < 2; i++) await matcher.deliverAndWait(query('cp-gr'));
     const over = query('cp-gr');
     before = (await matcher.submitted()).length;
     await matcher.deliverAndWait(over);
@@ -243,10 +248,32 @@ describe('blind hit/no-hit', () => {
     expect(answer.recipients).toEqual(['cp-gr']);
     expect(answer.payload.value).toMatchObject({
       refusedRule: 'MATCH.QUOTA_EXCEEDED',
-      refusedReason: 'cp-gr asked 3 blind queries in the last 24 hours; the quota is 3',
+      refusedReason:
+        'cp-gr asked about 4 selector(s) in the last 24 hours and asks about 1 more; the quota is 4',
     });
     // No holder learns of a refused query.
     expect((await matcher.submitted()).slice(before)).toHaveLength(1);
+  });
+
+  it('refuses an index change that would take a holder past its limit, whole', async () => {
+    const planted = Array.from({ length: HOLDER_LIMIT + 1 }, (_, i) => ({
+      kind: SelectorKind.PHONE_NUMBER,
+      token: blindToken(KEY, SelectorKind.PHONE_NUMBER, `+2189100000${String(i).padStart(2, '0')}`),
+    }));
+    const update = blindIndexUpdateFor({
+      node: 'cp-gr',
+      matcher: MATCHER,
+      keyId: KEY.id,
+      added: planted,
+      nowMs: Date.now(),
+    });
+    await matcher.deliverAndWait(update);
+    const [withheld] = await matcher.events(AuditOperation.WITHHELD, update.id);
+    expect(withheld.rule).toBe('MATCH.HOLDER_LIMIT');
+    const rows = await matcher.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM "${matcher.db.schema}".blind_index WHERE holder = 'cp-gr'`,
+    );
+    expect(rows[0].n).toBe(0);
   });
 
   it('neither answers nor indexes a third country', async () => {
@@ -313,7 +340,10 @@ describe('blind hit/no-hit', () => {
     expect(others).toHaveLength(1);
     held.push(others.map((r) => ({ id: r.item_id, sender: 'cp-gr' }) as Envelope)[0]);
     expect(await holder.recall(held[1])).toContain('blind-index:iban');
-    const [removal] = (await updates()).slice(recalled);
+    const [removal] = await waitFor(
+      async () => ((await updates()).length > recalled ? (await updates()).slice(recalled) : undefined),
+      'the removal',
+    );
     expect(removal.payload.value).toMatchObject({ keyId: KEY.id, added: [], removed: [ibanToken] });
     await matcher.deliverAndWait(removal);
     const after = query('jot-mare');
@@ -341,13 +371,22 @@ describe('blind hit/no-hit', () => {
       (await holder.submitted()).filter((e) => e.payload.case === 'blindIndexUpdate');
     const before = (await updates()).length;
     await holder.deliverAndWait(held);
-    const [indexed] = (await updates()).slice(before);
+    const [indexed] = await waitFor(
+      async () => ((await updates()).length > before ? (await updates()).slice(before) : undefined),
+      'the index update',
+    );
     await matcher.deliverAndWait(indexed);
 
     const NEW = matchingKeyFrom('6e'.repeat(32), 'rotated');
     holderKey = NEW;
     await holder.restart();
-    const moved = (await updates()).slice(before + 1);
+    // The move waits in the holder's outbox, which sends it in order: the additions, then the removals.
+    const moved = (
+      await waitFor(
+        async () => ((await updates()).length >= before + 3 ? updates() : undefined),
+        'the move to the new key',
+      )
+    ).slice(before + 1);
     expect(moved.map((u) => u.payload.value)).toMatchObject([
       {
         keyId: NEW.id,

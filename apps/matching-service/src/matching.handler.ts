@@ -19,8 +19,10 @@ import { MatchingStore } from './matching.store.js';
 
 /** The matching service's settings. */
 export interface MatchingSettings {
-  /** Blind queries one party may ask in 24 hours (refused ones not counted). */
+  /** Tokens one party may ask about in 24 hours (in refused queries not counted). */
   dailyQuota: number;
+  /** Tokens one holder may have in the index: a party cannot plant a dictionary to watch who asks what. */
+  holderLimit: number;
   /** The directory: third countries neither ask nor are indexed. */
   directory: Directory;
 }
@@ -78,7 +80,21 @@ export class MatchingHandler implements InboxHandler {
         p.value.keyId,
         held(p.value.added),
         held(p.value.removed),
+        this.settings.holderLimit,
       );
+      if (change.overLimit !== undefined)
+        return [
+          {
+            operation: AuditOperation.WITHHELD,
+            key: 'blind-index',
+            counterpart: envelope.sender,
+            rule: MATCH_RULES.holderLimit,
+            detail: {
+              keyId: p.value.keyId,
+              reason: `${envelope.sender} would hold ${change.overLimit} tokens; the limit is ${this.settings.holderLimit}`,
+            },
+          },
+        ];
       return [
         {
           operation: AuditOperation.COMBINED,
@@ -111,6 +127,7 @@ export class MatchingHandler implements InboxHandler {
       const refused = queryRefusal({
         querier,
         askedInWindow,
+        asking: asked.length,
         quota: this.settings.dailyQuota,
         keyId,
         indexKeys: await this.store.keyIds(),

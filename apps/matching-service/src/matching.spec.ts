@@ -43,24 +43,25 @@ describe('blind matching', () => {
     expect(tokensByHolder(verdictsFor([T('z')], index, 'cp-mt')).size).toBe(0);
   });
 
-  it('refuses a query over the quota, then one made with a key the index does not hold', () => {
+  it('refuses a query that takes the querier past its quota of tokens, then one made with a key the index does not hold', () => {
     const q = {
       querier: 'cp-it',
-      quota: 3,
+      quota: 10,
       keyId: 'mk-1111111111111111',
       indexKeys: ['mk-1111111111111111'],
     };
-    expect(queryRefusal({ ...q, askedInWindow: 2 })).toBeNull();
-    expect(queryRefusal({ ...q, askedInWindow: 3 })).toEqual({
+    expect(queryRefusal({ ...q, askedInWindow: 6, asking: 4 })).toBeNull();
+    expect(queryRefusal({ ...q, askedInWindow: 7, asking: 4 })).toEqual({
       rule: MATCH_RULES.quota,
-      reason: 'cp-it asked 3 blind queries in the last 24 hours; the quota is 3',
+      reason: 'cp-it asked about 7 selector(s) in the last 24 hours and asks about 4 more; the quota is 10',
     });
-    expect(queryRefusal({ ...q, askedInWindow: 0, keyId: 'mk-2222222222222222' })).toEqual({
+    expect(queryRefusal({ ...q, askedInWindow: 0, asking: 11 })?.rule).toBe(MATCH_RULES.quota);
+    expect(queryRefusal({ ...q, askedInWindow: 0, asking: 1, keyId: 'mk-2222222222222222' })).toEqual({
       rule: MATCH_RULES.keyUnknown,
       reason:
         'the tokens were made with key mk-2222222222222222; the index holds tokens under mk-1111111111111111 only',
     });
     // An empty index answers "no hit" under any key.
-    expect(queryRefusal({ ...q, askedInWindow: 0, indexKeys: [] })).toBeNull();
+    expect(queryRefusal({ ...q, askedInWindow: 0, asking: 1, indexKeys: [] })).toBeNull();
   });
 });

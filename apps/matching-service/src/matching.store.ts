@@ -17,14 +17,21 @@ export class MatchingStore {
     return this.holdings.table(name);
   }
 
-  /** Applies a holder's change; adding what is there or removing what is not changes nothing. */
+  /**
+   * Applies a holder's change; adding what is there or removing what is not changes nothing. The holder's
+   * changes take turns, and one that would take it past `limit` tokens is not applied at all.
+   * @returns how many tokens were added and removed, or `overLimit` with the holder's count after the change
+   */
   async apply(
     holder: string,
     keyId: string,
     added: readonly HeldToken[],
     removed: readonly HeldToken[],
-  ): Promise<{ added: number; removed: number }> {
+    limit: number,
+  ): Promise<{ added: number; removed: number; overLimit?: number }> {
     return this.holdings.transaction(async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${this.t('blind_index')}:${holder}`]);
+      await m.query('SAVEPOINT blind_change');
       // In a CTE: TypeORM answers a bare DELETE with [rows, count].
       const [gone] = await m.query<Array<{ n: number }>>(
         `WITH d AS (DELETE FROM ${this.t('blind_index')} AS b USING unnest($3::smallint[], $4::text[]) AS r(k, t)
@@ -38,6 +45,14 @@ export class MatchingStore {
          ON CONFLICT DO NOTHING RETURNING 1) SELECT count(*)::int AS n FROM i`,
         [holder, keyId, added.map((t) => t.kind), added.map((t) => t.token)],
       );
+      const [{ n }] = await m.query<Array<{ n: number }>>(
+        `SELECT count(*)::int AS n FROM ${this.t('blind_index')} WHERE holder = $1`,
+        [holder],
+      );
+      if (n > limit) {
+        await m.query('ROLLBACK TO SAVEPOINT blind_change');
+        return { added: 0, removed: 0, overLimit: n };
+      }
       return { added: put.n, removed: gone.n };
     });
   }
@@ -59,8 +74,8 @@ export class MatchingStore {
   }
 
   /**
-   * Answers a query once. `answer` gets how many queries the querier had answered (not refused) in the last
-   * 24 hours and must send the answer and the notices; it runs inside the transaction that records the query,
+   * Answers a query once. `answer` gets how many tokens the querier asked about in the queries answered (not
+   * refused) in the last 24 hours and must send the answer and the notices; it runs inside the transaction that records the query,
    * with the querier's queries taking turns, so a failed send records nothing and two queries cannot both
    * take the last place of a quota.
    * @returns the query as answered now, or as answered before (then `answer` is not called)
@@ -89,7 +104,7 @@ export class MatchingStore {
           },
         };
       const [{ n }] = await m.query<Array<{ n: number }>>(
-        `SELECT count(*)::int AS n FROM ${this.t('blind_query')}
+        `SELECT coalesce(sum(tokens), 0)::int AS n FROM ${this.t('blind_query')}
          WHERE querier = $1 AND refused_rule IS NULL AND asked_at > now() - interval '24 hours'`,
         [query.querier],
       );

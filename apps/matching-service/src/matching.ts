@@ -2,10 +2,12 @@ import type { HeldToken, Verdict } from '#node-app';
 
 /** Codes of the matching service's refusals, cited in answers and audit rows. */
 export const MATCH_RULES = {
-  /** The querier asked more queries in the last 24 hours than its quota allows. */
+  /** The querier asked about more tokens in the last 24 hours than its quota allows. */
   quota: 'MATCH.QUOTA_EXCEEDED',
   /** The query's tokens were made with a key the index holds nothing under. */
   keyUnknown: 'MATCH.KEY_UNKNOWN',
+  /** A holder's index change that would take it past its limit of tokens: not applied. */
+  holderLimit: 'MATCH.HOLDER_LIMIT',
   /** Third countries neither ask nor are found: the index is for the parties of the EU. */
   euOnly: 'MATCH.EU_PARTIES_ONLY',
 } as const;
@@ -45,18 +47,24 @@ export function tokensByHolder(verdicts: readonly Verdict[]): Map<string, HeldTo
   return new Map([...by.entries()].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** Why a query is not matched at all, or null: the quota, then the key. */
+/**
+ * Why a query is not matched at all, or null: the quota (tokens asked about in 24 hours, this query's
+ * included, so that splitting a trawl into small queries gains nothing), then the key.
+ */
 export function queryRefusal(opts: {
   querier: string;
+  /** Tokens the querier asked about in answered queries of the last 24 hours. */
   askedInWindow: number;
+  /** Tokens in this query. */
+  asking: number;
   quota: number;
   keyId: string;
   indexKeys: readonly string[];
 }): { rule: string; reason: string } | null {
-  if (opts.askedInWindow >= opts.quota)
+  if (opts.askedInWindow + opts.asking > opts.quota)
     return {
       rule: MATCH_RULES.quota,
-      reason: `${opts.querier} asked ${opts.askedInWindow} blind queries in the last 24 hours; the quota is ${opts.quota}`,
+      reason: `${opts.querier} asked about ${opts.askedInWindow} selector(s) in the last 24 hours and asks about ${opts.asking} more; the quota is ${opts.quota}`,
     };
   if (opts.indexKeys.length > 0 && !opts.indexKeys.includes(opts.keyId))
     return {

@@ -17,4 +17,3 @@ export * from './blind-index/blind-indexer.js';
 export * from './outbox/outbox.store.js';
 export * from './outbox/outbox-sender.js';
 export * from './outbox/acknowledgement.js';
-export { CreateOutbox1765900000000 } from './outbox/migrations/1765900000000-create-outbox.js';

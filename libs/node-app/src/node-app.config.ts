@@ -32,6 +32,14 @@ export const blindIndexSpec = {
   MSX_MATCHING_SERVICE: nodeId('hit-no-hit'),
 };
 
+/** How a node sends its outbox. */
+export const outboxSpec = {
+  /** How long to wait for the exchange to confirm one envelope of the outbox, in milliseconds. */
+  MSX_OUTBOX_ACK_TIMEOUT_MS: int(5_000, 100, 120_000),
+  /** The longest wait between tries while the exchange cannot be reached, in milliseconds. */
+  MSX_OUTBOX_MAX_BACKOFF_MS: int(10_000, 100, 600_000),
+};
+
 /** Where a node keeps its holdings: `MSX_DATABASE_URL`, in a schema of its own. */
 export const holdingsSpec = {
   ...databaseSpec,
@@ -74,6 +82,7 @@ export function loadNodeAppConfig(defaultNodeId?: string, env?: NodeJS.ProcessEn
       ...holdingsSpec,
       ...directorySpec,
       ...blindIndexSpec,
+      ...outboxSpec,
       MSX_NODE_ID: nodeId(defaultNodeId),
     },
     env,

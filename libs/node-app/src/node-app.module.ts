@@ -7,6 +7,14 @@ import { assertRouterPublicKey, BusModule, createHealthController, READINESS } f
 import { BLIND_INDEX_OPTIONS, BlindIndexer, type BlindIndexOptions } from './blind-index/blind-indexer.js';
 import { CheckpointWitness, type WitnessOptions } from './checkpoint-witness.js';
 import { HandlersInOrder } from './handlers-in-order.js';
+import {
+  DEFAULT_OUTBOX_OPTIONS,
+  OUTBOX,
+  OUTBOX_OPTIONS,
+  OutboxSender,
+  type OutboxOptions,
+} from './outbox/outbox-sender.js';
+import { OutboxStore } from './outbox/outbox.store.js';
 import { HoldingsStore, type HoldingsOptions } from './holdings/holdings-store.js';
 import { InboxWorker, type InboxHandler } from './inbox-worker.js';
 import { loadWitnessConfig } from './node-app.config.js';
@@ -46,6 +54,8 @@ export interface NodeAppOptions {
   witness?: WitnessOptions | null;
   /** Take part in blind hit/no-hit with this matching key (`MSX_MATCH_KEY_FILE`); off when absent. */
   blindIndex?: BlindIndexOptions;
+  /** How the node's outbox is sent (`MSX_OUTBOX_*`); the defaults otherwise. */
+  outbox?: OutboxOptions;
 }
 
 /** The node kind's handler, then the node's part in blind hit/no-hit. */
@@ -100,6 +110,15 @@ export class NodeAppModule {
         // Opened (and migrated) before anything is taken from the inbox; closed by the inbox worker.
         { provide: HOLDINGS, useFactory: () => HoldingsStore.open(opts.holdings) },
         { provide: ROUTER_PUBLIC_KEY, useValue: opts.routerPublicKey },
+        // What the node sends that must survive a restart and a lost link: a post's reports and
+        // acknowledgements, every node's blind index updates.
+        { provide: OUTBOX_OPTIONS, useValue: opts.outbox ?? DEFAULT_OUTBOX_OPTIONS },
+        {
+          provide: OUTBOX,
+          useFactory: (holdings: HoldingsStore) => new OutboxStore(holdings),
+          inject: [HOLDINGS],
+        },
+        OutboxSender,
         NodeErasure,
         InboxWorker,
         { provide: RETENTION_SWEEP_MS, useValue: opts.retentionSweepMs ?? DEFAULT_RETENTION_SWEEP_MS },

@@ -1,9 +1,10 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import type { MigrationInterface } from 'typeorm';
 import { ConfigError } from '#config';
-import { isMatchingService, loadDirectory, type Directory } from '#directory';
+import { isMatchingService, isThirdCountryParty, loadDirectory, type Directory } from '#directory';
 import type { BlindIndexOptions } from './blind-index/blind-indexer.js';
 import { readMatchingKeyFile } from './blind-index/matching-key.js';
+import { DEFAULT_OUTBOX_OPTIONS } from './outbox/outbox-sender.js';
 import { bootMicroservice, natsCredentials, runMain } from '#runtime';
 import type { InboxHandler } from './inbox-worker.js';
 import { loadNodeAppConfig } from './node-app.config.js';
@@ -52,6 +53,11 @@ export function runNodeApp({ handler, defaultNodeId, setup }: RunNodeAppOptions)
         },
         retentionSweepMs: config.MSX_RETENTION_SWEEP_MS,
         blindIndex,
+        outbox: {
+          ackTimeoutMs: config.MSX_OUTBOX_ACK_TIMEOUT_MS,
+          maxBackoffMs: config.MSX_OUTBOX_MAX_BACKOFF_MS,
+          pollMs: DEFAULT_OUTBOX_OPTIONS.pollMs,
+        },
       }),
       { servers: config.MSX_NATS_URL, name: config.MSX_NODE_ID, logLevel: config.MSX_LOG_LEVEL, credentials },
     );
@@ -76,6 +82,10 @@ export function blindIndexOf(
     return undefined;
   }
   if (!config.MSX_MATCH_KEY_FILE) return undefined;
+  if (self && isThirdCountryParty(self))
+    throw new ConfigError([
+      `MSX_MATCH_KEY_FILE: ${config.MSX_NODE_ID} is a third country's node: the matching key is for the parties of the EU`,
+    ]);
   if (!isMatchingService(directory.party(config.MSX_MATCHING_SERVICE)))
     throw new ConfigError([
       `MSX_MATCHING_SERVICE: ${config.MSX_MATCHING_SERVICE} is not a party of kind matching-service in the directory`,

@@ -2,6 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { create } from '@bufbuild/protobuf';
 import {
   AcknowledgementSchema,
+  HandlingCode,
+  Tlp,
   BlindAnswerSchema,
   BlindIndexUpdateSchema,
   BlindQueryNoticeSchema,
@@ -140,5 +142,53 @@ describe('blind matching at the router', () => {
       payload: { case: 'hitNotice', value: create(HitNoticeSchema, {}) },
     });
     expect(decide(hit)).toEqual({ refusal: undefined, decisions: { 'cp-gr': 'delivered' } });
+  });
+
+  it('takes blind index updates and queries marked H0 or H1 and TLP CLEAR or GREEN only, without a restriction', () => {
+    const refusal = (over: Parameters<typeof envelope>[0]) => decide(query(over)).refusal;
+    for (const ok of [
+      { handlingCode: HandlingCode.H1, tlp: Tlp.GREEN },
+      { handlingCode: HandlingCode.H0, tlp: Tlp.CLEAR },
+    ])
+      expect(refusal(ok)).toBeUndefined();
+    const why =
+      'blindQuery carries tokens only: mark it H0 or H1 and TLP CLEAR or GREEN, without a handling restriction, so that every holder may be told of it';
+    for (const bad of [
+      { handlingCode: HandlingCode.H2 },
+      { handlingCode: HandlingCode.H3, handlingRestriction: 'not for the account holders' },
+      { tlp: Tlp.AMBER },
+      { handlingCode: HandlingCode.H1, handlingRestriction: 'for the FIU only' },
+    ])
+      expect(refusal(bad)).toEqual({ rule: 'POLICY.BLIND_MATCHING', reason: why });
+    expect(decide(update({ tlp: Tlp.RED })).refusal?.rule).toBe('POLICY.BLIND_MATCHING');
+  });
+
+  it('refuses a blind query or update that names a selector in its purpose', () => {
+    const why = (type: string) => ({
+      rule: 'POLICY.BLIND_MATCHING',
+      reason: `${type} names a selector in its purpose: the matching service takes tokens only`,
+    });
+    expect(decide(query({ purpose: 'Who holds IT60 X054 2811 1010 0000 0123 456?' })).refusal).toEqual(
+      why('blindQuery'),
+    );
+    const inPayload = query({
+      payload: {
+        case: 'blindQuery',
+        value: create(BlindQuerySchema, {
+          keyId: 'mk-0000000000000000',
+          purpose: 'Calls from +218 91 234 5678',
+        }),
+      },
+    });
+    expect(decide(inPayload).refusal).toEqual(why('blindQuery'));
+    expect(decide(update({ purpose: 'Index of IMO 9074729' })).refusal).toEqual(why('blindIndexUpdate'));
+    const plain = query({
+      purpose: 'Financial investigation of a smuggling network',
+      payload: {
+        case: 'blindQuery',
+        value: create(BlindQuerySchema, { keyId: 'mk-0000000000000000', purpose: 'Tracing its proceeds' }),
+      },
+    });
+    expect(decide(plain).refusal).toBeUndefined();
   });
 });

@@ -2,6 +2,7 @@ import {
   CONTROL_TYPES,
   concernedMessageId,
   FROM_MATCHER_TYPES,
+  HandlingCode,
   TO_MATCHER_TYPES,
   ROUTER_NODE,
   ROUTER_ONLY_TYPES,
@@ -12,6 +13,7 @@ import {
 import { isMatchingService } from '#directory';
 import { derivedFrom, type DerivedFrom } from './derived-intelligence.js';
 import { isForward, type ItemRecord, type PolicyFacts } from './facts.js';
+import { selectorsInFreeText } from './selectors.js';
 import type { SubmissionRule } from './sharing-rule.js';
 
 export const senderKnown: SubmissionRule = {
@@ -60,7 +62,7 @@ export const typePermitted: SubmissionRule = {
 export const blindMatchingOnly: SubmissionRule = {
   code: 'POLICY.BLIND_MATCHING',
   description:
-    'Blind index updates and queries name matching services only; only a matching service sends blind answers and query notices, and it sends nothing else.',
+    'Blind index updates and queries name matching services only, are marked H0 or H1 and TLP CLEAR or GREEN without a handling restriction, and name no selector in their purpose; only a matching service sends blind answers and query notices, and it sends nothing else.',
   check: ({ envelope, sender, directory }) => {
     const type = envelope.payload.case!;
     const matcher = isMatchingService(sender);
@@ -69,7 +71,15 @@ export const blindMatchingOnly: SubmissionRule = {
     if (!TO_MATCHER_TYPES.includes(type)) return null;
     const others = envelope.recipients.filter((r) => !isMatchingService(directory.party(r)));
     if (others.length > 0) return `${type} goes to matching services only, not to ${others.join(', ')}`;
-    return envelope.recipients.length === 0 ? `${type} names no matching service` : null;
+    if (envelope.recipients.length === 0) return `${type} names no matching service`;
+    // The answer and the holders' notices are marked like the query: every holder must be cleared for them.
+    if (envelope.handlingCode > HandlingCode.H1 || envelope.tlp > Tlp.GREEN || envelope.handlingRestriction)
+      return `${type} carries tokens only: mark it H0 or H1 and TLP CLEAR or GREEN, without a handling restriction, so that every holder may be told of it`;
+    const p = envelope.payload;
+    const texts = [envelope.purpose, p.case === 'blindQuery' ? p.value.purpose : ''];
+    return texts.some((t) => selectorsInFreeText(t).length > 0)
+      ? `${type} names a selector in its purpose: the matching service takes tokens only`
+      : null;
   },
 };
 

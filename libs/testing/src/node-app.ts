@@ -14,7 +14,7 @@ import {
   type Envelope,
 } from '#contracts';
 import { connectBus, provisionBus, Streams, type Bus } from '#messaging';
-import { NodeAppModule, type BlindIndexOptions, type InboxHandler } from '#node-app';
+import { NodeAppModule, type BlindIndexOptions, type InboxHandler, type OutboxOptions } from '#node-app';
 import { deliverVouched, publishedAuditEvents, submittedBy } from './audit-events.js';
 import { asJson, validRecallEnvelope } from './envelopes/index.js';
 import { startNatsServer, type TestNatsServer } from './nats-server.js';
@@ -41,6 +41,7 @@ export function startNodeAppForTest(
     migrations?: Array<new () => MigrationInterface>;
     retentionSweepMs?: number;
     blindIndex?: BlindIndexOptions;
+    outbox?: OutboxOptions;
   },
 ): Promise<INestApplicationContext> {
   return NestFactory.createApplicationContext(
@@ -53,6 +54,7 @@ export function startNodeAppForTest(
       witness: null,
       retentionSweepMs: o.retentionSweepMs,
       blindIndex: o.blindIndex,
+      outbox: o.outbox,
       holdings: { url: o.db.url, schema: o.db.schema, migrations: o.migrations },
     }),
     { logger: ['error'] },

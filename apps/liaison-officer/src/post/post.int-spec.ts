@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { encodeEnvelope, envelopeFromJson, uuidv7, type Envelope } from '#contracts';
 import { publishDurably, Subjects } from '#messaging';
-import { HoldingsStore, OUTBOX, OutboxStore, CreateOutbox1765900000000 } from '#node-app';
+import { HoldingsStore, OUTBOX, OutboxStore } from '#node-app';
 import { asJson, validRouteReportEnvelope, waitFor } from '#testing';
 import { startNodeAppForTest, startNodeAppHarness, type NodeAppHarness } from '#testing/node-app';
 import { PostHandler } from './post.handler.js';
@@ -28,14 +28,14 @@ describe("a liaison officer's post", () => {
           ...bed,
           nodeId: POST,
           handler: PostHandler,
-          ...postSetup({ ackTimeoutMs: 1_000, pollMs: 100, maxBackoffMs: 500 }),
+          ...postSetup(),
+          outbox: { ackTimeoutMs: 1_000, pollMs: 100, maxBackoffMs: 500 },
         }),
     });
     const holdings = await HoldingsStore.open({
       url: h.db.url,
       schema: h.db.schema,
       poolSize: 1,
-      migrations: [CreateOutbox1765900000000],
     });
     desk = { outbox: new OutboxStore(holdings), close: () => holdings.close() };
   }, 60_000);

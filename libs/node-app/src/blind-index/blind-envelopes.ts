@@ -10,6 +10,7 @@ import {
   EnvelopeSchema,
   HandlingCode,
   nameBasedId,
+  uuidv7,
   ReleasabilityScope,
   ReleasabilitySchema,
   SelectorKind,
@@ -34,29 +35,21 @@ const personal = (tokens: readonly HeldToken[]) => tokens.some((t) => PERSONAL_K
 const euOnly = () => create(ReleasabilitySchema, { scope: ReleasabilityScope.EU_ONLY });
 
 /**
- * A node's change to its part of the blind index, to the matching service only. The id depends on the item
- * and the change only, so the same change sent again is the same message.
+ * A node's change to its part of the blind index (the tokens an item added or took away), to the matching
+ * service only.
  */
 export function blindIndexUpdateFor(opts: {
   node: string;
-  idKey: string;
   matcher: string;
   keyId: string;
-  itemId: string;
   added?: readonly HeldToken[];
   removed?: readonly HeldToken[];
   nowMs: number;
 }): Envelope {
   const added = opts.added ?? [];
   const removed = opts.removed ?? [];
-  const id = nameBasedId(
-    opts.idKey,
-    opts.node,
-    opts.itemId,
-    'blind-index',
-    opts.keyId,
-    added.length > 0 ? 'add' : 'remove',
-  );
+  // A fresh id: the update waits in the outbox under it, and is sent under it however often it must be.
+  const id = uuidv7(opts.nowMs);
   return create(EnvelopeSchema, {
     id,
     threadId: id,

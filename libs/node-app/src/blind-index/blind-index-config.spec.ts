@@ -47,6 +47,12 @@ describe('the blind index settings of a node', () => {
     ).toBeUndefined();
   });
 
+  it('refuses to give a third country the key', () => {
+    expect(problem(config({ MSX_NODE_ID: 'afic-partner-sn' }))).toContain(
+      "MSX_MATCH_KEY_FILE: afic-partner-sn is a third country's node: the matching key is for the parties of the EU",
+    );
+  });
+
   it('names the setting that is wrong', () => {
     expect(problem(config({ MSX_MATCHING_SERVICE: 'jot-mare' }))).toContain(
       'MSX_MATCHING_SERVICE: jot-mare is not a party of kind matching-service in the directory',

@@ -1,10 +1,18 @@
 import type { EntityManager } from 'typeorm';
+import type { Envelope } from '#contracts';
 import type { HoldingsStore } from '../holdings/holdings-store.js';
+import type { OutboxStore } from '../outbox/outbox.store.js';
 import type { HeldToken } from './matching-key.js';
+
+/** Makes the index update that tells the matching service of a change, to put in the outbox. */
+export type UpdateFor = (change: { added?: HeldToken[]; removed?: HeldToken[] }, keyId: string) => Envelope;
 
 /** The tokens a node holds under a key, per item: what it told the matching service, and must take back. */
 export class BlindTokenStore {
-  constructor(private readonly holdings: HoldingsStore) {}
+  constructor(
+    private readonly holdings: HoldingsStore,
+    private readonly outbox: OutboxStore,
+  ) {}
 
   private get table(): string {
     return this.holdings.table('blind_token');
@@ -19,18 +27,23 @@ export class BlindTokenStore {
   }
 
   /**
-   * Records the tokens of an item. `tell` gets the tokens the node held under no other item before (never an
-   * empty list) and must tell the matching service; it runs inside the transaction, so a failed tell records
-   * nothing and is tried again with the item. The same item again tells nothing.
+   * Records the tokens of an item, and puts in the outbox, in the same transaction, the update telling the
+   * matching service of those the node held under no other item before: the index and what the matching
+   * service is told never part, whatever fails. The same item again tells nothing.
    * @returns the tokens told now
    */
-  add(
+  add(itemId: string, keyId: string, tokens: readonly HeldToken[], update: UpdateFor): Promise<HeldToken[]> {
+    return this.locked((m) => this.addIn(m, itemId, keyId, tokens, update));
+  }
+
+  private async addIn(
+    m: EntityManager,
     itemId: string,
     keyId: string,
     tokens: readonly HeldToken[],
-    tell: (fresh: HeldToken[]) => Promise<void>,
+    update: UpdateFor,
   ): Promise<HeldToken[]> {
-    return this.locked(async (m) => {
+    {
       const inserted = await m.query<Array<{ token: string }>>(
         `INSERT INTO ${this.table} (item_id, key_id, kind, token)
          SELECT $1, $2, k, t FROM unnest($3::smallint[], $4::text[]) AS s(k, t)
@@ -40,22 +53,45 @@ export class BlindTokenStore {
       const added = new Set(inserted.map((r) => r.token));
       const already = await this.heldElsewhere(m, itemId, keyId, [...added]);
       const fresh = tokens.filter((t) => added.has(t.token) && !already.has(t.token));
-      if (fresh.length > 0) await tell(fresh);
+      if (fresh.length > 0) await this.outbox.enqueueIn(m, update({ added: fresh }, keyId));
       return fresh;
-    });
+    }
   }
 
   /**
-   * Forgets an item's tokens. `tell` gets those no other item of the node carries any more (never an empty
-   * list), inside the transaction as for {@link add}.
+   * Forgets an item's tokens (under every key but `keepKey`), and puts in the outbox, in the same transaction,
+   * the update taking back those no other item of the node carries any more.
    * @returns the tokens taken back
    */
-  remove(
+  remove(itemId: string, update: UpdateFor, keepKey?: string): Promise<HeldToken[]> {
+    return this.locked((m) => this.removeIn(m, itemId, update, keepKey));
+  }
+
+  /**
+   * Moves an item from the keys it is indexed under to `keyId` (after a rotation of the key), in one
+   * transaction, unless it was erased meanwhile (then it has no rows left to move).
+   * @returns whether it was moved
+   */
+  move(itemId: string, keyId: string, tokens: readonly HeldToken[], update: UpdateFor): Promise<boolean> {
+    return this.locked(async (m) => {
+      const [old] = await m.query<Array<{ n: number }>>(
+        `SELECT count(*)::int AS n FROM ${this.table} WHERE item_id = $1 AND key_id <> $2`,
+        [itemId, keyId],
+      );
+      if (old.n === 0) return false;
+      await this.addIn(m, itemId, keyId, tokens, update);
+      await this.removeIn(m, itemId, update, keyId);
+      return true;
+    });
+  }
+
+  private async removeIn(
+    m: EntityManager,
     itemId: string,
-    tell: (gone: HeldToken[], keyId: string) => Promise<void>,
+    update: UpdateFor,
     keepKey?: string,
   ): Promise<HeldToken[]> {
-    return this.locked(async (m) => {
+    {
       // In a CTE: TypeORM answers a bare DELETE with [rows, count].
       const rows = await m.query<Array<{ key_id: string; kind: number; token: string }>>(
         `WITH d AS (DELETE FROM ${this.table} WHERE item_id = $1 AND key_id IS DISTINCT FROM $2
@@ -73,11 +109,20 @@ export class BlindTokenStore {
           ofKey.map((r) => r.token),
         );
         const lost = ofKey.filter((r) => !still.has(r.token)).map((r) => ({ kind: r.kind, token: r.token }));
-        if (lost.length > 0) await tell(lost, keyId);
+        if (lost.length > 0) await this.outbox.enqueueIn(m, update({ removed: lost }, keyId));
         gone.push(...lost);
       }
       return gone;
-    });
+    }
+  }
+
+  /** The items indexed that the node no longer holds (an erasure that stopped half-way): to take back. */
+  async orphans(): Promise<string[]> {
+    const rows = await this.holdings.query<Array<{ item_id: string }>>(
+      `SELECT DISTINCT b.item_id FROM ${this.table} b
+        WHERE NOT EXISTS (SELECT 1 FROM ${this.holdings.table('holding')} h WHERE h.item_id = b.item_id)`,
+    );
+    return rows.map((r) => r.item_id);
   }
 
   /** The items indexed under any key but `keyId`, oldest first: what a rotation of the key leaves to do. */

@@ -1,14 +1,14 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { AuditOperation, decodeEnvelope, encodeEnvelope, SelectorKind, type Envelope } from '#contracts';
-import { Headers, publishDurably, Subjects, type Bus } from '#messaging';
+import { AuditOperation, decodeEnvelope, SelectorKind, type Envelope } from '#contracts';
 import { needsOriginatorConsent } from '#policy';
-import { BUS } from '#runtime';
 import type { HoldingsStore } from '../holdings/holdings-store.js';
 import type { InboxHandler, InboxItem, NodeOperation } from '../inbox-worker.js';
 import { HOLDINGS, NODE_ID } from '../node-app.tokens.js';
+import { OUTBOX, OutboxSender } from '../outbox/outbox-sender.js';
+import type { OutboxStore } from '../outbox/outbox.store.js';
 import { blindIndexUpdateFor } from './blind-envelopes.js';
-import { BlindTokenStore } from './blind-index.store.js';
-import { blindTokensOf, type HeldToken, type MatchingKey } from './matching-key.js';
+import { BlindTokenStore, type UpdateFor } from './blind-index.store.js';
+import { blindTokensOf, type MatchingKey } from './matching-key.js';
 
 /** A node's part in blind hit/no-hit: the matching key and the matching service it tells. */
 export interface BlindIndexOptions {
@@ -38,40 +38,64 @@ export class BlindIndexer implements InboxHandler, OnApplicationBootstrap {
 
   constructor(
     @Inject(NODE_ID) private readonly node: string,
-    @Inject(BUS) private readonly bus: Bus,
     @Inject(HOLDINGS) private readonly holdings: HoldingsStore,
+    @Inject(OUTBOX) outbox: OutboxStore,
+    private readonly sender: OutboxSender,
     @Inject(BLIND_INDEX_OPTIONS) private readonly options: BlindIndexOptions,
   ) {
-    this.store = new BlindTokenStore(holdings);
+    this.store = new BlindTokenStore(holdings, outbox);
   }
 
-  /** At start, after a rotation of the matching key: the items indexed under the old key, under the new. */
+  /**
+   * At start: the items indexed under an old key (after a rotation) move to the node's key, and the tokens
+   * of items no longer held (an erasure that stopped half-way) are taken back. Both only write the index and
+   * the outbox, so they need no link to the exchange.
+   */
   async onApplicationBootstrap(): Promise<void> {
     const moved = await this.rekey();
     if (moved > 0)
       this.logger.log(`indexed ${moved} item(s) again under matching key ${this.options.key.id}`);
+    let orphans = 0;
+    for (const itemId of await this.store.orphans()) {
+      await this.store.remove(itemId, this.update);
+      orphans++;
+    }
+    if (orphans > 0) this.logger.log(`took back the tokens of ${orphans} item(s) no longer held`);
+    if (moved + orphans > 0) this.sender.nudge();
   }
 
   /**
    * Indexes again, under the node's key, every item indexed under another (the key was rotated), and takes
-   * its tokens under the old key back. An item no longer held only has its old tokens taken back.
+   * its tokens under the old key back, in one transaction per item; an item erased meanwhile is left alone,
+   * and one no longer held only has its old tokens taken back.
    * @returns how many items were moved
    */
   async rekey(): Promise<number> {
     const { key } = this.options;
-    const stale = await this.store.itemsUnderOtherKeys(key.id);
-    for (const itemId of stale) {
+    let moved = 0;
+    for (const itemId of await this.store.itemsUnderOtherKeys(key.id)) {
       const held = await this.holdings.get(itemId);
       if (held) {
         const tokens = blindTokensOf(key, decodeEnvelope(held.bytes));
-        await this.store.add(itemId, key.id, tokens, (fresh) => this.tell(itemId, { added: fresh }, key.id));
+        if (await this.store.move(itemId, key.id, tokens, this.update)) moved++;
+      } else {
+        await this.store.remove(itemId, this.update);
       }
-      await this.store.remove(itemId, (lost, keyId) => this.tell(itemId, { removed: lost }, keyId), key.id);
     }
-    return stale.length;
+    return moved;
   }
 
-  async handle({ envelope, itemId, correlationId }: InboxItem): Promise<NodeOperation[]> {
+  /** The index update for a change of the node's tokens, from this node to the matching service. */
+  private readonly update: UpdateFor = (change, keyId) =>
+    blindIndexUpdateFor({
+      node: this.node,
+      matcher: this.options.matcher,
+      keyId,
+      ...change,
+      nowMs: Date.now(),
+    });
+
+  async handle({ envelope, itemId }: InboxItem): Promise<NodeOperation[]> {
     const p = envelope.payload;
     if (p.case === 'blindQueryNotice') return this.noticed(envelope, p.value.askedBy, p.value.tokens);
     if (p.case === 'blindAnswer') return this.answered(envelope);
@@ -82,9 +106,8 @@ export class BlindIndexer implements InboxHandler, OnApplicationBootstrap {
     const tokens = blindTokensOf(this.options.key, envelope);
     if (tokens.length === 0) return [];
     const { key, matcher } = this.options;
-    const told = await this.store.add(itemId, key.id, tokens, (fresh) =>
-      this.tell(itemId, { added: fresh }, key.id, correlationId),
-    );
+    const told = await this.store.add(itemId, key.id, tokens, this.update);
+    if (told.length > 0) this.sender.nudge();
     return [
       {
         operation: AuditOperation.COMBINED,
@@ -137,27 +160,6 @@ export class BlindIndexer implements InboxHandler, OnApplicationBootstrap {
     return [];
   }
 
-  private async tell(
-    itemId: string,
-    change: { added?: HeldToken[]; removed?: HeldToken[] },
-    keyId: string,
-    correlationId?: string,
-  ): Promise<void> {
-    const update = blindIndexUpdateFor({
-      node: this.node,
-      idKey: this.bus.idKey,
-      matcher: this.options.matcher,
-      keyId,
-      itemId,
-      ...change,
-      nowMs: Date.now(),
-    });
-    await publishDurably(this.bus.js, Subjects.submit(this.node), encodeEnvelope(update), {
-      msgID: update.id,
-      headers: correlationId ? { [Headers.correlationId]: correlationId } : undefined,
-    });
-  }
-
   /** The selector kinds the item is indexed by, as entries of its erasure account. */
   async beginErasure(itemId: string): Promise<string[]> {
     return (await this.store.kindsOf(itemId)).map((k) => `${BLIND_INDEX_ENTRY}:${kindName(k)}`);
@@ -165,10 +167,10 @@ export class BlindIndexer implements InboxHandler, OnApplicationBootstrap {
 
   /** Takes the item's tokens back from the matching service, those no other item of the node carries. */
   async erase(itemId: string): Promise<void> {
-    const gone = await this.store.remove(itemId, (lost, keyId) =>
-      this.tell(itemId, { removed: lost }, keyId),
-    );
-    if (gone.length > 0)
-      this.logger.log(`took ${gone.length} token(s) of ${itemId} back from the blind index`);
+    const gone = await this.store.remove(itemId, this.update);
+    if (gone.length > 0) {
+      this.logger.log(`taking ${gone.length} token(s) of ${itemId} back from the blind index`);
+      this.sender.nudge();
+    }
   }
 }

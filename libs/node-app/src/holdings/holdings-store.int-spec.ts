@@ -51,6 +51,7 @@ describe('a node holdings store', () => {
       'erasure',
       'holding',
       'holdings_migrations',
+      'outbox',
     ]);
   });
 

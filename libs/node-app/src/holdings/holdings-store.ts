@@ -6,6 +6,7 @@ import { DEFAULT_RETENTION, keptUntil, type RetentionPolicy } from '#directory';
 import { CreateNodeHoldings1765000000000 } from './migrations/1765000000000-create-node-holdings.js';
 import { HoldingRetention1765200000000 } from './migrations/1765200000000-holding-retention.js';
 import { CreateBlindTokens1765700000000 } from '../blind-index/migrations/1765700000000-create-blind-tokens.js';
+import { CreateOutbox1765900000000 } from '../outbox/migrations/1765900000000-create-outbox.js';
 
 export { schemaOf as nodeSchemaOf } from './migrations/1765000000000-create-node-holdings.js';
 
@@ -14,6 +15,7 @@ export const HOLDINGS_MIGRATIONS = [
   CreateNodeHoldings1765000000000,
   HoldingRetention1765200000000,
   CreateBlindTokens1765700000000,
+  CreateOutbox1765900000000,
 ];
 
 export interface HoldingsOptions {

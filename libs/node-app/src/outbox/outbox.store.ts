@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import { encodeEnvelope, type Envelope } from '#contracts';
 import type { HoldingsStore } from '../holdings/holdings-store.js';
 
@@ -53,13 +54,18 @@ export class OutboxStore {
    * @returns its place, and whether it was put there now
    */
   async enqueue(envelope: Envelope): Promise<{ seq: number; queued: boolean }> {
-    const [put] = await this.holdings.query<Array<{ seq: string }>>(
+    return this.holdings.transaction((m) => this.enqueueIn(m, envelope));
+  }
+
+  /** {@link enqueue} within the caller's transaction: the envelope is in the outbox if and only if it commits. */
+  async enqueueIn(m: EntityManager, envelope: Envelope): Promise<{ seq: number; queued: boolean }> {
+    const [put] = await m.query<Array<{ seq: string }>>(
       `INSERT INTO ${this.table} (message_id, message_type, author, envelope) VALUES ($1, $2, $3, $4)
        ON CONFLICT (message_id) DO NOTHING RETURNING seq`,
       [envelope.id, envelope.payload.case ?? '', envelope.author, Buffer.from(encodeEnvelope(envelope))],
     );
     if (put) return { seq: Number(put.seq), queued: true };
-    const [there] = await this.holdings.query<Array<{ seq: string }>>(
+    const [there] = await m.query<Array<{ seq: string }>>(
       `SELECT seq FROM ${this.table} WHERE message_id = $1`,
       [envelope.id],
     );
@@ -74,10 +80,14 @@ export class OutboxStore {
     return r ? { seq: Number(r.seq), messageId: r.message_id, bytes: new Uint8Array(r.envelope) } : undefined;
   }
 
-  /** Records the exchange's confirmation: stored at `submitSeq` of the submit stream. */
+  /**
+   * Records the exchange's confirmation: stored at `submitSeq` of the submit stream. The envelope's bytes go:
+   * the post keeps no second copy of what it sent, only the record that it did.
+   */
   async sent(seq: number, submitSeq: number): Promise<void> {
     await this.holdings.query(
-      `UPDATE ${this.table} SET sent_at = now(), submit_seq = $2, attempts = attempts + 1 WHERE seq = $1`,
+      `UPDATE ${this.table} SET sent_at = now(), submit_seq = $2, attempts = attempts + 1, envelope = ''::bytea
+        WHERE seq = $1`,
       [seq, submitSeq],
     );
   }
