@@ -139,6 +139,10 @@ describe('recipient rules against every kind of party', () => {
       },
       ['afic', 'afic-partner-sn', 'cp-it', 'jot-mare'],
     );
+    const red = envelope({ tlp: Tlp.RED, recipients: ['cp-it'] });
+    expect(
+      decideRecipients(red, directory, factsFor(red)).find((d) => d.recipient === 'jot-mare')?.reason,
+    ).toBe('TLP RED and jot-mare was not named by the sender');
   });
 
   it('gives an item meant for its named recipients only to them, and to no subscriber', () => {
