@@ -536,23 +536,17 @@ export async function runDemo(target: DemoTarget, write: (line: string) => void)
   summarise(sent, rows, write);
   summariseNodeJobs(alerts, links, rows, write);
   let scenesOk = true;
-  if (target.postLink) {
-    const c = new pg.Client({ connectionString: target.databaseUrl, connectionTimeoutMillis: 5_000 });
-    await c.connect();
+  if (target.postLink || target.matchKeyFile) {
+    const scenes = new pg.Client({ connectionString: target.databaseUrl, connectionTimeoutMillis: 5_000 });
+    await scenes.connect();
     try {
-      scenesOk = await postBackOnline({ ...target, postLink: target.postLink }, c, write);
+      if (target.postLink)
+        scenesOk = await postBackOnline({ ...target, postLink: target.postLink }, scenes, write);
+      if (target.matchKeyFile)
+        scenesOk =
+          (await blindQuery({ ...target, matchKeyFile: target.matchKeyFile }, scenes, write)) && scenesOk;
     } finally {
-      await c.end();
-    }
-  }
-  if (target.matchKeyFile) {
-    const blind = new pg.Client({ connectionString: target.databaseUrl, connectionTimeoutMillis: 5_000 });
-    await blind.connect();
-    try {
-      scenesOk =
-        (await blindQuery({ ...target, matchKeyFile: target.matchKeyFile }, blind, write)) && scenesOk;
-    } finally {
-      await blind.end();
+      await scenes.end();
     }
   }
 

@@ -84,8 +84,8 @@ describe('blind hit/no-hit', () => {
     await matcher?.dispose();
   });
 
-  /** cp-gr's financial lead naming the IBAN, to cp-it. */
-  const lead = (marking: Partial<{ handlingCode: string; tlp: string }> = {}): Envelope => {
+  /** cp-gr's financial lead naming an IBAN (by default IBAN), to cp-it. */
+  const lead = (marking: Partial<{ handlingCode: string; tlp: string }> = {}, iban = IBAN): Envelope => {
     const json = validFinancialLeadEnvelope({
       id: uuidv7(),
       createdAt: new Date().toISOString(),
@@ -96,7 +96,7 @@ describe('blind hit/no-hit', () => {
       tlp: 'TLP_GREEN',
       ...marking,
     });
-    json.financialLead!.accounts = [{ iban: IBAN, role: 'collects the crossing fees' }];
+    json.financialLead!.accounts = [{ iban, role: 'collects the crossing fees' }];
     json.financialLead!.narrative = 'Payments collected for crossings from Zuwara.';
     return envelopeFromJson(asJson(json));
   };
@@ -355,18 +355,7 @@ describe('blind hit/no-hit', () => {
 
   it('after a rotation of the key, indexes what it holds again under the new key and takes the old tokens back', async () => {
     const IBAN2 = 'DE89370400440532013000';
-    const json = validFinancialLeadEnvelope({
-      id: uuidv7(),
-      createdAt: new Date().toISOString(),
-      sender: 'cp-gr',
-      author: 'cp-gr.fiu-1',
-      recipients: ['cp-it'],
-      handlingCode: 'HANDLING_CODE_H1',
-      tlp: 'TLP_GREEN',
-    });
-    json.financialLead!.accounts = [{ iban: IBAN2, role: 'collects the crossing fees' }];
-    json.financialLead!.narrative = 'Payments collected for crossings.';
-    const held = envelopeFromJson(asJson(json));
+    const held = lead({}, IBAN2);
     const updates = async () =>
       (await holder.submitted()).filter((e) => e.payload.case === 'blindIndexUpdate');
     const before = (await updates()).length;

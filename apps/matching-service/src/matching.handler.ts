@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AuditOperation, encodeEnvelope, SelectorKind, type BlindToken, type Envelope } from '#contracts';
+import { AuditOperation, encodeEnvelope, type BlindToken, type Envelope } from '#contracts';
 import { isThirdCountryParty, type Directory } from '#directory';
 import { Headers, publishDurably, Subjects, type Bus } from '#messaging';
 import {
@@ -7,6 +7,7 @@ import {
   blindQueryNoticeFor,
   HOLDINGS,
   NODE_ID,
+  selectorKindLabel,
   type HeldToken,
   type HoldingsStore,
   type InboxHandler,
@@ -32,11 +33,7 @@ export const MATCHING_SETTINGS = Symbol('MSX_MATCHING_SETTINGS');
 const held = (tokens: readonly BlindToken[]): HeldToken[] =>
   tokens.map((t) => ({ kind: t.kind, token: t.token }));
 const kindNames = (tokens: readonly HeldToken[]) =>
-  [
-    ...new Set(
-      tokens.map((t) => (SelectorKind[t.kind] ?? String(t.kind)).toLowerCase().replaceAll('_', '-')),
-    ),
-  ].sort();
+  [...new Set(tokens.map((t) => selectorKindLabel(t.kind)))].sort();
 
 /**
  * The blind hit/no-hit matching service (DESIGN §2), in the manner of FIU.net's hit/no-hit and Prüm: it keeps

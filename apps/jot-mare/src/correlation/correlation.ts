@@ -7,14 +7,13 @@ import {
   nameBasedId,
   ReleasabilityScope,
   ReleasabilitySchema,
-  SelectorKind,
   SelectorSchema,
   type Envelope,
   type HandlingCode,
   type Tlp,
 } from '#contracts';
 import { isThirdCountryParty, type Directory } from '#directory';
-import { sharingRefusal, type SharingRefusal } from '#node-app';
+import { BLIND_KINDS, sharingRefusal, type SharingRefusal } from '#node-app';
 import {
   MAX_SELECTORS_PER_ITEM,
   needsOriginatorConsent,
@@ -22,16 +21,6 @@ import {
   selectorDigest,
   type SelectorKindName,
 } from '#policy';
-
-/** The selector kinds JOT MARE correlates, as the contract names them. Vessel names go to the watch-list. */
-const CONTRACT_KINDS: Readonly<Record<Exclude<SelectorKindName, 'vessel'>, SelectorKind>> = {
-  imo: SelectorKind.IMO_NUMBER,
-  mmsi: SelectorKind.MMSI,
-  iban: SelectorKind.IBAN,
-  phone: SelectorKind.PHONE_NUMBER,
-  document: SelectorKind.DOCUMENT_NUMBER,
-  url: SelectorKind.URL,
-};
 
 /** Kinds that point at a person (a subscriber, an account holder, a document holder). */
 const PERSONAL_KINDS: ReadonlySet<SelectorKindName> = new Set(['phone', 'iban', 'document']);
@@ -156,7 +145,7 @@ export function linkNoticeFor(opts: {
       value: create(HitNoticeSchema, {
         requestId: own.id,
         selector: create(SelectorSchema, {
-          kind: CONTRACT_KINDS[selector.kind],
+          kind: BLIND_KINDS[selector.kind],
           // The exchange compares URLs without their scheme; the contract takes an http(s) URL.
           value: selector.kind === 'url' ? `https://${selector.value}` : selector.value,
         }),

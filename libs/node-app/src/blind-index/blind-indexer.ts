@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { AuditOperation, decodeEnvelope, SelectorKind, type Envelope } from '#contracts';
+import { AuditOperation, decodeEnvelope, type Envelope } from '#contracts';
 import { needsOriginatorConsent } from '#policy';
 import type { HoldingsStore } from '../holdings/holdings-store.js';
 import type { InboxHandler, InboxItem, NodeOperation } from '../inbox-worker.js';
@@ -8,7 +8,7 @@ import { OUTBOX, OutboxSender } from '../outbox/outbox-sender.js';
 import type { OutboxStore } from '../outbox/outbox.store.js';
 import { blindIndexUpdateFor } from './blind-envelopes.js';
 import { BlindTokenStore, type UpdateFor } from './blind-index.store.js';
-import { blindTokensOf, type MatchingKey } from './matching-key.js';
+import { blindTokensOf, selectorKindLabel, type MatchingKey } from './matching-key.js';
 
 /** A node's part in blind hit/no-hit: the matching key and the matching service it tells. */
 export interface BlindIndexOptions {
@@ -21,8 +21,6 @@ export const BLIND_INDEX_OPTIONS = Symbol('MSX_BLIND_INDEX_OPTIONS');
 
 /** The entry of the erasure account for an item's tokens in the blind index (one per selector kind). */
 export const BLIND_INDEX_ENTRY = 'blind-index';
-
-const kindName = (k: number) => (SelectorKind[k] ?? String(k)).toLowerCase().replaceAll('_', '-');
 
 /**
  * A node's part in blind hit/no-hit (DESIGN §2): for each item of intelligence it receives that is not under
@@ -116,7 +114,7 @@ export class BlindIndexer implements InboxHandler, OnApplicationBootstrap {
         detail: {
           index: 'blind hit/no-hit',
           keyId: key.id,
-          selectorKinds: [...new Set(tokens.map((t) => kindName(t.kind)))].sort(),
+          selectorKinds: [...new Set(tokens.map((t) => selectorKindLabel(t.kind)))].sort(),
           tokens: tokens.length,
           told: told.length,
         },
@@ -162,7 +160,7 @@ export class BlindIndexer implements InboxHandler, OnApplicationBootstrap {
 
   /** The selector kinds the item is indexed by, as entries of its erasure account. */
   async beginErasure(itemId: string): Promise<string[]> {
-    return (await this.store.kindsOf(itemId)).map((k) => `${BLIND_INDEX_ENTRY}:${kindName(k)}`);
+    return (await this.store.kindsOf(itemId)).map((k) => `${BLIND_INDEX_ENTRY}:${selectorKindLabel(k)}`);
   }
 
   /** Takes the item's tokens back from the matching service, those no other item of the node carries. */

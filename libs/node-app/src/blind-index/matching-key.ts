@@ -77,7 +77,10 @@ export function ensureMatchingKeyFile(file: string): MatchingKey {
   return readMatchingKeyFile(file);
 }
 
-/** The selector kinds blind matching covers, as the contract names them (vessel names are not selectors here). */
+/**
+ * The selector kinds compared across holdings (correlation, blind matching), as the contract names them;
+ * vessel names are not among them (they go to JOT MARE's watch-list).
+ */
 export const BLIND_KINDS: Readonly<Record<Exclude<SelectorKindName, 'vessel'>, SelectorKind>> = {
   imo: SelectorKind.IMO_NUMBER,
   mmsi: SelectorKind.MMSI,
@@ -86,6 +89,10 @@ export const BLIND_KINDS: Readonly<Record<Exclude<SelectorKindName, 'vessel'>, S
   document: SelectorKind.DOCUMENT_NUMBER,
   url: SelectorKind.URL,
 };
+
+/** A contract selector kind as audit rows and erasure accounts name it: `iban`, `phone-number`. */
+export const selectorKindLabel = (kind: number): string =>
+  (SelectorKind[kind] ?? String(kind)).toLowerCase().replaceAll('_', '-');
 
 /** A token of one selector: its kind in clear (the matching service compares within a kind) and its hash. */
 export interface HeldToken {
