@@ -160,6 +160,34 @@ describe('a report travels from a liaison officer to a contact point and JOT MAR
     expect(rows.some((r) => r.actor_node === 'jot-mare')).toBe(false);
   });
 
+  it("passes a report given for risk analysis to none of cp-it's authorities, and refuses judicial use under H1 at the edge", async () => {
+    const res = await post(
+      asJson(validRouteReportEnvelope({ id: uuidv7(), purposes: ['PURPOSE_RISK_ANALYSIS'] })),
+    );
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    // Delivered as ever (the purposes bind its use, not who may hold it); no authority's task is risk analysis.
+    const withheld = await rowsOf(
+      id,
+      (r) => r.operation === 'withheld' && r.actor_node === 'cp-it' && r.rule!.startsWith('DISPATCH.'),
+      3,
+    );
+    expect(withheld.map((r) => [r.counterpart_node, r.rule]).sort()).toEqual([
+      ['cp-it/border-guard', 'DISPATCH.PURPOSE_NOT_COVERED'],
+      ['cp-it/coast-guard', 'DISPATCH.PURPOSE_NOT_COVERED'],
+      ['cp-it/prosecution', 'DISPATCH.H1_JUDICIAL'],
+    ]);
+    expect((await trail(id)).filter((r) => r.operation === 'dispatched')).toEqual([]);
+
+    const judicial = await post(
+      asJson(validRouteReportEnvelope({ id: uuidv7(), purposes: ['PURPOSE_JUDICIAL_PROCEEDINGS'] })),
+    );
+    expect(judicial.status).toBe(400);
+    expect(((await judicial.json()) as { violations: unknown[] }).violations).toEqual([
+      expect.objectContaining({ field: 'purposes', rule: 'judicialUseNotUnderH1' }),
+    ]);
+  });
+
   it('refuses a vessel report with a bad IMO check digit: 400, nothing published, the rejection audited', async () => {
     const before = (await bus.jsm.streams.info(Streams.submit)).state.messages;
     const envelope = asJson(validSuspectVesselReportEnvelope({ id: uuidv7() }));

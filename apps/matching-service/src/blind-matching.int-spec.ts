@@ -85,7 +85,10 @@ describe('blind hit/no-hit', () => {
   });
 
   /** cp-gr's financial lead naming an IBAN (by default IBAN), to cp-it. */
-  const lead = (marking: Partial<{ handlingCode: string; tlp: string }> = {}, iban = IBAN): Envelope => {
+  const lead = (
+    marking: Partial<{ handlingCode: string; tlp: string; purposes: string[] }> = {},
+    iban = IBAN,
+  ): Envelope => {
     const json = validFinancialLeadEnvelope({
       id: uuidv7(),
       createdAt: new Date().toISOString(),
@@ -154,6 +157,20 @@ describe('blind hit/no-hit', () => {
     // A second item with the same IBAN: the matching service knows already.
     await holder.deliverAndWait(lead());
     await holder.deliverAndWait(firstLead);
+    expect(await holder.submitted()).toHaveLength(1);
+  });
+
+  it('keeps out of the index an item that serves neither criminal nor financial investigation', async () => {
+    const forAnalysis = lead({ purposes: ['PURPOSE_RISK_ANALYSIS'] }, 'DE89370400440532013000');
+    await holder.deliverAndWait(forAnalysis);
+    const [withheld] = await holder.eventsOnce(AuditOperation.WITHHELD, forAnalysis.id);
+    expect(withheld).toMatchObject({ rule: 'NODE.PURPOSE_NOT_COVERED', counterpartNode: MATCHER });
+    expect(JSON.parse(withheld.detailJson)).toMatchObject({
+      use: 'blind-index',
+      serves: ['criminal-investigation', 'financial-investigation'],
+      purposes: ['risk-analysis'],
+    });
+    // No token of its IBAN left the node.
     expect(await holder.submitted()).toHaveLength(1);
   });
 

@@ -40,6 +40,8 @@ export const ERROR_CODES = {
   'AUDIT.RETENTION_CURRENT_MONTH': 'refused',
   'AUDIT.RETENTION_NOT_PREFIX': 'refused',
   'AUDIT.RETENTION_CHAIN_INVALID': 'refused',
+  /** A node kept an item out of one of its uses, which none of the item's purposes covers. */
+  'NODE.PURPOSE_NOT_COVERED': 'refused',
   /** A delivered copy without the router's signature, with a bad one, or signed by a key not pinned. */
   'DELIVERY.UNSIGNED': 'refused',
   'DELIVERY.BAD_SIGNATURE': 'refused',

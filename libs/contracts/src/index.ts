@@ -15,3 +15,4 @@ export * from './validation/index.js';
 export * from './labels.js';
 export * from './checkpoint.js';
 export * from './delivery-voucher.js';
+export * from './purposes.js';

@@ -10,6 +10,7 @@ export * from './checkpoint-witness.js';
 export * from './node-erasure.js';
 export * from './retention-sweeper.js';
 export * from './sharing-check.js';
+export * from './purpose-limitation.js';
 export * from './handlers-in-order.js';
 export * from './blind-index/matching-key.js';
 export * from './blind-index/blind-envelopes.js';

@@ -1,4 +1,4 @@
-import type { Envelope, HandlingCode, PayloadType, Tlp } from '#contracts';
+import type { Envelope, HandlingCode, PayloadType, Purpose, Tlp } from '#contracts';
 
 /** What the exchange remembers of a routed item (the router's ledger keeps it). */
 export interface ItemRecord {
@@ -10,6 +10,8 @@ export interface ItemRecord {
   tlp: Tlp;
   /** SHA-256 (hex) of the payload's wire bytes: recognises the same intelligence re-submitted by another node. */
   payloadSha256: string;
+  /** The purposes it serves (`purposesOf`); absent on items routed before purposes were kept. */
+  purposes?: Purpose[];
   /** Nodes it was delivered to: its first recipients and consented forwards. */
   recipients: string[];
   /** When it expires, in milliseconds since the epoch. */

@@ -12,6 +12,7 @@ import {
   HandlingCode,
   InternetContentReferralSchema,
   ModusOperandiReportSchema,
+  Purpose,
   RecallSchema,
   ReleasabilityScope,
   ReleasabilitySchema,
@@ -32,7 +33,7 @@ import {
   needsOriginatorConsent,
   type DerivedFrom,
 } from './derived-intelligence.js';
-import type { ConsentRecord, PolicyFacts } from './facts.js';
+import type { ConsentRecord, ItemRecord, PolicyFacts } from './facts.js';
 import { envelope, factsFor, item, NOW_MS } from './policy-fixtures.js';
 import { derivedReachesHoldersOnly } from './rules.js';
 import { describeDerived, SUBMISSION_RULES } from './submission-rules.js';
@@ -563,6 +564,56 @@ describe('expiry', () => {
   });
 });
 
+describe('purposes of re-published intelligence', () => {
+  /** emlo-ne's H0 GREEN route report, open to investigation and risk analysis, received by cp-gr. */
+  const original = item({
+    originator: 'emlo-ne',
+    recipients: ['cp-gr'],
+    handlingCode: HandlingCode.H0,
+    tlp: Tlp.GREEN,
+    purposes: [Purpose.CRIMINAL_INVESTIGATION, Purpose.RISK_ANALYSIS],
+  });
+  const resubmitted = (purposes: Purpose[], over: Parameters<typeof envelope>[0] = {}) =>
+    envelope({ recipients: ['cp-it'], purposes, ...over });
+  const facts = (env: Envelope, same: ItemRecord = original, over: Partial<PolicyFacts> = {}) =>
+    factsFor(env, { samePayload: same, ...over });
+
+  it("refuses another party's item re-submitted byte for byte for a purpose its provider did not allow", () => {
+    const judicial = resubmitted([Purpose.CRIMINAL_INVESTIGATION, Purpose.JUDICIAL_PROCEEDINGS]);
+    expect(decideSubmission(judicial, directory, facts(judicial)).refusal).toEqual({
+      rule: 'POLICY.PURPOSE_WIDENED',
+      reason: `the intelligence is ${original.messageId} of emlo-ne, which does not serve judicial-proceedings`,
+    });
+    // Stating none, it serves a route report's defaults, border management among them.
+    const unstated = resubmitted([]);
+    expect(decideSubmission(unstated, directory, facts(unstated)).refusal?.reason).toBe(
+      `the intelligence is ${original.messageId} of emlo-ne, which does not serve border-management`,
+    );
+  });
+
+  it('routes it for the same purposes or fewer, its provider re-submitting it for more, and items routed before purposes were kept', () => {
+    const narrower = resubmitted([Purpose.RISK_ANALYSIS]);
+    expect(verdict(narrower, facts(narrower))).toBe('routed');
+    const wider = resubmitted([Purpose.JUDICIAL_PROCEEDINGS]);
+    expect(verdict(wider, facts(wider, { ...original, originator: 'cp-gr' }))).toBe('routed');
+    expect(verdict(wider, facts(wider, { ...original, purposes: undefined }))).toBe('routed');
+  });
+
+  it('leaves a forwarded copy to the consent rule, which judges it against the item its consent names', () => {
+    const consent: ConsentRecord = {
+      decisionId: 'decision-2',
+      messageId: original.messageId,
+      originator: 'emlo-ne',
+      requester: 'cp-gr',
+      granted: true,
+      grantedRecipients: ['cp-it'],
+    };
+    const forward = resubmitted([Purpose.BORDER_MANAGEMENT], { consentRef: 'decision-2' });
+    const consented = { ...original, payloadSha256: factsFor(forward).payloadSha256, purposes: undefined };
+    expect(verdict(forward, facts(forward, original, { item: consented, consent }))).toBe('routed');
+  });
+});
+
 describe('forwards under consent', () => {
   const original = item({
     originator: 'emlo-ne',
@@ -609,6 +660,31 @@ describe('forwards under consent', () => {
   it('may not weaken the handling code', () => {
     const h1 = forward({ handlingCode: HandlingCode.H1 });
     expect(reasonOf(h1, factsOf(h1))).toBe('the copy carries weaker handling than the original');
+  });
+
+  it('may not serve a purpose the original does not: judicial use is for the provider to open', () => {
+    const withPurposes = (purposes: Purpose[] | undefined) => (env: Envelope) => ({
+      ...factsOf(env),
+      item: { ...factsOf(env).item!, purposes },
+    });
+    const original = withPurposes([Purpose.CRIMINAL_INVESTIGATION, Purpose.RISK_ANALYSIS]);
+    const judicial = forward({
+      purposes: [Purpose.CRIMINAL_INVESTIGATION, Purpose.JUDICIAL_PROCEEDINGS, Purpose.BORDER_MANAGEMENT],
+    });
+    expect(decideSubmission(judicial, directory, original(judicial)).refusal).toEqual({
+      rule: 'POLICY.FORWARD_CONSENT_INVALID',
+      reason: 'the copy serves judicial-proceedings, border-management, which the original does not',
+    });
+    // Stating none, a copy serves its type's defaults: route reports serve border management too.
+    const unstated = forward();
+    expect(reasonOf(unstated, original(unstated))).toBe(
+      'the copy serves border-management, which the original does not',
+    );
+    const narrower = forward({ purposes: [Purpose.RISK_ANALYSIS] });
+    expect(verdict(narrower, original(narrower))).toBe('routed');
+    // An item routed before purposes were kept is judged on its handling alone, one not in the ledger on its consent.
+    expect(verdict(judicial, withPurposes(undefined)(judicial))).toBe('routed');
+    expect(verdict(judicial, factsFor(judicial, { consent }))).toBe('routed');
   });
 
   it('holds a consent valid until the instant it ends, and for ever when it names no end', () => {

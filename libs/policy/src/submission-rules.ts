@@ -3,6 +3,8 @@ import {
   concernedMessageId,
   FROM_MATCHER_TYPES,
   HandlingCode,
+  purposeLabel,
+  purposesOf,
   TO_MATCHER_TYPES,
   ROUTER_NODE,
   ROUTER_ONLY_TYPES,
@@ -186,7 +188,7 @@ export const itemNotRecalled: SubmissionRule = {
 export const forwardConsentValid: SubmissionRule = {
   code: 'POLICY.FORWARD_CONSENT_INVALID',
   description:
-    "A forwarded copy (`consentRef`) cites the originator's granted, unexpired consent to its own sender, carries the same intelligence and no weaker handling.",
+    "A forwarded copy (`consentRef`) cites the originator's granted, unexpired consent to its own sender, carries the same intelligence, no weaker handling and no purpose the original does not serve.",
   check: ({ envelope, facts }) => {
     if (!isForward(envelope)) return null;
     const c = facts.consent;
@@ -201,7 +203,11 @@ export const forwardConsentValid: SubmissionRule = {
     if (facts.item && (envelope.handlingCode < facts.item.handlingCode || envelope.tlp < facts.item.tlp)) {
       return 'the copy carries weaker handling than the original';
     }
-    return null;
+    const allowed = facts.item?.purposes;
+    const wider = allowed ? purposesOf(envelope).filter((p) => !allowed.includes(p)) : [];
+    return wider.length > 0
+      ? `the copy serves ${wider.map(purposeLabel).join(', ')}, which the original does not`
+      : null;
   },
 };
 
@@ -225,6 +231,25 @@ export const onwardSharingNeedsConsent: SubmissionRule = {
     const derived = derivedFrom(envelope, facts).filter((d) => d.by === 'payload');
     if (derived.length === 0) return null;
     return `the intelligence is ${derived.map(describeDerived).join(', ')}; ask for consent with a share request`;
+  },
+};
+
+/**
+ * Only the provider widens what its intelligence may be used for: another party's item re-submitted as new,
+ * byte for byte, serves no purpose the original does not (a forwarded copy is held to the same by
+ * `forwardConsentValid`).
+ */
+export const purposesNotWidened: SubmissionRule = {
+  code: 'POLICY.PURPOSE_WIDENED',
+  description:
+    "Another party's intelligence re-submitted as new, byte for byte, serves no purpose its original does not: only the provider widens what its intelligence may be used for.",
+  check: ({ envelope, facts }) => {
+    const original = facts.samePayload;
+    if (!original?.purposes || original.originator === envelope.sender || isForward(envelope)) return null;
+    const wider = purposesOf(envelope).filter((p) => !original.purposes!.includes(p));
+    return wider.length > 0
+      ? `the intelligence is ${original.messageId} of ${original.originator}, which does not serve ${wider.map(purposeLabel).join(', ')}`
+      : null;
   },
 };
 
@@ -260,4 +285,5 @@ export const SUBMISSION_RULES: readonly SubmissionRule[] = [
   shareDecisionAnswersRequest,
   forwardConsentValid,
   onwardSharingNeedsConsent,
+  purposesNotWidened,
 ];

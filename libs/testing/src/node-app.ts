@@ -74,6 +74,8 @@ export interface NodeAppHarness {
   deliverAndWait(envelope: Envelope, decision?: DeliveryDecision): Promise<void>;
   /** The node's audit events of one operation on one message, in order. */
   events(operation: AuditOperation, messageId: string): Promise<AuditEvent[]>;
+  /** Waits until the node audited one operation on one message at least once (its rows come after `received`). */
+  eventsOnce(operation: AuditOperation, messageId: string): Promise<AuditEvent[]>;
   /** Every envelope the node submitted, in order. */
   submitted(): Promise<Envelope[]>;
   /** Delivers the originator's recall of `item` and waits for the node's erasure: what its account lists. */
@@ -122,6 +124,11 @@ export async function startNodeAppHarness(o: {
       );
     },
     events,
+    eventsOnce: (operation, messageId) =>
+      waitFor(async () => {
+        const found = await events(operation, messageId);
+        return found.length > 0 ? found : undefined;
+      }, `${AuditOperation[operation]} of ${messageId} audited by ${o.nodeId}`),
     submitted: () => submittedBy(bus, o.nodeId),
     recall: async (item, explanation = 'Inaccurate.') => {
       const recall = validRecallEnvelope({

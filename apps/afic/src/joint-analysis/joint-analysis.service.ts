@@ -1,8 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { encodeEnvelope, HandlingCode, ROUTE_TOKENS, SmugglingRoute } from '#contracts';
+import {
+  encodeEnvelope,
+  HandlingCode,
+  Purpose,
+  ROUTE_TOKENS,
+  SmugglingRoute,
+  type UseOfItems,
+} from '#contracts';
 import { isThirdCountryParty, type Directory } from '#directory';
 import { publishDurably, Subjects, type Bus } from '#messaging';
-import { NODE_ID, type InboxItem, type NodeOperation } from '#node-app';
+import { NODE_ID, purposeWithheld, type InboxItem, type NodeOperation } from '#node-app';
 import { BUS, lastCompletePeriod, PeriodicDuty } from '#runtime';
 import { AFIC_DIRECTORY } from '../partner-bridge/partner-bridge.handler.js';
 import { jointAnalysisFor, jointFigures, observationOf, type RouteObservation } from './joint-analysis.js';
@@ -13,6 +20,12 @@ export const JOINT_ANALYSIS_EVERY_MS = Symbol('MSX_JOINT_ANALYSIS_EVERY_MS');
 
 /** The entry of the erasure account for an item's observation in the joint analysis. */
 export const OBSERVATION_ENTRY = 'route-observation';
+
+/** What the joint analysis is for: risk analysis shared with the partners. Other items add nothing to it. */
+export const JOINT_ANALYSIS_USE: UseOfItems = {
+  name: 'joint-analysis',
+  serves: [Purpose.RISK_ANALYSIS],
+};
 
 /** An AFIC partner a route's joint analysis goes to, with what its agreements in force cover. */
 export interface AnalysisPartner {
@@ -94,7 +107,10 @@ export class JointAnalysisService extends PeriodicDuty {
   async handle({ envelope, itemId }: InboxItem): Promise<NodeOperation[]> {
     const observation =
       envelope.sender === this.node ? undefined : observationOf(envelope, itemId, Date.now());
-    if (observation) await this.store.record(observation);
+    if (!observation) return [];
+    const outOfPurpose = purposeWithheld(envelope, JOINT_ANALYSIS_USE);
+    if (outOfPurpose) return [outOfPurpose];
+    await this.store.record(observation);
     return [];
   }
 

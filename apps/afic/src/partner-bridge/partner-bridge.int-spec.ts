@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AuditOperation, envelopeFromJson, RecallReason, uuidv7 } from '#contracts';
+import { AuditOperation, DEFAULT_PURPOSES, envelopeFromJson, RecallReason, uuidv7 } from '#contracts';
 import { loadDirectory } from '#directory';
 import { asJson, validModusOperandiReportEnvelope, validRouteReportEnvelope } from '#testing';
 import { type NodeAppHarness, startNodeAppForTest, startNodeAppHarness } from '#testing/node-app';
@@ -69,6 +69,8 @@ describe("AFIC's bridge to the partner countries", () => {
       expect(c.containsPersonalData).toBe(false);
       expect(c.inReplyTo).toBe(original.id);
       expect(c.payload.case === 'routeReport' && c.payload.value.narrative).toBe('');
+      // What the original serves (a route report's defaults), stated: the partner may use it for no more.
+      expect(c.purposes).toEqual(DEFAULT_PURPOSES.routeReport);
     }
     const altered = await h.events(AuditOperation.ALTERED, original.id);
     expect(
@@ -114,7 +116,7 @@ describe("AFIC's bridge to the partner countries", () => {
   it('issues the joint analysis of a route once per period, to each partner whose country the reports were released to', async () => {
     const analysis = h.app().get(JointAnalysisService);
     // The route reports received this period; the one recalled before no longer counts.
-    const reportOf = (sender: string) => {
+    const reportOf = (sender: string, purposes?: string[]) => {
       const json = validRouteReportEnvelope({
         id: uuidv7(),
         createdAt: new Date().toISOString(),
@@ -122,12 +124,23 @@ describe("AFIC's bridge to the partner countries", () => {
         author: `${sender}.analyst-1`,
         recipients: ['afic'],
         tlp: 'TLP_GREEN',
+        ...(purposes ? { purposes } : {}),
       });
       return envelopeFromJson(asJson(json));
     };
     const later = Date.now() + FOUR_WEEKS_MS;
     await h.deliverAndWait(reportOf('cp-gr'));
     await h.deliverAndWait(reportOf('cp-mt'));
+    // A third party's report given for criminal investigation alone adds nothing to the analysis: still
+    // two parties, under the disclosure threshold.
+    const forInvestigation = reportOf('cp-fr', ['PURPOSE_CRIMINAL_INVESTIGATION']);
+    await h.deliverAndWait(forInvestigation);
+    const [withheld] = await h.eventsOnce(AuditOperation.WITHHELD, forInvestigation.id);
+    expect(withheld.rule).toBe('NODE.PURPOSE_NOT_COVERED');
+    expect(JSON.parse(withheld.detailJson)).toMatchObject({
+      use: 'joint-analysis',
+      serves: ['risk-analysis'],
+    });
     expect(await analysis.issueDue(later)).toEqual([]);
     await h.deliverAndWait(reportOf('cp-es'));
     const [id] = await analysis.issueDue(later);

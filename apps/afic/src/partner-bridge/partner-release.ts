@@ -5,6 +5,7 @@ import {
   envelopeToJson,
   handlingLabel,
   nameBasedId,
+  purposesOf,
   ReleasabilityScope,
   ReleasabilitySchema,
   validateEnvelopeJson,
@@ -153,6 +154,8 @@ function releaseEnvelope(
     }),
     containsPersonalData: false,
     purpose: `${original.purpose}; ${RELEASE_PURPOSE}`.slice(0, 2_000),
+    // No wider than the original's: the partner may use the copy for what the provider allowed, nothing else.
+    purposes: [...purposesOf(original)],
     expiresAt: original.expiresAt,
     payload,
   });

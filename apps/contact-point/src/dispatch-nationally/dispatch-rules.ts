@@ -1,6 +1,6 @@
 import { timestampMs } from '@bufbuild/protobuf/wkt';
-import { HandlingCode, Tlp, type Envelope } from '#contracts';
-import type { NationalAuthority } from './national-authorities.js';
+import { HandlingCode, purposeRefusal, Tlp, type Envelope } from '#contracts';
+import { useOf, type NationalAuthority } from './national-authorities.js';
 
 /** A rule that keeps an item from a national authority, with the sentence an auditor reads. */
 export interface DispatchRefusal {
@@ -11,7 +11,8 @@ export interface DispatchRefusal {
 /**
  * The rules a contact point applies before it passes an item to a national authority, first match wins. They
  * read the item's own markings (DESIGN §3): a contact point never discloses more than the handling code and
- * TLP allow, and what it may not pass on it keeps (the originator can be asked with a share request).
+ * TLP allow, nor to an authority whose task none of the item's purposes covers; what it may not pass on it
+ * keeps (the originator can be asked with a share request).
  */
 export const DISPATCH_RULES = [
   {
@@ -53,6 +54,10 @@ export const DISPATCH_RULES = [
       e.handlingCode === HandlingCode.H1 && a.kind === 'prosecution'
         ? "H1: not to be used in judicial proceedings without the provider's permission"
         : undefined,
+  },
+  {
+    code: 'DISPATCH.PURPOSE_NOT_COVERED',
+    check: (e: Envelope, a: NationalAuthority) => purposeRefusal(e, useOf(a)) ?? undefined,
   },
 ] as const satisfies ReadonlyArray<{
   code: string;

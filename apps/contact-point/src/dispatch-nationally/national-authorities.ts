@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { PAYLOAD_KINDS, type PayloadType } from '#contracts';
+import { PAYLOAD_KINDS, Purpose, type PayloadType, type UseOfItems } from '#contracts';
 import { ConfigError } from '#config';
 
 /** The kinds of national authority a contact point dispatches to (action plan: the competent authorities). */
@@ -36,6 +36,25 @@ export const DEFAULT_TYPES: Record<AuthorityKind, PayloadType[]> = {
   'financial-intelligence-unit': ['financialLead'],
   prosecution: [],
 };
+
+/**
+ * The purpose each kind of authority puts what it receives to: an item goes to an authority only when one of
+ * its purposes is that one. Prosecution is judicial proceedings, which no item serves unless its provider
+ * says so.
+ */
+export const AUTHORITY_PURPOSE: Record<AuthorityKind, Purpose> = {
+  'border-guard': Purpose.BORDER_MANAGEMENT,
+  'coast-guard': Purpose.BORDER_MANAGEMENT,
+  police: Purpose.CRIMINAL_INVESTIGATION,
+  'financial-intelligence-unit': Purpose.FINANCIAL_INVESTIGATION,
+  prosecution: Purpose.JUDICIAL_PROCEEDINGS,
+};
+
+/** Passing items to an authority, as a use of them: `dispatch:<id>`, serving its kind's purpose. */
+export const useOf = (authority: NationalAuthority): UseOfItems => ({
+  name: `dispatch:${authority.id}`,
+  serves: [AUTHORITY_PURPOSE[authority.kind]],
+});
 
 /** How an authority is reached: a subject on its own NATS server, or an HTTPS (HTTP on loopback) endpoint. */
 export type AuthorityEndpoint =

@@ -263,6 +263,28 @@ describe('national dispatch at a contact point, on real NATS servers and Postgre
     expect((await eventsFor(h2.id)).filter((e) => e.operation === AuditOperation.DISPATCHED)).toEqual([]);
   });
 
+  it('keeps from the coast guard a vessel report its provider gave for criminal investigation alone', async () => {
+    const forPolice = vessel({ purposes: ['PURPOSE_CRIMINAL_INVESTIGATION'] });
+    await deliver(forPolice);
+    const withheld = await waitFor(
+      async () => (await eventsFor(forPolice.id)).find((e) => e.operation === AuditOperation.WITHHELD),
+      'the withholding audited',
+    );
+    expect(withheld).toMatchObject({
+      rule: 'DISPATCH.PURPOSE_NOT_COVERED',
+      counterpartNode: `${NODE}/guardia-costiera`,
+    });
+    expect(JSON.parse(withheld.detailJson)).toMatchObject({
+      authority: 'guardia-costiera',
+      reason:
+        'dispatch:guardia-costiera serves border-management; the item serves criminal-investigation as its sender stated',
+    });
+    expect((await coastGuardIntake()).filter((m) => m.item?.id === forPolice.id)).toEqual([]);
+    expect((await eventsFor(forPolice.id)).filter((e) => e.operation === AuditOperation.DISPATCHED)).toEqual(
+      [],
+    );
+  });
+
   it('retries a failing FIU endpoint, reports it after two failures, and audits the dispatch once it is accepted', async () => {
     fiu.answers.push(503, 500);
     const h0 = lead('HANDLING_CODE_H0');

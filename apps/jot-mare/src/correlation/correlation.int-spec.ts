@@ -182,4 +182,28 @@ describe("JOT MARE's correlation of selectors", () => {
     const [combined] = await h.events(AuditOperation.COMBINED, gr2.id);
     expect(JSON.parse(combined.detailJson)).toMatchObject({ linked: partner.id, told: ['cp-gr'] });
   });
+
+  it('leaves out of the index a lead given for financial investigation alone: no link, and the refusal audited', async () => {
+    const before = (await notices()).length;
+    const fiuOnly = lead('cp-fr', { purposes: ['PURPOSE_FINANCIAL_INVESTIGATION'] });
+    await h.deliverAndWait(fiuOnly);
+    const [withheld] = await h.eventsOnce(AuditOperation.WITHHELD, fiuOnly.id);
+    expect(withheld.rule).toBe('NODE.PURPOSE_NOT_COVERED');
+    expect(JSON.parse(withheld.detailJson)).toMatchObject({
+      use: SELECTOR_INDEX_ENTRY,
+      serves: ['criminal-investigation'],
+      purposes: ['financial-investigation'],
+    });
+    expect(await h.events(AuditOperation.COMBINED, fiuOnly.id)).toEqual([]);
+    // Another lead on the IBAN links to the holders before it, never to the lead kept out.
+    const es = lead('cp-es');
+    await h.deliverAndWait(es);
+    await waitFor(
+      async () => ((await notices()).length > before ? true : undefined),
+      'the notices of the next lead',
+    );
+    expect((await told()).join()).not.toContain(fiuOnly.id);
+    // Nothing of it was derived: its erasure is the copy alone.
+    expect(await h.recall(fiuOnly, 'Withdrawn.')).toEqual(['copy']);
+  });
 });

@@ -1,10 +1,18 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AuditOperation, decodeEnvelope, encodeEnvelope, type Envelope } from '#contracts';
+import {
+  AuditOperation,
+  decodeEnvelope,
+  encodeEnvelope,
+  Purpose,
+  type Envelope,
+  type UseOfItems,
+} from '#contracts';
 import type { Directory } from '#directory';
 import { Headers, publishDurably, Subjects, type Bus } from '#messaging';
 import {
   HOLDINGS,
   NODE_ID,
+  purposeWithheld,
   sharingRefusal,
   type HoldingsStore,
   type InboxItem,
@@ -25,6 +33,15 @@ export const SELECTOR_INDEX = Symbol('MSX_SELECTOR_INDEX');
 
 /** The entry of the erasure account for the selector index rows of an item (one per selector kind). */
 export const SELECTOR_INDEX_ENTRY = 'selector-index';
+
+/**
+ * What correlation is for: linking the reports of an investigation into a smuggling network. A report that
+ * does not serve criminal investigation is neither indexed nor linked.
+ */
+export const CORRELATION_USE: UseOfItems = {
+  name: SELECTOR_INDEX_ENTRY,
+  serves: [Purpose.CRIMINAL_INVESTIGATION],
+};
 
 /** A report of another party that shares selectors with the one just received. */
 interface Link {
@@ -56,6 +73,8 @@ export class SelectorCorrelator {
   async handle({ envelope, itemId, correlationId }: InboxItem): Promise<NodeOperation[]> {
     const selectors = correlatedSelectors(envelope);
     if (selectors.length === 0 || envelope.sender === this.node) return [];
+    const outOfPurpose = purposeWithheld(envelope, CORRELATION_USE);
+    if (outOfPurpose) return [outOfPurpose];
     await this.index.record(itemId, envelope.sender, selectors);
     const links = await this.linksOf(envelope, itemId, selectors);
     if (links.length === 0) return [];

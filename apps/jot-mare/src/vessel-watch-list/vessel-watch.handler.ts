@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AlertLevel, AuditOperation, encodeEnvelope } from '#contracts';
+import { AlertLevel, AuditOperation, encodeEnvelope, Purpose, type UseOfItems } from '#contracts';
 import type { Directory } from '#directory';
 import { Headers, publishDurably, Subjects, type Bus } from '#messaging';
-import { NODE_ID, type InboxHandler, type InboxItem, type NodeOperation } from '#node-app';
+import { NODE_ID, purposeWithheld, type InboxHandler, type InboxItem, type NodeOperation } from '#node-app';
 import { BUS } from '#runtime';
 import { alertRecipients } from './alert-recipients.js';
 import { riskScore, type RiskSettings } from './risk-score.js';
@@ -27,6 +27,15 @@ export interface WatchListSettings {
 export const WATCH_LIST_ENTRY = 'vessel-watch-list';
 
 /**
+ * What the watch-list is for: spotting the vessels smugglers use, to investigate them and to stop them at
+ * sea. Its maritime picture is a statistical aggregate of it and asks for nothing more.
+ */
+export const WATCH_LIST_USE: UseOfItems = {
+  name: WATCH_LIST_ENTRY,
+  serves: [Purpose.CRIMINAL_INVESTIGATION, Purpose.BORDER_MANAGEMENT],
+};
+
+/**
  * JOT MARE's suspect-vessel watch-list: every suspect-vessel report, and every route report or debriefing that
  * names a vessel, becomes evidence on that vessel, kept in the node's schema. The vessel's risk score is the
  * sum of named criteria (see RISK_CRITERIA); when it reaches the threshold, or a higher level than the last
@@ -49,6 +58,8 @@ export class VesselWatchHandler implements InboxHandler {
   async handle({ envelope, itemId, correlationId }: InboxItem): Promise<NodeOperation[]> {
     const mentions = vesselMentions(envelope);
     if (mentions.length === 0) return [];
+    const outOfPurpose = purposeWithheld(envelope, WATCH_LIST_USE);
+    if (outOfPurpose) return [outOfPurpose];
     const keys = await this.store.record(mentions, {
       itemId,
       messageId: envelope.id,

@@ -14,6 +14,7 @@ import {
 } from '#contracts';
 import { loadDirectory } from '#directory';
 import { connectBus, provisionBus, type Bus } from '#messaging';
+import { HOLDINGS, type HoldingsStore } from '#node-app';
 import {
   asJson,
   createTestSchema,
@@ -78,19 +79,16 @@ describe("JOT MARE's vessel watch-list", () => {
 
   const alerts = async () => (await submittedBy(bus, NODE)).filter((e) => e.payload.case === 'vesselAlert');
 
-  const vesselReport = (sender: string) =>
-    envelopeFromJson(
-      asJson(
-        validSuspectVesselReportEnvelope({
-          id: uuidv7(),
-          sender,
-          author: `${sender}.analyst-1`,
-          recipients: [NODE],
-          handlingCode: 'HANDLING_CODE_H0',
-          tlp: 'TLP_GREEN',
-        }),
-      ),
-    );
+  const vesselReportJson = (sender: string) =>
+    validSuspectVesselReportEnvelope({
+      id: uuidv7(),
+      sender,
+      author: `${sender}.analyst-1`,
+      recipients: [NODE],
+      handlingCode: 'HANDLING_CODE_H0',
+      tlp: 'TLP_GREEN',
+    });
+  const vesselReport = (sender: string) => envelopeFromJson(asJson(vesselReportJson(sender)));
   const store = () => app!.get<WatchListStore>(WATCH_LIST);
   const received = async (id: string) =>
     (await publishedAuditEvents(bus, NODE)).some(
@@ -207,5 +205,33 @@ describe("JOT MARE's vessel watch-list", () => {
       `${WATCH_LIST_ENTRY}:${VESSEL}`,
     ]);
     expect((await store().evidenceOf(VESSEL)).map((e) => e.reporter)).toEqual(['cp-it', 'cp-mt', 'cp-es']);
+  });
+
+  it('keeps a report that serves neither investigation nor border management off the list, and says so', async () => {
+    const forAnalysis = envelopeFromJson(
+      asJson({ ...vesselReportJson('cp-fr'), purposes: ['PURPOSE_RISK_ANALYSIS'] }),
+    );
+    await deliver(forAnalysis);
+    const withheld = await waitFor(
+      async () =>
+        (await publishedAuditEvents(bus, NODE)).find(
+          (e) => e.operation === AuditOperation.WITHHELD && e.messageId === forAnalysis.id,
+        ),
+      'the purpose refusal',
+    );
+    expect(withheld.rule).toBe('NODE.PURPOSE_NOT_COVERED');
+    expect(JSON.parse(withheld.detailJson)).toEqual({
+      use: WATCH_LIST_ENTRY,
+      serves: ['criminal-investigation', 'border-management'],
+      purposes: ['risk-analysis'],
+      statement:
+        'vessel-watch-list serves criminal-investigation, border-management; the item serves risk-analysis as its sender stated',
+    });
+    expect((await store().evidenceOf(VESSEL)).map((e) => e.reporter)).toEqual(['cp-it', 'cp-mt', 'cp-es']);
+    // The copy itself is held, with what it serves: a recall or its expiry still finds it.
+    expect(await app!.get<HoldingsStore>(HOLDINGS).get(forAnalysis.id)).toMatchObject({
+      sender: 'cp-fr',
+      purposes: ['risk-analysis'],
+    });
   });
 });

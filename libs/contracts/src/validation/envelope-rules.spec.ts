@@ -356,6 +356,44 @@ describe('personalDataRequiresPurpose', () => {
   });
 });
 
+describe('purposes', () => {
+  it('takes the purposes an item serves, each once, by their contract names', () => {
+    const purposes = ['PURPOSE_CRIMINAL_INVESTIGATION', 'PURPOSE_BORDER_MANAGEMENT'];
+    expect(found(validRouteReportEnvelope({ purposes }))).toEqual([]);
+    expect(
+      found(validRouteReportEnvelope({ purposes: ['PURPOSE_RISK_ANALYSIS', 'PURPOSE_RISK_ANALYSIS'] })),
+    ).toEqual([{ field: 'purposes', rule: 'uniqueValues' }]);
+    expect(found(validRouteReportEnvelope({ purposes: ['PURPOSE_UNSPECIFIED'] }))).toEqual([
+      { field: 'purposes[0]', rule: 'protoEnum' },
+    ]);
+    expect(
+      found(validRouteReportEnvelope({ purposes: ['PURPOSE_RISK_ANALYSIS', 'criminal-investigation'] })),
+    ).toEqual([{ field: 'purposes[1]', rule: 'protoEnum' }]);
+  });
+
+  it('purposesOnItemsOnly: refuses purposes on a control message, naming its type', () => {
+    const ack = validAcknowledgementEnvelope({ purposes: ['PURPOSE_RISK_ANALYSIS'] });
+    expect(found(ack)).toEqual([{ field: 'purposes', rule: 'purposesOnItemsOnly' }]);
+    expect(validateEnvelopeJson(asJson(ack), { now: NOW })[0]?.message).toBe(
+      'purposes are stated on intelligence and products only, not on a acknowledgement',
+    );
+    expect(found(validAcknowledgementEnvelope({ purposes: [] }))).toEqual([]);
+  });
+
+  it('judicialUseNotUnderH1: refuses judicial proceedings as the purpose of an H1 item, and takes it under H0', () => {
+    const purposes = ['PURPOSE_JUDICIAL_PROCEEDINGS'];
+    expect(found(validRouteReportEnvelope({ handlingCode: 'HANDLING_CODE_H1', purposes }))).toEqual([
+      { field: 'purposes', rule: 'judicialUseNotUnderH1' },
+    ]);
+    expect(found(validRouteReportEnvelope({ handlingCode: 'HANDLING_CODE_H0', purposes }))).toEqual([]);
+    expect(
+      found(
+        validRouteReportEnvelope({ handlingCode: 'HANDLING_CODE_H1', purposes: ['PURPOSE_RISK_ANALYSIS'] }),
+      ),
+    ).toEqual([]);
+  });
+});
+
 describe('times of the envelope', () => {
   it('expiryAfterCreation: refuses an expiry at or before creation', () => {
     expect(found(validRouteReportEnvelope({ expiresAt: '2025-06-12T08:30:00Z' }))).toEqual([

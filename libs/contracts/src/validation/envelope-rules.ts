@@ -12,7 +12,7 @@ import {
   prop,
   violation,
 } from './coherence.js';
-import { INTEL_TYPES, PAYLOAD_TYPES } from '../payload-kinds.js';
+import { INTEL_TYPES, PAYLOAD_TYPES, PRODUCT_TYPES } from '../payload-kinds.js';
 import type { EnvelopeDto } from './envelope.dto.js';
 import { isJsonObject } from './json-shape.js';
 import { RULE } from './rule-names.js';
@@ -217,6 +217,40 @@ export const personalDataRequiresPurpose: CoherenceRule = (envelope) =>
       ]
     : [];
 
+/** purposesOnItemsOnly: purposes say what an item may be used for; a control message is no item. */
+export const purposesOnItemsOnly: CoherenceRule = (envelope) => {
+  const type = PAYLOAD_TYPES.find((name) => isSet(envelope[name]));
+  return items(envelope.purposes).length > 0 &&
+    type !== undefined &&
+    !INTEL_TYPES.includes(type) &&
+    !PRODUCT_TYPES.includes(type)
+    ? [
+        violation(
+          'purposes',
+          RULE.purposesOnItemsOnly,
+          `purposes are stated on intelligence and products only, not on a ${type}`,
+        ),
+      ]
+    : [];
+};
+
+/**
+ * judicialUseNotUnderH1: H1 keeps an item out of judicial proceedings without the provider's permission, so
+ * an H1 item cannot name them as its purpose; the provider who allows that use marks it H0.
+ */
+export const judicialUseNotUnderH1: CoherenceRule = (envelope) =>
+  envelope.handlingCode === 'HANDLING_CODE_H1' &&
+  items(envelope.purposes).includes('PURPOSE_JUDICIAL_PROCEEDINGS')
+    ? [
+        violation(
+          'purposes',
+          RULE.judicialUseNotUnderH1,
+          'purposes must not include PURPOSE_JUDICIAL_PROCEEDINGS under HANDLING_CODE_H1, which keeps the item ' +
+            'out of judicial proceedings; mark it HANDLING_CODE_H0 to allow that use',
+        ),
+      ]
+    : [];
+
 /** expiryAfterCreation: a message does not expire before it exists. */
 export const expiryAfterCreation: CoherenceRule = (envelope, { createdMs }) => {
   const expiresMs = timestampMillis(envelope.expiresAt);
@@ -250,6 +284,8 @@ export const ENVELOPE_RULES: readonly CoherenceRule[] = [
   routeRequired,
   personalDataFlagRequired,
   personalDataRequiresPurpose,
+  purposesOnItemsOnly,
+  judicialUseNotUnderH1,
   createdAtNotInFuture,
   expiryAfterCreation,
   notSelfReference,

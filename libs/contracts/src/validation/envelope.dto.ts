@@ -3,7 +3,12 @@
  * properties; `exactlyOnePayload` demands exactly one. Envelope-wide coherence lives in envelope-rules.ts.
  */
 import { IsBoolean, IsOptional } from 'class-validator';
-import { HandlingCodeSchema, SmugglingRouteSchema, TlpSchema } from '../gen/msx/v1/common_pb.js';
+import {
+  HandlingCodeSchema,
+  PurposeSchema,
+  SmugglingRouteSchema,
+  TlpSchema,
+} from '../gen/msx/v1/common_pb.js';
 import { EvaluationDto, ReleasabilityDto } from './common.dto.js';
 import {
   AcknowledgementDto,
@@ -44,6 +49,8 @@ import { RULE } from './rule-names.js';
 
 /** Most explicitly named recipients of one message. */
 export const MAX_RECIPIENTS = 100;
+/** Most purposes one item names: each purpose once. */
+export const MAX_PURPOSES = 6;
 
 /** msx.v1.Envelope. */
 export class EnvelopeDto {
@@ -67,6 +74,9 @@ export class EnvelopeDto {
   @OptionalString() @IsRfc3339() expiresAt?: string;
   @OptionalString() @IsUuid() consentRef?: string;
   @IsOptional() @IsBoolean() namedRecipientsOnly?: boolean;
+  @IsOptional()
+  @List(MAX_PURPOSES, IsProtoEnum(PurposeSchema, { each: true }), UniqueValues())
+  purposes?: string[];
 
   // oneof payload: intelligence
   @IsOptional() @Message(() => RouteReportDto) routeReport?: RouteReportDto;

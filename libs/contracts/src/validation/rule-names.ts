@@ -65,6 +65,10 @@ export const RULE = {
   personalDataFlagRequired: 'personalDataFlagRequired',
   /** Personal data travels only with a stated purpose (Law Enforcement Directive Art. 4(1)(b)). */
   personalDataRequiresPurpose: 'personalDataRequiresPurpose',
+  /** Purposes are stated on items (intelligence and products), never on control messages. */
+  purposesOnItemsOnly: 'purposesOnItemsOnly',
+  /** An H1 item cannot name judicial proceedings as its purpose: H1 keeps it out of them. */
+  judicialUseNotUnderH1: 'judicialUseNotUnderH1',
   expiryAfterCreation: 'expiryAfterCreation',
   /** createdAt is not more than the allowed clock skew in the future. */
   createdAtNotInFuture: 'createdAtNotInFuture',

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { AuditOperation, decodeEnvelope, type Envelope } from '#contracts';
+import { AuditOperation, decodeEnvelope, Purpose, type Envelope, type UseOfItems } from '#contracts';
 import { needsOriginatorConsent } from '#policy';
 import type { HoldingsStore } from '../holdings/holdings-store.js';
 import type { InboxHandler, InboxItem, NodeOperation } from '../inbox-worker.js';
+import { purposeWithheld } from '../purpose-limitation.js';
 import { HOLDINGS, NODE_ID } from '../node-app.tokens.js';
 import { OUTBOX, OutboxSender } from '../outbox/outbox-sender.js';
 import type { OutboxStore } from '../outbox/outbox.store.js';
@@ -21,6 +22,15 @@ export const BLIND_INDEX_OPTIONS = Symbol('MSX_BLIND_INDEX_OPTIONS');
 
 /** The entry of the erasure account for an item's tokens in the blind index (one per selector kind). */
 export const BLIND_INDEX_ENTRY = 'blind-index';
+
+/**
+ * What the blind index is for: finding who holds what an investigation, financial or not, is after. An item
+ * that serves neither purpose stays out of it (and so never makes its holder a hit).
+ */
+export const BLIND_INDEX_USE: UseOfItems = {
+  name: BLIND_INDEX_ENTRY,
+  serves: [Purpose.CRIMINAL_INVESTIGATION, Purpose.FINANCIAL_INVESTIGATION],
+};
 
 /**
  * A node's part in blind hit/no-hit (DESIGN §2): for each item of intelligence it receives that is not under
@@ -104,6 +114,8 @@ export class BlindIndexer implements InboxHandler, OnApplicationBootstrap {
     const tokens = blindTokensOf(this.options.key, envelope);
     if (tokens.length === 0) return [];
     const { key, matcher } = this.options;
+    const outOfPurpose = purposeWithheld(envelope, BLIND_INDEX_USE, matcher);
+    if (outOfPurpose) return [outOfPurpose];
     const told = await this.store.add(itemId, key.id, tokens, this.update);
     if (told.length > 0) this.sender.nudge();
     return [

@@ -1,12 +1,21 @@
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { DataSource, type EntityManager, type MigrationInterface } from 'typeorm';
 import { createSchemaIfMissing, isTransientStorageError } from '#audit-store';
-import { encodeEnvelope, HandlingCode, MsxError, Tlp, type Envelope } from '#contracts';
+import {
+  encodeEnvelope,
+  HandlingCode,
+  MsxError,
+  purposeLabel,
+  purposesOf,
+  Tlp,
+  type Envelope,
+} from '#contracts';
 import { DEFAULT_RETENTION, keptUntil, type RetentionPolicy } from '#directory';
 import { CreateNodeHoldings1765000000000 } from './migrations/1765000000000-create-node-holdings.js';
 import { HoldingRetention1765200000000 } from './migrations/1765200000000-holding-retention.js';
 import { CreateBlindTokens1765700000000 } from '../blind-index/migrations/1765700000000-create-blind-tokens.js';
 import { CreateOutbox1765900000000 } from '../outbox/migrations/1765900000000-create-outbox.js';
+import { HoldingPurposes1766000000000 } from './migrations/1766000000000-holding-purposes.js';
 
 export { schemaOf as nodeSchemaOf } from './migrations/1765000000000-create-node-holdings.js';
 
@@ -16,6 +25,7 @@ export const HOLDINGS_MIGRATIONS = [
   HoldingRetention1765200000000,
   CreateBlindTokens1765700000000,
   CreateOutbox1765900000000,
+  HoldingPurposes1766000000000,
 ];
 
 export interface HoldingsOptions {
@@ -45,6 +55,8 @@ export interface Holding {
   keptUntil: Date;
   /** What it was shared for (the envelope's `purpose`; empty when the sender stated none). */
   purpose: string;
+  /** The purposes it serves ({@link purposesOf}), as labels: what the node's uses are checked against. */
+  purposes: string[];
 }
 
 /** An item whose time to be kept has ended, with what its audit row names. */
@@ -108,6 +120,7 @@ interface HoldingRow {
   received_at: Date;
   kept_until: Date;
   purpose: string;
+  purposes: string[];
 }
 
 /** A stored erasure account, as selected. */
@@ -220,8 +233,8 @@ export class HoldingsStore {
       await m.query(
         `INSERT INTO ${this.table('holding')}
                 (message_id, item_id, sender, message_type, handling_code, tlp, sha256, envelope, kept_until,
-                 purpose)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                 purpose, purposes)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          ON CONFLICT (message_id) DO NOTHING`,
         [
           envelope.id,
@@ -234,6 +247,7 @@ export class HoldingsStore {
           Buffer.from(encodeEnvelope(envelope)),
           until,
           envelope.purpose,
+          purposesOf(envelope).map(purposeLabel),
         ],
       );
       return true;
@@ -244,7 +258,8 @@ export class HoldingsStore {
   async get(messageId: string): Promise<Holding | undefined> {
     const [r] = await this.guard(() =>
       this.ds.query<HoldingRow[]>(
-        `SELECT message_id, item_id, sender, message_type, sha256, envelope, received_at, kept_until, purpose
+        `SELECT message_id, item_id, sender, message_type, sha256, envelope, received_at, kept_until, purpose,
+                purposes
          FROM ${this.table('holding')} WHERE message_id = $1`,
         [messageId],
       ),
@@ -260,6 +275,7 @@ export class HoldingsStore {
           receivedAt: r.received_at,
           keptUntil: r.kept_until,
           purpose: r.purpose,
+          purposes: r.purposes,
         }
       : undefined;
   }
