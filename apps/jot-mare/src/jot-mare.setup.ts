@@ -5,6 +5,7 @@ import { HOLDINGS, type HoldingsStore } from '#node-app';
 import { CreateSelectorIndex1765400000000 } from './correlation/migrations/1765400000000-create-selector-index.js';
 import { SelectorCorrelator, SELECTOR_INDEX } from './correlation/selector-correlator.js';
 import { SelectorIndexStore } from './correlation/selector-index.store.js';
+import { EvidencePurposes1766100000000 } from './vessel-watch-list/migrations/1766100000000-evidence-purposes.js';
 import { CreateVesselWatchList1765300000000 } from './vessel-watch-list/migrations/1765300000000-create-vessel-watch-list.js';
 import {
   MARITIME_PICTURE_EVERY_MS,
@@ -24,7 +25,11 @@ import { WatchListStore } from './vessel-watch-list/watch-list.store.js';
 export const WEEK_MS = 7 * 86_400_000;
 
 /** JOT MARE's own tables in its holdings schema. */
-export const JOT_MARE_MIGRATIONS = [CreateVesselWatchList1765300000000, CreateSelectorIndex1765400000000];
+export const JOT_MARE_MIGRATIONS = [
+  CreateVesselWatchList1765300000000,
+  CreateSelectorIndex1765400000000,
+  EvidencePurposes1766100000000,
+];
 
 /** JOT MARE's watch-list settings from the environment: the alert threshold and the Frontex party. */
 export function watchListSettingsFromConfig(

@@ -1,4 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { WireType } from '@bufbuild/protobuf/wire';
+import { asJson, validRouteReportEnvelope } from '#testing';
+import type { ContractViolationError } from './errors.js';
 import { AuditOperation } from './gen/msx/v1/audit_pb.js';
 import {
   decodeAuditStatus,
@@ -10,6 +13,9 @@ import {
   encodeAuditEvent,
   encodeAuditEventBatch,
   newAuditEvent,
+  decodeEnvelope,
+  encodeEnvelope,
+  envelopeFromJson,
 } from './codec.js';
 
 describe('audit event codec', () => {
@@ -71,5 +77,42 @@ describe('audit status codec', () => {
     // Field 1 (databaseReachable) = true, and no time: the empty message decodes, but is not a status.
     expect(decodeAuditStatus(new Uint8Array([0x08, 0x01]))).toBeUndefined();
     expect(decodeAuditStatus(new Uint8Array())).toBeUndefined();
+  });
+});
+
+describe('envelope codec', () => {
+  const report = () => envelopeFromJson(asJson(validRouteReportEnvelope()));
+  /** Field 99, a varint 1: a field number msx.v1 does not define. */
+  const stray = [{ no: 99, wireType: WireType.Varint, data: Uint8Array.of(1) }];
+  const violations = (bytes: Uint8Array) => {
+    try {
+      decodeEnvelope(bytes);
+      return [];
+    } catch (err) {
+      return (err as ContractViolationError).violations.map((v) => [v.field, v.rule, v.message]);
+    }
+  };
+
+  it('decodes what it encodes', () => {
+    const e = report();
+    expect(decodeEnvelope(encodeEnvelope(e)).id).toBe(e.id);
+  });
+
+  it('refuses a field number the contract does not define, on the envelope or inside its payload, naming where', () => {
+    const top = report();
+    top.$unknown = stray;
+    expect(violations(encodeEnvelope(top))).toEqual([
+      ['', 'unknownProperty', 'the envelope carries field number 99, which the contract does not define'],
+    ]);
+    const inner = report();
+    if (inner.payload.case !== 'routeReport') throw new Error('a route report');
+    inner.payload.value.segments[0].$unknown = stray;
+    expect(violations(encodeEnvelope(inner))).toEqual([
+      [
+        'routeReport.segments[0]',
+        'unknownProperty',
+        'routeReport.segments[0] carries field number 99, which the contract does not define',
+      ],
+    ]);
   });
 });

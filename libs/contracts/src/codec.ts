@@ -8,7 +8,8 @@ import {
   type AuditStatus,
 } from './gen/msx/v1/audit_pb.js';
 import { EnvelopeSchema, type Envelope } from './gen/msx/v1/envelope_pb.js';
-import { ContractViolationError } from './errors.js';
+import { ContractViolationError, type Violation } from './errors.js';
+import { RULE } from './validation/rule-names.js';
 import { assertValidEnvelopeJson } from './validation/index.js';
 
 /** Wire bytes of an envelope. */
@@ -39,9 +40,37 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
       },
     ]);
   }
+  const unknown = unknownFieldsOf(envelope, '');
+  if (unknown.length > 0) throw new ContractViolationError(unknown);
   assertValidEnvelopeJson(envelopeToJson(envelope));
   return envelope;
 }
+
+/**
+ * A field number the contract does not define, anywhere in a decoded message. Refused, never passed on:
+ * such bytes would travel to every recipient unchecked by any rule, and make the same intelligence hash
+ * differently, so that the rules on re-published intelligence would not recognise it.
+ */
+function unknownFieldsOf(value: unknown, path: string): Violation[] {
+  if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => unknownFieldsOf(v, `${path}[${i}]`));
+  const o = value as { $unknown?: Array<{ no: number }>; case?: unknown; value?: unknown };
+  // A oneof: its member goes by the name of its case (the envelope's payload is `routeReport`, not `payload`).
+  if (typeof o.case === 'string' && 'value' in o) return unknownFieldsOf(o.value, join(path, o.case));
+  const own = (o.$unknown ?? []).map(({ no }): Violation => ({
+    field: path,
+    rule: RULE.unknownProperty,
+    message: `${path || 'the envelope'} carries field number ${no}, which the contract does not define`,
+  }));
+  return [
+    ...own,
+    ...Object.entries(o).flatMap(([k, v]) =>
+      k.startsWith('$') ? [] : unknownFieldsOf(v, k === 'payload' && !path ? '' : join(path, k)),
+    ),
+  ];
+}
+
+const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
 /**
  * Builds an envelope from its JSON form after checking every contract rule.

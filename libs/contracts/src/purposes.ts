@@ -1,6 +1,6 @@
 import { Purpose } from './gen/msx/v1/common_pb.js';
 import type { Envelope } from './gen/msx/v1/envelope_pb.js';
-import type { ItemType } from './payload-kinds.js';
+import type { ItemType, PayloadType } from './payload-kinds.js';
 
 const { CRIMINAL_INVESTIGATION, BORDER_MANAGEMENT, FINANCIAL_INVESTIGATION, RISK_ANALYSIS, CONTENT_REMOVAL } =
   Purpose;
@@ -21,14 +21,17 @@ export const DEFAULT_PURPOSES: Readonly<Record<ItemType, readonly Purpose[]>> = 
   analysisProduct: [CRIMINAL_INVESTIGATION, BORDER_MANAGEMENT, RISK_ANALYSIS],
 };
 
+/** What an item of `type` serves when its sender names nothing; none for a control message. */
+export function defaultPurposesOf(type: PayloadType | undefined): readonly Purpose[] {
+  return type && type in DEFAULT_PURPOSES ? DEFAULT_PURPOSES[type as ItemType] : [];
+}
+
 /**
  * The purposes an item serves: those its sender named, or its type's {@link DEFAULT_PURPOSES}. Empty for
  * a control message, which is no item to be put to use.
  */
 export function purposesOf(envelope: Envelope): readonly Purpose[] {
-  if (envelope.purposes.length > 0) return envelope.purposes;
-  const type = envelope.payload.case;
-  return type && type in DEFAULT_PURPOSES ? DEFAULT_PURPOSES[type as ItemType] : [];
+  return envelope.purposes.length > 0 ? envelope.purposes : defaultPurposesOf(envelope.payload.case);
 }
 
 /** A purpose's name in audit rows, logs and configuration: `criminal-investigation`, `risk-analysis`, … */

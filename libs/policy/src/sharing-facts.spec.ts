@@ -591,12 +591,16 @@ describe('purposes of re-published intelligence', () => {
     );
   });
 
-  it('routes it for the same purposes or fewer, its provider re-submitting it for more, and items routed before purposes were kept', () => {
+  it('routes it for the same purposes or fewer, and its provider re-submitting it for more', () => {
     const narrower = resubmitted([Purpose.RISK_ANALYSIS]);
     expect(verdict(narrower, facts(narrower))).toBe('routed');
     const wider = resubmitted([Purpose.JUDICIAL_PROCEEDINGS]);
     expect(verdict(wider, facts(wider, { ...original, originator: 'cp-gr' }))).toBe('routed');
-    expect(verdict(wider, facts(wider, { ...original, purposes: undefined }))).toBe('routed');
+    // One routed before purposes were kept serves its type's defaults, which it could not but name.
+    const legacy = { ...original, purposes: undefined };
+    expect(verdict(wider, facts(wider, legacy))).toBe('POLICY.PURPOSE_WIDENED');
+    const unstated = resubmitted([]);
+    expect(verdict(unstated, facts(unstated, legacy))).toBe('routed');
   });
 
   it('leaves a forwarded copy to the consent rule, which judges it against the item its consent names', () => {
@@ -682,8 +686,12 @@ describe('forwards under consent', () => {
     );
     const narrower = forward({ purposes: [Purpose.RISK_ANALYSIS] });
     expect(verdict(narrower, original(narrower))).toBe('routed');
-    // An item routed before purposes were kept is judged on its handling alone, one not in the ledger on its consent.
-    expect(verdict(judicial, withPurposes(undefined)(judicial))).toBe('routed');
+    // An item routed before purposes were kept serves its type's defaults, which it could not but name.
+    expect(reasonOf(judicial, withPurposes(undefined)(judicial))).toBe(
+      'the copy serves judicial-proceedings, which the original does not',
+    );
+    expect(verdict(unstated, withPurposes(undefined)(unstated))).toBe('routed');
+    // An item not in the ledger is judged on its consent.
     expect(verdict(judicial, factsFor(judicial, { consent }))).toBe('routed');
   });
 

@@ -3,8 +3,10 @@ import {
   concernedMessageId,
   FROM_MATCHER_TYPES,
   HandlingCode,
+  defaultPurposesOf,
   purposeLabel,
   purposesOf,
+  type Purpose,
   TO_MATCHER_TYPES,
   ROUTER_NODE,
   ROUTER_ONLY_TYPES,
@@ -184,6 +186,9 @@ export const itemNotRecalled: SubmissionRule = {
   },
 };
 
+/** What an item of the exchange serves: as recorded, or for one routed before purposes were kept, its type's defaults (it could name none). */
+const servedBy = (item: ItemRecord): readonly Purpose[] => item.purposes ?? defaultPurposesOf(item.type);
+
 /** A forwarded copy must cite a consent that covers it. */
 export const forwardConsentValid: SubmissionRule = {
   code: 'POLICY.FORWARD_CONSENT_INVALID',
@@ -203,7 +208,7 @@ export const forwardConsentValid: SubmissionRule = {
     if (facts.item && (envelope.handlingCode < facts.item.handlingCode || envelope.tlp < facts.item.tlp)) {
       return 'the copy carries weaker handling than the original';
     }
-    const allowed = facts.item?.purposes;
+    const allowed = facts.item && servedBy(facts.item);
     const wider = allowed ? purposesOf(envelope).filter((p) => !allowed.includes(p)) : [];
     return wider.length > 0
       ? `the copy serves ${wider.map(purposeLabel).join(', ')}, which the original does not`
@@ -245,8 +250,9 @@ export const purposesNotWidened: SubmissionRule = {
     "Another party's intelligence re-submitted as new, byte for byte, serves no purpose its original does not: only the provider widens what its intelligence may be used for.",
   check: ({ envelope, facts }) => {
     const original = facts.samePayload;
-    if (!original?.purposes || original.originator === envelope.sender || isForward(envelope)) return null;
-    const wider = purposesOf(envelope).filter((p) => !original.purposes!.includes(p));
+    if (!original || original.originator === envelope.sender || isForward(envelope)) return null;
+    const allowed = servedBy(original);
+    const wider = purposesOf(envelope).filter((p) => !allowed.includes(p));
     return wider.length > 0
       ? `the intelligence is ${original.messageId} of ${original.originator}, which does not serve ${wider.map(purposeLabel).join(', ')}`
       : null;

@@ -7,13 +7,14 @@ import {
   EnvelopeSchema,
   HandlingCode as Handling,
   nameBasedId,
-  ReleasabilityScope,
+  Purpose,
   ReleasabilitySchema,
+  ReleasabilityScope,
   ROUTE_NAMES,
   sha256Hex,
-  type SmugglingRoute,
   Tlp,
   TransportMode,
+  type SmugglingRoute,
   type Envelope,
   type HandlingCode,
   type RouteSegment,
@@ -261,6 +262,8 @@ export function jointAnalysisFor(o: {
     }),
     containsPersonalData: false,
     purpose: JOINT_ANALYSIS_PURPOSE,
+    // Drawn only from items that serve risk analysis, it serves that alone.
+    purposes: [Purpose.RISK_ANALYSIS],
     payload: {
       case: 'analysisProduct',
       value: create(AnalysisProductSchema, {

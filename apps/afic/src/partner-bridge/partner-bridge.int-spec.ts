@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AuditOperation, DEFAULT_PURPOSES, envelopeFromJson, RecallReason, uuidv7 } from '#contracts';
+import {
+  AuditOperation,
+  DEFAULT_PURPOSES,
+  envelopeFromJson,
+  Purpose,
+  RecallReason,
+  uuidv7,
+} from '#contracts';
 import { loadDirectory } from '#directory';
 import { asJson, validModusOperandiReportEnvelope, validRouteReportEnvelope } from '#testing';
 import { type NodeAppHarness, startNodeAppForTest, startNodeAppHarness } from '#testing/node-app';
@@ -147,6 +154,7 @@ describe("AFIC's bridge to the partner countries", () => {
     const product = (await h.submitted()).find((e) => e.id === id)!;
     // Released to Niger only (the reports' releasability): Nigeria's partner gets no figures of them.
     expect(product.recipients).toEqual(['afic-partner-ne']);
+    expect(product.purposes).toEqual([Purpose.RISK_ANALYSIS]);
     expect(product.payload.case === 'analysisProduct' && product.payload.value.summary).toMatch(
       /^Central Mediterranean, .*: 3 route reports and 0 debriefings from 3 parties\. Departures: NE 3\./,
     );

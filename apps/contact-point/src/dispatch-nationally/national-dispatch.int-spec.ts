@@ -224,6 +224,7 @@ describe('national dispatch at a contact point, on real NATS servers and Postgre
       transport: 'nats',
       attempts: 1,
       purpose: report.purpose,
+      passedOnFor: 'border-management',
     });
     expect(report.purpose).not.toBe('');
     const intake = await coastGuardIntake();

@@ -5,13 +5,26 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { AuditOperation, HandlingCode, nameBasedId, newAuditEvent, Tlp, type AuditEvent } from '#contracts';
+import {
+  AuditOperation,
+  HandlingCode,
+  nameBasedId,
+  newAuditEvent,
+  purposeLabel,
+  Tlp,
+  type AuditEvent,
+} from '#contracts';
 import { publishAuditEvent, type Bus } from '#messaging';
 import { NODE_ID } from '#node-app';
 import { BUS } from '#runtime';
 import type { Attempt, DispatchQueue, DueDispatch } from './dispatch-queue.js';
 import { DispatchFailed, type NationalTransport } from './national-transport.js';
-import type { NationalAuthorities, NationalAuthority, RetryPolicy } from './national-authorities.js';
+import {
+  AUTHORITY_PURPOSE,
+  type NationalAuthorities,
+  type NationalAuthority,
+  type RetryPolicy,
+} from './national-authorities.js';
 
 export const NATIONAL_AUTHORITIES = Symbol('MSX_NATIONAL_AUTHORITIES');
 export const DISPATCH_QUEUE = Symbol('MSX_DISPATCH_QUEUE');
@@ -181,8 +194,10 @@ export class NationalDispatcher implements OnApplicationBootstrap, BeforeApplica
             dispatch: d.dispatchId,
             transport: authority.endpoint.transport,
             attempts: d.attempts + 1,
-            // The purpose it was shared for travels with every disclosure of it (LED Art. 25).
+            // The purpose it was shared for travels with every disclosure of it (LED Art. 25), with the
+            // purpose it was passed on for: the authority's task, which one of the item's purposes covered.
             ...(d.purpose ? { purpose: d.purpose } : {}),
+            ...(d.kind === 'item' ? { passedOnFor: purposeLabel(AUTHORITY_PURPOSE[authority.kind]) } : {}),
           },
         }),
       );

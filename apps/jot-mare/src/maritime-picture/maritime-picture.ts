@@ -6,8 +6,9 @@ import {
   EnvelopeSchema,
   HandlingCode,
   nameBasedId,
-  ReleasabilityScope,
+  Purpose,
   ReleasabilitySchema,
+  ReleasabilityScope,
   ROUTE_NAMES,
   sha256Hex,
   SmugglingRoute,
@@ -132,6 +133,8 @@ export function maritimePictureFor(opts: {
     releasability: create(ReleasabilitySchema, { scope: ReleasabilityScope.EU_ONLY }),
     containsPersonalData: false,
     purpose: 'Periodic maritime picture of a smuggling route: aggregated statistics without personal data',
+    // Drawn only from items that serve risk analysis, it serves that alone.
+    purposes: [Purpose.RISK_ANALYSIS],
     payload: {
       case: 'analysisProduct',
       value: create(AnalysisProductSchema, {

@@ -5,6 +5,7 @@ import {
   EnvelopeSchema,
   HandlingCode,
   nameBasedId,
+  Purpose,
   ReleasabilityScope,
   ReleasabilitySchema,
   RiskCriterionSchema,
@@ -13,7 +14,7 @@ import {
   VesselAlertSchema,
   type Envelope,
 } from '#contracts';
-import type { RiskScore } from './risk-score.js';
+import { riskScore, type RiskScore, type RiskSettings } from './risk-score.js';
 import type { StoredEvidence, WatchedVessel } from './watch-list.store.js';
 
 /** What JOT MARE's alerts are for, as every alert states it. */
@@ -22,6 +23,43 @@ export const ALERT_PURPOSE =
 
 /** The most related reports an alert names (the contract's limit). */
 const MAX_RELATED = 500;
+
+/**
+ * The purposes an alert may serve, widest first. An alert rests only on evidence whose item serves every
+ * purpose the alert states, so no report is put by way of an alert to a use its provider did not allow.
+ */
+export const ALERT_PURPOSE_SETS: readonly (readonly Purpose[])[] = [
+  [Purpose.CRIMINAL_INVESTIGATION, Purpose.BORDER_MANAGEMENT],
+  [Purpose.BORDER_MANAGEMENT],
+  [Purpose.CRIMINAL_INVESTIGATION],
+];
+
+/** What an alert on a vessel rests on: the purposes it serves, the evidence that serves them all, its score. */
+export interface AlertBasis {
+  purposes: readonly Purpose[];
+  evidence: StoredEvidence[];
+  score: RiskScore;
+}
+
+/**
+ * The widest purposes an alert on the vessel can serve with a score at the threshold, counting only the
+ * evidence that serves all of them; undefined when no such alert reaches the threshold. With every report
+ * serving both (a vessel report's default), it rests on all the evidence.
+ */
+export function alertBasis(
+  evidence: readonly StoredEvidence[],
+  threshold: number,
+  risk: RiskSettings,
+  nowMs: number,
+): AlertBasis | undefined {
+  for (const purposes of ALERT_PURPOSE_SETS) {
+    const serving = evidence.filter((e) => purposes.every((p) => e.purposes.includes(p)));
+    if (serving.length === 0) continue;
+    const score = riskScore(serving, nowMs, risk);
+    if (score.score >= threshold) return { purposes, evidence: serving, score };
+  }
+  return undefined;
+}
 
 /**
  * The level of an alert: imminent when the vessel was seen near a departure area within two days, high when
@@ -52,7 +90,7 @@ function mainRoute(evidence: readonly StoredEvidence[]): SmugglingRoute {
 /**
  * JOT MARE's vessel alert: the vessel, the level, the score with each criterion that fired, the reports it
  * rests on. It is marked no weaker than the strictest report it rests on (handling code and TLP), so the
- * router keeps it from anyone who may not see them. Its id is derived with the node's secret from the vessel
+ * router keeps it from anyone who may not see them, and serves no purpose one of them does not. Its id is derived with the node's secret from the vessel
  * and level: raised again after a failure, it is the same alert.
  */
 export function vesselAlertFor(opts: {
@@ -64,6 +102,8 @@ export function vesselAlertFor(opts: {
   threshold: number;
   level: AlertLevel;
   recipients: string[];
+  /** What it serves ({@link alertBasis}). */
+  purposes: readonly Purpose[];
   nowMs: number;
 }): Envelope {
   const { node, vessel, evidence, score, level } = opts;
@@ -87,6 +127,7 @@ export function vesselAlertFor(opts: {
     releasability: create(ReleasabilitySchema, { scope: ReleasabilityScope.EU_ONLY }),
     containsPersonalData: false,
     purpose: ALERT_PURPOSE,
+    purposes: [...opts.purposes],
     payload: {
       case: 'vesselAlert',
       value: create(VesselAlertSchema, {

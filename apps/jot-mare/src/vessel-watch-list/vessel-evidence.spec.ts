@@ -2,9 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 import {
   AlertLevel,
   assertValidEnvelopeJson,
+  DEFAULT_PURPOSES,
   envelopeFromJson,
   envelopeToJson,
   HandlingCode,
+  Purpose,
   SmugglingRoute,
   Tlp,
   VesselStatus,
@@ -18,9 +20,9 @@ import {
   validSuspectVesselReportEnvelope,
 } from '#testing';
 import { alertRecipients } from './alert-recipients.js';
-import { riskScore } from './risk-score.js';
+import { DEFAULT_RISK_SETTINGS, riskScore } from './risk-score.js';
 import { imoNumbersIn, vesselMentions } from './vessel-evidence.js';
-import { alertLevel, vesselAlertFor } from './vessel-alert.js';
+import { alertBasis, alertLevel, vesselAlertFor } from './vessel-alert.js';
 import type { StoredEvidence } from './watch-list.store.js';
 
 const env = (json: unknown): Envelope => envelopeFromJson(asJson(json as never));
@@ -59,6 +61,7 @@ describe('a vessel alert', () => {
     route: SmugglingRoute.CENTRAL_MEDITERRANEAN,
     handlingCode: HandlingCode.H0,
     tlp: Tlp.GREEN,
+    purposes: [...DEFAULT_PURPOSES.suspectVesselReport],
     ...more,
   });
 
@@ -96,11 +99,13 @@ describe('a vessel alert', () => {
       threshold: 60,
       level: alertLevel(score, 60, evidence, NOW),
       recipients: ['cp-it', 'cp-mt', 'frontex-ra'],
+      purposes: [Purpose.CRIMINAL_INVESTIGATION, Purpose.BORDER_MANAGEMENT],
       nowMs: NOW,
     });
     expect(() => assertValidEnvelopeJson(envelopeToJson(alert))).not.toThrow();
     expect(alert.handlingCode).toBe(HandlingCode.H1);
     expect(alert.tlp).toBe(Tlp.AMBER);
+    expect(alert.purposes).toEqual([Purpose.CRIMINAL_INVESTIGATION, Purpose.BORDER_MANAGEMENT]);
     expect(alert.route).toBe(SmugglingRoute.CENTRAL_MEDITERRANEAN);
     const v = alert.payload.case === 'vesselAlert' ? alert.payload.value : undefined;
     expect(v?.riskScore).toBe(65);
@@ -125,6 +130,40 @@ describe('a vessel alert', () => {
     expect(alertLevel({ score: 79, fired: [] }, 60, [], NOW)).toBe(AlertLevel.WATCH);
   });
 
+  it('rests only on reports that serve every purpose it states, the widest that reach the threshold', () => {
+    const { CRIMINAL_INVESTIGATION: CI, BORDER_MANAGEMENT: BM, RISK_ANALYSIS: RA } = Purpose;
+    const decommissioned = { status: VesselStatus.DECOMMISSIONED, flag: 'SL' };
+    const basisOf = (evidence: StoredEvidence[]) => {
+      const b = alertBasis(evidence, 60, DEFAULT_RISK_SETTINGS, NOW);
+      return (
+        b && { purposes: b.purposes, reporters: b.evidence.map((e) => e.reporter), score: b.score.score }
+      );
+    };
+    // Every report serves both (a vessel report's default): the alert rests on all of them.
+    expect(basisOf([ev('cp-gr', decommissioned), ev('cp-it'), ev('cp-mt')])).toEqual({
+      purposes: [CI, BM],
+      reporters: ['cp-gr', 'cp-it', 'cp-mt'],
+      score: 65,
+    });
+    // cp-fr gave its report for criminal investigation alone: an alert for the coast guards may not use it.
+    const forPolice = ev('cp-fr', { ...decommissioned, purposes: [CI] });
+    expect(basisOf([forPolice, ev('cp-it'), ev('cp-mt')])).toEqual({
+      purposes: [CI],
+      reporters: ['cp-fr', 'cp-it', 'cp-mt'],
+      score: 65,
+    });
+    // Alone it reaches the threshold for no purpose both others serve, and for border management not at all.
+    expect(basisOf([forPolice, ev('cp-it', { purposes: [BM, RA] })])).toBeUndefined();
+    expect(basisOf([ev('cp-gr', { ...decommissioned, purposes: [BM] }), ev('cp-it'), ev('cp-mt')])).toEqual({
+      purposes: [BM],
+      reporters: ['cp-gr', 'cp-it', 'cp-mt'],
+      score: 65,
+    });
+    expect(
+      basisOf([ev('cp-gr', { ...decommissioned, purposes: [RA] }), ev('cp-it'), ev('cp-mt')]),
+    ).toBeUndefined();
+  });
+
   it('is refused by the contract with a criterion without points', () => {
     const json = envelopeToJson(
       vesselAlertFor({
@@ -136,6 +175,7 @@ describe('a vessel alert', () => {
         threshold: 5,
         level: AlertLevel.WATCH,
         recipients: ['cp-it'],
+        purposes: [Purpose.BORDER_MANAGEMENT],
         nowMs: NOW,
       }),
     );

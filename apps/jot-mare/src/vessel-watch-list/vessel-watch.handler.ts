@@ -1,5 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AlertLevel, AuditOperation, encodeEnvelope, Purpose, type UseOfItems } from '#contracts';
+import {
+  AlertLevel,
+  AuditOperation,
+  encodeEnvelope,
+  Purpose,
+  purposeLabel,
+  purposesOf,
+  type UseOfItems,
+} from '#contracts';
 import type { Directory } from '#directory';
 import { Headers, publishDurably, Subjects, type Bus } from '#messaging';
 import { NODE_ID, purposeWithheld, type InboxHandler, type InboxItem, type NodeOperation } from '#node-app';
@@ -7,7 +15,7 @@ import { BUS } from '#runtime';
 import { alertRecipients } from './alert-recipients.js';
 import { riskScore, type RiskSettings } from './risk-score.js';
 import { vesselMentions } from './vessel-evidence.js';
-import { alertLevel, vesselAlertFor } from './vessel-alert.js';
+import { alertBasis, alertLevel, vesselAlertFor } from './vessel-alert.js';
 import type { WatchListStore } from './watch-list.store.js';
 
 export const WATCH_LIST = Symbol('MSX_WATCH_LIST');
@@ -28,11 +36,20 @@ export const WATCH_LIST_ENTRY = 'vessel-watch-list';
 
 /**
  * What the watch-list is for: spotting the vessels smugglers use, to investigate them and to stop them at
- * sea. Its maritime picture is a statistical aggregate of it and asks for nothing more.
+ * sea. Each alert serves only what all the reports it rests on serve (see `alertBasis`).
  */
 export const WATCH_LIST_USE: UseOfItems = {
   name: WATCH_LIST_ENTRY,
   serves: [Purpose.CRIMINAL_INVESTIGATION, Purpose.BORDER_MANAGEMENT],
+};
+
+/**
+ * What the maritime picture drawn from the watch-list is for: statistics, risk analysis. An item on the list
+ * that does not serve it is left out of the picture.
+ */
+export const MARITIME_PICTURE_USE: UseOfItems = {
+  name: 'maritime-picture',
+  serves: [Purpose.RISK_ANALYSIS],
 };
 
 /**
@@ -67,8 +84,11 @@ export class VesselWatchHandler implements InboxHandler {
       route: envelope.route,
       handlingCode: envelope.handlingCode,
       tlp: envelope.tlp,
+      purposes: purposesOf(envelope),
     });
     const operations: NodeOperation[] = [];
+    const notInPicture = purposeWithheld(envelope, MARITIME_PICTURE_USE);
+    if (notInPicture) operations.push(notInPicture);
     const now = Date.now();
     for (const key of keys) {
       const vessel = await this.store.vessel(key);
@@ -85,23 +105,25 @@ export class VesselWatchHandler implements InboxHandler {
           key: `combine:${key}:${reporters.join(',')}`,
           detail: { vessel: key, reporters, reports: evidence.length, score: score.score },
         });
-      if (score.score < this.settings.threshold) continue;
-      const level = alertLevel(score, this.settings.threshold, evidence, now);
+      const basis = alertBasis(evidence, this.settings.threshold, this.settings.risk, now);
+      if (!basis) continue;
+      const level = alertLevel(basis.score, this.settings.threshold, basis.evidence, now);
       if (vessel.alertedLevel !== undefined && Number(level) <= vessel.alertedLevel) continue;
       const recipients = alertRecipients(
         this.directory,
-        new Set(evidence.map((e) => e.route)),
+        new Set(basis.evidence.map((e) => e.route)),
         this.settings.frontex,
       );
       const alert = vesselAlertFor({
         node: this.node,
         idKey: this.bus.idKey,
         vessel,
-        evidence,
-        score,
+        evidence: basis.evidence,
+        score: basis.score,
         threshold: this.settings.threshold,
         level,
         recipients,
+        purposes: basis.purposes,
         nowMs: now,
       });
       await publishDurably(this.bus.js, Subjects.submit(this.node), encodeEnvelope(alert), {
@@ -110,7 +132,7 @@ export class VesselWatchHandler implements InboxHandler {
       });
       await this.store.markAlerted(key, level, score.score, alert.id);
       this.logger.log(
-        `vessel ${key}: ${AlertLevel[level]} alert ${alert.id} to ${recipients.join(', ')} (score ${score.score})`,
+        `vessel ${key}: ${AlertLevel[level]} alert ${alert.id} to ${recipients.join(', ')} (score ${basis.score.score})`,
       );
       operations.push({
         operation: AuditOperation.COMBINED,
@@ -119,11 +141,12 @@ export class VesselWatchHandler implements InboxHandler {
           vessel: key,
           alert: alert.id,
           level: AlertLevel[level],
-          score: score.score,
+          score: basis.score.score,
           threshold: this.settings.threshold,
-          criteria: score.fired.map((c) => c.name),
+          criteria: basis.score.fired.map((c) => c.name),
           recipients,
-          reports: [...new Set(evidence.map((e) => e.itemId))].length,
+          purposes: basis.purposes.map(purposeLabel),
+          reports: [...new Set(basis.evidence.map((e) => e.itemId))].length,
         },
       });
     }

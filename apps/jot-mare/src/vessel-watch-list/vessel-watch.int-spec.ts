@@ -5,6 +5,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import {
   AlertLevel,
   AuditOperation,
+  Purpose,
+  SmugglingRoute,
   deliverySigner,
   envelopeFromJson,
   envelopeToJson,
@@ -97,6 +99,16 @@ describe("JOT MARE's vessel watch-list", () => {
       ? true
       : undefined;
 
+  /** The node's first `withheld` row of a message, once it is there. */
+  const withheldOf = (id: string) =>
+    waitFor(
+      async () =>
+        (await publishedAuditEvents(bus, NODE)).find(
+          (e) => e.operation === AuditOperation.WITHHELD && e.messageId === id,
+        ),
+      `${id} withheld`,
+    );
+
   const reports: Envelope[] = [];
 
   it('raises no alert while the score is below the threshold', async () => {
@@ -169,6 +181,7 @@ describe("JOT MARE's vessel watch-list", () => {
       ),
     });
     expect(JSON.stringify(envelopeToJson(picture))).not.toContain('9074729');
+    expect(picture.purposes).toEqual([Purpose.RISK_ANALYSIS]);
     // Issued once: not again in the same period, after a restart neither.
     expect(await pictures.issueDue(later)).toEqual([]);
     await app!.close();
@@ -212,13 +225,7 @@ describe("JOT MARE's vessel watch-list", () => {
       asJson({ ...vesselReportJson('cp-fr'), purposes: ['PURPOSE_RISK_ANALYSIS'] }),
     );
     await deliver(forAnalysis);
-    const withheld = await waitFor(
-      async () =>
-        (await publishedAuditEvents(bus, NODE)).find(
-          (e) => e.operation === AuditOperation.WITHHELD && e.messageId === forAnalysis.id,
-        ),
-      'the purpose refusal',
-    );
+    const withheld = await withheldOf(forAnalysis.id);
     expect(withheld.rule).toBe('NODE.PURPOSE_NOT_COVERED');
     expect(JSON.parse(withheld.detailJson)).toEqual({
       use: WATCH_LIST_ENTRY,
@@ -233,5 +240,22 @@ describe("JOT MARE's vessel watch-list", () => {
       sender: 'cp-fr',
       purposes: ['risk-analysis'],
     });
+  });
+
+  it('puts a report given for criminal investigation on the list but leaves it out of the maritime picture', async () => {
+    const forInvestigation = envelopeFromJson(
+      asJson({ ...vesselReportJson('cp-de'), purposes: ['PURPOSE_CRIMINAL_INVESTIGATION'] }),
+    );
+    await deliver(forInvestigation);
+    const withheld = await withheldOf(forInvestigation.id);
+    expect(JSON.parse(withheld.detailJson)).toMatchObject({
+      use: 'maritime-picture',
+      serves: ['risk-analysis'],
+    });
+    expect((await store().evidenceOf(VESSEL)).find((e) => e.reporter === 'cp-de')?.purposes).toEqual([
+      Purpose.CRIMINAL_INVESTIGATION,
+    ]);
+    const counted = await store().pictureEvidence(SmugglingRoute.CENTRAL_MEDITERRANEAN);
+    expect(counted.map((e) => e.reporter).sort()).toEqual(['cp-es', 'cp-it', 'cp-mt']);
   });
 });

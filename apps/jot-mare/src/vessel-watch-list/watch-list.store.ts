@@ -1,4 +1,4 @@
-import type { HandlingCode, SmugglingRoute, Tlp } from '#contracts';
+import { Purpose, type HandlingCode, type SmugglingRoute, type Tlp } from '#contracts';
 import type { HoldingsStore } from '#node-app';
 import type { PictureEvidence } from '../maritime-picture/maritime-picture.js';
 import type { VesselEvidence } from './risk-score.js';
@@ -12,6 +12,8 @@ export interface ItemMeta {
   route: SmugglingRoute;
   handlingCode: HandlingCode;
   tlp: Tlp;
+  /** What the item serves: what an alert or picture drawing on it may serve at most. */
+  purposes: readonly Purpose[];
 }
 
 /** A vessel on the watch-list, with the alert it last raised. */
@@ -27,6 +29,7 @@ export interface StoredEvidence extends VesselEvidence {
   route: SmugglingRoute;
   handlingCode: HandlingCode;
   tlp: Tlp;
+  purposes: Purpose[];
 }
 
 interface EvidenceRow {
@@ -42,6 +45,7 @@ interface EvidenceRow {
   route: number;
   handling_code: number;
   tlp: number;
+  purposes: number[];
 }
 
 /** JOT MARE's watch-list in PostgreSQL (its node schema). */
@@ -69,8 +73,8 @@ export class WatchListStore {
         );
         await m.query(
           `INSERT INTO ${this.t('vessel_evidence')} (vessel_key, item_id, message_id, reporter, source, status, flag,
-             latitude, longitude, observed_at, route, handling_code, tlp)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING`,
+             latitude, longitude, observed_at, route, handling_code, tlp, purposes)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING`,
           [
             vessel.key,
             meta.itemId,
@@ -85,6 +89,7 @@ export class WatchListStore {
             meta.route,
             meta.handlingCode,
             meta.tlp,
+            [...meta.purposes],
           ],
         );
       }
@@ -121,7 +126,7 @@ export class WatchListStore {
   async evidenceOf(key: string): Promise<StoredEvidence[]> {
     const rows = await this.holdings.query<EvidenceRow[]>(
       `SELECT item_id, message_id, reporter, source, status, flag, latitude, longitude, observed_at, route,
-              handling_code, tlp
+              handling_code, tlp, purposes
        FROM ${this.t('vessel_evidence')} WHERE vessel_key = $1 ORDER BY recorded_at, item_id`,
       [key],
     );
@@ -144,6 +149,7 @@ export class WatchListStore {
       route: r.route,
       handlingCode: r.handling_code,
       tlp: r.tlp,
+      purposes: r.purposes,
     }));
   }
 
@@ -179,7 +185,10 @@ export class WatchListStore {
     });
   }
 
-  /** What the maritime picture of a route counts: every evidence row on it, with no item or message id. */
+  /**
+   * What the maritime picture of a route counts: every evidence row on it whose item serves risk analysis,
+   * with no item or message id.
+   */
   async pictureEvidence(route: SmugglingRoute): Promise<PictureEvidence[]> {
     const rows = await this.holdings.query<
       Array<{
@@ -193,8 +202,8 @@ export class WatchListStore {
       }>
     >(
       `SELECT vessel_key, reporter, status, flag, latitude, longitude, recorded_at
-       FROM ${this.t('vessel_evidence')} WHERE route = $1`,
-      [route],
+       FROM ${this.t('vessel_evidence')} WHERE route = $1 AND $2 = ANY(purposes)`,
+      [route, Purpose.RISK_ANALYSIS],
     );
     return rows.map((r) => ({
       vesselKey: r.vessel_key,

@@ -3,6 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { create, toJson, type MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import {
+  DEFAULT_PURPOSES,
   AcknowledgementSchema,
   ROUTER_NODE,
   AuditOperation,
@@ -18,6 +19,7 @@ import {
   nameBasedId,
   publicKeyDer,
   RecallReason,
+  Purpose,
   RecallSchema,
   ReleasabilityScope,
   RouteReportSchema,
@@ -157,6 +159,12 @@ describe('what the ledger remembers', () => {
       payloadSha256: factsNeeded(env).payloadSha256,
     });
     expect(ledger.payloadIndex).toEqual({ payloadSha256: factsNeeded(env).payloadSha256, messageId: ID });
+  });
+
+  it('remembers what an item serves: what it states, else its type defaults', () => {
+    expect(plan(envelope()).ledger.item?.purposes).toEqual(DEFAULT_PURPOSES.routeReport);
+    const stated = envelope({ purposes: [Purpose.RISK_ANALYSIS] });
+    expect(plan(stated).ledger.item?.purposes).toEqual([Purpose.RISK_ANALYSIS]);
   });
 
   it('remembers nothing of an item delivered to no one', () => {

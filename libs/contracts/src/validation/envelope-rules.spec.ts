@@ -4,12 +4,14 @@ import { found, VALIDATION_NOW as NOW } from './violations-fixture.js';
 import {
   asJson,
   validAcknowledgementEnvelope,
+  validAnalysisProductEnvelope,
   validCrossCheckRequestEnvelope,
   validDebriefingReportEnvelope,
   validFinancialLeadEnvelope,
   validHitNoticeEnvelope,
   validModusOperandiReportEnvelope,
   validRouteReportEnvelope,
+  validVesselAlertEnvelope,
 } from '#testing';
 
 describe('exactlyOnePayload', () => {
@@ -378,6 +380,9 @@ describe('purposes', () => {
       'purposes are stated on intelligence and products only, not on a acknowledgement',
     );
     expect(found(validAcknowledgementEnvelope({ purposes: [] }))).toEqual([]);
+    // Products are items: a hub states what its product serves.
+    expect(found(validAnalysisProductEnvelope({ purposes: ['PURPOSE_RISK_ANALYSIS'] }))).toEqual([]);
+    expect(found(validVesselAlertEnvelope({ purposes: ['PURPOSE_BORDER_MANAGEMENT'] }))).toEqual([]);
   });
 
   it('judicialUseNotUnderH1: refuses judicial proceedings as the purpose of an H1 item, and takes it under H0', () => {

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import { decodeEnvelope, envelopeFromJson, HandlingCode, uuidv7, type Envelope } from '#contracts';
+import type { QueryRunner } from 'typeorm';
+import { decodeEnvelope, envelopeFromJson, HandlingCode, Purpose, uuidv7, type Envelope } from '#contracts';
 import { DAY_MS } from '#directory';
 import { asJson, createTestSchema, validRouteReportEnvelope, type TestSchema } from '#testing';
 import { ERASED_COPY, holdingsError, HoldingsStore } from './holdings-store.js';
+import { HoldingPurposes1766000000000 } from './migrations/1766000000000-holding-purposes.js';
 
 function routeReport(id = uuidv7()): Envelope {
   return envelopeFromJson(asJson(validRouteReportEnvelope({ id })));
@@ -173,5 +175,30 @@ describe('a node holdings store', () => {
       sha256: 'e'.repeat(64),
     });
     expect((await store.expired(new Date(now))).map((d) => d.itemId)).not.toContain(plain.id);
+  });
+
+  it('records what each copy serves, and gives copies kept before purposes their type defaults', async () => {
+    const stated = routeReport();
+    stated.purposes = [Purpose.RISK_ANALYSIS];
+    const unstated = routeReport();
+    for (const e of [stated, unstated]) await store.keep(e, 'f'.repeat(64));
+    expect((await store.get(stated.id))?.purposes).toEqual(['risk-analysis']);
+    expect((await store.get(unstated.id))?.purposes).toEqual([
+      'criminal-investigation',
+      'border-management',
+      'risk-analysis',
+    ]);
+    // The holdings as they were before the migration: no purposes; then the migration.
+    await store.query(`ALTER TABLE ${store.table('holding')} DROP COLUMN "purposes"`);
+    const runner = {
+      connection: { options: { schema: db.schema } },
+      query: (sql: string, params?: unknown[]) => store.query(sql, params),
+    } as unknown as QueryRunner;
+    await new HoldingPurposes1766000000000().up(runner);
+    expect((await store.get(unstated.id))?.purposes).toEqual([
+      'criminal-investigation',
+      'border-management',
+      'risk-analysis',
+    ]);
   });
 });

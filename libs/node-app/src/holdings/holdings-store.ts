@@ -55,7 +55,7 @@ export interface Holding {
   keptUntil: Date;
   /** What it was shared for (the envelope's `purpose`; empty when the sender stated none). */
   purpose: string;
-  /** The purposes it serves ({@link purposesOf}), as labels: what the node's uses are checked against. */
+  /** The purposes it serves ({@link purposesOf}), as labels, for auditors: its envelope states the same. */
   purposes: string[];
 }
 
