@@ -78,6 +78,8 @@ describe('auditors consult the audit trail through the gateway', () => {
     writeFileSync(routerKeyFile, publicKey.export({ type: 'spki', format: 'pem' }));
     const config = loadGatewayConfig({
       MSX_NATS_URL: nats.url,
+      MSX_DATABASE_URL: db.url,
+      MSX_DATABASE_SCHEMA: db.schema,
       MSX_ROUTER_KEY_FILE: routerKeyFile,
       MSX_GATEWAY_TOKENS: `emlo-ne=${NODE_TOKEN}`,
       MSX_AUDITOR_TOKENS: `${AUDITOR}=${AUDITOR_TOKEN}`,

@@ -35,7 +35,14 @@ import {
   type Bus,
 } from '#messaging';
 import { publishAuditStatus } from '#runtime';
-import { startNatsServer, type TestNatsServer, asJson, validRouteReportEnvelope } from '#testing';
+import {
+  createTestSchema,
+  startNatsServer,
+  type TestNatsServer,
+  type TestSchema,
+  asJson,
+  validRouteReportEnvelope,
+} from '#testing';
 import { gatewaySpec } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
 
@@ -66,6 +73,7 @@ describe('the gateway edge keeps caller text out of the audit trail and binds of
   let base: string;
   let heartbeat: NodeJS.Timeout;
   let keyDir: string;
+  let db: TestSchema;
   const auditStatus = (): AuditStatus => newAuditStatus({ databaseReachable: true, atMs: Date.now() });
 
   beforeAll(async () => {
@@ -86,8 +94,11 @@ describe('the gateway edge keeps caller text out of the audit trail and binds of
     keyDir = mkdtempSync(join(tmpdir(), 'msx-gateway-edge-'));
     const routerKeyFile = join(keyDir, 'router.pub.pem');
     writeFileSync(routerKeyFile, routerKeys.publicKey.export({ type: 'spki', format: 'pem' }));
+    db = await createTestSchema('gateway_edge');
     const config = loadConfig(gatewaySpec, {
       MSX_NATS_URL: nats.url,
+      MSX_DATABASE_URL: db.url,
+      MSX_DATABASE_SCHEMA: db.schema,
       MSX_ROUTER_KEY_FILE: routerKeyFile,
       MSX_GATEWAY_TOKENS: `emlo-ne=${TOKEN}`,
       MSX_LOG_LEVEL: 'error',
@@ -107,6 +118,7 @@ describe('the gateway edge keeps caller text out of the audit trail and binds of
     await bus?.close();
     await nats?.dispose();
     if (keyDir) rmSync(keyDir, { recursive: true, force: true });
+    await db?.drop();
   });
 
   const submitted = async () => (await bus.jsm.streams.info(Streams.submit)).state.messages;

@@ -1,4 +1,15 @@
-import { ConfigError, int, loadConfig, logSpec, natsSpec, nodeTokens, str, type Parser } from '#config';
+import {
+  ConfigError,
+  databaseSpec,
+  int,
+  loadConfig,
+  logSpec,
+  natsSpec,
+  nodeTokens,
+  optionalStr,
+  str,
+  type Parser,
+} from '#config';
 import { isOfficerId } from '#contracts';
 import { auditGateSpec, routerKeySpec } from '#runtime';
 
@@ -28,14 +39,30 @@ export const gatewaySpec = {
   ...natsSpec,
   ...logSpec,
   ...auditGateSpec,
+  // The credentials administrators issue live beside the audit store, in a schema of their own.
+  ...databaseSpec,
+  /** Schema of the issued credentials; `<MSX_DATABASE_SCHEMA>_credentials` when unset. */
+  MSX_CREDENTIALS_SCHEMA: optionalStr(),
+  /** How long a credential found is trusted without asking the database again: the delay of a revocation. */
+  MSX_CREDENTIAL_CACHE_MS: int(2_000, 0, 60_000),
+  /** Refused requests per address, and per credential, within a window before the caller is held off (429). */
+  MSX_GATEWAY_FAILURE_LIMIT: int(20, 1, 100_000),
+  /** The window of MSX_GATEWAY_FAILURE_LIMIT, and of the audit trail's summary of repeated refusals. */
+  MSX_GATEWAY_FAILURE_WINDOW_MS: int(60_000, 1_000, 3_600_000),
   // The inbox read shows, per item, whether the router vouched for it: the router key is pinned here too.
   ...routerKeySpec,
   /** Interface to listen on; loopback unless a reverse proxy in front terminates TLS. */
   MSX_GATEWAY_HOST: str('127.0.0.1'),
   MSX_GATEWAY_PORT: int(8080, 0, 65_535),
-  /** One bearer token per node: `emlo-ne=<token>,cp-it=<token>`; each at least 32 characters. */
+  /**
+   * One system token per node, for agency systems: `emlo-ne=<token>,cp-it=<token>`; each at least 32
+   * characters. People use credentials of their own (`npm run admin -- issue`).
+   */
   MSX_GATEWAY_TOKENS: nodeTokens(),
-  /** One bearer token per auditor: `edps.auditor-1=<token>`; each at least 32 characters; read-only access. */
+  /**
+   * Configured auditor tokens, `edps.auditor-1=<token>`, each at least 32 characters; they do not expire, so
+   * prefer auditor credentials issued with `npm run admin -- issue --role auditor`.
+   */
   MSX_AUDITOR_TOKENS: auditorTokens(),
   /** Largest request body, in bytes. */
   MSX_GATEWAY_BODY_LIMIT_BYTES: int(512 * 1024, 1024, 16 * 1024 * 1024),

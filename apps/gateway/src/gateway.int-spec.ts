@@ -36,6 +36,8 @@ import {
 } from '#messaging';
 import { publishAuditStatus } from '#runtime';
 import {
+  createTestSchema,
+  type TestSchema,
   startNatsServer,
   waitFor,
   type TestNatsServer,
@@ -63,6 +65,7 @@ describe('gateway over HTTP, publishing to a real nats-server', () => {
   let auditHeard = true;
   let heartbeat: NodeJS.Timeout;
   let keyDir: string;
+  let db: TestSchema;
   const auditStatus = (): AuditStatus => newAuditStatus({ databaseReachable: true, atMs: Date.now() });
 
   beforeAll(async () => {
@@ -81,8 +84,11 @@ describe('gateway over HTTP, publishing to a real nats-server', () => {
     keyDir = mkdtempSync(join(tmpdir(), 'msx-gateway-'));
     const routerKeyFile = join(keyDir, 'router.pub.pem');
     writeFileSync(routerKeyFile, routerKeys.publicKey.export({ type: 'spki', format: 'pem' }));
+    db = await createTestSchema('gateway');
     const config = loadConfig(gatewaySpec, {
       MSX_NATS_URL: nats.url,
+      MSX_DATABASE_URL: db.url,
+      MSX_DATABASE_SCHEMA: db.schema,
       MSX_ROUTER_KEY_FILE: routerKeyFile,
       MSX_GATEWAY_TOKENS: `emlo-ne=${TOKEN},cp-gr=${CP_GR_TOKEN}`,
       MSX_GATEWAY_BODY_LIMIT_BYTES: '4096',
@@ -104,6 +110,7 @@ describe('gateway over HTTP, publishing to a real nats-server', () => {
     await bus?.close();
     await nats?.dispose();
     if (keyDir) rmSync(keyDir, { recursive: true, force: true });
+    await db?.drop();
   });
 
   const post = (body: unknown, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }) =>

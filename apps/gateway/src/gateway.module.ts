@@ -19,6 +19,7 @@ import { SubmitMessageHandler } from './submit-message/submit-message.handler.js
 import { ReadInboxController } from './read-inbox/read-inbox.controller.js';
 import { ReadInboxHandler } from './read-inbox/read-inbox.handler.js';
 import { GATEWAY_NODE } from '#contracts';
+import { CredentialStore, defaultCredentialSchema } from './identity/credential-store.js';
 
 /** The HTTP gateway for liaison officers and analysts, and for auditors. */
 @Module({})
@@ -49,6 +50,14 @@ export class GatewayModule {
         },
         // Bodies are read as JSON only, refused with 415 before parsing otherwise.
         JsonOnlyBodies,
+        {
+          provide: CredentialStore,
+          useFactory: () =>
+            CredentialStore.open({
+              url: config.MSX_DATABASE_URL,
+              schema: config.MSX_CREDENTIALS_SCHEMA ?? defaultCredentialSchema(config.MSX_DATABASE_SCHEMA),
+            }),
+        },
         GatewayTokens,
         NodeTokenGuard,
         AuditorTokenGuard,

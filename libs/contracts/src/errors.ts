@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   'GATEWAY.NOT_FOUND': 'refused',
   'GATEWAY.BODY_TOO_LARGE': 'refused',
   'GATEWAY.UNSUPPORTED_MEDIA_TYPE': 'refused',
+  /** Too many refused requests from one address or for one credential: answered 429 with Retry-After. */
+  'GATEWAY.RATE_LIMITED': 'refused',
   'AUDIT.QUERY_INVALID': 'refused',
   'AUDIT.JUSTIFICATION_REQUIRED': 'refused',
   /** An audit event whose actor is not the node that published it. */
@@ -49,6 +51,8 @@ export const ERROR_CODES = {
   'AUDIT.UNAVAILABLE': 'unavailable',
   'AUDIT.STORE_UNAVAILABLE': 'unavailable',
   'BUS.UNAVAILABLE': 'unavailable',
+  /** The gateway's credentials database is away: a token not checked recently cannot be checked now. */
+  'GATEWAY.CREDENTIALS_UNAVAILABLE': 'unavailable',
   'BUS.PUBLISH_FAILED': 'unavailable',
   'ROUTER.LEDGER_UNAVAILABLE': 'unavailable',
   /** A node's holdings database is away: the copy or recall waits in the inbox, never given up on. */

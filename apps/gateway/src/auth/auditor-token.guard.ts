@@ -1,19 +1,23 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { MsxError } from '#contracts';
 import { contextOf, type MsxRequest } from '../http/request-context.js';
 import { GatewayTokens } from './gateway-tokens.js';
 
-/** Admits an auditor by bearer token; a node's token never reaches the audit trail. */
+/** Admits an auditor by their credential; no other role reads the audit trail. */
 @Injectable()
 export class AuditorTokenGuard implements CanActivate {
   constructor(private readonly tokens: GatewayTokens) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<MsxRequest>();
-    const holder = this.tokens.holderOf(req, 'auditor');
-    if (holder.kind !== 'auditor')
-      throw new MsxError('GATEWAY.FORBIDDEN', 'only auditors may read the audit trail; use an auditor token');
-    contextOf(req).auditor = holder.id;
+    const holder = await this.tokens.authenticate(
+      req,
+      ['auditor'],
+      (role) =>
+        `only auditors may read the audit trail, not an ${role} credential; use an auditor credential`,
+    );
+    const ctx = contextOf(req);
+    ctx.auditor = holder.person;
+    ctx.credentialId = holder.credentialId;
     return true;
   }
 }

@@ -1,19 +1,28 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { MsxError } from '#contracts';
 import { contextOf, type MsxRequest } from '../http/request-context.js';
 import { GatewayTokens } from './gateway-tokens.js';
 
-/** Admits a node by its bearer token; an auditor's token may read the audit trail, never submit. */
+/**
+ * Admits an officer with a credential of their own, or a node's system: the request acts for the node the
+ * credential is bound to, and for an officer's credential as that officer. Auditors and administrators may
+ * not submit or read intelligence.
+ */
 @Injectable()
 export class NodeTokenGuard implements CanActivate {
   constructor(private readonly tokens: GatewayTokens) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<MsxRequest>();
-    const holder = this.tokens.holderOf(req, 'node');
-    if (holder.kind !== 'node')
-      throw new MsxError('GATEWAY.FORBIDDEN', 'an auditor token may not submit messages; use a node token');
-    contextOf(req).node = holder.id;
+    const holder = await this.tokens.authenticate(
+      req,
+      ['officer', 'system'],
+      (role) =>
+        `an ${role} credential may not submit or read intelligence; use an officer's or a node's system credential`,
+    );
+    const ctx = contextOf(req);
+    ctx.node = holder.node;
+    ctx.credentialId = holder.credentialId;
+    if (holder.role === 'officer') ctx.officer = holder.person;
     return true;
   }
 }

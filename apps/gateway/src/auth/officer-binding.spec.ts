@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { checkOfficerOfNode, OfficerNotOfNodeError } from './officer-binding.js';
+import { actingOfficer, checkOfficerOfNode, OfficerNotOfNodeError } from './officer-binding.js';
 
 describe('checkOfficerOfNode', () => {
   it("returns an officer of the token's node", () => {
@@ -42,5 +42,34 @@ describe('checkOfficerOfNode', () => {
       expect(err.claimedOfficer).toBeUndefined();
       expect(JSON.stringify([err.message, err.violations])).not.toContain(other);
     }
+  });
+});
+
+describe('actingOfficer', () => {
+  it('is the holder of a personal credential, named or left out', () => {
+    for (const named of [undefined, '', 'cp-it.officer-3'])
+      expect(actingOfficer(named, 'cp-it', 'author', 'cp-it.officer-3')).toBe('cp-it.officer-3');
+  });
+
+  it.each(['cp-it.officer-4', 'CP-IT.officer-3', 'emlo-ne.officer-3', 42])(
+    'refuses %j for the holder cp-it.officer-3, naming the field and the rule',
+    (named) => {
+      expect(() => actingOfficer(named, 'cp-it', 'x-msx-officer', 'cp-it.officer-3')).toThrow(
+        expect.objectContaining({
+          code: 'GATEWAY.OFFICER_NOT_OF_NODE',
+          violations: [
+            expect.objectContaining({ field: 'x-msx-officer', rule: 'officerNotCredentialHolder' }),
+          ],
+        }) as unknown as Error,
+      );
+    },
+  );
+
+  it("is the officer a system credential's request names, who must be of its node", () => {
+    expect(actingOfficer('cp-it.officer-4', 'cp-it', 'author', undefined)).toBe('cp-it.officer-4');
+    expect(actingOfficer(undefined, 'cp-it', 'author', undefined)).toBeUndefined();
+    expect(() => actingOfficer('emlo-ne.officer-1', 'cp-it', 'author', undefined)).toThrow(
+      OfficerNotOfNodeError,
+    );
   });
 });

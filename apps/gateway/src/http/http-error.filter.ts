@@ -9,10 +9,11 @@ import {
   safeViolations,
   type Violation,
 } from '#contracts';
+import { RateLimitedError } from '../auth/gateway-tokens.js';
 import { GATEWAY_FIELDS, OfficerNotOfNodeError } from '../auth/officer-binding.js';
 import { ACCEPTED_MEDIA_TYPE } from './json-only.js';
 import { contextOf, type MsxRequest } from './request-context.js';
-import { RejectionAuditor } from './rejection-auditor.js';
+import { RejectionAuditor, SUMMARISED_CODES } from './rejection-auditor.js';
 
 /** The body of every error response. */
 export interface ErrorBody {
@@ -39,6 +40,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   'GATEWAY.SENDER_MISMATCH': 403,
   'GATEWAY.OFFICER_NOT_OF_NODE': 403,
   'GATEWAY.FORBIDDEN': 403,
+  'GATEWAY.RATE_LIMITED': 429,
   'GATEWAY.INVALID_QUERY': 400,
   'AUDIT.QUERY_INVALID': 400,
   'AUDIT.JUSTIFICATION_REQUIRED': 400,
@@ -137,7 +139,9 @@ export class HttpErrorFilter implements ExceptionFilter {
       await this.auditor.record({
         node: ctx.node,
         author:
-          ctx.auditor ?? (ctx.node !== undefined && isOfficerOfNode(author, ctx.node) ? author : undefined),
+          ctx.officer ??
+          ctx.auditor ??
+          (ctx.node !== undefined && isOfficerOfNode(author, ctx.node) ? author : undefined),
         code: body.code,
         status: body.statusCode,
         correlationId: ctx.correlationId,
@@ -150,6 +154,8 @@ export class HttpErrorFilter implements ExceptionFilter {
           ...(err instanceof OfficerNotOfNodeError && err.claimedOfficer !== undefined
             ? { claimedOfficer: err.claimedOfficer }
             : {}),
+          ...(SUMMARISED_CODES.has(body.code) || body.statusCode === 403 ? { address: req.ip } : {}),
+          ...(ctx.credentialId !== undefined ? { credential: ctx.credentialId } : {}),
         },
       });
     }
@@ -157,6 +163,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     if (body.statusCode === 401) void reply.header('www-authenticate', 'Bearer realm="msx"');
     if (body.statusCode === 415) void reply.header('accept-post', ACCEPTED_MEDIA_TYPE);
     if (body.statusCode === 503) void reply.header('retry-after', String(RETRY_AFTER_S));
+    if (err instanceof RateLimitedError) void reply.header('retry-after', String(err.retryAfterS));
     await reply.status(body.statusCode).send(body);
   }
 }

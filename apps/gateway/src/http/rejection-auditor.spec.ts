@@ -1,6 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { AuditOperation } from '#contracts';
-import { MAX_AUDITED_VIOLATIONS, rejectionEvent } from './rejection-auditor.js';
+import {
+  MAX_AUDITED_VIOLATIONS,
+  MAX_SUMMARISED_SOURCES,
+  RefusalSummaries,
+  rejectionEvent,
+  type Rejection,
+} from './rejection-auditor.js';
 
 const PHONE = '+393331234567';
 const PERSON = 'Mario Rossi';
@@ -64,5 +70,56 @@ describe('rejectionEvent', () => {
   it('names no person when the one given is not an officer id', () => {
     const event = rejectionEvent({ author: PERSON, code: 'X', status: 400, correlationId: 'c' });
     expect(event.actorPerson).toBe('');
+  });
+});
+
+describe('RefusalSummaries', () => {
+  const refusal = (code: string, address: string, path = '/v1/messages'): Rejection => ({
+    code,
+    status: code === 'GATEWAY.RATE_LIMITED' ? 429 : 401,
+    correlationId: `c-${address}`,
+    detail: { method: 'POST', path, address },
+  });
+
+  it('records the first refusal of credentials per source at once and the repeats as one summary per window', () => {
+    let now = Date.parse('2026-12-04T12:00:00Z');
+    const s = new RefusalSummaries(() => now);
+    const recorded: Rejection[] = [];
+    for (let i = 0; i < 500; i++) {
+      now += 10;
+      const r = s.admit(refusal('GATEWAY.UNAUTHENTICATED', i % 2 === 0 ? '10.0.0.1' : '10.0.0.2'));
+      if (r) recorded.push(r);
+    }
+    expect(recorded.map((r) => r.detail?.address)).toEqual(['10.0.0.1', '10.0.0.2']);
+    const summaries = s.endWindow();
+    expect(summaries).toHaveLength(2);
+    expect(summaries.map((r) => r.detail?.repeated)).toEqual([249, 249]);
+    expect(summaries[0].detail).toMatchObject({
+      address: '10.0.0.1',
+      firstRepeatAt: '2026-12-04T12:00:00.030Z',
+      lastRepeatAt: '2026-12-04T12:00:04.990Z',
+    });
+    expect(summaries[0].correlationId).not.toBe(recorded[0].correlationId);
+    // A fresh window records the first again.
+    expect(s.admit(refusal('GATEWAY.UNAUTHENTICATED', '10.0.0.1'))).toBeDefined();
+    expect(s.endWindow()).toEqual([]);
+  });
+
+  it('records every other refusal as it comes', () => {
+    const s = new RefusalSummaries();
+    for (let i = 0; i < 5; i++) expect(s.admit(refusal('CONTRACT.INVALID', '10.0.0.1'))).toBeDefined();
+    expect(s.endWindow()).toEqual([]);
+  });
+
+  it('keeps the rows of a window bounded however many addresses take part', () => {
+    const s = new RefusalSummaries();
+    let recorded = 0;
+    for (let i = 0; i < 5 * MAX_SUMMARISED_SOURCES; i++)
+      if (s.admit(refusal('GATEWAY.UNAUTHENTICATED', `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`)))
+        recorded++;
+    const summaries = s.endWindow();
+    expect(recorded).toBe(MAX_SUMMARISED_SOURCES + 1);
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0].detail).toMatchObject({ address: '*', repeated: 4 * MAX_SUMMARISED_SOURCES - 1 });
   });
 });

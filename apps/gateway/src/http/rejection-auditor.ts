@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import {
   AuditOperation,
   isOfficerId,
@@ -13,6 +13,8 @@ import {
 import { publishAuditEvent, type Bus } from '#messaging';
 import { BUS } from '#runtime';
 import { GATEWAY_FIELDS } from '../auth/officer-binding.js';
+import type { GatewayConfig } from '../gateway.config.js';
+import { GATEWAY_CONFIG } from '../gateway.tokens.js';
 
 /** Most violations one rejection records; the rest are only counted. */
 export const MAX_AUDITED_VIOLATIONS = 32;
@@ -25,6 +27,14 @@ export interface RejectionDetail {
   path: string;
   /** For a refused officer: the id named, only when it has the ASCII form of an officer id. */
   claimedOfficer?: string;
+  /** The address the request came from, on refusals of credentials (they are summarised per address). */
+  address?: string;
+  /** The credential presented, when an administrator issued it. */
+  credential?: string;
+  /** On a summary: how many more of the same refusal came within the window, and when. */
+  repeated?: number;
+  firstRepeatAt?: string;
+  lastRepeatAt?: string;
 }
 
 export interface Rejection {
@@ -77,14 +87,108 @@ export function rejectionEvent(r: Rejection): AuditEvent {
   });
 }
 
+/**
+ * Refusals of credentials, which a caller can repeat at will: recorded once per window and source, with a
+ * summary of the repeats, so that a flood of bad requests cannot become a flood of audit rows that fills
+ * the audit backlog and closes the exchange for everyone.
+ */
+export const SUMMARISED_CODES: ReadonlySet<string> = new Set([
+  'GATEWAY.UNAUTHENTICATED',
+  'GATEWAY.RATE_LIMITED',
+]);
+
+/** Most sources summarised at once per window; the rest share one summary. */
+export const MAX_SUMMARISED_SOURCES = 1_000;
+
+interface Summary {
+  first: Rejection;
+  repeated: number;
+  firstRepeatMs: number;
+  lastRepeatMs: number;
+}
+
+/**
+ * Decides which refusals are recorded as they come and which are counted into a summary: the first of
+ * each (code, route, address, credential) in a window is recorded at once; the repeats are recorded as one
+ * summary row when the window ends. At most 2 × (MAX_SUMMARISED_SOURCES + 1) rows per code and window.
+ */
+export class RefusalSummaries {
+  private summaries = new Map<string, Summary>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** The rejection to record now, or undefined when it is only counted. */
+  admit(r: Rejection): Rejection | undefined {
+    if (!SUMMARISED_CODES.has(r.code)) return r;
+    let key = `${r.code}|${r.detail?.path}|${r.detail?.address}|${r.detail?.credential}`;
+    if (!this.summaries.has(key) && this.summaries.size >= MAX_SUMMARISED_SOURCES) key = `${r.code}|*`;
+    const s = this.summaries.get(key);
+    if (!s) {
+      const first = key === `${r.code}|*` ? { ...r, detail: { ...r.detail!, address: '*' } } : r;
+      this.summaries.set(key, { first, repeated: 0, firstRepeatMs: 0, lastRepeatMs: 0 });
+      return first;
+    }
+    const nowMs = this.now();
+    if (s.repeated === 0) s.firstRepeatMs = nowMs;
+    s.repeated++;
+    s.lastRepeatMs = nowMs;
+    return undefined;
+  }
+
+  /** Ends the window: one summary per source that repeated, and a fresh window for all. */
+  endWindow(): Rejection[] {
+    const out: Rejection[] = [];
+    for (const s of this.summaries.values()) {
+      if (s.repeated === 0) continue;
+      out.push({
+        ...s.first,
+        correlationId: uuidv7(),
+        body: undefined,
+        violations: undefined,
+        detail: {
+          ...s.first.detail!,
+          repeated: s.repeated,
+          firstRepeatAt: new Date(s.firstRepeatMs).toISOString(),
+          lastRepeatAt: new Date(s.lastRepeatMs).toISOString(),
+        },
+      });
+    }
+    this.summaries = new Map();
+    return out;
+  }
+}
+
 /** Records every request the gateway refuses (see rejectionEvent for what is kept). */
 @Injectable()
-export class RejectionAuditor {
+export class RejectionAuditor implements OnModuleDestroy {
   private readonly logger = new Logger('Rejections');
+  private readonly summaries = new RefusalSummaries();
+  private readonly timer: NodeJS.Timeout;
 
-  constructor(@Inject(BUS) private readonly bus: Bus) {}
+  constructor(
+    @Inject(BUS) private readonly bus: Bus,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.timer = setInterval(() => void this.endWindow(), config.MSX_GATEWAY_FAILURE_WINDOW_MS);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.endWindow();
+  }
+
+  /** Records the repeats of the window that ends now, as summaries. */
+  async endWindow(): Promise<void> {
+    for (const summary of this.summaries.endWindow()) await this.publish(summary);
+  }
 
   async record(r: Rejection): Promise<void> {
+    const now = this.summaries.admit(r);
+    if (now) await this.publish(now);
+  }
+
+  private async publish(r: Rejection): Promise<void> {
     try {
       await publishAuditEvent(this.bus.js, GATEWAY_NODE, rejectionEvent(r));
     } catch (err) {

@@ -7,6 +7,10 @@ export interface RequestContext {
   node?: string;
   /** The auditor the bearer token belongs to, on audit-trail routes. */
   auditor?: string;
+  /** The officer a personal credential belongs to: the person acting in every request it makes. */
+  officer?: string;
+  /** The credential presented, when it is one an administrator issued (not a configured node token). */
+  credentialId?: string;
   correlationId: string;
 }
 

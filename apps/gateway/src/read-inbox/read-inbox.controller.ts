@@ -10,7 +10,10 @@ import { checkInboxQuery, ReadInboxHandler, type InboxPage } from './read-inbox.
 export class ReadInboxController {
   constructor(private readonly handler: ReadInboxHandler) {}
 
-  /** `GET /v1/inbox?after=<seq>&limit=<n>` with the header `x-msx-officer` naming an officer of the node. */
+  /**
+   * `GET /v1/inbox?after=<seq>&limit=<n>`: an officer reads with their own credential; a node's system
+   * credential names the officer reading in the header `x-msx-officer`.
+   */
   @Get()
   read(
     @Query() q: { after?: unknown; limit?: unknown },
@@ -20,7 +23,7 @@ export class ReadInboxController {
     const ctx = contextOf(req);
     void reply.header('x-correlation-id', ctx.correlationId);
     const node = ctx.node!;
-    const query = checkInboxQuery(node, req.headers['x-msx-officer'], q.after, q.limit);
+    const query = checkInboxQuery(node, req.headers['x-msx-officer'], q.after, q.limit, ctx.officer);
     return this.handler.read({ ...query, node, correlationId: ctx.correlationId });
   }
 }

@@ -11,7 +11,7 @@ import {
 } from '#contracts';
 import { publishAuditEvents, Streams, Subjects, type Bus } from '#messaging';
 import { BUS, checkDeliveredCopy } from '#runtime';
-import { checkOfficerOfNode } from '../auth/officer-binding.js';
+import { actingOfficer } from '../auth/officer-binding.js';
 import type { GatewayConfig } from '../gateway.config.js';
 import { GATEWAY_CONFIG } from '../gateway.tokens.js';
 
@@ -69,16 +69,16 @@ export interface InboxRead {
  */
 export function checkInboxQuery(
   node: string,
-  officer: unknown,
+  named: unknown,
   after: unknown,
   limit: unknown,
+  holder?: string,
 ): Omit<InboxRead, 'node' | 'correlationId'> {
   const problems: string[] = [];
-  if (officer === undefined || officer === '') {
+  // A personal credential reads as its holder; a node's system credential names the officer reading.
+  const officer = actingOfficer(named, node, 'x-msx-officer', holder);
+  if (officer === undefined)
     problems.push(`header x-msx-officer must name the officer reading (for example ${node}.officer-17)`);
-  } else {
-    checkOfficerOfNode(officer, node, 'x-msx-officer');
-  }
   const a = after === undefined ? 0 : Number(after);
   if (!Number.isSafeInteger(a) || a < 0) problems.push('after must be a position (an integer of 0 or more)');
   const l = limit === undefined ? DEFAULT_INBOX_PAGE : Number(limit);

@@ -20,6 +20,6 @@ export class SubmitMessageController {
   ): Promise<SubmitResult> {
     const ctx = contextOf(req);
     void reply.header('x-correlation-id', ctx.correlationId);
-    return this.handler.submit(body, ctx.node!, ctx.correlationId);
+    return this.handler.submit(body, ctx.node!, ctx.correlationId, ctx.officer);
   }
 }

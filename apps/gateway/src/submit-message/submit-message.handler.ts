@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { encodeEnvelope, envelopeFromJson, MsxError, uuidv7, ContractViolationError } from '#contracts';
 import { Headers, publishDurably, Subjects, type Bus } from '#messaging';
 import { AuditGate, BUS } from '#runtime';
-import { checkOfficerOfNode } from '../auth/officer-binding.js';
+import { actingOfficer } from '../auth/officer-binding.js';
 
 /** How long one publish attempt waits for the submit stream's ack, in milliseconds. */
 const PUBLISH_TIMEOUT_MS = 2_000;
@@ -22,7 +22,12 @@ export interface SubmitResult {
  * @throws MsxError `GATEWAY.SENDER_MISMATCH` for another node's sender
  * @throws OfficerNotOfNodeError `GATEWAY.OFFICER_NOT_OF_NODE` for an author who is not an officer of `node`
  */
-export function completeEnvelopeJson(json: unknown, node: string, nowMs: number): Record<string, unknown> {
+export function completeEnvelopeJson(
+  json: unknown,
+  node: string,
+  nowMs: number,
+  holder?: string,
+): Record<string, unknown> {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new ContractViolationError([
       { field: '', rule: 'jsonObject', message: 'the body must be a JSON object (an msx.v1.Envelope)' },
@@ -33,9 +38,11 @@ export function completeEnvelopeJson(json: unknown, node: string, nowMs: number)
     throw new MsxError('GATEWAY.SENDER_MISMATCH', `sender must be your own node (${node}) or left out`);
   }
   obj.sender = node;
-  // The author is recorded as the person acting: only an officer of the token's node. A missing or
-  // non-text author is left to the contract check (400).
-  if (typeof obj.author === 'string' && obj.author !== '') checkOfficerOfNode(obj.author, node, 'author');
+  // The author is recorded as the person acting: the holder of a personal credential, or for a node's
+  // system credential an officer of its node. A missing or non-text author is left to the contract check (400).
+  if (holder !== undefined) obj.author = actingOfficer(obj.author, node, 'author', holder);
+  else if (typeof obj.author === 'string' && obj.author !== '')
+    actingOfficer(obj.author, node, 'author', undefined);
   // Deduplication compares ids as text: keep them in the canonical lower case.
   obj.id = typeof obj.id === 'string' ? obj.id.toLowerCase() : (obj.id ?? uuidv7(nowMs));
   obj.createdAt ??= new Date(nowMs).toISOString();
@@ -51,8 +58,9 @@ export class SubmitMessageHandler {
     private readonly auditGate: AuditGate,
   ) {}
 
-  async submit(json: unknown, node: string, correlationId: string): Promise<SubmitResult> {
-    const envelope = envelopeFromJson(completeEnvelopeJson(json, node, Date.now()));
+  /** @param holder the officer of a personal credential: the author, whom the body may name or leave out */
+  async submit(json: unknown, node: string, correlationId: string, holder?: string): Promise<SubmitResult> {
+    const envelope = envelopeFromJson(completeEnvelopeJson(json, node, Date.now(), holder));
     // After validation, so a bad report still gets its specific 400; before publishing, so nothing is
     // accepted that the audit trail cannot record (AUDIT.UNAVAILABLE, 503 with Retry-After).
     this.auditGate.check();

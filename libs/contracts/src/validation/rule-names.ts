@@ -39,6 +39,11 @@ export const RULE = {
    * credentials it came with and `<name>` is lower-case ASCII (see isOfficerOfNode).
    */
   officerNotOfNode: 'officerNotOfNode',
+  /**
+   * An officer signed in with a credential of their own named someone else as the person acting: the trail
+   * names the holder of the credential, never a name the caller chooses.
+   */
+  officerNotCredentialHolder: 'officerNotCredentialHolder',
   notEuMemberState: 'notEuMemberState',
   protoEnum: 'protoEnum',
   rfc3339: 'rfc3339',

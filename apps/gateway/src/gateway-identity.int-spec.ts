@@ -1,0 +1,330 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { DataSource } from 'typeorm';
+import {
+  AuditOperation,
+  deliverySigner,
+  encodeAuditStatus,
+  encodeEnvelope,
+  envelopeFromJson,
+  newAuditStatus,
+  signDelivery,
+  uuidv7,
+  type AuditEvent,
+} from '#contracts';
+import { loadConfig } from '#config';
+import { AuditRepository, openAuditStore } from '#audit-store';
+import {
+  auditConsumer,
+  auditStream,
+  connectBus,
+  ensureConsumer,
+  ensureStream,
+  inboxStream,
+  publishDurably,
+  Subjects,
+  type Bus,
+} from '#messaging';
+import { publishAuditStatus } from '#runtime';
+import {
+  asJson,
+  createTestSchema,
+  publishedAuditEvents,
+  startNatsServer,
+  submittedBy,
+  validRouteReportEnvelope,
+  waitFor,
+  type TestNatsServer,
+  type TestSchema,
+} from '#testing';
+import { gatewaySpec } from './gateway.config.js';
+import { GatewayModule } from './gateway.module.js';
+import type { CredentialRole } from './identity/credential.js';
+import { CredentialStore, defaultCredentialSchema } from './identity/credential-store.js';
+
+const SYSTEM_TOKEN = 'emlo-ne-system-token-0123456789abcdef';
+const FAILURE_LIMIT = 6;
+const WINDOW_MS = 4_000;
+const routerKeys = generateKeyPairSync('ed25519');
+const router = deliverySigner(routerKeys.privateKey);
+
+/**
+ * People's credentials at the gateway, on real NATS and PostgreSQL: an officer acts as themselves whatever
+ * the request says; each role reaches only its endpoints; expired and revoked credentials are refused at
+ * once; repeated refusals are held off (429) and reach the audit trail as summaries, not one row each.
+ */
+describe('gateway credentials issued to people', () => {
+  let nats: TestNatsServer;
+  let bus: Bus;
+  let db: TestSchema;
+  let auditDs: DataSource;
+  let store: CredentialStore;
+  let app: NestFastifyApplication;
+  let base: string;
+  let heartbeat: NodeJS.Timeout;
+  let keyDir: string;
+  const token: Partial<Record<string, string>> = {};
+
+  const issue = async (person: string, role: CredentialRole, expiresAt?: Date) => {
+    const node = person.slice(0, person.indexOf('.'));
+    return store.issue(
+      { person, node, role, issuedBy: 'msx.admin-1', ...(expiresAt ? { expiresAt } : {}) },
+      new AuditRepository(auditDs),
+      (id) => ['emlo-ne', 'cp-it'].includes(id),
+    );
+  };
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    db = await createTestSchema('gateway_identity');
+    bus = await connectBus({ servers: nats.url, name: 'gateway-identity-test' });
+    await ensureStream(bus.jsm, auditStream());
+    await ensureConsumer(bus.jsm, auditConsumer());
+    for (const node of ['emlo-ne', 'cp-it']) await ensureStream(bus.jsm, inboxStream(node));
+    const status = () => newAuditStatus({ databaseReachable: true, atMs: Date.now() });
+    bus.nc.subscribe(Subjects.auditStatusRequest, {
+      callback: (_err, msg) => {
+        msg.respond(encodeAuditStatus(status()));
+      },
+    });
+    heartbeat = setInterval(() => {
+      if (!bus.nc.isClosed()) publishAuditStatus(bus.nc, status());
+    }, 500);
+    auditDs = await openAuditStore({ url: db.url, schema: db.schema });
+    store = await CredentialStore.open({ url: db.url, schema: defaultCredentialSchema(db.schema) });
+    keyDir = mkdtempSync(join(tmpdir(), 'msx-gateway-identity-'));
+    const routerKeyFile = join(keyDir, 'router.pub.pem');
+    writeFileSync(routerKeyFile, routerKeys.publicKey.export({ type: 'spki', format: 'pem' }));
+    const config = loadConfig(gatewaySpec, {
+      MSX_NATS_URL: nats.url,
+      MSX_DATABASE_URL: db.url,
+      MSX_DATABASE_SCHEMA: db.schema,
+      MSX_ROUTER_KEY_FILE: routerKeyFile,
+      MSX_GATEWAY_TOKENS: `emlo-ne=${SYSTEM_TOKEN}`,
+      // Every request asks the database, so a revocation shows at once.
+      MSX_CREDENTIAL_CACHE_MS: '0',
+      MSX_GATEWAY_FAILURE_LIMIT: String(FAILURE_LIMIT),
+      MSX_GATEWAY_FAILURE_WINDOW_MS: String(WINDOW_MS),
+      MSX_LOG_LEVEL: 'error',
+    });
+    app = await NestFactory.create<NestFastifyApplication>(
+      GatewayModule.forRoot(config),
+      new FastifyAdapter(),
+      {
+        logger: ['error'],
+        rawBody: true,
+        abortOnError: false,
+      },
+    );
+    await app.listen(0, '127.0.0.1');
+    base = await app.getUrl();
+    token.officer = (await issue('emlo-ne.officer-17', 'officer')).token;
+    token.colleague = (await issue('emlo-ne.officer-18', 'officer')).token;
+    token.cpIt = (await issue('cp-it.officer-1', 'officer')).token;
+    token.auditor = (await issue('edps.auditor-1', 'auditor')).token;
+    token.admin = (await issue('msx.admin-2', 'admin')).token;
+  });
+
+  afterAll(async () => {
+    clearInterval(heartbeat);
+    await app?.close();
+    await store?.close();
+    await auditDs?.destroy();
+    await bus?.close();
+    await nats?.dispose();
+    if (keyDir) rmSync(keyDir, { recursive: true, force: true });
+    await db?.drop();
+  });
+
+  const submit = (bearer: string | undefined, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${base}/v1/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+        ...headers,
+      },
+      body: JSON.stringify(body),
+    });
+  const inbox = (bearer: string, headers: Record<string, string> = {}) =>
+    fetch(`${base}/v1/inbox`, { headers: { authorization: `Bearer ${bearer}`, ...headers } });
+  const trail = (bearer: string) =>
+    fetch(`${base}/v1/audit/messages/${uuidv7()}/trail`, {
+      headers: { authorization: `Bearer ${bearer}`, 'x-msx-justification': 'case 2026/17' },
+    });
+  const report = (over: Record<string, unknown> = {}) => {
+    const { author: _author, ...rest } = asJson(validRouteReportEnvelope({ id: uuidv7() })) as Record<
+      string,
+      unknown
+    >;
+    return { ...rest, ...over };
+  };
+  const gatewayEvents = () => publishedAuditEvents(bus, 'msx-gateway');
+
+  it('records the officer of a personal credential as the author, whether the report names them or not', async () => {
+    const unnamed = report();
+    const named = report({ author: 'emlo-ne.officer-17' });
+    expect((await submit(token.officer, unnamed)).status).toBe(202);
+    expect((await submit(token.officer, named)).status).toBe(202);
+    const published = await waitFor(async () => {
+      const all = await submittedBy(bus, 'emlo-ne');
+      const mine = all.filter((e) => e.id === unnamed.id || e.id === named.id);
+      return mine.length === 2 ? mine : undefined;
+    }, 'both reports on the submit stream');
+    expect(published.map((e) => e.author)).toEqual(['emlo-ne.officer-17', 'emlo-ne.officer-17']);
+  });
+
+  it('refuses a personal credential naming another officer, even of its own node, and audits it under its holder', async () => {
+    const res = await submit(token.officer, report({ author: 'emlo-ne.officer-18' }));
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({
+      code: 'GATEWAY.OFFICER_NOT_OF_NODE',
+      violations: [{ field: 'author', rule: 'officerNotCredentialHolder' }],
+    });
+    const events = await gatewayEvents();
+    expect(events.at(-1)).toMatchObject({
+      operation: AuditOperation.REJECTED,
+      actorNode: 'emlo-ne',
+      actorPerson: 'emlo-ne.officer-17',
+      rule: 'GATEWAY.OFFICER_NOT_OF_NODE',
+    });
+  });
+
+  it('reads the inbox as the holder: no header is needed, and another officer named is refused', async () => {
+    const id = uuidv7();
+    const bytes = encodeEnvelope(envelopeFromJson(asJson(validRouteReportEnvelope({ id }))));
+    await publishDurably(bus.js, Subjects.deliver('emlo-ne'), bytes, {
+      msgID: `${id}:emlo-ne`,
+      headers: signDelivery(router, id, 'emlo-ne', bytes, 'delivered'),
+    });
+    const res = await inbox(token.officer!);
+    expect(res.status).toBe(200);
+    expect(
+      ((await res.json()) as { items: { envelope: { id: string } }[] }).items.map((i) => i.envelope.id),
+    ).toContain(id);
+    const consulted = (await gatewayEvents()).filter(
+      (e) => e.operation === AuditOperation.CONSULTED && e.messageId === id,
+    );
+    expect(consulted.map((e) => e.actorPerson)).toEqual(['emlo-ne.officer-17']);
+    const other = await inbox(token.officer!, { 'x-msx-officer': 'emlo-ne.officer-18' });
+    expect(other.status).toBe(403);
+    // cp-it's officer reads cp-it's inbox only: the item delivered to emlo-ne is not there.
+    const cpIt = (await (await inbox(token.cpIt!)).json()) as { items: { envelope?: { id: string } }[] };
+    expect(cpIt.items.map((i) => i.envelope?.id)).not.toContain(id);
+  });
+
+  it.each<[string, 'submit' | 'inbox' | 'trail', number]>([
+    ['officer', 'submit', 202],
+    ['officer', 'inbox', 200],
+    ['officer', 'trail', 403],
+    ['system', 'submit', 202],
+    ['system', 'trail', 403],
+    ['auditor', 'submit', 403],
+    ['auditor', 'inbox', 403],
+    ['admin', 'submit', 403],
+    ['admin', 'inbox', 403],
+    ['admin', 'trail', 403],
+  ])('an %s credential: %s answers %i', async (role, endpoint, status) => {
+    const bearer = role === 'system' ? SYSTEM_TOKEN : token[role]!;
+    const headers: Record<string, string> =
+      role === 'system' ? { 'x-msx-officer': 'emlo-ne.officer-17' } : {};
+    const res =
+      endpoint === 'submit'
+        ? await submit(bearer, report(role === 'system' ? { author: 'emlo-ne.officer-17' } : {}))
+        : endpoint === 'inbox'
+          ? await inbox(bearer, headers)
+          : await trail(bearer);
+    if (status === 403) expect(await res.json()).toMatchObject({ code: 'GATEWAY.FORBIDDEN' });
+    expect(res.status).toBe(status);
+  });
+
+  it('lets an auditor credential past the gate of the trail (the query itself needs the audit service)', async () => {
+    const res = await trail(token.auditor!);
+    expect([200, 404, 503]).toContain(res.status);
+    expect(res.status).not.toBe(403);
+  });
+
+  it('refuses an expired credential and a revoked one with 401 saying which, and revocation takes effect at once', async () => {
+    const soon = await issue('emlo-ne.officer-30', 'officer', new Date(Date.now() + 1_500));
+    expect((await submit(soon.token, report())).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 1_600));
+    const expired = await submit(soon.token, report());
+    expect(expired.status).toBe(401);
+    expect(expired.headers.get('www-authenticate')).toBe('Bearer realm="msx"');
+    expect(await expired.json()).toMatchObject({
+      code: 'GATEWAY.UNAUTHENTICATED',
+      message: 'the credential has expired',
+    });
+
+    const { credential, token: revocable } = await issue('emlo-ne.officer-31', 'officer');
+    expect((await inbox(revocable)).status).toBe(200);
+    await store.revoke(credential.id, 'msx.admin-1', new AuditRepository(auditDs), 'left the post');
+    const revoked = await inbox(revocable);
+    expect(revoked.status).toBe(401);
+    expect(await revoked.json()).toMatchObject({ message: 'the credential has been revoked' });
+  });
+
+  describe('repeated refusals', () => {
+    it('hold an address off with 429 and Retry-After, even for a valid credential, and audit the flood as summaries', async () => {
+      // The refusals of the tests before (an expired and a revoked credential) count in their window.
+      await new Promise((r) => setTimeout(r, WINDOW_MS));
+      const seen = new Set((await gatewayEvents()).map((e) => e.eventId));
+      const bad = `msx_${'A'.repeat(43)}`;
+      const answers: number[] = [];
+      for (let i = 0; i < 40; i++) answers.push((await submit(bad, report())).status);
+      expect(answers.slice(0, FAILURE_LIMIT)).toEqual(Array(FAILURE_LIMIT).fill(401));
+      expect(new Set(answers.slice(FAILURE_LIMIT))).toEqual(new Set([429]));
+      const held = await submit(token.officer, report());
+      expect(held.status).toBe(429);
+      const retryAfter = Number(held.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(WINDOW_MS / 1000);
+      expect(await held.json()).toMatchObject({ code: 'GATEWAY.RATE_LIMITED' });
+
+      // 41 refusals: each is in the trail, the first of each window as a row of its own, the rest counted in
+      // a summary row (`repeated`).
+      const detail = (e: AuditEvent) => JSON.parse(e.detailJson) as { repeated?: number; address?: string };
+      const accounted = (events: AuditEvent[], rule: string) =>
+        events.filter((e) => e.rule === rule).reduce((n, e) => n + (detail(e).repeated ?? 1), 0);
+      const events = await waitFor(
+        async () => {
+          const fresh = (await gatewayEvents()).filter((e) => !seen.has(e.eventId));
+          return accounted(fresh, 'GATEWAY.UNAUTHENTICATED') === FAILURE_LIMIT &&
+            accounted(fresh, 'GATEWAY.RATE_LIMITED') === 41 - FAILURE_LIMIT
+            ? fresh
+            : undefined;
+        },
+        'every refusal accounted for in the trail',
+        WINDOW_MS * 3,
+      );
+      expect(events.length).toBeLessThanOrEqual(8);
+      expect(events.every((e) => e.operation === AuditOperation.REJECTED)).toBe(true);
+      expect(events.map((e) => detail(e).address)).toEqual(events.map(() => '127.0.0.1'));
+      expect(events.some((e) => (detail(e).repeated ?? 0) > 1)).toBe(true);
+
+      // The window over, the valid credential is served again.
+      await waitFor(
+        async () => ((await inbox(token.officer!)).status === 200 ? true : undefined),
+        'the address served again',
+        WINDOW_MS * 2,
+      );
+    });
+
+    it('hold a credential off that keeps calling what its role may not, from any address', async () => {
+      await waitFor(
+        async () => ((await inbox(token.colleague!)).status === 200 ? true : undefined),
+        'a fresh window',
+        WINDOW_MS * 2,
+      );
+      const answers: number[] = [];
+      for (let i = 0; i < FAILURE_LIMIT + 2; i++) answers.push((await trail(token.colleague!)).status);
+      expect(answers).toEqual([...Array(FAILURE_LIMIT).fill(403), 429, 429]);
+    });
+  });
+});
