@@ -13,6 +13,7 @@ const libs = [
   'runtime',
   'node-app',
   'process-kit',
+  'identity',
   'testing',
 ];
 

@@ -18,11 +18,12 @@ import { parseArgs } from './audit-cli.js';
 import { auditDatabase } from './exchange/audit-database.js';
 import {
   CredentialRequestError,
+  CredentialStore,
+  defaultCredentialSchema,
   isCredentialRole,
   parseExpiry,
   type Credential,
-} from '../apps/gateway/src/identity/credential.js';
-import { CredentialStore, defaultCredentialSchema } from '../apps/gateway/src/identity/credential-store.js';
+} from '#identity';
 
 const USAGE = `usage:
   npm run admin -- issue --person <node>.<name> --role officer|system|auditor|admin --as <administrator>

@@ -45,8 +45,7 @@ import {
 } from '#testing';
 import { gatewaySpec } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
-import type { CredentialRole } from './identity/credential.js';
-import { CredentialStore, defaultCredentialSchema } from './identity/credential-store.js';
+import { CredentialStore, defaultCredentialSchema, type CredentialRole } from '#identity';
 
 const SYSTEM_TOKEN = 'emlo-ne-system-token-0123456789abcdef';
 const FAILURE_LIMIT = 6;
@@ -324,7 +323,7 @@ describe('gateway credentials issued to people', () => {
       );
       const answers: number[] = [];
       for (let i = 0; i < FAILURE_LIMIT + 2; i++) answers.push((await trail(token.colleague!)).status);
-      expect(answers).toEqual([...Array(FAILURE_LIMIT).fill(403), 429, 429]);
+      expect(answers).toEqual([...Array<number>(FAILURE_LIMIT).fill(403), 429, 429]);
     });
   });
 });

@@ -19,7 +19,7 @@ import { SubmitMessageHandler } from './submit-message/submit-message.handler.js
 import { ReadInboxController } from './read-inbox/read-inbox.controller.js';
 import { ReadInboxHandler } from './read-inbox/read-inbox.handler.js';
 import { GATEWAY_NODE } from '#contracts';
-import { CredentialStore, defaultCredentialSchema } from './identity/credential-store.js';
+import { CredentialStore, defaultCredentialSchema } from '#identity';
 
 /** The HTTP gateway for liaison officers and analysts, and for auditors. */
 @Module({})

@@ -1,8 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { MsxError } from '#contracts';
-import { refusalOf, tokenDigest, type Credential, type CredentialRole } from '../identity/credential.js';
-import { CredentialStore } from '../identity/credential-store.js';
+import { CredentialStore, refusalOf, tokenDigest, type Credential, type CredentialRole } from '#identity';
 import type { GatewayConfig } from '../gateway.config.js';
 import { GATEWAY_CONFIG } from '../gateway.tokens.js';
 import { contextOf, type MsxRequest } from '../http/request-context.js';

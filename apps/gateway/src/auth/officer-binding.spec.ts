@@ -60,7 +60,7 @@ describe('actingOfficer', () => {
           violations: [
             expect.objectContaining({ field: 'x-msx-officer', rule: 'officerNotCredentialHolder' }),
           ],
-        }) as unknown as Error,
+        }),
       );
     },
   );

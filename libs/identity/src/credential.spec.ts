@@ -106,7 +106,7 @@ describe('parseExpiry', () => {
     'refuses %j naming the field and the form',
     (text) => {
       expect(() => parseExpiry(text, NOW)).toThrow(
-        expect.objectContaining({ field: 'expires', rule: 'expiryForm' }) as unknown as Error,
+        expect.objectContaining({ field: 'expires', rule: 'expiryForm' }),
       );
     },
   );
