@@ -212,9 +212,9 @@ describe('auditors consult the audit trail through the gateway', () => {
       '/v1/audit/flows?from=emlo-ne&to=cp-it&since=yesterday&until=2026-12-01T00:00:00Z',
     );
     expect(res.status).toBe(400);
-    const body = (await res.json()) as { code: string; message: string };
+    const body = (await res.json()) as { code: string; detail: string };
     expect(body.code).toBe('AUDIT.QUERY_INVALID');
-    expect(body.message).toMatch(/since: must be an RFC 3339 time/);
+    expect(body.detail).toMatch(/since: must be an RFC 3339 time/);
     const badCursor = await asAuditor(`/v1/audit/messages/${messageId}/trail?cursor=not-a-cursor`);
     expect(await badCursor.json()).toMatchObject({ code: 'AUDIT.QUERY_INVALID' });
   });

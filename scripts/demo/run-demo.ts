@@ -104,13 +104,13 @@ async function submit(
         id?: string;
         status?: string;
         code?: string;
-        message?: string;
+        detail?: string;
         violations?: { field: string; rule: string }[];
       };
       const retried = attempt > 1 ? ` after ${attempt} attempts` : '';
       if (res.status === 202)
         return { ok: true, text: `${res.status} ${answer.status ?? ''}${retried}`.trim(), id: answer.id };
-      const why = answer.violations?.map((v) => `${v.field}: ${v.rule}`).join('; ') ?? answer.message ?? '';
+      const why = answer.violations?.map((v) => `${v.field}: ${v.rule}`).join('; ') ?? answer.detail ?? '';
       return { ok: false, text: `${res.status} ${answer.code ?? ''} ${why}`.trim() };
     }
     if (Date.now() > deadline) return { ok: false, text: failure || `503 for ${SUBMIT_RETRY_MS / 1000} s` };

@@ -4,8 +4,9 @@ import { NestFactory } from '@nestjs/core';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
   AuditOperation,
   decodeAuditEvent,
@@ -45,6 +46,9 @@ import {
 } from '#testing';
 import { gatewaySpec } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
+import { gatewayAdapter } from './gateway-adapter.js';
+
+const REQUEST_TIMEOUT_MS = 1_500;
 
 const TOKEN = 'emlo-ne-test-token-0123456789abcdef';
 const OFFICER = 'emlo-ne.officer-17';
@@ -101,11 +105,12 @@ describe('the gateway edge keeps caller text out of the audit trail and binds of
       MSX_DATABASE_SCHEMA: db.schema,
       MSX_ROUTER_KEY_FILE: routerKeyFile,
       MSX_GATEWAY_TOKENS: `emlo-ne=${TOKEN}`,
+      MSX_GATEWAY_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
       MSX_LOG_LEVEL: 'error',
     });
     app = await NestFactory.create<NestFastifyApplication>(
       GatewayModule.forRoot(config),
-      new FastifyAdapter({ bodyLimit: config.MSX_GATEWAY_BODY_LIMIT_BYTES }),
+      gatewayAdapter(config),
       { logger: ['error'], rawBody: true, abortOnError: false },
     );
     await app.listen(0, '127.0.0.1');
@@ -178,7 +183,7 @@ describe('the gateway edge keeps caller text out of the audit trail and binds of
         const text = await res.text();
         expect(JSON.parse(text)).toMatchObject({
           code: 'GATEWAY.UNSUPPORTED_MEDIA_TYPE',
-          message: expect.stringContaining('application/json'),
+          detail: expect.stringContaining('application/json'),
         });
         expectNoCallerText(text);
         expect(await submitted()).toBe(before);
@@ -369,6 +374,55 @@ describe('the gateway edge keeps caller text out of the audit trail and binds of
         last_by_subj: Subjects.submit('emlo-ne'),
       });
       expect(decodeEnvelope(m!.data).author).toBe('emlo-ne.analyst_2');
+    });
+  });
+
+  describe('every answer is kept out of caches and browsers, and errors are problems', () => {
+    const post = (body: unknown) =>
+      fetch(`${base}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify(body),
+      });
+    const read = (headers: Record<string, string>) =>
+      fetch(`${base}/v1/inbox`, { headers: { authorization: `Bearer ${TOKEN}`, ...headers } });
+    it.each<[string, () => Promise<Response>, number]>([
+      ['an accepted submission', () => post(asJson(validRouteReportEnvelope({ id: undefined }))), 202],
+      ['an inbox page', () => read({ 'x-msx-officer': 'emlo-ne.officer-17' }), 200],
+      ['a refusal of the token', () => fetch(`${base}/v1/inbox`), 401],
+      ['a path no route serves', () => fetch(`${base}/v1/nothing-here`), 404],
+      ['liveness', () => fetch(`${base}/health`), 200],
+    ])('%s carries no-store, nosniff and a closed content policy', async (_what, call, status) => {
+      const res = await call();
+      expect(res.status).toBe(status);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+      if (status >= 400) {
+        expect(res.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
+        const body = (await res.json()) as Record<string, unknown>;
+        expect(body).toMatchObject({ type: `urn:msx:problem:${String(body.code)}`, status });
+        expect(typeof body.title).toBe('string');
+        expect(typeof body.detail).toBe('string');
+      }
+    });
+
+    it('answers 408 and closes the connection of a request that does not arrive whole in time', async () => {
+      const { port } = new URL(base);
+      const socket = connect(Number(port), '127.0.0.1');
+      const started = Date.now();
+      const answer = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+        socket.on('close', () => resolve(text));
+        socket.on('error', reject);
+        socket.write(
+          'POST /v1/messages HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"a":',
+        );
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100);
+      expect(Date.now() - started).toBeLessThan(REQUEST_TIMEOUT_MS + 10_000);
     });
   });
 });

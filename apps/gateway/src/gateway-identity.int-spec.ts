@@ -258,7 +258,7 @@ describe('gateway credentials issued to people', () => {
     expect(expired.headers.get('www-authenticate')).toBe('Bearer realm="msx"');
     expect(await expired.json()).toMatchObject({
       code: 'GATEWAY.UNAUTHENTICATED',
-      message: 'the credential has expired',
+      detail: 'the credential has expired',
     });
 
     const { credential, token: revocable } = await issue('emlo-ne.officer-31', 'officer');
@@ -266,7 +266,7 @@ describe('gateway credentials issued to people', () => {
     await store.revoke(credential.id, 'msx.admin-1', new AuditRepository(auditDs), 'left the post');
     const revoked = await inbox(revocable);
     expect(revoked.status).toBe(401);
-    expect(await revoked.json()).toMatchObject({ message: 'the credential has been revoked' });
+    expect(await revoked.json()).toMatchObject({ detail: 'the credential has been revoked' });
   });
 
   describe('repeated refusals', () => {

@@ -394,12 +394,12 @@ describe('gateway over HTTP, publishing to a real nats-server', () => {
       expect(noOfficer.status).toBe(400);
       expect(await noOfficer.json()).toMatchObject({
         code: 'GATEWAY.INVALID_QUERY',
-        message: expect.stringMatching(/x-msx-officer/),
+        detail: expect.stringMatching(/x-msx-officer/),
       });
       const badLimit = await read('?limit=1000');
       expect(badLimit.status).toBe(400);
       expect(await badLimit.json()).toMatchObject({
-        message: expect.stringMatching(/limit must be an integer from 1 to 100/),
+        detail: expect.stringMatching(/limit must be an integer from 1 to 100/),
       });
       expect(
         (await fetch(`${base}/v1/inbox`, { headers: { 'x-msx-officer': 'emlo-ne.officer-17' } })).status,

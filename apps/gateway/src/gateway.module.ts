@@ -13,6 +13,8 @@ import { GATEWAY_CONFIG } from './gateway.tokens.js';
 import { HealthController } from './health/health.controller.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
 import { JsonOnlyBodies } from './http/json-only.js';
+import { SecurityHeaders } from './http/security-headers.js';
+import { RequestDeadline } from './http/request-deadline.js';
 import { RejectionAuditor } from './http/rejection-auditor.js';
 import { SubmitMessageController } from './submit-message/submit-message.controller.js';
 import { SubmitMessageHandler } from './submit-message/submit-message.handler.js';
@@ -50,6 +52,9 @@ export class GatewayModule {
         },
         // Bodies are read as JSON only, refused with 415 before parsing otherwise.
         JsonOnlyBodies,
+        // Before anything else answers: every answer may be intelligence.
+        SecurityHeaders,
+        RequestDeadline,
         {
           provide: CredentialStore,
           useFactory: () =>

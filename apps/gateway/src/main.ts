@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { gatewayAdapter } from './gateway-adapter.js';
 import { createLogger, exitIfCheckingConfig, runMain } from '#runtime';
 import { loadGatewayConfig } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
@@ -15,7 +16,7 @@ runMain(async () => {
     logger.warn('MSX_GATEWAY_TOKENS is empty: every request will be refused');
   const app = await NestFactory.create<NestFastifyApplication>(
     GatewayModule.forRoot(config),
-    new FastifyAdapter({ bodyLimit: config.MSX_GATEWAY_BODY_LIMIT_BYTES }),
+    gatewayAdapter(config),
     { logger, rawBody: true },
   );
   app.enableShutdownHooks();

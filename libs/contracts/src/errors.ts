@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   'GATEWAY.NOT_FOUND': 'refused',
   'GATEWAY.BODY_TOO_LARGE': 'refused',
   'GATEWAY.UNSUPPORTED_MEDIA_TYPE': 'refused',
+  /** A request body did not arrive whole in time: answered 408 and the connection closed. */
+  'GATEWAY.REQUEST_TIMEOUT': 'refused',
   /** Too many refused requests from one address or for one credential: answered 429 with Retry-After. */
   'GATEWAY.RATE_LIMITED': 'refused',
   'AUDIT.QUERY_INVALID': 'refused',

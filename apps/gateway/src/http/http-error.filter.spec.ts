@@ -16,7 +16,8 @@ async function answer(err: unknown) {
   const reply = {
     header: (name: string, value: string) => ((headers[name] = value), reply),
     status: (s: number) => ((status = s), reply),
-    send: async (body: ErrorBody) => void (sent = { status, body }),
+    type: (t: string) => ((headers['content-type'] = t), reply),
+    send: async (body: string) => void (sent = { status, body: JSON.parse(body) as ErrorBody }),
   };
   const req = { method: 'POST', url: '/v1/messages', headers: { 'x-correlation-id': 'corr-1' }, body: {} };
   const host = {
@@ -37,21 +38,27 @@ describe('HttpErrorFilter', () => {
       const { status, body, audited } = await answer(err);
       expect(status).toBe(500);
       expect(body).toEqual({
-        statusCode: 500,
+        type: 'urn:msx:problem:INTERNAL.UNEXPECTED',
+        title: 'Internal Server Error',
+        status: 500,
+        detail: 'internal error; quote the correlation id when reporting it',
         code: 'INTERNAL.UNEXPECTED',
-        message: 'internal error; quote the correlation id when reporting it',
         correlationId: 'corr-1',
       });
       expect(audited).toEqual([]);
     }
   });
 
-  it('answers a refusal with its status, code and violations, and audits it', async () => {
-    const { status, body, audited } = await answer(
+  it('answers a refusal as a problem (RFC 9457) with its status, code and violations, and audits it', async () => {
+    const { status, body, audited, headers } = await answer(
       new ContractViolationError([{ field: 'id', rule: 'uuid', message: 'must be a UUID' }]),
     );
     expect(status).toBe(400);
+    expect(headers['content-type']).toBe('application/problem+json; charset=utf-8');
     expect(body).toMatchObject({
+      type: 'urn:msx:problem:CONTRACT.INVALID',
+      title: 'Bad Request',
+      status: 400,
       code: 'CONTRACT.INVALID',
       violations: [{ field: 'id', rule: 'uuid', message: 'must be a UUID' }],
     });
@@ -69,7 +76,7 @@ describe('HttpErrorFilter', () => {
     ]) {
       const { status, body, headers } = await answer(err);
       expect([status, body.code, headers['retry-after']]).toEqual([503, err.code, '5']);
-      expect(body.message).toBe(`the exchange cannot serve this now (${err.code}); retry after 5 s`);
+      expect(body.detail).toBe(`the exchange cannot serve this now (${err.code}); retry after 5 s`);
     }
     // Retryable or not, what is no unavailability is not answered as one.
     const internal = await answer(
@@ -90,7 +97,7 @@ describe('HttpErrorFilter', () => {
       Object.assign(new Error(message), { code, statusCode: 400 });
     for (const code of ['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']) {
       const { status, body } = await answer(fastify(code, 'Body is not valid JSON'));
-      expect([code, status, body.code, body.message]).toEqual([
+      expect([code, status, body.code, body.detail]).toEqual([
         code,
         400,
         'GATEWAY.INVALID_JSON',

@@ -1,4 +1,5 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import {
   ContractViolationError,
@@ -15,15 +16,38 @@ import { ACCEPTED_MEDIA_TYPE } from './json-only.js';
 import { contextOf, type MsxRequest } from './request-context.js';
 import { RejectionAuditor, SUMMARISED_CODES } from './rejection-auditor.js';
 
-/** The body of every error response. */
+/**
+ * The body of every error response: an RFC 9457 problem (`application/problem+json`), whose `type` names
+ * MSX's stable code, with the code, the correlation id and any violations as extension members.
+ */
 export interface ErrorBody {
-  statusCode: number;
+  /** `urn:msx:problem:<code>`: one type per code, so a client may branch on either. */
+  type: string;
+  /** The HTTP status's own phrase. */
+  title: string;
+  status: number;
+  /** What went wrong and what to do, in the gateway's words. */
+  detail: string;
   /** Stable code, for example `CONTRACT.INVALID`. */
   code: ErrorCode;
-  message: string;
   /** For contract violations and refused officers: each broken field and rule (known field paths only). */
   violations?: Violation[];
   correlationId: string;
+}
+
+/** The media type of every error response. */
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
+
+/** The problem of a status, code and detail. */
+export function problem(status: number, code: ErrorCode, detail: string, correlationId: string): ErrorBody {
+  return {
+    type: `urn:msx:problem:${code}`,
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    detail,
+    code,
+    correlationId,
+  };
 }
 
 /** Seconds a client should wait before retrying a refused submission. */
@@ -110,13 +134,8 @@ export class HttpErrorFilter implements ExceptionFilter {
       const message = status === 503 ? unavailableMessage(err) : err.message;
       body =
         status === 500
-          ? {
-              statusCode: 500,
-              code: 'INTERNAL.UNEXPECTED',
-              message: INTERNAL_MESSAGE,
-              correlationId: ctx.correlationId,
-            }
-          : { statusCode: status, code: err.code, message, correlationId: ctx.correlationId };
+          ? problem(500, 'INTERNAL.UNEXPECTED', INTERNAL_MESSAGE, ctx.correlationId)
+          : problem(status, err.code, message, ctx.correlationId);
       if (status === 503 && message !== err.message)
         this.logger.warn(`${req.method} ${req.url} unavailable [${ctx.correlationId}]: ${err.message}`);
       if (status < 500 && (err instanceof ContractViolationError || err instanceof OfficerNotOfNodeError))
@@ -126,14 +145,14 @@ export class HttpErrorFilter implements ExceptionFilter {
       const status = err instanceof HttpException ? err.getStatus() : (fw.statusCode ?? 500);
       const code = frameworkCode(status, fw);
       const message = status < 500 ? (FRAMEWORK_MESSAGES[code] ?? fw.message ?? code) : INTERNAL_MESSAGE;
-      body = { statusCode: status, code, message, correlationId: ctx.correlationId };
+      body = problem(status, code, message, ctx.correlationId);
     }
-    if (body.statusCode >= 500 && body.statusCode !== 503) {
+    if (body.status >= 500 && body.status !== 503) {
       this.logger.error(
         `${req.method} ${req.url} failed [${ctx.correlationId}]: ${(err as Error).stack ?? String(err)}`,
       );
     }
-    if (body.statusCode < 500 && body.statusCode !== 404) {
+    if (body.status < 500 && body.status !== 404) {
       // Only an author who is an officer of the token's node is named as the person acting.
       const author = (req.body as { author?: unknown } | undefined)?.author;
       await this.auditor.record({
@@ -143,7 +162,7 @@ export class HttpErrorFilter implements ExceptionFilter {
           ctx.auditor ??
           (ctx.node !== undefined && isOfficerOfNode(author, ctx.node) ? author : undefined),
         code: body.code,
-        status: body.statusCode,
+        status: body.status,
         correlationId: ctx.correlationId,
         body: req.rawBody,
         violations: body.violations,
@@ -154,16 +173,16 @@ export class HttpErrorFilter implements ExceptionFilter {
           ...(err instanceof OfficerNotOfNodeError && err.claimedOfficer !== undefined
             ? { claimedOfficer: err.claimedOfficer }
             : {}),
-          ...(SUMMARISED_CODES.has(body.code) || body.statusCode === 403 ? { address: req.ip } : {}),
+          ...(SUMMARISED_CODES.has(body.code) || body.status === 403 ? { address: req.ip } : {}),
           ...(ctx.credentialId !== undefined ? { credential: ctx.credentialId } : {}),
         },
       });
     }
     void reply.header('x-correlation-id', ctx.correlationId);
-    if (body.statusCode === 401) void reply.header('www-authenticate', 'Bearer realm="msx"');
-    if (body.statusCode === 415) void reply.header('accept-post', ACCEPTED_MEDIA_TYPE);
-    if (body.statusCode === 503) void reply.header('retry-after', String(RETRY_AFTER_S));
+    if (body.status === 401) void reply.header('www-authenticate', 'Bearer realm="msx"');
+    if (body.status === 415) void reply.header('accept-post', ACCEPTED_MEDIA_TYPE);
+    if (body.status === 503) void reply.header('retry-after', String(RETRY_AFTER_S));
     if (err instanceof RateLimitedError) void reply.header('retry-after', String(err.retryAfterS));
-    await reply.status(body.statusCode).send(body);
+    await reply.status(body.status).type(`${PROBLEM_MEDIA_TYPE}; charset=utf-8`).send(JSON.stringify(body));
   }
 }

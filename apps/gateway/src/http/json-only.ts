@@ -18,7 +18,7 @@ export function isJsonContentType(header: string | undefined): boolean {
 }
 
 /** True when the request carries a body Fastify would read. */
-function hasBody(req: FastifyRequest): boolean {
+export function hasBody(req: FastifyRequest): boolean {
   if (req.method === 'GET' || req.method === 'HEAD') return false;
   const length = req.headers['content-length'];
   return (

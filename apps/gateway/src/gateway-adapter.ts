@@ -1,0 +1,10 @@
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { GatewayConfig } from './gateway.config.js';
+
+/**
+ * The HTTP server of the gateway with its limits: the largest body here; the time a body may take to
+ * arrive in RequestDeadline.
+ */
+export function gatewayAdapter(config: GatewayConfig): FastifyAdapter {
+  return new FastifyAdapter({ bodyLimit: config.MSX_GATEWAY_BODY_LIMIT_BYTES });
+}
