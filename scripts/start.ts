@@ -419,7 +419,7 @@ async function main(): Promise<void> {
       notReady.length === 0
         ? `MSX is running: ${services.map((s) => s.name).join(', ')}`
         : `MSX is up, but not ready after ${READY_TIMEOUT_MS / 1000} s: ${notReady.join(', ')} (see their output above)`,
-      `  gateway     ${gatewayUrl}/v1/messages   (liveness: ${gatewayUrl}/health)`,
+      `  gateway     ${gatewayUrl}/v1/messages   (liveness: ${gatewayUrl}/healthz, readiness: ${gatewayUrl}/readyz)`,
       `  token       ${TRY_NODE}: ${maskToken(tokenOf(tokens, TRY_NODE))}   (tokens are secrets, kept in ${TOKENS_FILE})`,
       `  NATS        ${nats.url}${isolated ? ` — isolated broker started here (accounts, TLS; credentials in ${STATE_DIR}/broker), JetStream in ${NATS_DIR}` : nats.own ? ` — OPEN broker started here, JetStream in ${NATS_DIR}` : ' — OPEN broker'}`,
       `  national    ${national.url} — what the contact points dispatched, in stream NATIONAL_INTAKE`,

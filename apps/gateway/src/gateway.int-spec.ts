@@ -231,6 +231,16 @@ describe('gateway over HTTP, publishing to a real nats-server', () => {
     expect(await accepted.json()).toMatchObject({ status: 'accepted' });
   });
 
+  it('is ready when NATS and its database answer, and says whether submissions are accepted', async () => {
+    const res = await fetch(`${base}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      status: 'ready',
+      checks: { nats: 'ok', database: 'ok' },
+      submissions: 'open',
+    });
+  });
+
   it('answers 503 with Retry-After when the bus cannot confirm a submission', async () => {
     await nats.stop();
     try {
@@ -240,6 +250,14 @@ describe('gateway over HTTP, publishing to a real nats-server', () => {
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('5');
       expect(await res.json()).toMatchObject({ code: 'BUS.PUBLISH_FAILED' });
+      // Alive, but not ready: a load balancer stops sending it traffic.
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${base}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({
+        status: 'not ready',
+        checks: { nats: 'unreachable', database: 'ok' },
+      });
     } finally {
       await nats.start();
     }
@@ -260,6 +278,12 @@ describe('gateway over HTTP, publishing to a real nats-server', () => {
           return true;
         },
         'JetStream after the restart',
+        30_000,
+      );
+      // And the gateway's own connection, which reconnects on its own schedule.
+      await waitFor(
+        async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined),
+        'the gateway ready again',
         30_000,
       );
       for (const id of ids) {

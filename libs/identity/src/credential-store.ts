@@ -209,6 +209,11 @@ export class CredentialStore {
     if (inserted !== 1) throw new Error(`the audit row ${event.event.eventId} was not recorded`);
   }
 
+  /** Resolves when the database answers. */
+  async ping(): Promise<void> {
+    await this.ds.query('SELECT 1');
+  }
+
   /** Every credential, newest first, optionally of one node; never a token. */
   async list(node?: string): Promise<Credential[]> {
     const rows = await this.ds.query<CredentialRow[]>(
