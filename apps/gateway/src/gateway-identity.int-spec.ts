@@ -269,6 +269,86 @@ describe('gateway credentials issued to people', () => {
     expect(await revoked.json()).toMatchObject({ detail: 'the credential has been revoked' });
   });
 
+  describe('the live inbox', () => {
+    /** Reads a Server-Sent Events stream until `until` holds of what came, or the stream ends. */
+    async function collect(
+      res: Response,
+      until: (text: string) => boolean,
+      timeoutMs = 20_000,
+    ): Promise<string> {
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      const deadline = Date.now() + timeoutMs;
+      while (!until(text) && Date.now() < deadline) {
+        const next = await Promise.race([
+          reader.read(),
+          new Promise<{ done: true; value: undefined }>((r) =>
+            setTimeout(() => r({ done: true, value: undefined }), deadline - Date.now()),
+          ),
+        ]);
+        if (next.done) break;
+        text += decoder.decode(next.value, { stream: true });
+      }
+      await reader.cancel().catch(() => undefined);
+      return text;
+    }
+
+    it('sends what arrives for the officer, resumes after the last event id, and ends when the credential is revoked', async () => {
+      const { credential, token: live } = await issue('emlo-ne.officer-40', 'officer');
+      const open = (headers: Record<string, string> = {}) =>
+        fetch(`${base}/v1/inbox/live?after=1000000`, {
+          headers: { authorization: `Bearer ${live}`, ...headers },
+        });
+      const res = await open();
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+
+      // Delivered after the stream opened: the router's copy of another node's report.
+      const info = await bus.jsm.streams.info(inboxStream('emlo-ne').name);
+      const id = uuidv7();
+      const bytes = encodeEnvelope(
+        envelopeFromJson(asJson(validRouteReportEnvelope({ id, sender: 'cp-it', recipients: ['emlo-ne'] }))),
+      );
+      const reopened = await open({ 'last-event-id': String(info.state.last_seq) });
+      await publishDurably(bus.js, Subjects.deliver('emlo-ne'), bytes, {
+        msgID: `${id}:emlo-ne`,
+        headers: signDelivery(router, id, 'emlo-ne', bytes, 'delivered'),
+      });
+      const text = await collect(reopened, (t) => t.includes(id));
+      expect(text.startsWith('retry: 3000\n\n')).toBe(true);
+      const event = /id: (\d+)\nevent: item\ndata: (.*)\n\n/.exec(text.slice(text.indexOf('id: ')));
+      expect(Number(event![1])).toBe(info.state.last_seq + 1);
+      expect(JSON.parse(event![2])).toMatchObject({ vouched: true, envelope: { id, sender: 'cp-it' } });
+      const consulted = await waitFor(async () => {
+        const found = (await gatewayEvents()).filter(
+          (e) => e.operation === AuditOperation.CONSULTED && e.messageId === id,
+        );
+        return found.length > 0 ? found : undefined;
+      }, 'the consultation in the trail');
+      expect(consulted.map((e) => e.actorPerson)).toEqual(['emlo-ne.officer-40']);
+      // The first stream started after position 1000000: it has nothing of this.
+      expect(await collect(res, () => false, 1_000)).not.toContain(id);
+
+      const third = await open({ 'last-event-id': String(info.state.last_seq + 1) });
+      await store.revoke(credential.id, 'msx.admin-1', new AuditRepository(auditDs), 'left the post');
+      const ended = await collect(third, (t) => t.includes('event: end'), 15_000);
+      expect(ended).toContain(
+        'event: end\ndata: {"code":"GATEWAY.UNAUTHENTICATED","detail":"the credential has been revoked"}',
+      );
+      expect(ended).not.toContain(id);
+    });
+
+    it('refuses a last event id that is not a position', async () => {
+      const res = await fetch(`${base}/v1/inbox/live`, {
+        headers: { authorization: `Bearer ${token.officer}`, 'last-event-id': 'x' },
+      });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ code: 'GATEWAY.INVALID_QUERY' });
+    });
+  });
+
   describe('repeated refusals', () => {
     it('hold an address off with 429 and Retry-After, even for a valid credential, and audit the flood as summaries', async () => {
       // The refusals of the tests before (an expired and a revoked credential) count in their window.

@@ -1,14 +1,121 @@
-import { Controller, Get, Query, Req, Res, UseGuards } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Logger,
+  Query,
+  Req,
+  Res,
+  UseGuards,
+  type BeforeApplicationShutdown,
+} from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { NodeTokenGuard } from '../auth/node-token.guard.js';
+import { MsxError } from '#contracts';
+import { GatewayTokens } from '../auth/gateway-tokens.js';
+import { NodeTokenGuard, NODE_ROLES, nodeRoleRefusal } from '../auth/node-token.guard.js';
 import { contextOf, type MsxRequest } from '../http/request-context.js';
-import { checkInboxQuery, ReadInboxHandler, type InboxPage } from './read-inbox.handler.js';
+import { SECURITY_HEADERS } from '../http/security-headers.js';
+import { endEvent, resumeAfter, runLiveInbox } from './live-inbox.js';
+import {
+  checkInboxQuery,
+  DEFAULT_INBOX_PAGE,
+  ReadInboxHandler,
+  type InboxPage,
+} from './read-inbox.handler.js';
 
 /** HTTP adapter: an officer reads the inbox of the node its token belongs to, and no other. */
 @Controller('v1/inbox')
 @UseGuards(NodeTokenGuard)
-export class ReadInboxController {
-  constructor(private readonly handler: ReadInboxHandler) {}
+export class ReadInboxController implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('LiveInbox');
+  /** The live streams open now, each by what ends it: a stopping gateway ends them all. */
+  private readonly streams = new Set<() => void>();
+
+  /** Ends every live stream, so that a stopping gateway does not wait on them; clients reconnect elsewhere. */
+  beforeApplicationShutdown(): void {
+    for (const end of this.streams) end();
+  }
+
+  constructor(
+    private readonly handler: ReadInboxHandler,
+    private readonly tokens: GatewayTokens,
+  ) {}
+
+  /**
+   * `GET /v1/inbox/live?after=<seq>`: the inbox as Server-Sent Events (`text/event-stream`). Every item after
+   * the position (or the `Last-Event-ID` an EventSource sends when it reconnects) comes as an `item` event
+   * whose id is its position, as it arrives; each is consulted and audited as a page read is. The stream
+   * ends with an `end` event when the credential is revoked or expires, or the inbox cannot be read.
+   */
+  @Get('live')
+  async live(
+    @Query() q: { after?: unknown },
+    @Req() req: MsxRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const ctx = contextOf(req);
+    const node = ctx.node!;
+    const query = checkInboxQuery(node, req.headers['x-msx-officer'], q.after, undefined, ctx.officer);
+    const after = resumeAfter(req.headers['last-event-id'], query.after);
+    if (after === undefined)
+      throw new MsxError(
+        'GATEWAY.INVALID_QUERY',
+        'header last-event-id must be a position (an integer of 0 or more)',
+      );
+    let closed = false;
+    let wake: (() => void) | undefined;
+    const close = () => {
+      closed = true;
+      wake?.();
+    };
+    this.streams.add(close);
+    req.raw.once('close', close);
+    reply.raw.once('close', close);
+    reply.raw.on('error', close);
+    reply.hijack();
+    reply.raw.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-type': 'text/event-stream; charset=utf-8',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      'x-correlation-id': ctx.correlationId,
+    });
+    const ended = await runLiveInbox(after, DEFAULT_INBOX_PAGE, {
+      read: (from) =>
+        this.handler.read({
+          ...query,
+          after: from,
+          limit: DEFAULT_INBOX_PAGE,
+          node,
+          correlationId: ctx.correlationId,
+        }),
+      recheck: async () => {
+        const holder = await this.tokens.authenticate(req, NODE_ROLES, nodeRoleRefusal);
+        if (holder.node !== node || holder.credentialId !== ctx.credentialId)
+          throw new MsxError('GATEWAY.UNAUTHENTICATED', 'the credential changed');
+      },
+      write: (chunk) => {
+        if (!closed) reply.raw.write(chunk);
+      },
+      sleep: (ms) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, ms);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        }),
+      closed: () => closed,
+      now: Date.now,
+    });
+    if (ended && !closed) {
+      this.logger.warn(
+        `live inbox of ${node} for ${query.officer} ended: ${ended.code} [${ctx.correlationId}]`,
+      );
+      reply.raw.write(endEvent(ended));
+    }
+    this.streams.delete(close);
+    if (!reply.raw.writableEnded) reply.raw.end();
+  }
 
   /**
    * `GET /v1/inbox?after=<seq>&limit=<n>`: an officer reads with their own credential; a node's system
