@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { uuidv7 } from '#contracts';
 import { Streams, type Bus } from '#messaging';
 import {
@@ -217,6 +218,51 @@ describe('a report travels from a liaison officer to a contact point and JOT MAR
       rule: 'CONTRACT.INVALID',
     });
     expect((await bus.jsm.streams.info(Streams.submit)).state.messages).toBe(before);
+  });
+
+  it("shows a report to cp-it's officer live, signed in with a credential of their own, and names them in the trail", async () => {
+    const issued = spawnSync(
+      process.execPath,
+      [
+        'dist/scripts/admin.js',
+        'issue',
+        '--person',
+        'cp-it.officer-5',
+        '--role',
+        'officer',
+        '--as',
+        'msx.admin-1',
+      ],
+      { env: { ...process.env, MSX_DATABASE_URL: db.url, MSX_DATABASE_SCHEMA: db.schema }, encoding: 'utf8' },
+    );
+    expect(issued.status).toBe(0);
+    const officer = issued.stdout.trim();
+    const live = await fetch(`${gatewayUrl}/v1/inbox/live?after=0`, {
+      headers: { authorization: `Bearer ${officer}` },
+    });
+    expect(live.status).toBe(200);
+    const res = await post(asJson(validRouteReportEnvelope({ id: uuidv7(), recipients: ['cp-it'] })));
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+
+    const reader = live.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const deadline = Date.now() + 30_000;
+    while (!text.includes(`"id":"${id}"`) && Date.now() < deadline) {
+      const next = await reader.read();
+      if (next.done) break;
+      text += decoder.decode(next.value, { stream: true });
+    }
+    await reader.cancel();
+    expect(text).toContain(`"id":"${id}"`);
+    const consulted = await rowsOf(id, (r) => r.operation === 'consulted', 1);
+    expect(consulted[0]).toMatchObject({ actor_node: 'cp-it', rule: 'GATEWAY.INBOX_READ' });
+    const [person] = await db.query<{ actor_person: string }>(
+      `SELECT actor_person FROM "${db.schema}".audit_entry WHERE message_id = $1 AND operation = 'consulted'`,
+      [id],
+    );
+    expect(person.actor_person).toBe('cp-it.officer-5');
   });
 
   it('stops every service cleanly on SIGTERM', async () => {
