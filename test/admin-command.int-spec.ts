@@ -124,6 +124,22 @@ describe('npm run admin', () => {
     ],
     [['revoke', '--id', '0190d5a0-0000-7000-8000-000000000000', '--as', 'msx.admin-1'], 'id: no credential'],
     [['grant', '--person', 'x'], 'unknown command grant'],
+    [
+      ['revoke', '--id', '0190d5a0-0000-7000-8000-000000000000', '--as', ''],
+      'as: must name the administrator',
+    ],
+    [
+      [
+        'revoke',
+        '--id',
+        '0190d5a0-0000-7000-8000-000000000000',
+        '--as',
+        'msx.admin-1',
+        '--reason',
+        'a\u001b[2J',
+      ],
+      'reason: may not contain control characters',
+    ],
   ])('refuses %j naming the field, and writes nothing', async (args, message) => {
     const before = await administered();
     const r = admin(...args);

@@ -6,5 +6,10 @@ import type { GatewayConfig } from './gateway.config.js';
  * arrive in RequestDeadline.
  */
 export function gatewayAdapter(config: GatewayConfig): FastifyAdapter {
-  return new FastifyAdapter({ bodyLimit: config.MSX_GATEWAY_BODY_LIMIT_BYTES });
+  const proxies = config.MSX_GATEWAY_TRUSTED_PROXIES;
+  return new FastifyAdapter({
+    bodyLimit: config.MSX_GATEWAY_BODY_LIMIT_BYTES,
+    // The caller's address (counted for refusals, recorded with them) is the proxy's unless it is trusted.
+    ...(proxies.length > 0 ? { trustProxy: proxies } : {}),
+  });
 }

@@ -203,14 +203,14 @@ describe('the gateway edge keeps caller text out of the audit trail and binds of
       expectNoCallerText((await rejectionOf('corr-415-none')).raw);
     });
 
-    it('refuses a body on a path no route serves without recording the path as sent', async () => {
+    it("refuses a stranger's body on a path no route serves without reading it or recording the path as sent", async () => {
       const res = await fetch(`${base}/v1/${encodeURIComponent(PHONE)}`, {
         method: 'POST',
-        headers: { 'content-type': 'text/plain', 'x-correlation-id': 'corr-415-unrouted' },
+        headers: { 'content-type': 'text/plain', 'x-correlation-id': 'corr-401-unrouted' },
         body: reportText(),
       });
-      expect(res.status).toBe(415);
-      const { detail, raw } = await rejectionOf('corr-415-unrouted');
+      expect(res.status).toBe(401);
+      const { detail, raw } = await rejectionOf('corr-401-unrouted');
       expect(detail).toMatchObject({ path: '(unrouted)' });
       expectNoCallerText(raw);
     });
@@ -390,7 +390,33 @@ describe('the gateway edge keeps caller text out of the audit trail and binds of
       ['an accepted submission', () => post(asJson(validRouteReportEnvelope({ id: undefined }))), 202],
       ['an inbox page', () => read({ 'x-msx-officer': 'emlo-ne.officer-17' }), 200],
       ['a refusal of the token', () => fetch(`${base}/v1/inbox`), 401],
-      ['a path no route serves', () => fetch(`${base}/v1/nothing-here`), 404],
+      ['a path no route serves', () => fetch(`${base}/nothing-here`), 404],
+      [
+        'an API path no route serves',
+        () => fetch(`${base}/v1/nothing-here`, { headers: { authorization: `Bearer ${TOKEN}` } }),
+        404,
+      ],
+      ['a stranger on an API path', () => fetch(`${base}/v1/nothing-here`), 401],
+      [
+        'a body that is not JSON',
+        () =>
+          fetch(`${base}/v1/messages`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' },
+            body: 'x',
+          }),
+        415,
+      ],
+      [
+        'a body too large',
+        () =>
+          fetch(`${base}/v1/messages`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ x: 'y'.repeat(600_000) }),
+          }),
+        413,
+      ],
       ['liveness', () => fetch(`${base}/health`), 200],
     ])('%s carries no-store, nosniff and a closed content policy', async (_what, call, status) => {
       const res = await call();
@@ -407,22 +433,36 @@ describe('the gateway edge keeps caller text out of the audit trail and binds of
       }
     });
 
-    it('answers 408 and closes the connection of a request that does not arrive whole in time', async () => {
+    /** Sends a request whose body never arrives whole; resolves with all it was told once the connection closes. */
+    function slowBody(extraHeaders: string): Promise<{ answer: string; tookMs: number }> {
       const { port } = new URL(base);
       const socket = connect(Number(port), '127.0.0.1');
       const started = Date.now();
-      const answer = await new Promise<string>((resolve, reject) => {
+      return new Promise((resolve, reject) => {
         let text = '';
         socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
-        socket.on('close', () => resolve(text));
+        socket.on('close', () => resolve({ answer: text, tookMs: Date.now() - started }));
         socket.on('error', reject);
         socket.write(
-          'POST /v1/messages HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"a":',
+          `POST /v1/messages HTTP/1.1\r\nHost: x\r\n${extraHeaders}` +
+            'content-type: application/json\r\ncontent-length: 100\r\n\r\n{"a":',
         );
       });
+    }
+
+    it('answers 408 and closes the connection of a request that does not arrive whole in time', async () => {
+      const { answer, tookMs } = await slowBody(`authorization: Bearer ${TOKEN}\r\n`);
       expect(answer).toMatch(/^HTTP\/1\.1 408 /);
-      expect(Date.now() - started).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100);
-      expect(Date.now() - started).toBeLessThan(REQUEST_TIMEOUT_MS + 10_000);
+      expect(answer).toContain('cache-control: no-store');
+      expect(tookMs).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100);
+      expect(tookMs).toBeLessThan(REQUEST_TIMEOUT_MS + 10_000);
+    });
+
+    it("answers a stranger's slow body 401 at once and closes the connection when the body is not done in time", async () => {
+      const { answer, tookMs } = await slowBody('');
+      expect(answer).toMatch(/^HTTP\/1\.1 401 /);
+      expect(tookMs).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100);
+      expect(tookMs).toBeLessThan(REQUEST_TIMEOUT_MS + 10_000);
     });
   });
 });

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DataSource } from 'typeorm';
@@ -165,6 +166,27 @@ describe('gateway credentials issued to people', () => {
     return { ...rest, ...over };
   };
   const gatewayEvents = () => publishedAuditEvents(bus, 'msx-gateway');
+
+  /** A GET from another loopback address (127.0.0.x): a caller the gateway tells apart by its address. */
+  const call = (from: string, path: string, bearer: string, headers: Record<string, string> = {}) =>
+    new Promise<{ status: number }>((resolve, reject) => {
+      const { port } = new URL(base);
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: Number(port),
+          path,
+          localAddress: from,
+          headers: { authorization: `Bearer ${bearer}`, 'x-msx-justification': 'case 2026/17', ...headers },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
 
   it('records the officer of a personal credential as the author, whether the report names them or not', async () => {
     const unnamed = report();
@@ -359,12 +381,16 @@ describe('gateway credentials issued to people', () => {
       for (let i = 0; i < 40; i++) answers.push((await submit(bad, report())).status);
       expect(answers.slice(0, FAILURE_LIMIT)).toEqual(Array(FAILURE_LIMIT).fill(401));
       expect(new Set(answers.slice(FAILURE_LIMIT))).toEqual(new Set([429]));
-      const held = await submit(token.officer, report());
+      const held = await submit(bad, report());
       expect(held.status).toBe(429);
       const retryAfter = Number(held.headers.get('retry-after'));
       expect(retryAfter).toBeGreaterThanOrEqual(1);
       expect(retryAfter).toBeLessThanOrEqual(WINDOW_MS / 1000);
       expect(await held.json()).toMatchObject({ code: 'GATEWAY.RATE_LIMITED' });
+      // Valid credentials are served from the same address all along: the node's system token, and an
+      // officer's credential the gateway has seen valid before.
+      expect((await submit(SYSTEM_TOKEN, report({ author: 'emlo-ne.officer-17' }))).status).toBe(202);
+      expect((await submit(token.officer, report())).status).toBe(202);
 
       // 41 refusals: each is in the trail, the first of each window as a row of its own, the rest counted in
       // a summary row (`repeated`).
@@ -402,8 +428,44 @@ describe('gateway credentials issued to people', () => {
         WINDOW_MS * 2,
       );
       const answers: number[] = [];
-      for (let i = 0; i < FAILURE_LIMIT + 2; i++) answers.push((await trail(token.colleague!)).status);
+      for (let i = 0; i < FAILURE_LIMIT + 2; i++) {
+        const from = `127.0.0.${3 + (i % 2)}`;
+        answers.push((await call(from, '/v1/audit/flows', token.colleague!)).status);
+      }
       expect(answers).toEqual([...Array<number>(FAILURE_LIMIT).fill(403), 429, 429]);
+      // Another officer of the node, on the same addresses, is not held off.
+      expect((await call('127.0.0.3', '/v1/inbox', token.officer!)).status).toBe(200);
+    });
+
+    it('never hold off a valid credential for its address; a credential not seen before waits out the window', async () => {
+      const from = '127.0.0.9';
+      const statuses: number[] = [];
+      for (let i = 0; i < FAILURE_LIMIT + 1; i++)
+        statuses.push((await call(from, '/v1/inbox', `msx_${'B'.repeat(43)}`)).status);
+      expect(statuses.at(-1)).toBe(429);
+      expect((await call(from, '/v1/inbox', token.officer!)).status).toBe(200);
+      expect(
+        (await call(from, '/v1/inbox', SYSTEM_TOKEN, { 'x-msx-officer': 'emlo-ne.officer-17' })).status,
+      ).toBe(200);
+      // Never used before: not asked about in the database while the address is held off.
+      const fresh = (await issue('emlo-ne.officer-50', 'officer')).token;
+      expect((await call(from, '/v1/inbox', fresh)).status).toBe(429);
+      expect((await call('127.0.0.10', '/v1/inbox', fresh)).status).toBe(200);
+    });
+
+    it('refuses a stranger before reading the body: 401, never 415 or 400', async () => {
+      const text = await fetch(`${base}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: 'Mario Rossi +393331234567',
+      });
+      expect(text.status).toBe(401);
+      const junk = await fetch(`${base}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer nope' },
+        body: '{"not json',
+      });
+      expect(junk.status).toBe(401);
     });
   });
 });

@@ -10,6 +10,7 @@ import {
   str,
   type Parser,
 } from '#config';
+import { isIP } from 'node:net';
 import { isOfficerId } from '#contracts';
 import { auditGateSpec, routerKeySpec } from '#runtime';
 
@@ -35,6 +36,29 @@ function auditorTokens(): Parser<Map<string, string>> {
   };
 }
 
+/**
+ * The reverse proxies whose `X-Forwarded-For` is believed: `10.0.0.5,10.0.1.0/24`. Without them every caller
+ * behind a proxy has the proxy's address, and refusals are counted for all of them together.
+ */
+function trustedProxies(): Parser<string[]> {
+  return (raw) => {
+    if (raw === undefined || raw.trim() === '') return [];
+    return raw.split(',').map((entry, i) => {
+      const item = entry.trim();
+      const [address, bits, ...rest] = item.split('/');
+      const family = isIP(address);
+      const maxBits = family === 6 ? 128 : 32;
+      if (
+        family === 0 ||
+        rest.length > 0 ||
+        (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > maxBits))
+      )
+        throw new Error(`entry ${i + 1} must be an IP address or a CIDR range such as 10.0.1.0/24`);
+      return item;
+    });
+  };
+}
+
 export const gatewaySpec = {
   ...natsSpec,
   ...logSpec,
@@ -44,7 +68,7 @@ export const gatewaySpec = {
   /** Schema of the issued credentials; `<MSX_DATABASE_SCHEMA>_credentials` when unset. */
   MSX_CREDENTIALS_SCHEMA: optionalStr(),
   /** How long a credential found is trusted without asking the database again: the delay of a revocation. */
-  MSX_CREDENTIAL_CACHE_MS: int(2_000, 0, 60_000),
+  MSX_CREDENTIAL_CACHE_MS: int(2_000, 0, 10_000),
   /** Refused requests per address, and per credential, within a window before the caller is held off (429). */
   MSX_GATEWAY_FAILURE_LIMIT: int(20, 1, 100_000),
   /** The window of MSX_GATEWAY_FAILURE_LIMIT, and of the audit trail's summary of repeated refusals. */
@@ -53,6 +77,8 @@ export const gatewaySpec = {
   ...routerKeySpec,
   /** Interface to listen on; loopback unless a reverse proxy in front terminates TLS. */
   MSX_GATEWAY_HOST: str('127.0.0.1'),
+  /** Reverse proxies in front, whose X-Forwarded-For names the caller (see trustedProxies). */
+  MSX_GATEWAY_TRUSTED_PROXIES: trustedProxies(),
   MSX_GATEWAY_PORT: int(8080, 0, 65_535),
   /**
    * One system token per node, for agency systems: `emlo-ne=<token>,cp-it=<token>`; each at least 32

@@ -12,9 +12,7 @@ import type { GatewayConfig } from './gateway.config.js';
 import { GATEWAY_CONFIG } from './gateway.tokens.js';
 import { HealthController } from './health/health.controller.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
-import { JsonOnlyBodies } from './http/json-only.js';
-import { SecurityHeaders } from './http/security-headers.js';
-import { RequestDeadline } from './http/request-deadline.js';
+import { GatewayEdge } from './http/gateway-edge.js';
 import { RejectionAuditor } from './http/rejection-auditor.js';
 import { SubmitMessageController } from './submit-message/submit-message.controller.js';
 import { SubmitMessageHandler } from './submit-message/submit-message.handler.js';
@@ -50,11 +48,8 @@ export class GatewayModule {
           provide: AuditQueryClient,
           useFactory: () => new AuditQueryClient(config.MSX_NATS_URL, natsCredentials(config, GATEWAY_NODE)),
         },
-        // Bodies are read as JSON only, refused with 415 before parsing otherwise.
-        JsonOnlyBodies,
-        // Before anything else answers: every answer may be intelligence.
-        SecurityHeaders,
-        RequestDeadline,
+        // What every request meets before a route: headers, the body's deadline, the credential, JSON only.
+        GatewayEdge,
         {
           provide: CredentialStore,
           useFactory: () =>

@@ -3,6 +3,7 @@ import { createSchemaIfMissing, isTransientStorageError, type AuditRepository } 
 import { ADMIN_PRINCIPAL, AuditOperation, MsxError, newAuditEvent, uuidv7 } from '#contracts';
 import {
   checkIssueRequest,
+  checkRevokeRequest,
   newToken,
   tokenDigest,
   type Credential,
@@ -168,6 +169,7 @@ export class CredentialStore {
   /**
    * Revokes a credential at once and records it in the audit trail, in one transaction.
    * @returns the credential as revoked, or undefined when no such credential exists
+   * @throws CredentialRequestError for an administrator or reason that breaks a rule, before anything is written
    * @throws Error when it was revoked already (its first revocation stands)
    */
   async revoke(
@@ -177,7 +179,8 @@ export class CredentialStore {
     reason = '',
     nowMs = Date.now(),
   ): Promise<Credential | undefined> {
-    if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
+    checkRevokeRequest(by, reason);
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) return undefined;
     return this.ds.transaction(async (m) => {
       const [row] = await m.query<CredentialRow[]>(
         `SELECT ${COLUMNS} FROM ${this.table} WHERE id = $1 FOR UPDATE`,

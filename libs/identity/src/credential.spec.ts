@@ -2,6 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import {
   checkIssueRequest,
+  checkRevokeRequest,
+  MAX_REASON_LENGTH,
   CredentialRequestError,
   DEFAULT_LIFETIME_MS,
   isIssuedTokenForm,
@@ -132,5 +134,23 @@ describe('refusalOf', () => {
     expect(refusalOf(credential({ revokedAt: new Date(NOW - 1), revokedBy: 'msx.admin-1' }), NOW)).toBe(
       'the credential has been revoked',
     );
+  });
+});
+
+describe('checkRevokeRequest', () => {
+  it('takes an administrator id and a reason of printable text', () => {
+    expect(() => checkRevokeRequest('msx.admin-1', '')).not.toThrow();
+    expect(() => checkRevokeRequest('msx.admin-1', 'left the post; see ticket 2026/17')).not.toThrow();
+  });
+
+  it.each<[string, string, string, string]>([
+    ['', '', 'as', 'administratorId'],
+    ['Mario Rossi', '', 'as', 'administratorId'],
+    ['msx.admin-1\u001b[2J', '', 'as', 'administratorId'],
+    ['msx.admin-1', 'x'.repeat(MAX_REASON_LENGTH + 1), 'reason', 'maxLength'],
+    ['msx.admin-1', 'left\u001b[2J', 'reason', 'noControlCharacters'],
+    ['msx.admin-1', 'line one\nline two', 'reason', 'noControlCharacters'],
+  ])('refuses as %j with reason %j, naming %s and the rule %s', (by, reason, field, rule) => {
+    expect(() => checkRevokeRequest(by, reason)).toThrow(expect.objectContaining({ field, rule }));
   });
 });

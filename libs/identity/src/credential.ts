@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { isNodeBoundOfficerId, isOfficerOfNode } from '#contracts';
+import { hasNoControlCharacters, isNodeBoundOfficerId, isOfficerOfNode } from '#contracts';
 
 /**
  * What a credential lets its holder do at the gateway:
@@ -127,6 +127,27 @@ export function checkIssueRequest(req: IssueRequest, nowMs: number, isNode: (id:
       `may be at most ${MAX_LIFETIME_MS / DAY_MS} days from now`,
     );
   return expiresAt;
+}
+
+/** Longest reason an administrator may give for a revocation, in characters. */
+export const MAX_REASON_LENGTH = 500;
+
+/**
+ * Checks a revocation before anything is written: the administrator named as acting, and the reason, which
+ * goes into the append-only trail as it is.
+ * @throws CredentialRequestError naming the field and the rule
+ */
+export function checkRevokeRequest(by: string, reason: string): void {
+  if (!isNodeBoundOfficerId(by))
+    throw new CredentialRequestError(
+      'as',
+      'administratorId',
+      'must name the administrator acting, as <organisation>.<name>',
+    );
+  if ([...reason].length > MAX_REASON_LENGTH)
+    throw new CredentialRequestError('reason', 'maxLength', `may be at most ${MAX_REASON_LENGTH} characters`);
+  if (reason !== '' && !hasNoControlCharacters(reason))
+    throw new CredentialRequestError('reason', 'noControlCharacters', 'may not contain control characters');
 }
 
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: DAY_MS };

@@ -32,8 +32,8 @@ export class FailureLimiter {
   }
 
   /** Milliseconds until a request from `address` (with `credentialId`) may be served again; 0 when it may now. */
-  heldOffMs(address: string, credentialId?: string): number {
-    const byAddress = this.heldOff(`a:${address}`, this.limits.perAddress);
+  heldOffMs(address: string | undefined, credentialId?: string): number {
+    const byAddress = address === undefined ? 0 : this.heldOff(`a:${address}`, this.limits.perAddress);
     const byCredential =
       credentialId === undefined ? 0 : this.heldOff(`c:${credentialId}`, this.limits.perCredential);
     return Math.max(byAddress, byCredential);

@@ -32,6 +32,37 @@ export class RateLimitedError extends MsxError {
   }
 }
 
+/** How long a credential seen valid is looked up even from an address held off. */
+const RECENTLY_VALID_MS = 15 * 60_000;
+
+/** Keys seen within a time, at most `max` of them (the oldest forgotten first). */
+class RecentSet {
+  private readonly seen = new Map<string, number>();
+
+  constructor(
+    private readonly withinMs: number,
+    private readonly max: number,
+  ) {}
+
+  has(key: string): boolean {
+    const at = this.seen.get(key);
+    return at !== undefined && Date.now() - at < this.withinMs;
+  }
+
+  set(key: string): void {
+    this.seen.delete(key);
+    for (const oldest of this.seen.keys()) {
+      if (this.seen.size < this.max) break;
+      this.seen.delete(oldest);
+    }
+    this.seen.set(key, Date.now());
+  }
+
+  delete(key: string): void {
+    this.seen.delete(key);
+  }
+}
+
 /** What a bearer header looks like: visible ASCII, at most 512 characters. */
 const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
 
@@ -45,6 +76,8 @@ const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
 export class GatewayTokens implements OnModuleDestroy {
   private readonly configured: (TokenHolder & { digest: Buffer })[];
   private readonly cache = new Map<string, { credential: Credential; untilMs: number }>();
+  /** Digests of credentials valid when last seen: these are looked up even from an address held off. */
+  private readonly recentlyValid = new RecentSet(RECENTLY_VALID_MS, 10_000);
   readonly limiter: FailureLimiter;
 
   constructor(
@@ -76,8 +109,12 @@ export class GatewayTokens implements OnModuleDestroy {
   }
 
   /**
-   * The holder of the request's bearer token, admitted only in one of `roles`.
-   * @throws RateLimitedError (429) while the address or credential is held off, before the token is checked
+   * The holder of the request's bearer token, admitted only in one of `roles`. A valid credential is never
+   * refused for its address: an address held off for refusals (its callers guessed or replayed tokens) is
+   * answered 429 only for tokens that are not known to be valid, before the database is asked about them, so
+   * strangers sharing a proxy or a NAT with an officer cannot lock the officer out.
+   * @throws RateLimitedError (429) while the address is held off (for a token not known to be valid) or the
+   *   credential is held off
    * @throws MsxError `GATEWAY.UNAUTHENTICATED` (401) for a missing, unknown, expired or revoked token;
    *   `GATEWAY.FORBIDDEN` (403) for a role not in `roles`; `GATEWAY.CREDENTIALS_UNAVAILABLE` (503)
    */
@@ -86,15 +123,30 @@ export class GatewayTokens implements OnModuleDestroy {
     roles: readonly CredentialRole[],
     forbidden: (role: CredentialRole) => string,
   ): Promise<TokenHolder> {
+    const holder = await this.identify(req);
+    if (!roles.includes(holder.role)) {
+      // An issued credential calling what its role may not is counted against it, never against the
+      // address, which others may share; a node's system token is shared by its systems and not counted.
+      if (holder.credentialId !== undefined) this.limiter.refused(undefined, holder.credentialId);
+      throw new MsxError('GATEWAY.FORBIDDEN', forbidden(holder.role));
+    }
+    return holder;
+  }
+
+  /**
+   * The holder of the request's bearer token, whatever its role; found once per request (AuthenticateFirst
+   * asks before the body is read, the guard again for the role).
+   * @throws as {@link authenticate}, but never `GATEWAY.FORBIDDEN`
+   */
+  async identify(req: MsxRequest): Promise<TokenHolder> {
+    const ctx = contextOf(req);
+    if (ctx.holder) return ctx.holder;
     const address = req.ip;
-    this.holdOff(address);
     const match = BEARER.exec(req.headers.authorization ?? '');
     if (!match) {
+      this.holdOff(address);
       this.limiter.refused(address);
-      throw new MsxError(
-        'GATEWAY.UNAUTHENTICATED',
-        `send "Authorization: Bearer <token>" (${roles.join(' or ')})`,
-      );
+      throw new MsxError('GATEWAY.UNAUTHENTICATED', 'send "Authorization: Bearer <token>"');
     }
     const digest = tokenDigest(match[1]);
     const holder = this.configuredHolder(digest) ?? (await this.issuedHolder(req, digest));
@@ -102,18 +154,11 @@ export class GatewayTokens implements OnModuleDestroy {
       this.limiter.refused(address);
       throw new MsxError('GATEWAY.UNAUTHENTICATED', 'the bearer token is not valid');
     }
-    const credential = holder.credentialId ?? `${holder.role}:${holder.person ?? holder.node}`;
-    this.holdOff(address, credential);
-    if (!roles.includes(holder.role)) {
-      // A known credential calling what its role may not: counted against the credential, not the address,
-      // which others may share.
-      this.limiter.refused(undefined, credential);
-      throw new MsxError('GATEWAY.FORBIDDEN', forbidden(holder.role));
-    }
+    ctx.holder = holder;
     return holder;
   }
 
-  private holdOff(address: string, credentialId?: string): void {
+  private holdOff(address: string | undefined, credentialId?: string): void {
     const ms = this.limiter.heldOffMs(address, credentialId);
     if (ms > 0) throw new RateLimitedError(Math.ceil(ms / 1000));
   }
@@ -132,6 +177,8 @@ export class GatewayTokens implements OnModuleDestroy {
     let cached = this.cache.get(key);
     if (!cached || cached.untilMs <= nowMs) {
       this.cache.delete(key);
+      // Unknown here: from an address held off, not worth a database query.
+      if (!this.recentlyValid.has(key)) this.holdOff(req.ip);
       const credential = await this.store.byDigest(digest);
       if (!credential) return undefined;
       cached = { credential, untilMs: nowMs + this.config.MSX_CREDENTIAL_CACHE_MS };
@@ -142,12 +189,14 @@ export class GatewayTokens implements OnModuleDestroy {
     }
     const c = cached.credential;
     contextOf(req).credentialId = c.id;
-    this.holdOff(req.ip, c.id);
+    this.holdOff(undefined, c.id);
     const refusal = refusalOf(c, nowMs);
     if (refusal) {
+      this.recentlyValid.delete(key);
       this.limiter.refused(req.ip, c.id);
       throw new MsxError('GATEWAY.UNAUTHENTICATED', refusal);
     }
+    this.recentlyValid.set(key);
     return { role: c.role, node: c.node, person: c.person, credentialId: c.id };
   }
 }

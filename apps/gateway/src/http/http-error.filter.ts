@@ -15,6 +15,7 @@ import { GATEWAY_FIELDS, OfficerNotOfNodeError } from '../auth/officer-binding.j
 import { ACCEPTED_MEDIA_TYPE } from './json-only.js';
 import { contextOf, type MsxRequest } from './request-context.js';
 import { RejectionAuditor, SUMMARISED_CODES } from './rejection-auditor.js';
+import { SECURITY_HEADERS } from './security-headers.js';
 
 /**
  * The body of every error response: an RFC 9457 problem (`application/problem+json`), whose `type` names
@@ -178,6 +179,8 @@ export class HttpErrorFilter implements ExceptionFilter {
         },
       });
     }
+    // Again here: a refusal by an earlier hook (415) ends the hook chain before SecurityHeaders runs.
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) void reply.header(name, value);
     void reply.header('x-correlation-id', ctx.correlationId);
     if (body.status === 401) void reply.header('www-authenticate', 'Bearer realm="msx"');
     if (body.status === 415) void reply.header('accept-post', ACCEPTED_MEDIA_TYPE);

@@ -1,5 +1,3 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { MsxError } from '#contracts';
 
@@ -34,26 +32,21 @@ export function hasBody(req: FastifyRequest): boolean {
  * refusal is audited through the error filter without the body. The parsers that NestJS's Fastify adapter
  * and Fastify register for other types are removed as well, so that nothing else could ever read one.
  */
-@Injectable()
-export class JsonOnlyBodies implements OnModuleInit {
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
-
-  onModuleInit(): void {
-    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    for (const type of ['application/x-www-form-urlencoded', 'text/plain']) {
-      if (fastify.hasContentTypeParser(type)) fastify.removeContentTypeParser(type);
-    }
-    fastify.addHook('onRequest', (req, _reply, done) => {
-      if (hasBody(req) && !isJsonContentType(req.headers['content-type'])) {
-        done(
-          new MsxError(
-            'GATEWAY.UNSUPPORTED_MEDIA_TYPE',
-            `send the body as ${ACCEPTED_MEDIA_TYPE} (charset utf-8, if one is named)`,
-          ),
-        );
-        return;
-      }
-      done();
-    });
+export function installJsonOnly(fastify: FastifyInstance): void {
+  for (const type of ['application/x-www-form-urlencoded', 'text/plain']) {
+    if (fastify.hasContentTypeParser(type)) fastify.removeContentTypeParser(type);
   }
+  // preParsing: after every onRequest hook (a stranger is refused 401 first), before a byte is read.
+  fastify.addHook('preParsing', (req, _reply, payload, done) => {
+    if (hasBody(req) && !isJsonContentType(req.headers['content-type'])) {
+      done(
+        new MsxError(
+          'GATEWAY.UNSUPPORTED_MEDIA_TYPE',
+          `send the body as ${ACCEPTED_MEDIA_TYPE} (charset utf-8, if one is named)`,
+        ),
+      );
+      return;
+    }
+    done(null, payload);
+  });
 }

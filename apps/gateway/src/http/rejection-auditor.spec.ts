@@ -123,3 +123,58 @@ describe('RefusalSummaries', () => {
     expect(summaries[0].detail).toMatchObject({ address: '*', repeated: 4 * MAX_SUMMARISED_SOURCES - 1 });
   });
 });
+
+describe('RefusalSummaries, refusals naming a credential', () => {
+  const ofCredential = (path: string, address: string): Rejection => ({
+    code: 'GATEWAY.UNAUTHENTICATED',
+    status: 401,
+    correlationId: 'c',
+    detail: { method: 'GET', path, address, credential: 'cred-victim' },
+  });
+
+  it('are recorded on their own even when strangers have filled the window, and name no route or address they did not all share', () => {
+    const s = new RefusalSummaries();
+    for (let i = 0; i < 2 * MAX_SUMMARISED_SOURCES; i++)
+      s.admit({
+        code: 'GATEWAY.UNAUTHENTICATED',
+        status: 401,
+        correlationId: 'x',
+        detail: { method: 'GET', path: '/v1/inbox', address: `10.1.${i >> 8}.${i & 255}` },
+      });
+    expect(s.admit(ofCredential('/v1/audit/flows', '10.9.9.9'))).toMatchObject({
+      detail: { credential: 'cred-victim', path: '/v1/audit/flows', address: '10.9.9.9' },
+    });
+    s.admit(ofCredential('/v1/inbox', '10.9.9.8'));
+    s.admit(ofCredential('/v1/audit/flows', '10.9.9.9'));
+    const summary = s.endWindow().find((r) => r.detail?.credential === 'cred-victim');
+    expect(summary?.detail).toMatchObject({
+      repeated: 2,
+      path: '*',
+      address: '*',
+      credential: 'cred-victim',
+    });
+  });
+
+  it('name the route and address in the summary when every repeat shared them', () => {
+    const s = new RefusalSummaries();
+    for (let i = 0; i < 3; i++) s.admit(ofCredential('/v1/inbox', '10.9.9.9'));
+    expect(s.endWindow()[0].detail).toMatchObject({ repeated: 2, path: '/v1/inbox', address: '10.9.9.9' });
+  });
+
+  it('share no route or credential of a stranger in the overflow summary', () => {
+    const s = new RefusalSummaries();
+    for (let i = 0; i <= MAX_SUMMARISED_SOURCES + 3; i++)
+      s.admit({
+        code: 'GATEWAY.RATE_LIMITED',
+        status: 429,
+        correlationId: `x${i}`,
+        node: undefined,
+        detail: { method: 'POST', path: '/v1/messages', address: `10.2.${i >> 8}.${i & 255}` },
+      });
+    const overflow = s.endWindow();
+    expect(overflow).toHaveLength(1);
+    expect(overflow[0].detail).toEqual(
+      expect.objectContaining({ method: '*', path: '*', address: '*', repeated: 3 }),
+    );
+  });
+});

@@ -90,45 +90,79 @@ export function rejectionEvent(r: Rejection): AuditEvent {
 /**
  * Refusals of credentials, which a caller can repeat at will: recorded once per window and source, with a
  * summary of the repeats, so that a flood of bad requests cannot become a flood of audit rows that fills
- * the audit backlog and closes the exchange for everyone.
+ * the audit backlog and closes the exchange for everyone. A caller without a valid credential gets no
+ * other refusal: the gateway authenticates before it reads a body (AuthenticateFirst).
  */
 export const SUMMARISED_CODES: ReadonlySet<string> = new Set([
   'GATEWAY.UNAUTHENTICATED',
   'GATEWAY.RATE_LIMITED',
 ]);
 
-/** Most sources summarised at once per window; the rest share one summary. */
+/** Most sources without a credential summarised at once per window; the rest share one summary per code. */
 export const MAX_SUMMARISED_SOURCES = 1_000;
 
 interface Summary {
   first: Rejection;
+  /** Whether repeats came on other routes or from other addresses than the first (then the summary names none). */
+  mixedPath: boolean;
+  mixedAddress: boolean;
   repeated: number;
   firstRepeatMs: number;
   lastRepeatMs: number;
 }
 
+/** Whether a refusal is summarised: of credentials (401), or of a caller held off (429). */
+const summarised = (r: Rejection) => SUMMARISED_CODES.has(r.code);
+
 /**
  * Decides which refusals are recorded as they come and which are counted into a summary: the first of
  * each (code, route, address, credential) in a window is recorded at once; the repeats are recorded as one
- * summary row when the window ends. At most 2 × (MAX_SUMMARISED_SOURCES + 1) rows per code and window.
+ * summary row when the window ends. Refusals naming a credential (revoked, expired, held off) are keyed by
+ * the credential alone and never share a summary with others: they are bounded by the credentials issued,
+ * not by what a caller can vary, and an auditor looking for a stolen credential finds its row. The rest
+ * share one summary per code beyond MAX_SUMMARISED_SOURCES sources, with no route, address or credential.
  */
 export class RefusalSummaries {
   private summaries = new Map<string, Summary>();
+  private anonymous = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
   /** The rejection to record now, or undefined when it is only counted. */
   admit(r: Rejection): Rejection | undefined {
-    if (!SUMMARISED_CODES.has(r.code)) return r;
-    let key = `${r.code}|${r.detail?.path}|${r.detail?.address}|${r.detail?.credential}`;
-    if (!this.summaries.has(key) && this.summaries.size >= MAX_SUMMARISED_SOURCES) key = `${r.code}|*`;
+    if (!summarised(r)) return r;
+    const credential = r.detail?.credential;
+    let key =
+      credential !== undefined
+        ? `${r.code}|c:${credential}`
+        : `${r.code}|${r.detail?.path}|${r.detail?.address}`;
+    let first = r;
+    if (credential === undefined && !this.summaries.has(key)) {
+      if (this.anonymous >= MAX_SUMMARISED_SOURCES) {
+        key = `${r.code}|*`;
+        first = {
+          code: r.code,
+          status: r.status,
+          correlationId: r.correlationId,
+          detail: { method: '*', path: '*', address: '*' },
+        };
+      } else this.anonymous++;
+    }
     const s = this.summaries.get(key);
     if (!s) {
-      const first = key === `${r.code}|*` ? { ...r, detail: { ...r.detail!, address: '*' } } : r;
-      this.summaries.set(key, { first, repeated: 0, firstRepeatMs: 0, lastRepeatMs: 0 });
+      this.summaries.set(key, {
+        first,
+        mixedPath: false,
+        mixedAddress: false,
+        repeated: 0,
+        firstRepeatMs: 0,
+        lastRepeatMs: 0,
+      });
       return first;
     }
     const nowMs = this.now();
+    if (r.detail?.path !== s.first.detail?.path) s.mixedPath = true;
+    if (r.detail?.address !== s.first.detail?.address) s.mixedAddress = true;
     if (s.repeated === 0) s.firstRepeatMs = nowMs;
     s.repeated++;
     s.lastRepeatMs = nowMs;
@@ -147,6 +181,8 @@ export class RefusalSummaries {
         violations: undefined,
         detail: {
           ...s.first.detail!,
+          ...(s.mixedPath ? { method: '*', path: '*' } : {}),
+          ...(s.mixedAddress ? { address: '*' } : {}),
           repeated: s.repeated,
           firstRepeatAt: new Date(s.firstRepeatMs).toISOString(),
           lastRepeatAt: new Date(s.lastRepeatMs).toISOString(),
@@ -154,6 +190,7 @@ export class RefusalSummaries {
       });
     }
     this.summaries = new Map();
+    this.anonymous = 0;
     return out;
   }
 }

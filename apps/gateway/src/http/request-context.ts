@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { uuidv7 } from '#contracts';
+import type { TokenHolder } from '../auth/gateway-tokens.js';
 
 /** What the gateway learns about a request before the handler runs. */
 export interface RequestContext {
@@ -11,6 +12,8 @@ export interface RequestContext {
   officer?: string;
   /** The credential presented, when it is one an administrator issued (not a configured node token). */
   credentialId?: string;
+  /** Who the bearer token belongs to, once found (before the role is checked). */
+  holder?: TokenHolder;
   correlationId: string;
 }
 

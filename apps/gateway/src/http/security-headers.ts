@@ -1,5 +1,3 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 
 /**
@@ -14,16 +12,10 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'referrer-policy': 'no-referrer',
 };
 
-@Injectable()
-export class SecurityHeaders implements OnModuleInit {
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
-
-  onModuleInit(): void {
-    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    // onRequest runs first for every request, before parsing, authentication and routing.
-    fastify.addHook('onRequest', (_req, reply, done) => {
-      void reply.headers(SECURITY_HEADERS);
-      done();
-    });
-  }
+/** Sets the headers on every answer; the first hook, so that every answer has them. */
+export function installSecurityHeaders(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (_req, reply, done) => {
+    void reply.headers(SECURITY_HEADERS);
+    done();
+  });
 }

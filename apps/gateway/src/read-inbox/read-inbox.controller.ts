@@ -89,6 +89,8 @@ export class ReadInboxController implements BeforeApplicationShutdown {
           correlationId: ctx.correlationId,
         }),
       recheck: async () => {
+        // Asked afresh, not what this request found when it came in.
+        ctx.holder = undefined;
         const holder = await this.tokens.authenticate(req, NODE_ROLES, nodeRoleRefusal);
         if (holder.node !== node || holder.credentialId !== ctx.credentialId)
           throw new MsxError('GATEWAY.UNAUTHENTICATED', 'the credential changed');
