@@ -4,7 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { connect } from 'node:net';
+import { Agent, request as httpRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
@@ -463,6 +464,42 @@ describe('the gateway edge keeps caller text out of the audit trail and binds of
       expect(answer).toMatch(/^HTTP\/1\.1 401 /);
       expect(tookMs).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100);
       expect(tookMs).toBeLessThan(REQUEST_TIMEOUT_MS + 10_000);
+    });
+
+    it('keeps nothing per request on a connection that stays open: many submissions on one socket add no listeners', async () => {
+      const server = app.getHttpServer();
+      const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      const { port } = new URL(base);
+      try {
+        for (let i = 0; i < 30; i++) {
+          const status = await new Promise<number>((resolve, reject) => {
+            const req = httpRequest(
+              {
+                host: '127.0.0.1',
+                port: Number(port),
+                path: '/v1/messages',
+                method: 'POST',
+                agent,
+                headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+              },
+              (res) => {
+                res.resume();
+                res.on('end', () => resolve(res.statusCode ?? 0));
+              },
+            );
+            req.on('error', reject);
+            req.end(JSON.stringify({ not: 'an envelope' }));
+          });
+          expect(status).toBe(400);
+        }
+        const socket = await accepted;
+        expect(socket.destroyed).toBe(false);
+        expect(socket.listenerCount('close')).toBeLessThan(10);
+        expect(socket.listenerCount('end')).toBeLessThan(10);
+      } finally {
+        agent.destroy();
+      }
     });
   });
 });

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { hasBody } from './json-only.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
@@ -9,39 +10,57 @@ import { SECURITY_HEADERS } from './security-headers.js';
  * headers timeout, 60 s, covers the headers.)
  */
 export function installRequestDeadline(fastify: FastifyInstance, ms: number): void {
-  fastify.addHook('onRequest', (req, reply, done) => {
-    if (req.raw.complete || !hasBody(req)) {
-      done();
-      return;
-    }
-    const timer = setTimeout(() => {
-      if (req.raw.complete) return;
-      // Answered already (a refusal before the body was read): the rest of the body is not waited for.
-      if (reply.raw.headersSent || reply.sent) {
-        req.raw.socket?.destroy();
-        return;
+  // One sweep for all requests, not a timer and listeners per request: a request costs a map entry.
+  const pending = new Map<IncomingMessage, { deadlineMs: number; reply: FastifyReply }>();
+  const sweep = setInterval(
+    () => {
+      const nowMs = Date.now();
+      for (const [raw, { deadlineMs, reply }] of pending) {
+        if (raw.complete || raw.destroyed) pending.delete(raw);
+        else if (nowMs >= deadlineMs) {
+          pending.delete(raw);
+          expire(raw, reply, ms);
+        }
       }
-      // The answer is written here, not by Fastify, which then leaves the aborted request alone.
-      reply.hijack();
-      const body = JSON.stringify({
-        type: 'urn:msx:problem:GATEWAY.REQUEST_TIMEOUT',
-        title: 'Request Timeout',
-        status: 408,
-        detail: `the request did not arrive whole within ${ms} ms`,
-        code: 'GATEWAY.REQUEST_TIMEOUT',
-      });
-      reply.raw.writeHead(408, {
-        ...SECURITY_HEADERS,
-        'content-type': 'application/problem+json; charset=utf-8',
-        'content-length': Buffer.byteLength(body),
-        connection: 'close',
-      });
-      reply.raw.end(body, () => req.raw.socket?.destroy());
-    }, ms);
-    // Only the body's end or the socket's: an answer sent before the body is in does not end the wait.
-    const clear = () => clearTimeout(timer);
-    req.raw.once('end', clear);
-    req.raw.socket?.once('close', clear);
+    },
+    Math.min(250, ms / 4),
+  );
+  sweep.unref();
+  fastify.addHook('onClose', (_instance, done) => {
+    clearInterval(sweep);
     done();
   });
+  fastify.addHook('onRequest', (req, reply, done) => {
+    if (!req.raw.complete && hasBody(req)) {
+      const raw = req.raw;
+      pending.set(raw, { deadlineMs: Date.now() + ms, reply });
+      raw.once('end', () => pending.delete(raw));
+    }
+    done();
+  });
+}
+
+/** Ends a request whose body did not arrive in time: 408 and the connection closed, or only closed when answered already. */
+function expire(raw: IncomingMessage, reply: FastifyReply, ms: number): void {
+  // Answered already (a refusal before the body was read): the rest of the body is not waited for.
+  if (reply.raw.headersSent || reply.sent) {
+    raw.socket?.destroy();
+    return;
+  }
+  // The answer is written here, not by Fastify, which then leaves the aborted request alone.
+  reply.hijack();
+  const body = JSON.stringify({
+    type: 'urn:msx:problem:GATEWAY.REQUEST_TIMEOUT',
+    title: 'Request Timeout',
+    status: 408,
+    detail: `the request did not arrive whole within ${ms} ms`,
+    code: 'GATEWAY.REQUEST_TIMEOUT',
+  });
+  reply.raw.writeHead(408, {
+    ...SECURITY_HEADERS,
+    'content-type': 'application/problem+json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  });
+  reply.raw.end(body, () => raw.socket?.destroy());
 }
