@@ -78,7 +78,7 @@ export class GatewayTokens implements OnModuleDestroy {
   private readonly cache = new Map<string, { credential: Credential; untilMs: number }>();
   /** Digests of credentials valid when last seen: these are looked up even from an address held off. */
   private readonly recentlyValid = new RecentSet(RECENTLY_VALID_MS, 10_000);
-  readonly limiter: FailureLimiter;
+  private readonly limiter: FailureLimiter;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,

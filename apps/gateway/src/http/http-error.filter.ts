@@ -179,7 +179,7 @@ export class HttpErrorFilter implements ExceptionFilter {
         },
       });
     }
-    // Again here: a refusal by an earlier hook (415) ends the hook chain before SecurityHeaders runs.
+    // Again here, for an error raised before the hooks run (Fastify refusing a request it cannot route or read).
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) void reply.header(name, value);
     void reply.header('x-correlation-id', ctx.correlationId);
     if (body.status === 401) void reply.header('www-authenticate', 'Bearer realm="msx"');
