@@ -20,7 +20,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { loadOrCreateSigningKey } from '#audit-store';
 import { ensureRouterKeys, prepareSecureExchange, principalOf, type SecureExchangeFiles } from '#messaging';
-import { ConfigError, databaseSpec, directorySpec, int, loadConfig, natsSpec, str } from '#config';
+import { ConfigError, databaseSpec, directorySpec, int, loadConfig, natsSpec, opsSpec, str } from '#config';
 import { isMatchingService, loadDirectory, type Directory } from '#directory';
 import { ensureMatchingKeyFile, MATCH_KEY_FILE_NAME } from '#node-app';
 import { runDemo, type PostLink } from './demo/run-demo.js';
@@ -52,6 +52,7 @@ import {
   STATE_DIR,
   takeStartLock,
   removeRuntimeInfo,
+  RUNTIME_FILE,
   TOKENS_FILE,
   tokenOf,
   witnessDir,
@@ -93,6 +94,8 @@ function readConfig() {
       ...directorySpec,
       MSX_GATEWAY_HOST: str('127.0.0.1'),
       MSX_GATEWAY_PORT: int(8080, 1, 65_535),
+      // Every service gets an operations listener on this interface, each on a port of its own.
+      MSX_OPS_HOST: opsSpec.MSX_OPS_HOST,
     });
   } catch (err) {
     if (err instanceof ConfigError) throw new StartError(err.message);
@@ -129,6 +132,19 @@ const serverLine = (name: string) => (line: string) => {
   if (/\[(WRN|ERR|FTL)\]|\b(WARNING|ERROR|FATAL|PANIC)\b|initialising/.test(line))
     write(`${name.padEnd(8)} | ${line}`);
 };
+
+/** A free port for each service's operations listener, no two alike, by service name. */
+async function opsPortsOf(services: readonly ServiceSpec[]): Promise<Map<string, number>> {
+  const ports = new Map<string, number>();
+  const taken = new Set<number>();
+  for (const spec of services) {
+    let port = await freePort();
+    while (taken.has(port)) port = await freePort();
+    taken.add(port);
+    ports.set(spec.name, port);
+  }
+  return ports;
+}
 
 /** True when nothing listens on the loopback port. */
 function portFree(port: number): Promise<boolean> {
@@ -369,8 +385,16 @@ async function main(): Promise<void> {
   ensureMatchingKeyFile(matchKeyFile);
   const holdsMatchKey = (spec: ServiceSpec) =>
     Boolean(spec.env.MSX_NODE_ID) && !isMatchingService(directory.party(spec.env.MSX_NODE_ID));
+  // Each service's /healthz, /readyz and /metrics, on a port of its own that a restart keeps.
+  const opsPorts = await opsPortsOf(services);
+  const opsHost = config.MSX_OPS_HOST.includes(':') ? `[${config.MSX_OPS_HOST}]` : config.MSX_OPS_HOST;
+  const opsUrls = Object.fromEntries(
+    services.map((s) => [s.name, `http://${opsHost}:${opsPorts.get(s.name)}`]),
+  );
   const envOf = (spec: ServiceSpec): Record<string, string> => ({
     ...spec.env,
+    MSX_OPS_HOST: config.MSX_OPS_HOST,
+    MSX_OPS_PORT: String(opsPorts.get(spec.name)),
     ...(isolated
       ? isolated.envOf(principalOf(spec.app, spec.env.MSX_NODE_ID))
       : spec.app === 'router'
@@ -411,6 +435,7 @@ async function main(): Promise<void> {
     embeddedPostgres: db.own,
     ownNatsServer: nats.own,
     startedAt: new Date().toISOString(),
+    opsUrls,
   });
   const { host: dbHost, port: dbPort } = hostPortOf(db.url);
   write(
@@ -423,6 +448,7 @@ async function main(): Promise<void> {
       `  token       ${TRY_NODE}: ${maskToken(tokenOf(tokens, TRY_NODE))}   (tokens are secrets, kept in ${TOKENS_FILE})`,
       `  NATS        ${nats.url}${isolated ? ` — isolated broker started here (accounts, TLS; credentials in ${STATE_DIR}/broker), JetStream in ${NATS_DIR}` : nats.own ? ` — OPEN broker started here, JetStream in ${NATS_DIR}` : ' — OPEN broker'}`,
       `  national    ${national.url} — what the contact points dispatched, in stream NATIONAL_INTAKE`,
+      `  operations  http://${opsHost}:<port>/healthz, /readyz, /metrics of each service (in ${RUNTIME_FILE}): ${services.map((s) => `${s.name} ${opsPorts.get(s.name)}`).join(', ')}`,
       `  PostgreSQL  ${dbHost}:${dbPort}${db.own ? ` — embedded, data in ${POSTGRES_DIR}` : ''}; audit trail in ${config.MSX_DATABASE_SCHEMA}.audit_entry`,
       `  try it      npm run demo   (or the curl example under "Try it" in README.md)`,
       'Ctrl-C stops everything.',

@@ -106,6 +106,19 @@ describe('npm start', () => {
       120_000,
     );
     const runtime = readFileSync(join(dir, 'runtime.json'), 'utf8');
+    // Every service has an operations listener of its own, recorded in runtime.json and named in the banner.
+    const { opsUrls } = JSON.parse(runtime) as { opsUrls: Record<string, string> };
+    expect(Object.keys(opsUrls)).toEqual(expect.arrayContaining(['audit', 'router', 'gateway', 'cp-it']));
+    expect(new Set(Object.values(opsUrls)).size).toBe(Object.keys(opsUrls).length);
+    expect(first.text()).toContain(`router ${new URL(opsUrls.router).port}`);
+    for (const [name, url] of Object.entries(opsUrls))
+      await waitFor(
+        async () => ((await fetch(`${url}/readyz`)).status === 200 ? true : undefined),
+        `${name} ready on its operations listener`,
+      );
+    expect(await (await fetch(`${opsUrls.router}/metrics`)).text()).toMatch(
+      /^# TYPE msx_routed_total counter$/m,
+    );
     expect(first.text()).not.toMatch(/token\s+emlo-ne: \S{10,}/);
     expect(first.text()).not.toMatch(/\[ERR\]/);
     const running = processesOf(dir);

@@ -266,7 +266,16 @@ describe('a report travels from a liaison officer to a contact point and JOT MAR
   });
 
   it('stops every service cleanly on SIGTERM', async () => {
-    const endings = await Promise.all(services.map(async (s) => [s.name, await s.stop()]));
+    const endings = await Promise.all(
+      services.map(async (s) => {
+        const started = Date.now();
+        const ending = await s.stop();
+        // A service that had to be killed shows what it was doing last, to tell which shutdown hook hung.
+        return ending === 'SIGKILL'
+          ? [s.name, ending, Date.now() - started, s.lines.slice(-12)]
+          : [s.name, ending];
+      }),
+    );
     // Nest re-raises the signal after its shutdown hooks ran; a hang would end in the test's timeout instead.
     expect(endings).toEqual(services.map((s) => [s.name, expect.stringMatching(/^(0|SIGTERM)$/)]));
     for (const s of services) expect(s.lines.filter((l) => /\bERROR\b|fatal:/.test(l))).toEqual([]);

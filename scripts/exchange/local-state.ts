@@ -34,6 +34,8 @@ export interface RuntimeInfo {
   embeddedPostgres: boolean;
   ownNatsServer: boolean;
   startedAt: string;
+  /** Each service's operations listener (`/healthz`, `/readyz`, `/metrics`), by service name. */
+  opsUrls: Record<string, string>;
 }
 
 /** Writes a file readable by the owner only (tokens, passwords). */

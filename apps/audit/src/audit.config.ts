@@ -1,4 +1,4 @@
-import { databaseSpec, int, loadConfig, logSpec, natsSpec, str } from '#config';
+import { databaseSpec, int, loadConfig, logSpec, natsSpec, opsSpec, str } from '#config';
 
 /** How the audit service signs checkpoints over its hash chain (DESIGN §5). */
 export const checkpointSpec = {
@@ -29,12 +29,15 @@ export const retrySpec = {
 };
 
 export const loadAuditConfig = () =>
-  loadConfig({ ...natsSpec, ...logSpec, ...databaseSpec, ...checkpointSpec, ...retrySpec });
+  loadConfig({ ...natsSpec, ...logSpec, ...databaseSpec, ...checkpointSpec, ...retrySpec, ...opsSpec });
 export type AuditConfig = ReturnType<typeof loadAuditConfig>;
 
-/** What the audit module is built from: the audit configuration, where the retry settings may be left out. */
-export type AuditModuleConfig = Omit<AuditConfig, keyof typeof retrySpec> &
-  Partial<Pick<AuditConfig, keyof typeof retrySpec>>;
+/**
+ * What the audit module is built from: the audit configuration, where the retry and operations settings may
+ * be left out.
+ */
+export type AuditModuleConfig = Omit<AuditConfig, keyof typeof retrySpec | keyof typeof opsSpec> &
+  Partial<Pick<AuditConfig, keyof typeof retrySpec | keyof typeof opsSpec>>;
 
 /** Where a local run keeps the signing key it made. */
 export const LOCAL_SIGNING_KEY_FILE = '.msx/audit-signing-key.pem';

@@ -1,14 +1,27 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { AuditQueries, AuditRepository, openAuditStore } from '#audit-store';
-import { auditConsumer, auditStream, checkpointStream, deadLetterStream } from '#messaging';
-import { BusModule, busTopologyProvider, createHealthController, natsCredentials, READINESS } from '#runtime';
+import { auditConsumer, auditStream, checkpointStream, deadLetterStream, type Bus } from '#messaging';
+import {
+  BUS,
+  BusModule,
+  busTopologyProvider,
+  createHealthController,
+  natsCredentials,
+  opsProviders,
+  READINESS,
+  type ServiceMetrics,
+} from '#runtime';
 import type { AuditModuleConfig } from './audit.config.js';
 import { AUDIT_DATA_SOURCE, AUDIT_REPOSITORY, AUDIT_RETRY_POLICY } from './audit.tokens.js';
 import { AuditStatusPublisher } from './publish-status/audit-status.publisher.js';
 import { QueryFlowsController } from './query-flows/query-flows.controller.js';
 import { QueryOfficerActivityController } from './query-officer-activity/query-officer-activity.controller.js';
 import { QueryTrailController } from './query-trail/query-trail.controller.js';
+import { QueryChainController } from './query-chain/query-chain.controller.js';
+import { queryChainProviders } from './query-chain/query-chain.providers.js';
+import { QueryExportController } from './query-export/query-export.controller.js';
+import { queryExportProviders } from './query-export/query-export.providers.js';
 import {
   DEFAULT_AUDIT_RETRY_POLICY,
   RecordEventConsumer,
@@ -48,6 +61,8 @@ export class AuditModule {
         QueryTrailController,
         QueryFlowsController,
         QueryOfficerActivityController,
+        QueryChainController,
+        QueryExportController,
       ],
       providers: [
         {
@@ -88,7 +103,20 @@ export class AuditModule {
           useFactory: (ds: DataSource) => new AuditQueries(ds),
         },
         AuditStatusPublisher,
+        // The chain's verification status (checked in the background and on request) and the export's pages.
+        ...queryChainProviders(config),
+        ...queryExportProviders(config),
         { provide: READINESS, useExisting: RecordEventConsumer },
+        // /healthz, /readyz and /metrics (MSX_OPS_PORT), with the backlog of events not yet recorded.
+        ...opsProviders({
+          service: 'audit',
+          config,
+          database: { inject: AUDIT_DATA_SOURCE, ping: (ds: DataSource) => ds.query('SELECT 1') },
+          observe: {
+            inject: [BUS],
+            use: (metrics: ServiceMetrics, bus: Bus) => metrics.watchAuditBacklog(bus),
+          },
+        }),
       ],
     };
   }

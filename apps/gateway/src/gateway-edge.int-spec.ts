@@ -44,6 +44,7 @@ import {
   type TestSchema,
   asJson,
   validRouteReportEnvelope,
+  waitFor,
 } from '#testing';
 import { gatewaySpec } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
@@ -457,6 +458,17 @@ describe('the gateway edge keeps caller text out of the audit trail and binds of
       expect(answer).toContain('cache-control: no-store');
       expect(tookMs).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 100);
       expect(tookMs).toBeLessThan(REQUEST_TIMEOUT_MS + 10_000);
+      // Refused and audited like any other refusal, with nothing of the body (none of it was read).
+      const refusal = await waitFor(async () => {
+        const { events } = await lastGatewayAudit();
+        return events.find((e) => e.rule === 'GATEWAY.REQUEST_TIMEOUT');
+      }, 'the 408 in the audit trail');
+      expect(refusal).toMatchObject({
+        operation: AuditOperation.REJECTED,
+        actorNode: 'emlo-ne',
+        messageSha256: '',
+      });
+      expect(JSON.parse(refusal.detailJson)).toMatchObject({ method: 'POST', path: '/v1/messages' });
     });
 
     it("answers a stranger's slow body 401 at once and closes the connection when the body is not done in time", async () => {

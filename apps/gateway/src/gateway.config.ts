@@ -6,6 +6,7 @@ import {
   logSpec,
   natsSpec,
   nodeTokens,
+  opsSpec,
   optionalStr,
   str,
   type Parser,
@@ -80,6 +81,9 @@ export const gatewaySpec = {
   /** Reverse proxies in front, whose X-Forwarded-For names the caller (see trustedProxies). */
   MSX_GATEWAY_TRUSTED_PROXIES: trustedProxies(),
   MSX_GATEWAY_PORT: int(8080, 0, 65_535),
+  // Its metrics are served on the operations listener only, never on the public port: flow counts are
+  // metadata that whoever reaches the public port must not read.
+  ...opsSpec,
   /**
    * One system token per node, for agency systems: `emlo-ne=<token>,cp-it=<token>`; each at least 32
    * characters. People use credentials of their own (`npm run admin -- issue`).

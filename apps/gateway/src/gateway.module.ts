@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { submitStream } from '#messaging';
-import { auditGateProvider, BusModule, busTopologyProvider, natsCredentials } from '#runtime';
+import { auditGateProvider, BusModule, busTopologyProvider, natsCredentials, opsProviders } from '#runtime';
 import { AuditorTokenGuard } from './auth/auditor-token.guard.js';
 import { GatewayTokens } from './auth/gateway-tokens.js';
 import { NodeTokenGuard } from './auth/node-token.guard.js';
@@ -14,10 +14,17 @@ import { HealthController } from './health/health.controller.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
 import { GatewayEdge } from './http/gateway-edge.js';
 import { RejectionAuditor } from './http/rejection-auditor.js';
+import { MessagesController } from './messages/messages.controller.js';
+import { MessagesHandler } from './messages/messages.handler.js';
+import { ReportsController } from './messages/reports.controller.js';
+import { RouterQueryClient } from './messages/router-query.client.js';
 import { SubmitMessageController } from './submit-message/submit-message.controller.js';
 import { SubmitMessageHandler } from './submit-message/submit-message.handler.js';
 import { ReadInboxController } from './read-inbox/read-inbox.controller.js';
 import { ReadInboxHandler } from './read-inbox/read-inbox.handler.js';
+import { ConsoleController } from './console/console.controller.js';
+import { WhoamiController } from './whoami/whoami.controller.js';
+import { DocsController } from './openapi/docs.controller.js';
 import { GATEWAY_NODE } from '#contracts';
 import { CredentialStore, defaultCredentialSchema } from '#identity';
 
@@ -34,7 +41,17 @@ export class GatewayModule {
           credentials: natsCredentials(config, GATEWAY_NODE),
         }),
       ],
-      controllers: [SubmitMessageController, ReadInboxController, ConsultAuditController, HealthController],
+      controllers: [
+        SubmitMessageController,
+        MessagesController,
+        ReportsController,
+        ReadInboxController,
+        ConsultAuditController,
+        HealthController,
+        WhoamiController,
+        ConsoleController,
+        DocsController,
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         // The submit stream must exist before the first submission is accepted.
@@ -44,6 +61,17 @@ export class GatewayModule {
         }),
         // Fail closed: no submission is accepted while the audit trail cannot record it (DESIGN §5).
         auditGateProvider(config),
+        // /healthz, /readyz and /metrics on the operations listener (MSX_OPS_PORT), never on the public port.
+        ...opsProviders({
+          service: 'gateway',
+          config,
+          database: { inject: CredentialStore, ping: (store: CredentialStore) => store.ping() },
+        }),
+        {
+          provide: RouterQueryClient,
+          useFactory: () => new RouterQueryClient(config.MSX_NATS_URL, natsCredentials(config, GATEWAY_NODE)),
+        },
+        MessagesHandler,
         {
           provide: AuditQueryClient,
           useFactory: () => new AuditQueryClient(config.MSX_NATS_URL, natsCredentials(config, GATEWAY_NODE)),

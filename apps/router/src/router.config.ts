@@ -1,4 +1,4 @@
-import { directorySpec, loadConfig, logSpec, natsSpec, str } from '#config';
+import { directorySpec, loadConfig, logSpec, natsSpec, opsSpec, str } from '#config';
 import { auditGateSpec } from '#runtime';
 
 /** How the router vouches for its deliveries (DESIGN §4). */
@@ -12,7 +12,7 @@ export const vouchSpec = {
 };
 
 export const loadRouterConfig = () =>
-  loadConfig({ ...natsSpec, ...logSpec, ...directorySpec, ...auditGateSpec, ...vouchSpec });
+  loadConfig({ ...natsSpec, ...logSpec, ...directorySpec, ...auditGateSpec, ...vouchSpec, ...opsSpec });
 export type RouterConfig = ReturnType<typeof loadRouterConfig>;
 
 /** Where a local run keeps the router signing key it made. */

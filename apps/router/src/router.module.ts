@@ -9,7 +9,9 @@ import {
   busTopologyProvider,
   createHealthController,
   natsCredentials,
+  opsProviders,
   READINESS,
+  type ServiceMetrics,
 } from '#runtime';
 import type { RouterConfig } from './router.config.js';
 import { RouteMessageConsumer } from './route-message/route-message.consumer.js';
@@ -20,6 +22,8 @@ import { ExpiryIndex } from './ledger/expiry-index.js';
 import { JetStreamLedger } from './ledger/jetstream-ledger.js';
 import { routerKeysProvider } from './vouch-deliveries/router-keys.provider.js';
 import { ROUTER_NODE } from '#contracts';
+import { ItemQueriesController } from './query-items/item-queries.controller.js';
+import { ItemQueriesService } from './query-items/item-queries.service.js';
 
 /** The router: applies the sharing rules to every submission. */
 @Module({})
@@ -34,7 +38,7 @@ export class RouterModule {
           credentials: natsCredentials(config, ROUTER_NODE),
         }),
       ],
-      controllers: [createHealthController('router')],
+      controllers: [createHealthController('router'), ItemQueriesController],
       providers: [
         { provide: DIRECTORY, useValue: directory },
         // The router provisions the whole exchange: every stream and consumer, for every node of the directory.
@@ -52,8 +56,19 @@ export class RouterModule {
         routerKeysProvider(config),
         // Fail closed: nothing is routed while the audit trail cannot record it (DESIGN §5).
         auditGateProvider(config),
+        // /healthz, /readyz and /metrics (MSX_OPS_PORT); the router reads every node's inbox lag.
+        ...opsProviders({
+          service: 'router',
+          config,
+          observe: {
+            inject: [BUS, DIRECTORY],
+            use: (metrics: ServiceMetrics, bus: Bus, d: Directory) =>
+              metrics.watchConsumerLag(bus, d.nodeIds()),
+          },
+        }),
         // The use case, and the two that hand it submissions: the JetStream consumer and the expiry sweeper.
         RouteMessageService,
+        ItemQueriesService,
         RouteMessageConsumer,
         ExpirySweeper,
         { provide: READINESS, useExisting: RouteMessageConsumer },

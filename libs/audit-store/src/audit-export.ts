@@ -41,27 +41,41 @@ export function jsonLine(row: ExportRow): string {
   return `${JSON.stringify(obj)}\n`;
 }
 
+/** Which seqs an export takes: after `after` (exclusive) and up to `through` (inclusive), when given. */
+export interface ExportSeqRange {
+  after?: string;
+  through?: string;
+}
+
 /**
  * Streams the rows recorded in [from, to) in trail order, in keyset pages (partition pruning on
- * `recorded_at`), so memory stays flat whatever the period.
+ * `recorded_at`), so memory stays flat whatever the period; `range` resumes an export after a row, and holds
+ * it to the rows that existed when it began.
  */
 export async function* exportAuditRows(
   db: { url: string; schema: string },
   from: Date,
   to: Date,
   pageSize = 10_000,
+  range: ExportSeqRange = {},
 ): AsyncGenerator<ExportRow[]> {
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
   try {
-    let after = '0';
+    let after = range.after ?? '0';
+    const through = range.through === undefined ? '' : 'AND seq <= $4::int8';
     for (;;) {
       const { rows } = await client.query<(string | null)[]>({
         text: `SELECT ${EXPORT_SELECT}
                FROM "${db.schema}"."audit_entry"
-              WHERE recorded_at >= $1 AND recorded_at < $2 AND seq > $3::int8
+              WHERE recorded_at >= $1 AND recorded_at < $2 AND seq > $3::int8 ${through}
               ORDER BY seq LIMIT ${pageSize}`,
-        values: [from.toISOString(), to.toISOString(), after],
+        values: [
+          from.toISOString(),
+          to.toISOString(),
+          after,
+          ...(range.through === undefined ? [] : [range.through]),
+        ],
         rowMode: 'array',
         types: { getTypeParser: () => (v: string) => v },
       });
@@ -79,18 +93,20 @@ export async function* exportAuditRows(
   }
 }
 
-/** How many rows were recorded in [from, to) (for the progress bar). */
+/** How many rows were recorded in [from, to) (for the progress bar), up to seq `through` when given. */
 export async function countAuditRows(
   db: { url: string; schema: string },
   from: Date,
   to: Date,
+  through?: string,
 ): Promise<number> {
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
   try {
     const { rows } = await client.query<{ n: string }>(
-      `SELECT count(*)::text AS n FROM "${db.schema}"."audit_entry" WHERE recorded_at >= $1 AND recorded_at < $2`,
-      [from.toISOString(), to.toISOString()],
+      `SELECT count(*)::text AS n FROM "${db.schema}"."audit_entry" WHERE recorded_at >= $1 AND recorded_at < $2` +
+        (through === undefined ? '' : ' AND seq <= $3::int8'),
+      [from.toISOString(), to.toISOString(), ...(through === undefined ? [] : [through])],
     );
     return Number(rows[0].n);
   } finally {

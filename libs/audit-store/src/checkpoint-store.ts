@@ -100,6 +100,16 @@ export class AuditCheckpointStore {
     return rows[0] && fromRow(rows[0]);
   }
 
+  /** The stored checkpoints whose tree size lies in `from…to` (both inclusive), by tree size. */
+  async between(from: bigint, to: bigint): Promise<SignedCheckpoint[]> {
+    const rows = await this.ds.query<CheckpointRow[]>(
+      `${SELECT} FROM "${this.schema}"."audit_checkpoint"
+        WHERE tree_size BETWEEN $1::int8 AND $2::int8 ORDER BY audit_checkpoint.tree_size`,
+      [from.toString(), to.toString()],
+    );
+    return rows.map(fromRow);
+  }
+
   /** Every stored checkpoint, by tree size. */
   async all(): Promise<SignedCheckpoint[]> {
     const rows = await this.ds.query<CheckpointRow[]>(

@@ -15,5 +15,6 @@ export * from './chained-row.js';
 export * from './signing-key.js';
 export * from './checkpoint-store.js';
 export * from './verify-audit-chain.js';
+export * from './verify-range.js';
 export * from './audit-export.js';
 export * from './audit-retention.js';

@@ -125,6 +125,29 @@ function valid(c: SignedCheckpointRecord | SignedCheckpoint): boolean {
   return verifyCheckpointSignature(statement, sig, key);
 }
 
+/**
+ * Why a stored checkpoint cannot be trusted: its signature does not verify, or (when keys are trusted) it is
+ * signed with another key. Undefined when it can.
+ */
+export function checkpointProblem(
+  c: SignedCheckpoint,
+  trustedKeyIds: ReadonlySet<string>,
+): ChainProblem | undefined {
+  if (!valid(c))
+    return {
+      code: 'BAD_CHECKPOINT',
+      seq: c.treeSize.toString(),
+      reason: `the stored checkpoint at size ${c.treeSize} has an invalid signature`,
+    };
+  if (trustedKeyIds.size > 0 && !trustedKeyIds.has(c.keyId))
+    return {
+      code: 'BAD_CHECKPOINT',
+      seq: c.treeSize.toString(),
+      reason: `the stored checkpoint at size ${c.treeSize} is signed with key ${c.keyId}, which is not trusted`,
+    };
+  return undefined;
+}
+
 /** The valid checkpoint with the largest size, the latest signed among equals. */
 function lastCheckpointOf(expected: Map<bigint, Expectation[]>, nowMs: number): LastCheckpoint | null {
   let size: bigint | undefined;
@@ -208,18 +231,8 @@ export async function verifyAuditChain(
   const expect = (size: bigint, e: Expectation) => expected.set(size, [...(expected.get(size) ?? []), e]);
   for (const c of checkpoints) {
     report.checkpointsChecked++;
-    if (!valid(c))
-      return finish({
-        code: 'BAD_CHECKPOINT',
-        seq: c.treeSize.toString(),
-        reason: `the stored checkpoint at size ${c.treeSize} has an invalid signature`,
-      });
-    if (trusted.size > 0 && !trusted.has(c.keyId))
-      return finish({
-        code: 'BAD_CHECKPOINT',
-        seq: c.treeSize.toString(),
-        reason: `the stored checkpoint at size ${c.treeSize} is signed with key ${c.keyId}, which is not trusted`,
-      });
+    const bad = checkpointProblem(c, trusted);
+    if (bad) return finish(bad);
     expect(c.treeSize, {
       headHash: c.headHash,
       source: `the stored checkpoint signed ${new Date(c.signedAtMs).toISOString()}`,

@@ -1,4 +1,4 @@
-import { int, oneOf, optionalStr, schemaName, str, url } from './config.js';
+import { host, int, oneOf, optionalInt, optionalStr, schemaName, str, url } from './config.js';
 
 /** Where the bus is. */
 export const natsSpec = {
@@ -32,4 +32,16 @@ export const logSpec = {
 /** Path of the directory of parties (deploy/directory.yaml). */
 export const directorySpec = {
   MSX_DIRECTORY_FILE: str('deploy/directory.yaml'),
+};
+
+/**
+ * The operations listener of a service: `/healthz`, `/readyz` and Prometheus `/metrics` over plain HTTP. It
+ * answers anyone who reaches it and its metrics are operational metadata, so it listens on loopback unless
+ * told otherwise.
+ */
+export const opsSpec = {
+  /** Interface of the operations listener. */
+  MSX_OPS_HOST: host('127.0.0.1'),
+  /** Its TCP port; unset: the service runs no operations listener. */
+  MSX_OPS_PORT: optionalInt(1, 65_535),
 };

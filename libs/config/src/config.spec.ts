@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { type ConfigError, int, loadConfig, nodeId, nodeTokens, url } from './config.js';
-import { databaseSpec, natsSpec } from './common.js';
+import { databaseSpec, natsSpec, opsSpec } from './common.js';
 
 describe('loadConfig', () => {
   it('applies defaults when nothing is set', () => {
@@ -29,6 +29,28 @@ describe('loadConfig', () => {
   it('does not echo the password of a malformed database URL', () => {
     expect(() => url(['postgres'])('postgres//admin:s3cret@db', 'X')).toThrow(/must be a URL/);
     expect(() => url(['postgres'])('postgres//admin:s3cret@db', 'X')).not.toThrow(/s3cret/);
+  });
+
+  it('runs no operations listener unless a port is named, and listens on loopback by default', () => {
+    expect(loadConfig(opsSpec, {})).toEqual({ MSX_OPS_HOST: '127.0.0.1', MSX_OPS_PORT: undefined });
+    expect(loadConfig(opsSpec, { MSX_OPS_HOST: '::1', MSX_OPS_PORT: '9464' })).toEqual({
+      MSX_OPS_HOST: '::1',
+      MSX_OPS_PORT: 9464,
+    });
+    expect(loadConfig(opsSpec, { MSX_OPS_HOST: 'ops.msx.internal' }).MSX_OPS_HOST).toBe('ops.msx.internal');
+  });
+
+  it('names a bad operations port or host', () => {
+    let error: ConfigError | undefined;
+    try {
+      loadConfig(opsSpec, { MSX_OPS_HOST: 'http://0.0.0.0', MSX_OPS_PORT: '0' });
+    } catch (err) {
+      error = err as ConfigError;
+    }
+    expect(error?.problems).toEqual([
+      'MSX_OPS_HOST: must be an IP address or a host name, got "http://0.0.0.0"',
+      'MSX_OPS_PORT: must be an integer from 1 to 65535, got "0"',
+    ]);
   });
 
   it('requires a value without default', () => {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { MsxError } from '#contracts';
 
 /** Reads one variable: returns the parsed value, or throws an Error whose message says what was expected. */
@@ -81,6 +82,24 @@ export function int(def: number | undefined, min: number, max: number): Parser<n
     if (!Number.isInteger(n) || n < min || n > max)
       throw new Error(`must be an integer from ${min} to ${max}, got "${raw}"`);
     return n;
+  };
+}
+
+/** An integer within [min, max], or undefined when absent. */
+export function optionalInt(min: number, max: number): Parser<number | undefined> {
+  const parse = int(undefined, min, max);
+  return (raw, name) => (present(raw) ? parse(raw, name) : undefined);
+}
+
+const HOST_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/** An interface to listen on: an IP address (`127.0.0.1`, `::1`, `0.0.0.0`) or a host name. */
+export function host(def: string): Parser<string> {
+  return (raw) => {
+    const value = present(raw) ? raw.trim() : def;
+    if (isIP(value) === 0 && (value.length > 253 || !HOST_NAME.test(value)))
+      throw new Error(`must be an IP address or a host name, got "${value}"`);
+    return value;
   };
 }
 

@@ -74,3 +74,63 @@ export interface FlowsPage extends Page<FlowCount> {
   since: string;
   until: string;
 }
+
+/** A witness node that confirmed a checkpoint: it took it after checking its signature and syncing it to disk. */
+export interface WitnessConfirmation {
+  /** The party keeping the checkpoints, e.g. `jot-mare`. */
+  node: string;
+  /** RFC 3339. */
+  confirmedAt: string;
+}
+
+/**
+ * The chain's verification status as the audit service last checked it (`GET /v1/audit/chain`): `unverified`
+ * until its first check has finished, `broken` once any check found a row or checkpoint that does not match.
+ * Seqs are decimal strings, times RFC 3339 in UTC.
+ */
+export interface ChainStatus {
+  status: 'intact' | 'broken' | 'unverified';
+  /** When the last check finished. */
+  checkedAt: string | null;
+  /** The last row verified in order from the trail's first, and when it was recorded. */
+  verifiedThrough: { seq: string; recordedAt: string } | null;
+  /** Rows verified in order from the trail's first, up to `verifiedThrough`. */
+  rows: number;
+  /** The first bad row (or checkpoint size) found, and what does not match. */
+  firstBreak: { seq: string; reason: string } | null;
+  /** The stored checkpoint with the largest size, and the witnesses that confirmed it. */
+  lastCheckpoint: {
+    seq: string;
+    rowHash: string;
+    signedAt: string;
+    witnesses: WitnessConfirmation[];
+  } | null;
+}
+
+/** The formats of an export: JSON Lines or CSV (RFC 4180, with a header line). */
+export type ExportFormat = 'jsonl' | 'csv';
+
+/** One page of the rows recorded in `[since, until)`, asked for by the gateway until `nextCursor` is null. */
+export interface ExportQuery {
+  /** RFC 3339, inclusive. */
+  since: string;
+  /** RFC 3339, exclusive. */
+  until: string;
+  format: ExportFormat;
+  /** Absent for the first page; then the `nextCursor` of the page before. */
+  cursor?: string;
+}
+
+/** A page of an export: the rows as text, ready to be sent on; the first page of a CSV export starts with the header. */
+export interface ExportPage {
+  /** The period as understood, RFC 3339 in UTC with milliseconds. */
+  since: string;
+  until: string;
+  format: ExportFormat;
+  text: string;
+  /** Rows in `text`. */
+  rows: number;
+  /** Rows of the whole export: those recorded in the period when its first page was asked for. */
+  total: number;
+  nextCursor: string | null;
+}

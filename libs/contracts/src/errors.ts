@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   /** Too many refused requests from one address or for one credential: answered 429 with Retry-After. */
   'GATEWAY.RATE_LIMITED': 'refused',
   'AUDIT.QUERY_INVALID': 'refused',
+  /** A query about items that names no party of the exchange, or no message. */
+  'ROUTER.QUERY_INVALID': 'refused',
   'AUDIT.JUSTIFICATION_REQUIRED': 'refused',
   /** An audit event whose actor is not the node that published it. */
   'AUDIT.FORGED_ACTOR': 'refused',
@@ -57,6 +59,8 @@ export const ERROR_CODES = {
   'GATEWAY.CREDENTIALS_UNAVAILABLE': 'unavailable',
   'BUS.PUBLISH_FAILED': 'unavailable',
   'ROUTER.LEDGER_UNAVAILABLE': 'unavailable',
+  /** The router did not answer a query about items (a preview, where a party's copy is) in time. */
+  'ROUTER.UNAVAILABLE': 'unavailable',
   /** A node's holdings database is away: the copy or recall waits in the inbox, never given up on. */
   'NODE.HOLDINGS_UNAVAILABLE': 'unavailable',
   /** Another router holds the item a submission concerns for longer than the wait allowed. */

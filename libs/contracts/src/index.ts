@@ -10,6 +10,7 @@ export * from './codec.js';
 export * from './payload-kinds.js';
 export * from './principals.js';
 export * from './audit-queries.js';
+export * from './router-queries.js';
 export * from './topic-tokens.js';
 export * from './validation/index.js';
 export * from './labels.js';

@@ -38,9 +38,23 @@ export const Subjects = {
     trail: 'msx.query.audit.trail',
     flows: 'msx.query.audit.flows',
     officerActivity: 'msx.query.audit.officer-activity',
+    /** The chain's verification status, as the audit service last checked it. */
+    chain: 'msx.query.audit.chain',
+    /** One page of the rows recorded in a period, as CSV or JSON Lines text. */
+    export: 'msx.query.audit.export',
   },
   /** Every query of the audit trail, in broker permissions. */
   auditQueryTree: 'msx.query.audit.>',
+  /**
+   * Request/reply queries about items, answered by the router for the gateway on a party's behalf: where the
+   * party stands towards an item, and who would receive a draft (see `#contracts` router-queries).
+   */
+  routerQuery: {
+    item: 'msx.query.router.item',
+    preview: 'msx.query.router.preview',
+  },
+  /** Every query the router answers, in broker permissions. */
+  routerQueryTree: 'msx.query.router.>',
   /** Request/reply: a service or node answers `{ name, ready }` on `msx.health.<name>`. */
   health: (name: string) => `msx.health.${name}`,
 } as const;

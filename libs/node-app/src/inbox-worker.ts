@@ -28,7 +28,14 @@ import {
   Subjects,
   type Bus,
 } from '#messaging';
-import { BUS, busLogger, checkDeliveredCopy, WorkerService, type RefusedCopy } from '#runtime';
+import {
+  BUS,
+  busLogger,
+  checkDeliveredCopy,
+  ServiceMetrics,
+  WorkerService,
+  type RefusedCopy,
+} from '#runtime';
 import { erasureReceiptFor } from './erasure-receipt.js';
 import { ERASED_COPY, type HoldingsStore } from './holdings/holdings-store.js';
 import { NodeErasure } from './node-erasure.js';
@@ -144,8 +151,11 @@ export class InboxWorker extends WorkerService<InboxCopy> {
     @Inject(HOLDINGS) private readonly holdings: HoldingsStore,
     @Inject(ROUTER_PUBLIC_KEY) private readonly routerPublicKey: Uint8Array,
     private readonly erasure: NodeErasure,
+    private readonly metrics: ServiceMetrics,
   ) {
     super();
+    // Declared at start, so that /metrics shows it before the first copy.
+    metrics.deliveryLatency();
   }
 
   protected createWorker(): JetStreamWorker<InboxCopy> {
@@ -177,7 +187,11 @@ export class InboxWorker extends WorkerService<InboxCopy> {
       handle: async (batch) => {
         for (const { msg, value } of batch) {
           if (value.refused) await this.refuse(msg, value.refused);
-          else await this.accept(value.item);
+          else {
+            await this.accept(value.item);
+            // From the copy's storage in the inbox stream (the broker's stamp) to its handling, before the ack.
+            this.metrics.observeDelivery('handled', msg.time.getTime());
+          }
         }
       },
     });

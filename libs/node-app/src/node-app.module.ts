@@ -3,7 +3,14 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { publicKeyDer } from '#contracts';
 import type { BusCredentials } from '#messaging';
-import { assertRouterPublicKey, BusModule, createHealthController, READINESS } from '#runtime';
+import {
+  assertRouterPublicKey,
+  BusModule,
+  createHealthController,
+  opsProviders,
+  READINESS,
+  type OpsConfig,
+} from '#runtime';
 import { BLIND_INDEX_OPTIONS, BlindIndexer, type BlindIndexOptions } from './blind-index/blind-indexer.js';
 import { CheckpointWitness, type WitnessOptions } from './checkpoint-witness.js';
 import { HandlersInOrder } from './handlers-in-order.js';
@@ -56,6 +63,8 @@ export interface NodeAppOptions {
   blindIndex?: BlindIndexOptions;
   /** How the node's outbox is sent (`MSX_OUTBOX_*`); the defaults otherwise. */
   outbox?: OutboxOptions;
+  /** Where the node's operations listener listens (`MSX_OPS_HOST`, `MSX_OPS_PORT`); none without a port. */
+  ops?: OpsConfig;
 }
 
 /** The node kind's handler, then the node's part in blind hit/no-hit. */
@@ -124,6 +133,12 @@ export class NodeAppModule {
         { provide: RETENTION_SWEEP_MS, useValue: opts.retentionSweepMs ?? DEFAULT_RETENTION_SWEEP_MS },
         RetentionSweeper,
         { provide: READINESS, useExisting: InboxWorker },
+        // /healthz, /readyz (NATS, the holdings' database, the inbox worker) and /metrics.
+        ...opsProviders({
+          service: opts.nodeId,
+          config: opts.ops ?? {},
+          database: { inject: HOLDINGS, ping: (holdings: HoldingsStore) => holdings.query('SELECT 1') },
+        }),
         ...(opts.providers ?? []),
         ...(witness ? [{ provide: WITNESS_OPTIONS, useValue: witness }, CheckpointWitness] : []),
       ],

@@ -58,6 +58,7 @@ export function runNodeApp({ handler, defaultNodeId, setup }: RunNodeAppOptions)
           maxBackoffMs: config.MSX_OUTBOX_MAX_BACKOFF_MS,
           pollMs: DEFAULT_OUTBOX_OPTIONS.pollMs,
         },
+        ops: config,
       }),
       { servers: config.MSX_NATS_URL, name: config.MSX_NODE_ID, logLevel: config.MSX_LOG_LEVEL, credentials },
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { FailureLimiter } from './failure-limiter.js';
+import { addressKey, FailureLimiter } from './failure-limiter.js';
 
 function clock(start = 1_000_000) {
   let now = start;
@@ -55,5 +55,30 @@ describe('FailureLimiter', () => {
     expect(l.tracked).toBeLessThanOrEqual(100);
     expect(l.heldOffMs('10.0.3.231')).toBeGreaterThan(0); // the last one, still held off
     expect(l.heldOffMs('10.0.0.0')).toBe(0); // the first, forgotten
+  });
+});
+
+describe('addressKey', () => {
+  it('counts an IPv6 caller by its /64, however it writes its address', () => {
+    expect(addressKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:0db8:0001:0002:ffff:ffff:ffff:fffe')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('::1')).toBe('0:0:0:0::/64');
+    expect(addressKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+  });
+
+  it('keeps IPv4 addresses apart, also when written IPv4-mapped', () => {
+    expect(addressKey('10.0.0.1')).toBe('10.0.0.1');
+    expect(addressKey('::ffff:10.0.0.1')).toBe('10.0.0.1');
+    expect(addressKey('10.0.0.2')).not.toBe(addressKey('10.0.0.1'));
+  });
+
+  it('holds off a whole /64 once its addresses together reach the limit', () => {
+    const l = new FailureLimiter({ perAddress: 3, perCredential: 10, windowMs: 60_000 }, () => 0);
+    l.refused('2001:db8:1:2::a');
+    l.refused('2001:db8:1:2::b');
+    l.refused('2001:db8:1:2:ffff::c');
+    expect(l.heldOffMs('2001:db8:1:2::d')).toBe(60_000);
+    expect(l.heldOffMs('2001:db8:1:3::a')).toBe(0);
   });
 });

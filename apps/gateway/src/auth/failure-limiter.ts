@@ -1,3 +1,5 @@
+import { isIPv6 } from 'node:net';
+
 /** How many refusals are tolerated, and over how long. */
 export interface FailureLimits {
   /** Refusals from one address within the window before it is held off. */
@@ -33,7 +35,8 @@ export class FailureLimiter {
 
   /** Milliseconds until a request from `address` (with `credentialId`) may be served again; 0 when it may now. */
   heldOffMs(address: string | undefined, credentialId?: string): number {
-    const byAddress = address === undefined ? 0 : this.heldOff(`a:${address}`, this.limits.perAddress);
+    const byAddress =
+      address === undefined ? 0 : this.heldOff(`a:${addressKey(address)}`, this.limits.perAddress);
     const byCredential =
       credentialId === undefined ? 0 : this.heldOff(`c:${credentialId}`, this.limits.perCredential);
     return Math.max(byAddress, byCredential);
@@ -41,7 +44,7 @@ export class FailureLimiter {
 
   /** Counts one refusal against the address, when given, and the credential, when known. */
   refused(address: string | undefined, credentialId?: string): void {
-    if (address !== undefined) this.count(`a:${address}`);
+    if (address !== undefined) this.count(`a:${addressKey(address)}`);
     if (credentialId !== undefined) this.count(`c:${credentialId}`);
   }
 
@@ -77,4 +80,25 @@ export class FailureLimiter {
     }
     this.windows.set(key, { startedMs: nowMs, failures: 1 });
   }
+}
+
+/**
+ * What one caller's address is counted as: an IPv4 address itself (also when written IPv4-mapped), an IPv6
+ * address by its /64 network. A single IPv6 host is routinely given a whole /64 and may send from any address
+ * in it, so counting addresses one by one would let it guess tokens without ever being held off.
+ */
+export function addressKey(address: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped) return mapped[1];
+  if (!isIPv6(address)) return address;
+  const [head, tail = ''] = address.toLowerCase().split('%')[0].split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = address.includes('::') ? (tail === '' ? [] : tail.split(':')) : [];
+  const groups = address.includes('::')
+    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

@@ -19,6 +19,8 @@ export interface TokenHolder {
   person?: string;
   /** The issued credential's id (for a configured token: none). */
   credentialId?: string;
+  /** When the issued credential expires (a configured token does not). */
+  expiresAt?: Date;
 }
 
 /** Refused for too many refusals: answered 429 with Retry-After. */
@@ -197,6 +199,6 @@ export class GatewayTokens implements OnModuleDestroy {
       throw new MsxError('GATEWAY.UNAUTHENTICATED', refusal);
     }
     this.recentlyValid.set(key);
-    return { role: c.role, node: c.node, person: c.person, credentialId: c.id };
+    return { role: c.role, node: c.node, person: c.person, credentialId: c.id, expiresAt: c.expiresAt };
   }
 }

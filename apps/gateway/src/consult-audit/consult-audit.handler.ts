@@ -6,8 +6,11 @@ import {
   newAuditEvent,
   uuidv7,
   GATEWAY_NODE,
+  type ChainStatus,
+  type ExportFormat,
+  type ExportPage,
 } from '#contracts';
-import { publishAuditEvent, type Bus } from '#messaging';
+import { publishAuditEvent, Subjects, type Bus } from '#messaging';
 import { BUS } from '#runtime';
 import { AuditQueryClient } from './audit-query.client.js';
 
@@ -22,6 +25,23 @@ export interface Consultation {
   query: Record<string, unknown>;
   /** The message the query is about, for trail queries: the consultation then shows in that trail too. */
   messageId?: string;
+}
+
+/** The content type of each export format. */
+export const EXPORT_CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = {
+  jsonl: 'application/x-ndjson',
+  csv: 'text/csv; charset=utf-8',
+};
+
+/** An export under way: the period as understood, its rows, and its text, of which the first page is read. */
+export interface AuditExport {
+  since: string;
+  until: string;
+  format: ExportFormat;
+  /** Rows the export holds (and the consultation recorded). */
+  total: number;
+  /** The text, page by page; each page after the first is asked for as the one before has been taken. */
+  text: AsyncGenerator<string>;
 }
 
 /**
@@ -60,6 +80,75 @@ export class ConsultAuditHandler {
     correlationId: string,
   ): Promise<T> {
     const page = await this.client.request<T>(c.subject, c.query);
+    await this.record(auditor, justification, correlationId, c.messageId ?? '', {
+      query: c.kind,
+      ...c.query,
+      returned: page.items.length,
+    });
+    this.logger.log(`${auditor} consulted ${c.kind} (${page.items.length} item(s)) [${correlationId}]`);
+    return page;
+  }
+
+  /** The chain's verification status, recorded as consulted with what it said. */
+  async chain(auditor: string, justification: string, correlationId: string): Promise<ChainStatus> {
+    const status = await this.client.request<ChainStatus>(Subjects.auditQuery.chain, {});
+    await this.record(auditor, justification, correlationId, '', {
+      query: 'chain',
+      status: status.status,
+      verifiedThrough: status.verifiedThrough?.seq ?? null,
+      firstBreak: status.firstBreak?.seq ?? null,
+    });
+    this.logger.log(`${auditor} consulted the chain's status (${status.status}) [${correlationId}]`);
+    return status;
+  }
+
+  /**
+   * The rows recorded in a period as export text. The first page is asked for at once (a bad query or a
+   * period holding too many rows is refused before anything is sent), and the consultation recorded with
+   * the period and the export's row count; the other pages are asked for as the text is taken.
+   */
+  async export(
+    query: { since: unknown; until: unknown; format: unknown },
+    auditor: string,
+    justification: string,
+    correlationId: string,
+  ): Promise<AuditExport> {
+    const first = await this.client.request<ExportPage>(Subjects.auditQuery.export, query);
+    const { since, until, format, total } = first;
+    await this.record(auditor, justification, correlationId, '', {
+      query: 'export',
+      since,
+      until,
+      format,
+      rows: total,
+    });
+    this.logger.log(`${auditor} exports ${total} row(s) recorded ${since} … ${until} [${correlationId}]`);
+    return { since, until, format, total, text: this.pages(first) };
+  }
+
+  /** The text of an export, from its first page on. */
+  private async *pages(first: ExportPage): AsyncGenerator<string> {
+    const { since, until, format } = first;
+    for (let page = first; ;) {
+      if (page.text !== '') yield page.text;
+      if (page.nextCursor === null) return;
+      page = await this.client.request<ExportPage>(Subjects.auditQuery.export, {
+        since,
+        until,
+        format,
+        cursor: page.nextCursor,
+      });
+    }
+  }
+
+  /** Records a consultation (`consulted`, with the auditor and the justification) in the audit trail. */
+  private async record(
+    auditor: string,
+    justification: string,
+    correlationId: string,
+    messageId: string,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
     await publishAuditEvent(
       this.bus.js,
       GATEWAY_NODE,
@@ -68,14 +157,12 @@ export class ConsultAuditHandler {
         operation: AuditOperation.CONSULTED,
         actorNode: GATEWAY_NODE,
         actorPerson: auditor,
-        messageId: c.messageId ?? '',
+        messageId,
         justification,
         rule: 'AUDIT.CONSULTED',
         correlationId,
-        detailJson: JSON.stringify({ query: c.kind, ...c.query, returned: page.items.length }),
+        detailJson: JSON.stringify(detail),
       }),
     );
-    this.logger.log(`${auditor} consulted ${c.kind} (${page.items.length} item(s)) [${correlationId}]`);
-    return page;
   }
 }

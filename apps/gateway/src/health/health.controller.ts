@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { CredentialStore } from '#identity';
 import type { Bus } from '#messaging';
 import { AuditGate, BUS } from '#runtime';
+import { LivenessDocs, ReadinessDocs } from '../openapi/route-docs.js';
 
 /** How long a readiness check waits on a dependency. */
 const CHECK_TIMEOUT_MS = 1_000;
@@ -44,12 +45,14 @@ export class HealthController {
 
   /** Liveness: the process answers. */
   @Get(['healthz', 'health'])
+  @LivenessDocs()
   health(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   /** Readiness: NATS and the credentials database answer within a second; 503 otherwise. */
   @Get('readyz')
+  @ReadinessDocs()
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<GatewayReadiness> {
     const [nats, database] = await Promise.all([
       within(this.bus.nc.isClosed() ? Promise.reject(new Error('closed')) : this.bus.nc.flush()),

@@ -88,7 +88,7 @@ export function rejectionEvent(r: Rejection): AuditEvent {
 }
 
 /**
- * Refusals of credentials, which a caller can repeat at will: recorded once per window and source, with a
+ * Refusals of credentials, and bodies that never arrived whole (408), which a caller can repeat at will: recorded once per window and source, with a
  * summary of the repeats, so that a flood of bad requests cannot become a flood of audit rows that fills
  * the audit backlog and closes the exchange for everyone. A caller without a valid credential gets no
  * other refusal: the gateway authenticates before it reads a body (AuthenticateFirst).
@@ -96,6 +96,7 @@ export function rejectionEvent(r: Rejection): AuditEvent {
 export const SUMMARISED_CODES: ReadonlySet<string> = new Set([
   'GATEWAY.UNAUTHENTICATED',
   'GATEWAY.RATE_LIMITED',
+  'GATEWAY.REQUEST_TIMEOUT',
 ]);
 
 /** Most sources without a credential summarised at once per window; the rest share one summary per code. */

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasBody } from './json-only.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
@@ -9,17 +9,25 @@ import { SECURITY_HEADERS } from './security-headers.js';
  * as long as it likes. (Node's own request timeout does not cover a body once the headers are in; its
  * headers timeout, 60 s, covers the headers.)
  */
-export function installRequestDeadline(fastify: FastifyInstance, ms: number): void {
+export function installRequestDeadline(
+  fastify: FastifyInstance,
+  ms: number,
+  /** Told of each request answered 408 (not of one refused already, whose refusal was told). */
+  onExpired: (req: FastifyRequest) => void = () => undefined,
+): void {
   // One sweep for all requests, not a timer and listeners per request: a request costs a map entry.
-  const pending = new Map<IncomingMessage, { deadlineMs: number; reply: FastifyReply }>();
+  const pending = new Map<
+    IncomingMessage,
+    { deadlineMs: number; req: FastifyRequest; reply: FastifyReply }
+  >();
   const sweep = setInterval(
     () => {
       const nowMs = Date.now();
-      for (const [raw, { deadlineMs, reply }] of pending) {
+      for (const [raw, { deadlineMs, req, reply }] of pending) {
         if (raw.complete || raw.destroyed) pending.delete(raw);
         else if (nowMs >= deadlineMs) {
           pending.delete(raw);
-          expire(raw, reply, ms);
+          if (expire(raw, reply, ms)) onExpired(req);
         }
       }
     },
@@ -33,19 +41,23 @@ export function installRequestDeadline(fastify: FastifyInstance, ms: number): vo
   fastify.addHook('onRequest', (req, reply, done) => {
     if (!req.raw.complete && hasBody(req)) {
       const raw = req.raw;
-      pending.set(raw, { deadlineMs: Date.now() + ms, reply });
+      pending.set(raw, { deadlineMs: Date.now() + ms, req, reply });
       raw.once('end', () => pending.delete(raw));
     }
     done();
   });
 }
 
-/** Ends a request whose body did not arrive in time: 408 and the connection closed, or only closed when answered already. */
-function expire(raw: IncomingMessage, reply: FastifyReply, ms: number): void {
+/**
+ * Ends a request whose body did not arrive in time: 408 and the connection closed, or only closed when
+ * answered already.
+ * @returns whether it was answered 408 here
+ */
+function expire(raw: IncomingMessage, reply: FastifyReply, ms: number): boolean {
   // Answered already (a refusal before the body was read): the rest of the body is not waited for.
   if (reply.raw.headersSent || reply.sent) {
     raw.socket?.destroy();
-    return;
+    return false;
   }
   // The answer is written here, not by Fastify, which then leaves the aborted request alone.
   reply.hijack();
@@ -63,4 +75,5 @@ function expire(raw: IncomingMessage, reply: FastifyReply, ms: number): void {
     connection: 'close',
   });
   reply.raw.end(body, () => raw.socket?.destroy());
+  return true;
 }

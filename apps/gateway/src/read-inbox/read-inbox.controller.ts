@@ -15,6 +15,7 @@ import { NodeTokenGuard, NODE_ROLES, nodeRoleRefusal } from '../auth/node-token.
 import { contextOf, type MsxRequest } from '../http/request-context.js';
 import { SECURITY_HEADERS } from '../http/security-headers.js';
 import { endEvent, resumeAfter, runLiveInbox } from './live-inbox.js';
+import { InboxPageDocs, LiveInboxDocs } from '../openapi/route-docs.js';
 import {
   checkInboxQuery,
   DEFAULT_INBOX_PAGE,
@@ -47,6 +48,7 @@ export class ReadInboxController implements BeforeApplicationShutdown {
    * ends with an `end` event when the credential is revoked or expires, or the inbox cannot be read.
    */
   @Get('live')
+  @LiveInboxDocs()
   async live(
     @Query() q: { after?: unknown },
     @Req() req: MsxRequest,
@@ -124,6 +126,7 @@ export class ReadInboxController implements BeforeApplicationShutdown {
    * credential names the officer reading in the header `x-msx-officer`.
    */
   @Get()
+  @InboxPageDocs()
   read(
     @Query() q: { after?: unknown; limit?: unknown },
     @Req() req: MsxRequest,

@@ -9,6 +9,7 @@ import {
   type VoucherRefusal,
   GATEWAY_NODE,
 } from '#contracts';
+import type { StoredMsg } from '@nats-io/jetstream';
 import { publishAuditEvents, Streams, Subjects, type Bus } from '#messaging';
 import { BUS, checkDeliveredCopy } from '#runtime';
 import { actingOfficer } from '../auth/officer-binding.js';
@@ -114,61 +115,89 @@ export class ReadInboxHandler {
     const stream = Streams.inbox(r.node);
     const items: InboxEntry[] = [];
     const events: AuditEvent[] = [];
-    let refused = 0;
     let seq = r.after + 1;
     while (items.length < r.limit) {
       // Direct get of the next item at or after `seq`: reads without touching the node's consumer.
       const m = await this.bus.jsm.direct
         .getMessage(stream, { seq, next_by_subj: Subjects.deliver(r.node) })
-        .catch((err: unknown) => {
-          // Nothing at or after `seq` is answered with null, not an error: any error is the bus being away.
-          throw new MsxError('BUS.UNAVAILABLE', `cannot read the inbox: ${(err as Error).message}`, {
-            cause: err,
-            retryable: true,
-          });
-        });
+        .catch(busAway);
       if (!m) break;
       seq = m.seq + 1;
-      const at = { seq: m.seq, deliveredAt: m.time.toISOString() };
-      const copy = checkDeliveredCopy(this.routerPublicKey, r.node, m.data, (name) => m.header?.get(name));
-      if (!copy.vouched) {
-        refused++;
-        this.logger.warn(
-          `inbox of ${r.node} #${m.seq} is not vouched for: ${copy.code} [${r.correlationId}]`,
-        );
-        items.push({
-          ...at,
-          sha256: copy.sha256,
-          vouched: false,
-          refusal: { code: copy.code, reason: copy.reason },
-        });
-        continue;
-      }
-      const { envelope, sha256 } = copy;
-      items.push({ ...at, sha256, vouched: true, envelope: envelopeToJson(envelope) });
-      events.push(
-        newAuditEvent({
-          eventId: uuidv7(),
-          operation: AuditOperation.CONSULTED,
-          actorNode: r.node,
-          actorPerson: r.officer,
-          counterpartNode: envelope.sender,
-          messageId: envelope.id,
-          messageType: envelope.payload.case ?? '',
-          handlingCode: envelope.handlingCode,
-          tlp: envelope.tlp,
-          messageSha256: sha256,
-          rule: 'GATEWAY.INBOX_READ',
-          correlationId: r.correlationId,
-          detailJson: JSON.stringify({ via: 'gateway', inboxSeq: m.seq }),
-        }),
-      );
+      const { entry, event } = this.entryOf(m, r, 'GATEWAY.INBOX_READ');
+      items.push(entry);
+      if (event) events.push(event);
     }
     if (events.length > 0) await publishAuditEvents(this.bus.js, GATEWAY_NODE, events, uuidv7());
+    const refused = items.length - events.length;
     this.logger.log(
       `${r.officer} read ${items.length} item(s) of the inbox of ${r.node}` +
         `${refused > 0 ? `, ${refused} not vouched for` : ''} [${r.correlationId}]`,
     );
     return { items, nextAfter: items.at(-1)?.seq ?? r.after };
   }
+
+  /**
+   * One item of the node's inbox by its position, consulted and audited like an item of a page (under
+   * `rule`); undefined when the position holds nothing of the node's (removed on recall, or aged out).
+   */
+  async readAt(
+    r: Omit<InboxRead, 'after' | 'limit'>,
+    seq: number,
+    rule: string,
+  ): Promise<InboxEntry | undefined> {
+    const m = await this.bus.jsm.direct.getMessage(Streams.inbox(r.node), { seq }).catch(busAway);
+    if (!m || m.subject !== Subjects.deliver(r.node)) return undefined;
+    const { entry, event } = this.entryOf(m, r, rule);
+    if (event) await publishAuditEvents(this.bus.js, GATEWAY_NODE, [event], uuidv7());
+    this.logger.log(`${r.officer} read #${seq} of the inbox of ${r.node} [${r.correlationId}]`);
+    return entry;
+  }
+
+  /** An inbox item as shown, with the consultation to record when its envelope is shown. */
+  private entryOf(
+    m: StoredMsg,
+    r: Omit<InboxRead, 'after' | 'limit'>,
+    rule: string,
+  ): { entry: InboxEntry; event?: AuditEvent } {
+    const at = { seq: m.seq, deliveredAt: m.time.toISOString() };
+    const copy = checkDeliveredCopy(this.routerPublicKey, r.node, m.data, (name) => m.header?.get(name));
+    if (!copy.vouched) {
+      this.logger.warn(`inbox of ${r.node} #${m.seq} is not vouched for: ${copy.code} [${r.correlationId}]`);
+      return {
+        entry: {
+          ...at,
+          sha256: copy.sha256,
+          vouched: false,
+          refusal: { code: copy.code, reason: copy.reason },
+        },
+      };
+    }
+    const { envelope, sha256 } = copy;
+    return {
+      entry: { ...at, sha256, vouched: true, envelope: envelopeToJson(envelope) },
+      event: newAuditEvent({
+        eventId: uuidv7(),
+        operation: AuditOperation.CONSULTED,
+        actorNode: r.node,
+        actorPerson: r.officer,
+        counterpartNode: envelope.sender,
+        messageId: envelope.id,
+        messageType: envelope.payload.case ?? '',
+        handlingCode: envelope.handlingCode,
+        tlp: envelope.tlp,
+        messageSha256: sha256,
+        rule,
+        correlationId: r.correlationId,
+        detailJson: JSON.stringify({ via: 'gateway', inboxSeq: m.seq }),
+      }),
+    };
+  }
+}
+
+/** Nothing at or after a position is answered with null, not an error: any error is the bus being away. */
+function busAway(err: unknown): never {
+  throw new MsxError('BUS.UNAVAILABLE', `cannot read the inbox: ${(err as Error).message}`, {
+    cause: err,
+    retryable: true,
+  });
 }

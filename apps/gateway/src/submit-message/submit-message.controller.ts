@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { NodeTokenGuard } from '../auth/node-token.guard.js';
 import { contextOf, type MsxRequest } from '../http/request-context.js';
 import { SubmitMessageHandler, type SubmitResult } from './submit-message.handler.js';
+import { SubmitMessageDocs } from '../openapi/route-docs.js';
 
 /** HTTP adapter: an officer submits an envelope (any payload its node may publish) for routing. */
 @Controller('v1/messages')
@@ -13,6 +14,7 @@ export class SubmitMessageController {
   /** 202: accepted for routing; the receipt (who got it, what was withheld) arrives in the node's inbox. */
   @Post()
   @HttpCode(202)
+  @SubmitMessageDocs()
   submit(
     @Body() body: unknown,
     @Req() req: MsxRequest,

@@ -204,6 +204,10 @@ export class JetStreamLedger implements Ledger {
     }
   }
 
+  async idClaim(messageId: string): Promise<IdClaimRecord | undefined> {
+    return this.get<IdClaimRecord>(Subjects.ledger('id', messageId.toLowerCase()));
+  }
+
   async item(messageId: string): Promise<LedgerItem | undefined> {
     return (await this.latest(messageId))?.item;
   }

@@ -36,6 +36,8 @@ export interface Ledger {
    * @throws MsxError `ROUTER.LEDGER_UNAVAILABLE` (retryable) when the ledger cannot be written or read
    */
   claimId(claim: IdClaimRecord): Promise<IdClaimRecord>;
+  /** The claim that holds an envelope id, if any; reads only (a preview asks it without claiming). */
+  idClaim(messageId: string): Promise<IdClaimRecord | undefined>;
   /** The item as last stored by any router. */
   item(messageId: string): Promise<LedgerItem | undefined>;
   /**

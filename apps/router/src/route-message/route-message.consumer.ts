@@ -45,6 +45,7 @@ export class RouteMessageConsumer extends WorkerService<Submission> {
         bytes: msg.data,
         publisher: ownerOf(msg.subject),
         submitSeq: msg.info.streamSequence,
+        submittedAtMs: msg.time.getTime(),
         correlationId: msg.headers?.get(Headers.correlationId) ?? '',
       }),
       handle: async (batch) => {

@@ -55,6 +55,11 @@ export interface Submission {
    */
   submitSeq: number;
   correlationId: string;
+  /**
+   * When the submit stream stored it (its JetStream timestamp), epoch milliseconds: where the router's
+   * delivery latency starts. Absent for the router's own envelopes.
+   */
+  submittedAtMs?: number;
 }
 
 /** What the ledger must remember once the deliveries are confirmed. */

@@ -1,16 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JetStreamApiError } from '@nats-io/jetstream';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ROUTER_NODE } from '#contracts';
 import type { Directory } from '#directory';
 import { Headers, publishAuditEvents, publishDurably, Streams, Subjects, type Bus } from '#messaging';
 import type { IdClaimRecord, PolicyFacts } from '#policy';
-import { BUS, busLogger } from '#runtime';
+import { BUS, busLogger, ServiceMetrics } from '#runtime';
 import type { ExpiryIndex } from '../ledger/expiry-index.js';
 import type { CopyLocations, Ledger } from '../ledger/ledger.js';
 import { DIRECTORY, EXPIRY_INDEX, LEDGER, ROUTER_KEYS } from '../router.tokens.js';
 import type { RouterKeys } from '../vouch-deliveries/router-keys.js';
 import { ItemLocks } from './item-locks.js';
+import { RoutingMetrics } from './routing-metrics.js';
 import {
   checkPublisher,
   factsNeeded,
@@ -27,6 +28,39 @@ type InboxCopy = RoutingPlan['deleteCopies'][number];
 const NO_MESSAGE_FOUND = 10037;
 /** How often a recalled copy's deletion is tried while its inbox stream does not answer. */
 const DELETE_ATTEMPTS = 4;
+
+/**
+ * What the sharing rules need to know about a submission beyond its envelope, read from the ledger: the
+ * consent a forward cites, the request a decision answers, an item with the same payload, the items sharing
+ * its selectors; and the id of the item it concerns, which the caller reads itself (under its lock when
+ * routing). Shared by routing and by the preview, so both decide from the same facts.
+ */
+export async function sharingFactsOf(
+  ledger: Ledger,
+  submission: Pick<Submission, 'envelope' | 'publisher' | 'submitSeq'>,
+  nowMs: number,
+): Promise<{ itemId?: string; facts: Omit<PolicyFacts, 'idClaim' | 'item'> }> {
+  const need = factsNeeded(submission.envelope);
+  const [consent, request, samePayload, selectorItems] = await Promise.all([
+    need.consentId ? ledger.consent(need.consentId) : undefined,
+    need.requestId ? ledger.request(need.requestId) : undefined,
+    need.checkSamePayload ? ledger.itemByPayload(need.payloadSha256) : undefined,
+    need.selectors.length > 0 ? ledger.itemsBySelectors(need.selectors, submission.publisher) : undefined,
+  ]);
+  return {
+    itemId: need.itemId ?? consent?.messageId,
+    facts: {
+      nowMs,
+      payloadSha256: need.payloadSha256,
+      submitSeq: submission.submitSeq,
+      consent,
+      request,
+      samePayload,
+      selectors: need.selectors,
+      selectorItems,
+    },
+  };
+}
 
 /** What {@link RouteMessageService} finds before it takes the lock of the item the submission concerns. */
 interface Lookups {
@@ -54,7 +88,13 @@ export class RouteMessageService {
     @Inject(LEDGER) private readonly ledger: Ledger,
     @Inject(EXPIRY_INDEX) private readonly expiring: ExpiryIndex,
     @Inject(ROUTER_KEYS) private readonly keys: RouterKeys,
-  ) {}
+    // Counts what was routed (msx_routed_total); tests that build the service by hand may leave it out.
+    @Optional() @Inject(ServiceMetrics) metrics?: ServiceMetrics,
+  ) {
+    this.metrics = metrics && new RoutingMetrics(metrics);
+  }
+
+  private readonly metrics?: RoutingMetrics;
 
   /** Per item, the submissions about it one after another; see {@link route}. */
   private readonly itemLocks = new ItemLocks();
@@ -65,33 +105,11 @@ export class RouteMessageService {
    * written beside the lookups and awaited with the item, so it costs no extra round trip.
    */
   private async lookUp(submission: Submission, nowMs: number): Promise<Lookups> {
-    const need = factsNeeded(submission.envelope);
     const claim = this.ledger.claimId(idClaimFor(submission, nowMs));
     // Its failure is reported where it is awaited (itemFacts); this only keeps it from counting as unhandled
     // meanwhile, also when a lookup fails first and it is never awaited.
     claim.catch(() => undefined);
-    const [consent, request, samePayload, selectorItems] = await Promise.all([
-      need.consentId ? this.ledger.consent(need.consentId) : undefined,
-      need.requestId ? this.ledger.request(need.requestId) : undefined,
-      need.checkSamePayload ? this.ledger.itemByPayload(need.payloadSha256) : undefined,
-      need.selectors.length > 0
-        ? this.ledger.itemsBySelectors(need.selectors, submission.publisher)
-        : undefined,
-    ]);
-    return {
-      itemId: need.itemId ?? consent?.messageId,
-      claim,
-      facts: {
-        nowMs,
-        payloadSha256: need.payloadSha256,
-        submitSeq: submission.submitSeq,
-        consent,
-        request,
-        samePayload,
-        selectors: need.selectors,
-        selectorItems,
-      },
-    };
+    return { ...(await sharingFactsOf(this.ledger, submission, nowMs)), claim };
   }
 
   /**
@@ -144,6 +162,7 @@ export class RouteMessageService {
     } finally {
       release?.();
     }
+    this.metrics?.routed(submission, plan);
     for (const c of deleteCopies) await this.deleteCopy(c);
     this.logRouted(submission, plan);
     return plan;

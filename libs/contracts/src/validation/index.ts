@@ -8,6 +8,7 @@ export {
   safeViolation,
   safeViolations,
   knownFieldPath,
+  unknownPropertyMessage,
   MAX_VIOLATION_FIELD_LENGTH,
   MAX_VIOLATION_MESSAGE_LENGTH,
   type SafeViolationOptions,

@@ -315,6 +315,34 @@ describe('broker isolation on the generated nats-server configuration (accounts,
     }
   });
 
+  it('lets only the gateway ask the router where a party stands towards an item, never a party itself', async () => {
+    const router = await broker.as('msx-router');
+    let asked = 0;
+    router.subscribe(Subjects.routerQuery.item, {
+      callback: (_e, m) => {
+        asked++;
+        m.respond(enc.encode('{"found":false}'));
+      },
+    });
+    await router.flush();
+    const gateway = await broker.as('msx-gateway');
+    const answer = await gateway.request(Subjects.routerQuery.item, enc.encode('{}'), { timeout: 2_000 });
+    expect(new TextDecoder().decode(answer.data)).toBe('{"found":false}');
+    // A party naming any node it likes would learn where every item went: its account cannot reach the router.
+    const party = await broker.as('cp-it');
+    await expect(
+      party.request(Subjects.routerQuery.item, enc.encode('{"node":"cp-gr","messageId":"x"}'), {
+        timeout: 1_000,
+      }),
+    ).rejects.toThrow();
+    // The audit service may not ask either: only the gateway speaks for a party.
+    const audit = await broker.as('msx-audit');
+    await expect(
+      audit.request(Subjects.routerQuery.item, enc.encode('{}'), { timeout: 1_000 }),
+    ).rejects.toThrow();
+    expect(asked).toBe(1);
+  });
+
   it('lets a party answer a request once, and only within the response window', async () => {
     // cp-it: the test above leaves a responder on cp-gr's health subject, and a request crossing into a
     // party's account takes only its first answer. Answers carry the request's text all the same.

@@ -42,8 +42,17 @@ describe('broker permissions', () => {
     for (const other of ['router', 'gateway'] as const) {
       expect(servicePermissions(other).publish).not.toContain('msx.status.audit');
       expect(servicePermissions(other).subscribe).not.toContain('msx.status.audit.request');
-      expect(servicePermissions(other).subscribe.some((s) => s.startsWith('msx.query'))).toBe(false);
+      expect(servicePermissions(other).subscribe.some((s) => s.startsWith('msx.query.audit'))).toBe(false);
     }
+  });
+
+  it('lets only the router answer queries about items, and only the gateway ask them', () => {
+    expect(servicePermissions('router').subscribe).toContain('msx.query.router.>');
+    expect(servicePermissions('gateway').publish).toContain('msx.query.router.>');
+    expect(servicePermissions('gateway').subscribe.some((s) => s.startsWith('msx.query'))).toBe(false);
+    expect(servicePermissions('audit').subscribe).not.toContain('msx.query.router.>');
+    expect(servicePermissions('audit').publish).not.toContain('msx.query.router.>');
+    expect(partyPermissions('cp-it').publish.some((s) => s.startsWith('msx.query'))).toBe(false);
   });
 
   it('asks the broker to remember delivered reply subjects only briefly, and only for parties', () => {

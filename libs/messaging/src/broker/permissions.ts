@@ -104,7 +104,8 @@ export function partyPermissions(node: string): Permissions {
  * The core services' rights inside the core account. The router, the audit service and the gateway provision
  * and run the exchange, so they may manage its streams. Only the audit service may speak for the audit
  * trail: it alone publishes the heartbeat and answers status requests and queries, so no one can fake a
- * healthy trail. Only the router writes into inboxes.
+ * healthy trail. Only the router writes into inboxes, and it alone answers the gateway's questions about items
+ * (where a party stands towards one, who would receive a draft), which only the gateway may ask.
  */
 export function servicePermissions(service: CoreService): Permissions {
   const jetStream = ['$JS.API.>', '$JS.ACK.>'];
@@ -118,7 +119,7 @@ export function servicePermissions(service: CoreService): Permissions {
         Subjects.deadLetterTree,
         Subjects.auditStatusRequest,
       ],
-      subscribe: [Subjects.auditStatus],
+      subscribe: [Subjects.auditStatus, Subjects.routerQueryTree],
     },
     audit: {
       publish: [
@@ -137,6 +138,7 @@ export function servicePermissions(service: CoreService): Permissions {
         Subjects.audit(SERVICE_PRINCIPALS.gateway),
         Subjects.auditStatusRequest,
         Subjects.auditQueryTree,
+        Subjects.routerQueryTree,
       ],
       subscribe: [Subjects.auditStatus],
     },
