@@ -1,6 +1,6 @@
 /** What every console spec uses: the exchange, signing in, the accessibility check, and the API as a client. */
 import { randomBytes } from 'node:crypto';
-import AxeBuilder from '@axe-core/playwright';
+import { AxeBuilder } from '@axe-core/playwright';
 import { expect, test as base, type APIRequestContext, type Page, type TestInfo } from '@playwright/test';
 import { consoleExchange, type ConsoleExchange } from './exchange.js';
 
