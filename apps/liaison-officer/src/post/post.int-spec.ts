@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { encodeEnvelope, envelopeFromJson, uuidv7, type Envelope } from '#contracts';
-import { publishDurably, Subjects } from '#messaging';
+import { publishDurably, Streams, Subjects } from '#messaging';
 import { HoldingsStore, OUTBOX, OutboxStore } from '#node-app';
 import { asJson, validRouteReportEnvelope, waitFor } from '#testing';
 import { startNodeAppForTest, startNodeAppHarness, type NodeAppHarness } from '#testing/node-app';
@@ -102,6 +102,17 @@ describe("a liaison officer's post", () => {
     expect(head.lastError).toBeDefined();
     await h.nats.start();
     await allSent();
+    // The test's own connection comes back on its own schedule, and JetStream answers once it has recovered
+    // its streams: read the stream only then.
+    await waitFor(
+      () =>
+        h.bus.jsm.streams.info(Streams.submit).then(
+          () => true,
+          () => undefined,
+        ),
+      "JetStream answering the test's connection again",
+      30_000,
+    );
     expect(await submittedReports()).toEqual([...before, ...offline.map((r) => r.id)]);
   });
 
