@@ -51,6 +51,7 @@ import { CredentialStore, defaultCredentialSchema, type CredentialRole } from '#
 const SYSTEM_TOKEN = 'emlo-ne-system-token-0123456789abcdef';
 const FAILURE_LIMIT = 6;
 const WINDOW_MS = 4_000;
+const PREVIEW_LIMIT = 3;
 const routerKeys = generateKeyPairSync('ed25519');
 const router = deliverySigner(routerKeys.privateKey);
 
@@ -111,6 +112,7 @@ describe('gateway credentials issued to people', () => {
       MSX_CREDENTIAL_CACHE_MS: '0',
       MSX_GATEWAY_FAILURE_LIMIT: String(FAILURE_LIMIT),
       MSX_GATEWAY_FAILURE_WINDOW_MS: String(WINDOW_MS),
+      MSX_GATEWAY_PREVIEW_LIMIT: String(PREVIEW_LIMIT),
       MSX_LOG_LEVEL: 'error',
     });
     app = await NestFactory.create<NestFastifyApplication>(
@@ -467,5 +469,44 @@ describe('gateway credentials issued to people', () => {
       });
       expect(junk.status).toBe(401);
     });
+  });
+
+  it('holds off a person who asks for more previews than a window allows, audited under the person, and not their colleague', async () => {
+    const seen = new Set((await gatewayEvents()).map((e) => e.eventId));
+    const preview = (bearer: string) =>
+      fetch(`${base}/v1/messages/preview`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+        body: JSON.stringify(report()),
+      });
+    // No router runs here: a preview within the budget gets as far as asking it (503), past it not at all.
+    const within: number[] = [];
+    for (let i = 0; i < PREVIEW_LIMIT; i++) within.push((await preview(token.officer!)).status);
+    expect(within).toEqual(Array<number>(PREVIEW_LIMIT).fill(503));
+    const held = await preview(token.officer!);
+    expect(held.status).toBe(429);
+    expect(Number(held.headers.get('retry-after'))).toBeGreaterThanOrEqual(59);
+    const problem = (await held.json()) as { code: string; detail: string };
+    expect(problem.code).toBe('GATEWAY.RATE_LIMITED');
+    expect(problem.detail).toContain('MSX_GATEWAY_PREVIEW_LIMIT');
+    // The same person is not held off from anything else, and another person may still preview (whatever
+    // else they are answered for a report of emlo-ne's, it is not that they are held off).
+    expect((await inbox(token.officer!)).status).toBe(200);
+    const other = await preview(token.cpIt!);
+    expect(other.status).not.toBe(429);
+    expect(((await other.json()) as { code: string }).code).not.toBe('GATEWAY.RATE_LIMITED');
+    const refused = await waitFor(
+      async () =>
+        (await gatewayEvents()).find(
+          (e) =>
+            !seen.has(e.eventId) &&
+            e.rule === 'GATEWAY.RATE_LIMITED' &&
+            e.actorPerson === 'emlo-ne.officer-17',
+        ),
+      'the held-off preview in the trail',
+    );
+    expect(refused.operation).toBe(AuditOperation.REJECTED);
+    expect(refused.actorPerson).toBe('emlo-ne.officer-17');
+    expect(JSON.parse(refused.detailJson)).toMatchObject({ status: 429, path: '/v1/messages/preview' });
   });
 });

@@ -74,6 +74,12 @@ export const gatewaySpec = {
   MSX_GATEWAY_FAILURE_LIMIT: int(20, 1, 100_000),
   /** The window of MSX_GATEWAY_FAILURE_LIMIT, and of the audit trail's summary of repeated refusals. */
   MSX_GATEWAY_FAILURE_WINDOW_MS: int(60_000, 1_000, 3_600_000),
+  /**
+   * Previews one person (or one node's systems) may ask for within MSX_GATEWAY_PREVIEW_WINDOW_MS before
+   * being answered 429: a preview shares nothing, so unbounded it would map the sharing rules for free.
+   */
+  MSX_GATEWAY_PREVIEW_LIMIT: int(60, 1, 100_000),
+  MSX_GATEWAY_PREVIEW_WINDOW_MS: int(60_000, 1_000, 3_600_000),
   // The inbox read shows, per item, whether the router vouched for it: the router key is pinned here too.
   ...routerKeySpec,
   /** Interface to listen on; loopback unless a reverse proxy in front terminates TLS. */

@@ -16,6 +16,7 @@ import { GatewayEdge } from './http/gateway-edge.js';
 import { RejectionAuditor } from './http/rejection-auditor.js';
 import { MessagesController } from './messages/messages.controller.js';
 import { MessagesHandler } from './messages/messages.handler.js';
+import { PreviewBudget } from './auth/preview-budget.js';
 import { ReportsController } from './messages/reports.controller.js';
 import { RouterQueryClient } from './messages/router-query.client.js';
 import { SubmitMessageController } from './submit-message/submit-message.controller.js';
@@ -72,6 +73,7 @@ export class GatewayModule {
           useFactory: () => new RouterQueryClient(config.MSX_NATS_URL, natsCredentials(config, GATEWAY_NODE)),
         },
         MessagesHandler,
+        PreviewBudget,
         {
           provide: AuditQueryClient,
           useFactory: () => new AuditQueryClient(config.MSX_NATS_URL, natsCredentials(config, GATEWAY_NODE)),

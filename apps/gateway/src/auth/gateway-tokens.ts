@@ -23,13 +23,13 @@ export interface TokenHolder {
   expiresAt?: Date;
 }
 
-/** Refused for too many refusals: answered 429 with Retry-After. */
+/** Held off (too many refusals, or too many previews): answered 429 with Retry-After. */
 export class RateLimitedError extends MsxError {
-  constructor(readonly retryAfterS: number) {
-    super(
-      'GATEWAY.RATE_LIMITED',
-      `too many refused requests from this address or with this credential; retry after ${retryAfterS} s`,
-    );
+  constructor(
+    readonly retryAfterS: number,
+    why = 'too many refused requests from this address or with this credential',
+  ) {
+    super('GATEWAY.RATE_LIMITED', `${why}; retry after ${retryAfterS} s`);
     this.name = 'RateLimitedError';
   }
 }

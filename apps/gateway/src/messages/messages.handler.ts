@@ -30,6 +30,7 @@ import {
   SubmitMessageHandler,
   type SubmitResult,
 } from '../submit-message/submit-message.handler.js';
+import { PreviewBudget } from '../auth/preview-budget.js';
 import { RouterQueryClient } from './router-query.client.js';
 
 /** Who acts in a request about a message: the credential's node and the person acting for it. */
@@ -108,6 +109,7 @@ export class MessagesHandler {
     private readonly submitter: SubmitMessageHandler,
     private readonly audit: AuditQueryClient,
     @Inject(BUS) private readonly bus: Bus,
+    private readonly previews: PreviewBudget,
   ) {}
 
   /** The message as the party sees it; its copy is consulted and audited like an inbox read. */
@@ -250,6 +252,7 @@ export class MessagesHandler {
    * the router's own rules, publishing nothing. The preview is recorded in the trail as a consultation.
    */
   async preview(a: Actor, json: unknown): Promise<PreviewAnswer> {
+    this.previews.take(a);
     const envelope = envelopeFromJson(completeEnvelopeJson(json, a.node, Date.now(), a.holder));
     const bytes = encodeEnvelope(envelope);
     const answer = await this.router.preview(a.node, bytes);

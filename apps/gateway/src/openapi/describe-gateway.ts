@@ -85,7 +85,8 @@ const PROBLEM_RESPONSES = {
     'accept-post': { description: 'application/json', schema: { type: 'string' } },
   }),
   RateLimited: problemResponse(
-    'too many refused requests from this address or with this credential: GATEWAY.RATE_LIMITED',
+    'too many refused requests from this address or with this credential, or too many previews by this ' +
+      'person: GATEWAY.RATE_LIMITED',
     retryAfter('seconds until the window ends'),
   ),
   Internal: problemResponse(

@@ -248,7 +248,9 @@ export const PreviewMessageDocs = () =>
         'who not under which rule, decided by the router with the rules and ledger it routes by, publishing ' +
         'nothing. The envelope is completed and checked as a submission is; its `author` is the person ' +
         'acting. The preview is recorded in the trail as a consultation (GATEWAY.PREVIEW, with how many ' +
-        'would receive it). It is not a promise: a submission is decided when it is routed.',
+        'would receive it). It is not a promise: a submission is decided when it is routed. Each person ' +
+        "(or one node's systems together) may ask for MSX_GATEWAY_PREVIEW_LIMIT previews (60) per " +
+        'MSX_GATEWAY_PREVIEW_WINDOW_MS (a minute), then is answered 429 until the window ends.',
     }),
     ApiBody({ required: true, schema: schemaRef('msx.v1.Envelope') }),
     ApiResponse({ status: 200, description: 'who would receive it', schema: schemaRef('PreviewAnswer') }),
