@@ -3,7 +3,7 @@ import { host, int, oneOf, optionalInt, optionalStr, schemaName, str, url } from
 /** Where the bus is. */
 export const natsSpec = {
   /** NATS server URL(s), comma separated. */
-  MSX_NATS_URL: url(['nats', 'tls'], 'nats://127.0.0.1:4222'),
+  MSX_NATS_URL: url(['nats', 'tls'], 'nats://127.0.0.1:4222', { list: true }),
   /** Replicas of every stream: 1 on one server, 3 in a cluster. */
   MSX_STREAM_REPLICAS: int(1, 1, 5),
   /**

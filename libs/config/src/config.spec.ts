@@ -31,6 +31,22 @@ describe('loadConfig', () => {
     expect(() => url(['postgres'])('postgres//admin:s3cret@db', 'X')).not.toThrow(/s3cret/);
   });
 
+  it('takes a NATS cluster as comma-separated servers, checking each and naming the one that is wrong', () => {
+    const servers =
+      'tls://nats-1.msx.example:4222, tls://nats-2.msx.example:4222,tls://nats-3.msx.example:4222';
+    expect(loadConfig(natsSpec, { MSX_NATS_URL: servers }).MSX_NATS_URL).toBe(
+      'tls://nats-1.msx.example:4222,tls://nats-2.msx.example:4222,tls://nats-3.msx.example:4222',
+    );
+    expect(() =>
+      loadConfig(natsSpec, { MSX_NATS_URL: 'tls://nats-1.msx.example:4222,http://nats-2.msx.example' }),
+    ).toThrow('MSX_NATS_URL: entry 2 must use scheme nats or tls, got http:');
+    expect(() => loadConfig(natsSpec, { MSX_NATS_URL: 'tls://nats-1.msx.example:4222,' })).toThrow(
+      /MSX_NATS_URL: entry 2 must be a URL/,
+    );
+    // Where no list is allowed, a list is not one URL.
+    expect(() => url(['nats'])('nats://a:4222,nats://b:4222', 'X')).toThrow(/must be a URL/);
+  });
+
   it('runs no operations listener unless a port is named, and listens on loopback by default', () => {
     expect(loadConfig(opsSpec, {})).toEqual({ MSX_OPS_HOST: '127.0.0.1', MSX_OPS_PORT: undefined });
     expect(loadConfig(opsSpec, { MSX_OPS_HOST: '::1', MSX_OPS_PORT: '9464' })).toEqual({

@@ -51,23 +51,34 @@ export function optionalStr(): Parser<string | undefined> {
   return (raw) => (present(raw) ? raw.trim() : undefined);
 }
 
-/** A URL whose scheme is one of `schemes`. Several may be given separated by commas when `list` is set. */
-export function url(schemes: string[], def?: string): Parser<string> {
-  return (raw) => {
-    const value = present(raw) ? raw.trim() : def;
-    if (value === undefined) throw new Error('is required');
+/**
+ * A URL whose scheme is one of `schemes`. With `list`, several may be given separated by commas (a NATS
+ * cluster's servers): each is checked, and the one that is wrong is named by its place in the list.
+ */
+export function url(schemes: string[], def?: string, opts: { list?: boolean } = {}): Parser<string> {
+  const one = (value: string, place: string) => {
     let parsed: URL;
     try {
       parsed = new URL(value);
     } catch {
       throw new Error(
-        `must be a URL (${schemes.join(' or ')}), got "${value.replace(/\/\/[^@]*@/, '//***@')}"`,
+        `${place}must be a URL (${schemes.join(' or ')}), got "${value.replace(/\/\/[^@]*@/, '//***@')}"`,
       );
     }
     if (!schemes.includes(parsed.protocol.replace(/:$/, ''))) {
-      throw new Error(`must use scheme ${schemes.join(' or ')}, got ${parsed.protocol}`);
+      throw new Error(`${place}must use scheme ${schemes.join(' or ')}, got ${parsed.protocol}`);
     }
-    return value;
+  };
+  return (raw) => {
+    const value = present(raw) ? raw.trim() : def;
+    if (value === undefined) throw new Error('is required');
+    if (!opts.list) {
+      one(value, '');
+      return value;
+    }
+    const items = value.split(',').map((item) => item.trim());
+    items.forEach((item, i) => one(item, items.length > 1 ? `entry ${i + 1} ` : ''));
+    return items.join(',');
   };
 }
 
