@@ -8,8 +8,8 @@
  * longer hold). A survivor listed in `test/mutation-equivalents.json` (a mutant that changes no
  * behaviour, with the reason) is not counted. Exits 1 when a module scores below the threshold (default 90 %).
  * `--ignore-static` leaves out static mutants (module-level values, which every test must run against since
- * no coverage can tell which tests reach them): about half of the time for a third of the mutants, for CI's
- * time limit; a full run without it measures them too.
+ * no coverage can tell which tests reach them): in the policy module 170 of 1,100 mutants, for CI's time
+ * limit; a full run without it measures them too.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
