@@ -269,15 +269,25 @@ describe('a report travels from a liaison officer to a contact point and JOT MAR
     const endings = await Promise.all(
       services.map(async (s) => {
         const started = Date.now();
-        const ending = await s.stop();
-        // A service that had to be killed shows what it was doing last, to tell which shutdown hook hung.
-        return ending === 'SIGKILL'
-          ? [s.name, ending, Date.now() - started, s.lines.slice(-12)]
-          : [s.name, ending];
+        return { name: s.name, ending: await s.stop(), ms: Date.now() - started };
       }),
     );
-    // Nest re-raises the signal after its shutdown hooks ran; a hang would end in the test's timeout instead.
-    expect(endings).toEqual(services.map((s) => [s.name, expect.stringMatching(/^(0|SIGTERM)$/)]));
+    // A service that had to be killed says first what its shutdown still waited for (its "still stopping"
+    // lines, from the signal on), so that even a shortened report of the failure names the part that hung.
+    const killed = endings.filter((e) => !/^(0|SIGTERM)$/.test(e.ending));
+    const shutdownOf = (name: string) => {
+      const lines = service(name).lines;
+      const from = lines.findLastIndex((l) => /stopping on SIG/.test(l));
+      return (from >= 0 ? lines.slice(from) : lines.slice(-12)).slice(0, 20).join('\n');
+    };
+    expect(
+      killed.map((e) => `${e.name} ended by ${e.ending} after ${e.ms} ms:\n${shutdownOf(e.name)}`).join('\n'),
+    ).toBe('');
     for (const s of services) expect(s.lines.filter((l) => /\bERROR\b|fatal:/.test(l))).toEqual([]);
+    // Each said what it stopped on: the watch that would name a part holding its shutdown up was listening.
+    const unwatched = services.filter(
+      (s) => !s.lines.some((l) => /\[Shutdown\] stopping on SIGTERM/.test(l)),
+    );
+    expect(unwatched.map((s) => s.name)).toEqual([]);
   });
 });

@@ -76,6 +76,8 @@ describe('the gateway edge keeps caller text out of the audit trail and binds of
   let nats: TestNatsServer;
   let bus: Bus;
   let app: NestFastifyApplication;
+  /** Set by the last test, which stops the gateway itself. */
+  let stopped = false;
   let base: string;
   let heartbeat: NodeJS.Timeout;
   let keyDir: string;
@@ -121,7 +123,7 @@ describe('the gateway edge keeps caller text out of the audit trail and binds of
 
   afterAll(async () => {
     clearInterval(heartbeat);
-    await app?.close();
+    if (!stopped) await app?.close();
     await bus?.close();
     await nats?.dispose();
     if (keyDir) rmSync(keyDir, { recursive: true, force: true });
@@ -513,5 +515,54 @@ describe('the gateway edge keeps caller text out of the audit trail and binds of
         agent.destroy();
       }
     });
+  });
+
+  // Last: it stops the gateway.
+  describe('a stopping gateway answers the requests under way and then closes every connection', () => {
+    it('answers a request whose body is still arriving, and closes a connection that never sent one, without waiting on its client', async () => {
+      const port = Number(new URL(base).port);
+      const open = (): Promise<Socket> =>
+        new Promise((resolve, reject) => {
+          const socket = connect(port, '127.0.0.1', () => resolve(socket));
+          socket.on('error', reject);
+        });
+      const closedBy = (socket: Socket) =>
+        new Promise<void>((resolve) => socket.once('close', () => resolve()));
+      // A client's spare connection: Node's own close would wait on it until its client let go.
+      const spare = await open();
+      const spareClosed = closedBy(spare);
+      // A submission under way: its headers are in, half its body is not.
+      const body = JSON.stringify({ not: 'an envelope' });
+      const underWay = await open();
+      try {
+        let answer = '';
+        underWay.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+        const answered = closedBy(underWay);
+        underWay.write(
+          `POST /v1/messages HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${TOKEN}\r\n` +
+            `content-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
+        );
+        await new Promise((r) => setTimeout(r, 100));
+        const stopping = app.close();
+        await new Promise((r) => setTimeout(r, 200));
+        underWay.write(body.slice(5));
+        // Not a measure of speed: without the close of the leftover connections this waits for Node's
+        // headers timeout (60 s) or for ever.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          stopping,
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error('the gateway was still stopping after 10 s')), 10_000);
+          }),
+        ]).finally(() => clearTimeout(timer));
+        stopped = true;
+        await Promise.all([spareClosed, answered]);
+        expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+        expect(answer).toContain('"rule"');
+      } finally {
+        spare.destroy();
+        underWay.destroy();
+      }
+    }, 15_000);
   });
 });

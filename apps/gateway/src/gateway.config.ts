@@ -104,6 +104,11 @@ export const gatewaySpec = {
   MSX_GATEWAY_BODY_LIMIT_BYTES: int(512 * 1024, 1024, 16 * 1024 * 1024),
   /** Longest a request body may take to arrive whole, in milliseconds: a slow sender is answered 408. */
   MSX_GATEWAY_REQUEST_TIMEOUT_MS: int(30_000, 1_000, 600_000),
+  /**
+   * How long a stopping gateway lets the requests under way finish, in milliseconds, before it closes every
+   * connection still open.
+   */
+  MSX_GATEWAY_SHUTDOWN_GRACE_MS: int(5_000, 0, 120_000),
 };
 
 /** Validates the gateway's configuration; a token may serve a node or an auditor, never both. */

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { gatewayAdapter } from './gateway-adapter.js';
-import { createLogger, exitIfCheckingConfig, runMain } from '#runtime';
+import { createLogger, exitIfCheckingConfig, runMain, watchShutdown } from '#runtime';
 import { loadGatewayConfig } from './gateway.config.js';
 import { GatewayModule } from './gateway.module.js';
 import { GATEWAY_NODE } from '#contracts';
@@ -20,6 +20,7 @@ runMain(async () => {
     { logger, rawBody: true },
   );
   app.enableShutdownHooks();
+  watchShutdown(logger);
   await app.listen(config.MSX_GATEWAY_PORT, config.MSX_GATEWAY_HOST);
   logger.log(`gateway ready on ${await app.getUrl()}`, 'Bootstrap');
 });

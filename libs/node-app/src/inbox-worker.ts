@@ -33,6 +33,7 @@ import {
   busLogger,
   checkDeliveredCopy,
   ServiceMetrics,
+  stopping,
   WorkerService,
   type RefusedCopy,
 } from '#runtime';
@@ -234,7 +235,7 @@ export class InboxWorker extends WorkerService<InboxCopy> {
   /** Closes the holdings once the worker has stopped taking items. */
   override async onApplicationShutdown(): Promise<void> {
     await super.onApplicationShutdown();
-    await this.holdings.close();
+    await stopping('holdings database', () => this.holdings.close());
   }
 
   /**

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { natsAuthOptions, type BusCredentials, type BusLogger } from '#messaging';
 import { startIdleMemory } from './idle-memory.js';
+import { watchShutdown } from './shutdown.js';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
@@ -59,6 +60,7 @@ export async function bootMicroservice(module: unknown, opts: MicroserviceBootOp
     logger,
   });
   app.enableShutdownHooks();
+  watchShutdown(logger);
   await app.listen();
   logger.log(`${opts.name} ready`, 'Bootstrap');
 }

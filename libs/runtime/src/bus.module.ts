@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import type { InjectionToken, Provider } from '@nestjs/common';
 import { connectBus, declareTopology, type Bus, type BusCredentials, type BusTopology } from '#messaging';
+import { stopping } from './shutdown.js';
 
 /** Injection token of the service's bus connection. */
 export const BUS = Symbol('MSX_BUS');
@@ -25,7 +26,7 @@ class BusCloser implements OnApplicationShutdown {
   constructor(@Inject(BUS) private readonly bus: Bus) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.bus.close();
+    await stopping('bus connection', () => this.bus.close());
   }
 }
 

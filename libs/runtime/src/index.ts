@@ -16,6 +16,7 @@ export * from './nats-credentials.js';
 export * from './router-key.js';
 export * from './delivered-copy.js';
 export * from './periodic.js';
+export * from './shutdown.js';
 export * from './service-metrics.js';
 export * from './ops-server.js';
 export * from './ops-providers.js';

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Bus } from '#messaging';
 import { within, type ServiceMetrics } from './service-metrics.js';
+import { stopping } from './shutdown.js';
 
 /** How long readiness waits for each dependency, in milliseconds. */
 const READINESS_TIMEOUT_MS = 1_000;
@@ -121,7 +122,7 @@ export class OpsServer implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.stop();
+    await stopping('operations listener', () => this.stop());
   }
 
   private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,4 +1,5 @@
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
+import { stopping } from './shutdown.js';
 
 /**
  * Runs `work` at once and then `everyMs` after each run has ended, until {@link stop}: a run that fails is
@@ -74,6 +75,6 @@ export abstract class PeriodicDuty implements OnApplicationBootstrap, BeforeAppl
   }
 
   beforeApplicationShutdown(): Promise<void> {
-    return this.periodic.stop();
+    return stopping(`${this.constructor.name}: run under way`, () => this.periodic.stop());
   }
 }

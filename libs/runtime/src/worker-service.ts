@@ -1,6 +1,7 @@
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { JetStreamWorker } from '#messaging';
 import type { Readiness } from './health.js';
+import { stopping } from './shutdown.js';
 
 /**
  * The lifecycle every consuming service shares: its worker starts when the application has bootstrapped,
@@ -25,6 +26,6 @@ export abstract class WorkerService<T> implements OnApplicationBootstrap, OnAppl
 
   async onApplicationShutdown(): Promise<void> {
     this.running = false;
-    await this.worker?.stop();
+    await stopping(`${this.constructor.name}: messages taken`, () => this.worker?.stop());
   }
 }

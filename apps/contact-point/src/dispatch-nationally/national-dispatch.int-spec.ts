@@ -343,6 +343,43 @@ describe('national dispatch at a contact point, on real NATS servers and Postgre
     expect((await coastGuardIntake()).filter((m) => m.item?.id === report.id)).toHaveLength(1);
   });
 
+  it('calls off a dispatch on its way when it stops, counts no attempt, and sends it under the same id after the restart', async () => {
+    let release!: () => void;
+    fiu.gate = new Promise<void>((resolve) => (release = resolve));
+    const arrivedBefore = fiu.arrived;
+    const h0 = lead('HANDLING_CODE_H0');
+    await deliver(h0);
+    await waitFor(
+      async () => (fiu.arrived > arrivedBefore ? true : undefined),
+      'the lead at the FIU, unanswered',
+    );
+    const table = app!.get<HoldingsStore>(HOLDINGS).table('national_dispatch');
+    // Stopping calls the attempt off instead of waiting for the FIU's answer (up to its 2 s timeout, after
+    // which it would count as failed): the attempt is rolled back and the dispatch stays due.
+    await app!.close();
+    app = undefined;
+    const rows = () =>
+      db.query<{ status: string; attempts: number; last_error: string | null }>(
+        `SELECT status, attempts, last_error FROM ${table} WHERE item_id = $1 AND authority = 'uif'`,
+        [h0.id],
+      );
+    expect(await rows()).toEqual([{ status: 'pending', attempts: 0, last_error: null }]);
+    expect((await eventsFor(h0.id)).filter((e) => e.rule?.startsWith('DISPATCH.'))).toEqual([]);
+    // The FIU may have taken the first request after all: the one after the restart carries the same id.
+    release();
+    fiu.gate = undefined;
+    app = await startContactPoint();
+    const dispatched = await waitFor(
+      async () => (await eventsFor(h0.id)).find((e) => e.operation === AuditOperation.DISPATCHED),
+      'the dispatch after the restart',
+    );
+    expect(JSON.parse(dispatched.detailJson)).toMatchObject({ authority: 'uif', attempts: 1 });
+    const got = fiu.received.filter((r) => r.body.item?.id === h0.id);
+    expect(got.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(got.map((r) => r.headers['idempotency-key'])).size).toBe(1);
+    expect(await rows()).toEqual([{ status: 'sent', attempts: 1, last_error: null }]);
+  });
+
   it('passes a recall on to the authority that was sent the item, and withdraws what was not sent yet', async () => {
     // Sent to the coast guard.
     const sent = vessel();

@@ -16,9 +16,9 @@ import {
 } from '#contracts';
 import { publishAuditEvent, type Bus } from '#messaging';
 import { NODE_ID } from '#node-app';
-import { BUS } from '#runtime';
+import { BUS, stopping } from '#runtime';
 import type { Attempt, DispatchQueue, DueDispatch } from './dispatch-queue.js';
-import { DispatchFailed, type NationalTransport } from './national-transport.js';
+import { DispatchFailed, DispatchInterrupted, type NationalTransport } from './national-transport.js';
 import {
   AUTHORITY_PURPOSE,
   type NationalAuthorities,
@@ -74,6 +74,8 @@ export class NationalDispatcher implements OnApplicationBootstrap, BeforeApplica
   private readonly logger = new Logger('NationalDispatch');
   private running?: Promise<void>;
   private stopped = false;
+  /** Aborted at shutdown: a dispatch on its way is called off rather than waited for up to its timeout. */
+  private readonly stop = new AbortController();
   private wakeUp?: () => void;
   private woken = false;
 
@@ -101,9 +103,10 @@ export class NationalDispatcher implements OnApplicationBootstrap, BeforeApplica
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    this.stop.abort();
     this.wake();
-    await this.running;
-    await this.transport.close();
+    await stopping('national dispatch: attempt under way', () => this.running);
+    await stopping('national dispatch: authority connections', () => this.transport.close());
   }
 
   private async run(): Promise<void> {
@@ -111,6 +114,10 @@ export class NationalDispatcher implements OnApplicationBootstrap, BeforeApplica
       try {
         await this.pass();
       } catch (err) {
+        if (err instanceof DispatchInterrupted) {
+          this.logger.log(`${err.message}; it is sent again, under the same id, after the restart`);
+          break;
+        }
         this.logger.warn(`dispatch pass stopped: ${(err as Error).message}; trying again`);
       }
       if (this.stopped) break;
@@ -176,8 +183,10 @@ export class NationalDispatcher implements OnApplicationBootstrap, BeforeApplica
     if (!authority) error = `authority ${d.authority} is no longer in MSX_DISPATCH_FILE`;
     else {
       try {
-        await this.transport.send(authority, d, this.config.retry.timeoutMs);
+        await this.transport.send(authority, d, this.config.retry.timeoutMs, this.stop.signal);
       } catch (err) {
+        // Rolls the attempt back: the dispatch stays due, with no attempt counted against the authority.
+        if (err instanceof DispatchInterrupted) throw err;
         error = err instanceof DispatchFailed ? err.message : `unexpected: ${(err as Error).message}`;
       }
     }

@@ -10,15 +10,40 @@ export interface Outgoing {
   body: Uint8Array;
 }
 
-/** Passes a dispatch to an authority; resolves once the authority accepted it, or throws saying why not. */
+/**
+ * Passes a dispatch to an authority; resolves once the authority accepted it, or throws saying why not:
+ * {@link DispatchFailed}, or {@link DispatchInterrupted} when `stop` was aborted first.
+ */
 export interface NationalTransport {
-  send(authority: NationalAuthority, out: Outgoing, timeoutMs: number): Promise<void>;
+  send(authority: NationalAuthority, out: Outgoing, timeoutMs: number, stop?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 
 /** The reason a dispatch failed, short and free of what was sent (it is logged and audited). */
 export class DispatchFailed extends Error {
   override name = 'DispatchFailed';
+}
+
+/**
+ * The contact point stopped while a dispatch was on its way: not the authority's failure, so it counts as no
+ * attempt. The dispatch is sent again after the restart, under the same id, in case it had arrived.
+ */
+export class DispatchInterrupted extends Error {
+  override name = 'DispatchInterrupted';
+  constructor() {
+    super('the contact point stopped while the dispatch was on its way');
+  }
+}
+
+/** Settles with `work`, or rejects with {@link DispatchInterrupted} as soon as `stop` is aborted. */
+function unlessStopped<T>(work: Promise<T>, stop: AbortSignal | undefined): Promise<T> {
+  if (!stop) return work;
+  if (stop.aborted) return Promise.reject(new DispatchInterrupted());
+  return new Promise<T>((resolve, reject) => {
+    const onStop = () => reject(new DispatchInterrupted());
+    stop.addEventListener('abort', onStop, { once: true });
+    work.then(resolve, reject).finally(() => stop.removeEventListener('abort', onStop));
+  });
 }
 
 /** A JetStream publish acknowledgement that is an error, or any reply that says `error`. */
@@ -44,11 +69,12 @@ export class AuthorityTransport implements NationalTransport {
 
   constructor(private readonly name: string) {}
 
-  send(authority: NationalAuthority, out: Outgoing, timeoutMs: number): Promise<void> {
+  send(authority: NationalAuthority, out: Outgoing, timeoutMs: number, stop?: AbortSignal): Promise<void> {
     const { endpoint } = authority;
+    // A request over NATS cannot be called off: it is left to time out on its own, unawaited.
     return endpoint.transport === 'nats'
-      ? this.request(endpoint, out, timeoutMs)
-      : this.post(endpoint, out, timeoutMs);
+      ? unlessStopped(this.request(endpoint, out, timeoutMs), stop)
+      : this.post(endpoint, out, timeoutMs, stop);
   }
 
   private connection(endpoint: Extract<AuthorityEndpoint, { transport: 'nats' }>): Promise<NatsConnection> {
@@ -103,7 +129,9 @@ export class AuthorityTransport implements NationalTransport {
     endpoint: Extract<AuthorityEndpoint, { transport: 'http' }>,
     out: Outgoing,
     timeoutMs: number,
+    stop?: AbortSignal,
   ): Promise<void> {
+    if (stop?.aborted) throw new DispatchInterrupted();
     let res: Response;
     try {
       res = await fetch(endpoint.url, {
@@ -118,9 +146,12 @@ export class AuthorityTransport implements NationalTransport {
         body: new TextDecoder().decode(out.body),
         // A redirect could carry the item somewhere the configuration does not name.
         redirect: 'error',
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: stop
+          ? AbortSignal.any([AbortSignal.timeout(timeoutMs), stop])
+          : AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
+      if (stop?.aborted) throw new DispatchInterrupted();
       const e = err as Error & { cause?: { code?: string } };
       throw new DispatchFailed(`POST ${new URL(endpoint.url).origin} failed: ${e.cause?.code ?? e.message}`);
     }

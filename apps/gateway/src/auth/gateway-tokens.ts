@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { MsxError } from '#contracts';
+import { stopping } from '#runtime';
 import { CredentialStore, refusalOf, tokenDigest, type Credential, type CredentialRole } from '#identity';
 import type { GatewayConfig } from '../gateway.config.js';
 import { GATEWAY_CONFIG } from '../gateway.tokens.js';
@@ -107,7 +108,7 @@ export class GatewayTokens implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.store.close();
+    await stopping('credential store', () => this.store.close());
   }
 
   /**

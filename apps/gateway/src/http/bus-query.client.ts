@@ -3,7 +3,7 @@ import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microse
 import { firstValueFrom, timeout, TimeoutError } from 'rxjs';
 import { MsxError, type ErrorCode } from '#contracts';
 import { natsAuthOptions, type BusCredentials } from '#messaging';
-import { fromRpcError } from '#runtime';
+import { fromRpcError, stopping } from '#runtime';
 
 /** How long the gateway waits for a core service to answer a query, in milliseconds. */
 export const BUS_QUERY_TIMEOUT_MS = 10_000;
@@ -58,6 +58,8 @@ export class BusQueryClient implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.client.close();
+    await stopping(`${this.service.name} query connection`, async () => {
+      await this.client.close();
+    });
   }
 }

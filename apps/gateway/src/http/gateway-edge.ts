@@ -5,6 +5,7 @@ import { installAuthenticateFirst } from '../auth/authenticate-first.js';
 import { GatewayTokens } from '../auth/gateway-tokens.js';
 import type { GatewayConfig } from '../gateway.config.js';
 import { GATEWAY_CONFIG } from '../gateway.tokens.js';
+import { installGracefulClose } from './graceful-close.js';
 import { installJsonOnly } from './json-only.js';
 import { RejectionAuditor } from './rejection-auditor.js';
 import { contextOf, type MsxRequest } from './request-context.js';
@@ -18,6 +19,7 @@ import { installSecurityHeaders } from './security-headers.js';
  * 2. the deadline of the body, so that a request refused early still cannot hold its socket;
  * 3. the credential, so that a stranger is refused 401 before the body is read;
  * 4. JSON only (at parsing), so that nothing else ever reads a body.
+ * And when the gateway stops, the requests under way are answered before the connections close.
  */
 @Injectable()
 export class GatewayEdge implements OnModuleInit {
@@ -34,6 +36,7 @@ export class GatewayEdge implements OnModuleInit {
     installRequestDeadline(fastify, this.config.MSX_GATEWAY_REQUEST_TIMEOUT_MS, (req) => this.timedOut(req));
     installAuthenticateFirst(fastify, this.tokens);
     installJsonOnly(fastify);
+    installGracefulClose(fastify, this.config.MSX_GATEWAY_SHUTDOWN_GRACE_MS);
   }
 
   /**

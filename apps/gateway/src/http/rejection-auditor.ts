@@ -11,7 +11,7 @@ import {
   GATEWAY_NODE,
 } from '#contracts';
 import { publishAuditEvent, type Bus } from '#messaging';
-import { BUS } from '#runtime';
+import { BUS, stopping } from '#runtime';
 import { GATEWAY_FIELDS } from '../auth/officer-binding.js';
 import type { GatewayConfig } from '../gateway.config.js';
 import { GATEWAY_CONFIG } from '../gateway.tokens.js';
@@ -213,7 +213,7 @@ export class RejectionAuditor implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
-    await this.endWindow();
+    await stopping('refusal summaries', () => this.endWindow());
   }
 
   /** Records the repeats of the window that ends now, as summaries. */

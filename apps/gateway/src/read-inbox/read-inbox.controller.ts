@@ -10,6 +10,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { MsxError } from '#contracts';
+import { stopping } from '#runtime';
 import { GatewayTokens } from '../auth/gateway-tokens.js';
 import { NodeTokenGuard, NODE_ROLES, nodeRoleRefusal } from '../auth/node-token.guard.js';
 import { contextOf, type MsxRequest } from '../http/request-context.js';
@@ -28,12 +29,17 @@ import {
 @UseGuards(NodeTokenGuard)
 export class ReadInboxController implements BeforeApplicationShutdown {
   private readonly logger = new Logger('LiveInbox');
-  /** The live streams open now, each by what ends it: a stopping gateway ends them all. */
-  private readonly streams = new Set<() => void>();
+  /** The live streams open now: what ends each, and when it has ended. A stopping gateway ends them all. */
+  private readonly streams = new Map<() => void, Promise<void>>();
 
-  /** Ends every live stream, so that a stopping gateway does not wait on them; clients reconnect elsewhere. */
-  beforeApplicationShutdown(): void {
-    for (const end of this.streams) end();
+  /**
+   * Ends every live stream and waits until each has answered its last bytes (a read under way finishes
+   * first), so that when the HTTP server closes their connections are idle and closed at once, rather than
+   * left open until each client lets go of it. Clients reconnect elsewhere.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    for (const end of this.streams.keys()) end();
+    await stopping('live inbox streams', () => Promise.all(this.streams.values()));
   }
 
   constructor(
@@ -69,56 +75,61 @@ export class ReadInboxController implements BeforeApplicationShutdown {
       closed = true;
       wake?.();
     };
-    this.streams.add(close);
+    let finished!: () => void;
+    this.streams.set(close, new Promise<void>((resolve) => (finished = resolve)));
     req.raw.once('close', close);
     reply.raw.once('close', close);
     reply.raw.on('error', close);
-    reply.hijack();
-    reply.raw.writeHead(200, {
-      ...SECURITY_HEADERS,
-      'content-type': 'text/event-stream; charset=utf-8',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-      'x-correlation-id': ctx.correlationId,
-    });
-    const ended = await runLiveInbox(after, DEFAULT_INBOX_PAGE, {
-      read: (from) =>
-        this.handler.read({
-          ...query,
-          after: from,
-          limit: DEFAULT_INBOX_PAGE,
-          node,
-          correlationId: ctx.correlationId,
-        }),
-      recheck: async () => {
-        // Asked afresh, not what this request found when it came in.
-        ctx.holder = undefined;
-        const holder = await this.tokens.authenticate(req, NODE_ROLES, nodeRoleRefusal);
-        if (holder.node !== node || holder.credentialId !== ctx.credentialId)
-          throw new MsxError('GATEWAY.UNAUTHENTICATED', 'the credential changed');
-      },
-      write: (chunk) => {
-        if (!closed) reply.raw.write(chunk);
-      },
-      sleep: (ms) =>
-        new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, ms);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        }),
-      closed: () => closed,
-      now: Date.now,
-    });
-    if (ended && !closed) {
-      this.logger.warn(
-        `live inbox of ${node} for ${query.officer} ended: ${ended.code} [${ctx.correlationId}]`,
-      );
-      reply.raw.write(endEvent(ended));
+    try {
+      reply.hijack();
+      reply.raw.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'content-type': 'text/event-stream; charset=utf-8',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        'x-correlation-id': ctx.correlationId,
+      });
+      const ended = await runLiveInbox(after, DEFAULT_INBOX_PAGE, {
+        read: (from) =>
+          this.handler.read({
+            ...query,
+            after: from,
+            limit: DEFAULT_INBOX_PAGE,
+            node,
+            correlationId: ctx.correlationId,
+          }),
+        recheck: async () => {
+          // Asked afresh, not what this request found when it came in.
+          ctx.holder = undefined;
+          const holder = await this.tokens.authenticate(req, NODE_ROLES, nodeRoleRefusal);
+          if (holder.node !== node || holder.credentialId !== ctx.credentialId)
+            throw new MsxError('GATEWAY.UNAUTHENTICATED', 'the credential changed');
+        },
+        write: (chunk) => {
+          if (!closed) reply.raw.write(chunk);
+        },
+        sleep: (ms) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, ms);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          }),
+        closed: () => closed,
+        now: Date.now,
+      });
+      if (ended && !closed) {
+        this.logger.warn(
+          `live inbox of ${node} for ${query.officer} ended: ${ended.code} [${ctx.correlationId}]`,
+        );
+        reply.raw.write(endEvent(ended));
+      }
+    } finally {
+      this.streams.delete(close);
+      if (!reply.raw.writableEnded) reply.raw.end();
+      finished();
     }
-    this.streams.delete(close);
-    if (!reply.raw.writableEnded) reply.raw.end();
   }
 
   /**

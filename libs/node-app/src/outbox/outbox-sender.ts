@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { publishDurably, Subjects, type Bus } from '#messaging';
-import { BUS, busLogger } from '#runtime';
+import { BUS, busLogger, stopping } from '#runtime';
 import { NODE_ID } from '../node-app.tokens.js';
 import type { OutboxStore } from './outbox.store.js';
 
@@ -51,7 +51,7 @@ export class OutboxSender implements OnApplicationBootstrap, OnApplicationShutdo
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     this.wake?.();
-    await this.running;
+    await stopping('outbox: publish under way', () => this.running);
   }
 
   /** Looks at the outbox now instead of at the next poll (after something was written to it). */
