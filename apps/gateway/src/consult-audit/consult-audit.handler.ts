@@ -1,10 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
-  AuditOperation,
   hasNoControlCharacters,
   MsxError,
-  newAuditEvent,
-  uuidv7,
   GATEWAY_NODE,
   type ChainStatus,
   type ExportFormat,
@@ -13,6 +10,7 @@ import {
 import { publishAuditEvent, Subjects, type Bus } from '#messaging';
 import { BUS } from '#runtime';
 import { AuditQueryClient } from './audit-query.client.js';
+import { consultationEvent } from '../http/consultation-event.js';
 
 /** Longest justification an auditor may give, in characters. */
 export const MAX_JUSTIFICATION_LENGTH = 500;
@@ -152,16 +150,14 @@ export class ConsultAuditHandler {
     await publishAuditEvent(
       this.bus.js,
       GATEWAY_NODE,
-      newAuditEvent({
-        eventId: uuidv7(),
-        operation: AuditOperation.CONSULTED,
+      consultationEvent({
         actorNode: GATEWAY_NODE,
         actorPerson: auditor,
         messageId,
         justification,
         rule: 'AUDIT.CONSULTED',
         correlationId,
-        detailJson: JSON.stringify(detail),
+        detail,
       }),
     );
   }

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
-  AuditOperation,
   ContractViolationError,
   encodeEnvelope,
   envelopeFromJson,
@@ -8,7 +7,6 @@ import {
   HandlingCodeSchema,
   isUuid,
   MsxError,
-  newAuditEvent,
   RULE,
   sha256Hex,
   TlpSchema,
@@ -32,6 +30,7 @@ import {
 } from '../submit-message/submit-message.handler.js';
 import { PreviewBudget } from '../auth/preview-budget.js';
 import { RouterQueryClient } from './router-query.client.js';
+import { consultationEvent } from '../http/consultation-event.js';
 
 /** Who acts in a request about a message: the credential's node and the person acting for it. */
 export interface Actor {
@@ -261,9 +260,7 @@ export class MessagesHandler {
       this.bus.js,
       GATEWAY_NODE,
       [
-        newAuditEvent({
-          eventId: uuidv7(),
-          operation: AuditOperation.CONSULTED,
+        consultationEvent({
           actorNode: a.node,
           actorPerson: envelope.author,
           messageId: envelope.id,
@@ -273,12 +270,12 @@ export class MessagesHandler {
           messageSha256: sha256Hex(bytes),
           rule: 'GATEWAY.PREVIEW',
           correlationId: a.correlationId,
-          detailJson: JSON.stringify({
+          detail: {
             via: 'gateway',
             delivered,
             withheld: answer.recipients.length - delivered,
             ...(answer.refusal ? { refusal: answer.refusal.rule } : {}),
-          }),
+          },
         }),
       ],
       uuidv7(),
@@ -337,9 +334,7 @@ export class MessagesHandler {
       this.bus.js,
       GATEWAY_NODE,
       [
-        newAuditEvent({
-          eventId: uuidv7(),
-          operation: AuditOperation.CONSULTED,
+        consultationEvent({
           actorNode: a.node,
           actorPerson: a.officer,
           messageId: view.messageId,
@@ -348,7 +343,7 @@ export class MessagesHandler {
           tlp: view.tlp,
           rule,
           correlationId: a.correlationId,
-          detailJson: JSON.stringify({ via: 'gateway', ...detail }),
+          detail: { via: 'gateway', ...detail },
         }),
       ],
       uuidv7(),

@@ -1,9 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
-  AuditOperation,
   envelopeToJson,
   MsxError,
-  newAuditEvent,
   uuidv7,
   type AuditEvent,
   type VoucherRefusal,
@@ -15,6 +13,7 @@ import { BUS, checkDeliveredCopy } from '#runtime';
 import { actingOfficer } from '../auth/officer-binding.js';
 import type { GatewayConfig } from '../gateway.config.js';
 import { GATEWAY_CONFIG } from '../gateway.tokens.js';
+import { consultationEvent } from '../http/consultation-event.js';
 
 /** Items per page when the caller names no limit, and the most a page may hold. */
 export const DEFAULT_INBOX_PAGE = 20;
@@ -175,9 +174,7 @@ export class ReadInboxHandler {
     const { envelope, sha256 } = copy;
     return {
       entry: { ...at, sha256, vouched: true, envelope: envelopeToJson(envelope) },
-      event: newAuditEvent({
-        eventId: uuidv7(),
-        operation: AuditOperation.CONSULTED,
+      event: consultationEvent({
         actorNode: r.node,
         actorPerson: r.officer,
         counterpartNode: envelope.sender,
@@ -188,7 +185,7 @@ export class ReadInboxHandler {
         messageSha256: sha256,
         rule,
         correlationId: r.correlationId,
-        detailJson: JSON.stringify({ via: 'gateway', inboxSeq: m.seq }),
+        detail: { via: 'gateway', inboxSeq: m.seq },
       }),
     };
   }
