@@ -145,14 +145,27 @@ export interface BusTopology {
   consumers: ConsumerSpec[];
 }
 
-/** Creates or updates the streams, then the consumers on them. Idempotent. */
+/**
+ * Creates or updates the streams, then the consumers on them. Idempotent.
+ * @returns what the operator should know: each stream that kept more replicas than `replicas` declared
+ */
 export async function declareTopology(
   jsm: JetStreamManager,
   topology: BusTopology,
   replicas = 1,
-): Promise<void> {
-  for (const s of topology.streams) await ensureStream(jsm, s, replicas);
+): Promise<string[]> {
+  const notices: string[] = [];
+  for (const s of topology.streams) {
+    const kept = await ensureStream(jsm, s, replicas);
+    if (kept > replicas)
+      notices.push(
+        `stream ${s.name} keeps its ${kept} replicas although ${replicas} were declared (MSX_STREAM_REPLICAS): ` +
+          "fewer copies is an operator's decision, made on the stream itself, never a side effect of one " +
+          'service started with a smaller setting',
+      );
+  }
   for (const c of topology.consumers) await ensureConsumer(jsm, c);
+  return notices;
 }
 
 /**
@@ -210,22 +223,30 @@ function isNotFound(err: unknown): boolean {
   return err instanceof JetStreamApiError && err.status === 404;
 }
 
-/** Creates the stream, or brings an existing one to the declared subjects and limits. Idempotent. */
-export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, replicas = 1): Promise<void> {
-  const config = streamConfig(spec, replicas);
+/**
+ * Creates the stream, or brings an existing one to the declared subjects and limits. Idempotent. Its replicas
+ * are raised to `replicas`, never lowered.
+ * @returns the replicas the stream has now
+ */
+export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, replicas = 1): Promise<number> {
+  let existing: number | undefined;
   try {
-    await jsm.streams.info(spec.name);
+    existing = (await jsm.streams.info(spec.name)).config.num_replicas;
   } catch (err) {
     if (!isNotFound(err)) throw err;
     try {
-      await jsm.streams.add(config);
-      return;
+      await jsm.streams.add(streamConfig(spec, replicas));
+      return replicas;
     } catch (addErr) {
       // Another service created it at the same moment: fall through to update.
       if (!(addErr instanceof JetStreamApiError)) throw addErr;
+      existing = (await jsm.streams.info(spec.name)).config.num_replicas;
     }
   }
-  await jsm.streams.update(spec.name, config);
+  // Raised when more are declared, never lowered: losing copies of the exchange's streams must be decided.
+  const kept = Math.max(replicas, existing ?? 1);
+  await jsm.streams.update(spec.name, streamConfig(spec, kept));
+  return kept;
 }
 
 /** Creates the durable consumer, or updates it to the declared settings. Idempotent. */

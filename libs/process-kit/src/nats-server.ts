@@ -31,6 +31,8 @@ export interface NatsServerOptions extends ServerOptions {
    * `port` and `storeDir`. Without it the server is open: no authentication, no isolation between parties.
    */
   configFile?: string;
+  /** The URL's scheme: `tls` for a configuration (the generated ones require TLS) unless told otherwise. */
+  scheme?: 'nats' | 'tls';
 }
 
 /**
@@ -42,7 +44,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Own
   const bin = onPath(process.env.NATS_SERVER_BIN ?? 'nats-server');
   if (!bin) throw new NatsServerMissingError();
   const port = opts.port ?? (await freePort());
-  const url = `${opts.configFile ? 'tls' : 'nats'}://127.0.0.1:${port}`;
+  const url = `${opts.scheme ?? (opts.configFile ? 'tls' : 'nats')}://127.0.0.1:${port}`;
   if (await reachable(url, 500)) throw new Error(`port ${port} is already taken`);
   // A configuration names its own storage; without one, the server stores where told or in a folder of its own.
   const ownStore = opts.storeDir === undefined && opts.configFile === undefined;

@@ -48,7 +48,8 @@ export function busTopologyProvider(opts: {
     inject: [BUS, ...(opts.inject ?? [])],
     useFactory: async (bus: Bus, ...deps: never[]) => {
       const topology = opts.of(...deps);
-      await declareTopology(bus.jsm, topology, opts.replicas);
+      for (const notice of await declareTopology(bus.jsm, topology, opts.replicas))
+        new Logger('Topology').warn(notice);
       return topology;
     },
   };

@@ -1,5 +1,6 @@
 /** Public entry of the test harness: private nats-servers, own schemas, service processes, valid envelopes. */
 export * from './nats-server.js';
+export * from './nats-cluster.js';
 export * from './postgres.js';
 export * from './wait-for.js';
 export * from './embedded-postgres.js';
