@@ -185,7 +185,26 @@ test.describe('the console for officers', () => {
     await signIn(page, exchange, exchange.tokens.emlo);
     await page.goto(`${exchange.gatewayUrl}/console/#message/${foreign}`);
     await expect(page.getByRole('article').first()).toContainText('originator');
-    await expect(page.getByRole('button', { name: 'Recall' })).toBeVisible();
+    // The originator recalls it from the console: the recall is accepted, and the message shows as recalled
+    // once the router has passed the recall on.
+    await page.getByRole('button', { name: 'Recall' }).click();
+    const form = page.getByRole('form', { name: 'Recall the message' });
+    await form.getByLabel('Reason').selectOption('RECALL_REASON_INACCURATE');
+    await form.getByLabel('Explanation').fill('The boat left from Sabratha, not Zuwara.');
+    await expectAccessible(page, 'the recall form');
+    await form.getByRole('button', { name: 'Recall it' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Recalled' })).toContainText(
+      'Recalled: accepted',
+    );
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          return page.getByRole('article').first().locator('dt:has-text("Recalled") + dd').textContent();
+        },
+        { timeout: 30_000, intervals: [1_000] },
+      )
+      .toBe('yes');
   });
 
   test('acknowledges a report that arrived, and asks its originator for consent to share it on', async ({

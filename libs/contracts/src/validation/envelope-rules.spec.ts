@@ -7,10 +7,13 @@ import {
   validAnalysisProductEnvelope,
   validCrossCheckRequestEnvelope,
   validDebriefingReportEnvelope,
+  validErasureReceiptEnvelope,
   validFinancialLeadEnvelope,
   validHitNoticeEnvelope,
   validModusOperandiReportEnvelope,
+  validRecallEnvelope,
   validRouteReportEnvelope,
+  validShareRequestEnvelope,
   validVesselAlertEnvelope,
 } from '#testing';
 
@@ -105,6 +108,17 @@ describe('TLP', () => {
 
   it('accepts TLP_RED with named recipients', () => {
     expect(found(validRouteReportEnvelope({ tlp: 'TLP_RED' }))).toEqual([]);
+  });
+
+  it('accepts a TLP_RED recall and erasure receipt that name no one: the item says whom they reach', () => {
+    expect(found(validRecallEnvelope({ tlp: 'TLP_RED', recipients: [] }))).toEqual([]);
+    expect(found(validErasureReceiptEnvelope({ tlp: 'TLP_RED', recipients: [] }))).toEqual([]);
+  });
+
+  it('still refuses another TLP_RED control message that names no one', () => {
+    expect(found(validShareRequestEnvelope({ tlp: 'TLP_RED', recipients: [] }))).toEqual([
+      { field: 'recipients', rule: 'tlpRedRequiresRecipients' },
+    ]);
   });
 
   it.each([['HANDLING_CODE_H2'], ['HANDLING_CODE_H3']])(

@@ -88,9 +88,17 @@ export const handlingRestriction: CoherenceRule = (envelope) => {
   return [];
 };
 
-/** tlpRedRequiresRecipients: TLP:RED is for named recipients, so some must be named. */
+/**
+ * tlpRedRequiresRecipients: TLP:RED is for named recipients, so some must be named. Except a recall and an
+ * erasure receipt: marked like the item they concern, they go to the parties that hold it and to its
+ * originator, whom the router knows from the item and not from the names (DESIGN: the recall reaches every
+ * holder). Requiring names there made a RED item impossible to recall.
+ */
 export const tlpRedRequiresRecipients: CoherenceRule = (envelope) =>
-  envelope.tlp === 'TLP_RED' && items(envelope.recipients).length === 0
+  envelope.tlp === 'TLP_RED' &&
+  items(envelope.recipients).length === 0 &&
+  !isSet(envelope.recall) &&
+  !isSet(envelope.erasureReceipt)
     ? [
         violation(
           'recipients',
