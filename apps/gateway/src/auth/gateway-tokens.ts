@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { MsxError } from '#contracts';
 import { stopping } from '#runtime';
 import { CredentialStore, refusalOf, tokenDigest, type Credential, type CredentialRole } from '#identity';
@@ -76,7 +76,7 @@ const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/;
  * Refusals are counted per address and credential; past the limit the caller is held off (429).
  */
 @Injectable()
-export class GatewayTokens implements OnModuleDestroy {
+export class GatewayTokens implements OnApplicationShutdown {
   private readonly configured: (TokenHolder & { digest: Buffer })[];
   private readonly cache = new Map<string, { credential: Credential; untilMs: number }>();
   /** Digests of credentials valid when last seen: these are looked up even from an address held off. */
@@ -107,7 +107,8 @@ export class GatewayTokens implements OnModuleDestroy {
     });
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After the HTTP server has closed: the requests it answered while stopping still had their credentials. */
+  async onApplicationShutdown(): Promise<void> {
     await stopping('credential store', () => this.store.close());
   }
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import {
   AuditOperation,
   isOfficerId,
@@ -198,7 +198,7 @@ export class RefusalSummaries {
 
 /** Records every request the gateway refuses (see rejectionEvent for what is kept). */
 @Injectable()
-export class RejectionAuditor implements OnModuleDestroy {
+export class RejectionAuditor implements OnApplicationShutdown {
   private readonly logger = new Logger('Rejections');
   private readonly summaries = new RefusalSummaries();
   private readonly timer: NodeJS.Timeout;
@@ -211,7 +211,11 @@ export class RejectionAuditor implements OnModuleDestroy {
     this.timer.unref();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * After the HTTP server has closed, so that refusals of the requests answered while it stopped are in the
+   * last window; before the bus closes (the bus module, global, shuts down last).
+   */
+  async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await stopping('refusal summaries', () => this.endWindow());
   }
