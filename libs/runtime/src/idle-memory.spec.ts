@@ -12,7 +12,13 @@ const MB = 1024 * 1024;
 
 /** An IdleMemory over a heap and an event loop the test sets, past its first collection after start. */
 async function scripted() {
-  const state = { heap: 50 * MB, utilization: 0, collections: 0, liveAfterCollection: 50 * MB };
+  const state = {
+    heap: 50 * MB,
+    resident: 100 * MB,
+    utilization: 0,
+    collections: 0,
+    liveAfterCollection: 50 * MB,
+  };
   const idle = await started(state);
   state.collections = 0;
   return { state, idle };
@@ -21,6 +27,7 @@ async function scripted() {
 /** A fresh IdleMemory, checked until its first collection: what starting the service left behind. */
 async function started(state: {
   heap: number;
+  resident?: number;
   utilization: number;
   collections: number;
   liveAfterCollection: number;
@@ -28,9 +35,12 @@ async function started(state: {
   const idle = new IdleMemory({
     collect: async () => {
       state.collections++;
+      // What V8 gives back leaves the process too.
+      if (state.resident !== undefined) state.resident -= state.heap - state.liveAfterCollection;
       state.heap = state.liveAfterCollection;
     },
     heapUsed: () => state.heap,
+    residentBytes: () => state.resident ?? 0,
     utilization: () => state.utilization,
   });
   for (let i = 1; i < QUIET_CHECKS; i++) expect(await idle.check()).toBe('busy');
@@ -84,6 +94,21 @@ describe('giving memory back when idle', () => {
     state.heap += IDLE_GROWTH_BYTES - 1;
     expect(await idle.check()).toBe('small');
     expect(state.collections).toBe(0);
+  });
+
+  it('collects when resident memory grew though the heap in use did not, and only once for it', async () => {
+    const { state, idle } = await scripted();
+    // A burst that young collections kept small in use, but whose pages stayed resident.
+    state.heap += IDLE_GROWTH_BYTES - 1;
+    state.resident += 50 * MB;
+    expect(await idle.check()).toBe('collected');
+    expect(state.collections).toBe(1);
+    // What the collection could not give back is the new baseline, not a reason to collect at every check.
+    expect(await idle.check()).toBe('small');
+    state.resident += IDLE_GROWTH_BYTES - 1;
+    expect(await idle.check()).toBe('small');
+    state.resident += 1;
+    expect(await idle.check()).toBe('collected');
   });
 
   it('measures growth from what was live after the last collection, not from the start', async () => {
