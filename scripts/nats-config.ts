@@ -1,12 +1,17 @@
 /**
  * `npm run nats:config -- --out deploy/nats/generated [--host 127.0.0.1] [--port 4222]
  * [--store-dir /var/lib/msx/jetstream] [--mtls] [--server-name bus.example.eu …] [--sync-every-write]
- * [--leaf-port 7422 [--leaf-advertise bus.example.eu:7422] [--leaf-local-port 4222]]`:
+ * [--leaf-port 7422 [--leaf-advertise bus.example.eu:7422] [--leaf-local-port 4222]]
+ * [--cluster-server nats-0=nats-0.example.eu:6222 --cluster-server nats-1=… --cluster-server nats-2=…]
+ * [--server-dir /etc/nats]`:
  * generates the isolated broker from the directory (DESIGN §4, deploy/README.md): an account per party and
  * a core account that owns JetStream, TLS with a private CA, and per principal an NKey seed and a client
  * certificate (mode 0600) to hand to that principal alone. The configuration holds public keys only. With
  * `--leaf-port`, the hub also takes the leaf nodes of the liaison officers' posts, and each post gets the
- * configuration of its own leaf node (`leaf/<post>.conf`, mode 0600: it holds the post's password).
+ * configuration of its own leaf node (`leaf/<post>.conf`, mode 0600: it holds the post's password). With
+ * `--cluster-server` (three or more), it writes a NATS cluster instead of one server: `cluster/<name>.conf` per
+ * server, routed to the others over mutual TLS with a route CA of its own (`tls/routes/`). `--server-dir` is
+ * where the servers will read the folder (a container's mount): the configurations name their files there.
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +31,9 @@ const { values } = parseArgs({
     'leaf-port': { type: 'string' },
     'leaf-advertise': { type: 'string' },
     'leaf-local-port': { type: 'string', default: '4222' },
+    'cluster-server': { type: 'string', multiple: true },
+    'cluster-name': { type: 'string', default: 'msx' },
+    'server-dir': { type: 'string' },
   },
 });
 
@@ -36,6 +44,18 @@ function portOption(name: string, value: string): number {
     process.exit(2);
   }
   return n;
+}
+
+/** `--cluster-server NAME=HOST:ROUTEPORT`. */
+function clusterServerOption(value: string): { name: string; host: string; routePort: number } {
+  const m = /^([^=]+)=(.+):(\d+)$/.exec(value);
+  if (!m) {
+    process.stderr.write(
+      `--cluster-server must be NAME=HOST:ROUTEPORT (nats-0=nats-0.example.eu:6222), got "${value}"\n`,
+    );
+    process.exit(2);
+  }
+  return { name: m[1], host: m[2], routePort: portOption('cluster-server', m[3]) };
 }
 
 const config = loadConfig(directorySpec);
@@ -64,13 +84,27 @@ const files = await writeBrokerFiles({
   serverNames: values['server-name'],
   syncEveryWrite: values['sync-every-write'],
   leaf,
+  serverDir: values['server-dir'],
+  ...(values['cluster-server']?.length
+    ? {
+        cluster: {
+          name: values['cluster-name'],
+          servers: values['cluster-server'].map(clusterServerOption),
+        },
+      }
+    : {}),
 });
 process.stdout.write(
   [
-    `wrote ${files.configFile}: ${files.users.length} principals, an account per party, TLS${values.mtls ? ' with client certificates required' : ''}`,
+    files.servers.length
+      ? `wrote ${join(out, 'cluster')}/<server>.conf for ${files.servers.map((s) => s.name).join(', ')}: one cluster, routes over mutual TLS (${join(out, 'tls', 'routes')}), ${files.users.length} principals, an account per party, TLS${values.mtls ? ' with client certificates required' : ''}`
+      : `wrote ${files.configFile}: ${files.users.length} principals, an account per party, TLS${values.mtls ? ' with client certificates required' : ''}`,
     `  seeds:        ${join(out, 'seeds')}/<principal>.nk (mode 0600; give each to its principal alone)`,
     `  certificates: ${join(out, 'tls')} (ca.pem for every client; clients/<principal>.pem and -key.pem)`,
     `  check it:     nats-server -t -c ${files.configFile}`,
+    files.servers.length
+      ? `  streams:      run the services with MSX_STREAM_REPLICAS=3, so every stream has a copy on three servers`
+      : '',
     leaf
       ? `  leaf nodes:   ${join(out, 'leaf')}/<post>.conf for ${posts.map((p) => p.id).join(', ')} (mode 0600: each holds its post's password)`
       : '',

@@ -108,7 +108,7 @@ export function exchangeEnv(o: {
  * certificate) and the router key it needs, on top of the exchange's shared environment.
  */
 export function startOn(
-  broker: SecureBroker,
+  broker: Pick<SecureBroker, 'envOf'>,
   env: Record<string, string>,
   app: string,
   nodeId?: string,
@@ -126,7 +126,7 @@ export function startOn(
  * the app and environment its entry gives; `envOf` adds to one service's environment (a witness folder).
  */
 export function startLocal(
-  broker: SecureBroker,
+  broker: Pick<SecureBroker, 'envOf'>,
   env: Record<string, string>,
   names: readonly string[],
   envOf: (spec: ServiceSpec) => Record<string, string> = () => ({}),

@@ -128,7 +128,14 @@ export async function connectBus(opts: BusOptions): Promise<Bus> {
   const apiPrefix = jetStreamApiPrefixOf(opts.credentials);
   // A party cannot read account-wide JetStream information, so its manager is not checked against the API.
   const api = apiPrefix ? { apiPrefix } : {};
-  const jsm = await jetstreamManager(conn, { timeout: 10_000, ...api, checkAPI: !apiPrefix });
+  let jsm: JetStreamManager;
+  try {
+    jsm = await jetstreamManager(conn, { timeout: 10_000, ...api, checkAPI: !apiPrefix });
+  } catch (err) {
+    // JetStream does not answer (a cluster still electing its leader): no connection is left behind.
+    await conn.close().catch(() => undefined);
+    throw err;
+  }
   const js = jetstream(conn, { timeout: 10_000, ...api });
   const publisher = new PipelinedPublisher(conn, js, 10_000, natsAuthOptions(opts.credentials).inboxPrefix);
   return {

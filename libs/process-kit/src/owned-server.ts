@@ -14,6 +14,11 @@ export interface OwnedServer {
   stop(graceMs?: number): Promise<void>;
   /** Sends SIGTERM without waiting: for `process.on('exit')`, where nothing asynchronous runs. */
   stopNow(): void;
+  /**
+   * SIGKILL at once, as a crash of the process would end it (nothing flushed, nothing said to its peers);
+   * resolves when it has exited. Its storage is kept, so `start()` brings it back on what it had written.
+   */
+  kill(): Promise<void>;
   /** Stops it and deletes its storage when the launcher made that (a temporary folder), not when given. */
   dispose(): Promise<void>;
 }
@@ -88,6 +93,12 @@ export async function ownServer(spec: OwnedServerSpec): Promise<OwnedServer> {
     start,
     stop,
     stopNow: () => child?.stopNow(),
+    kill: async () => {
+      if (launching) await launching.then((c) => (child = c)).catch(() => undefined);
+      const proc = child;
+      child = undefined;
+      await proc?.kill();
+    },
     dispose: async () => {
       await stop();
       removeOwnDir();

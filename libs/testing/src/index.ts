@@ -6,6 +6,7 @@ export * from './wait-for.js';
 export * from './embedded-postgres.js';
 export * from './test-directory.js';
 export * from './secure-broker.js';
+export * from './secure-cluster.js';
 export * from './tcp-relay.js';
 // The process kit's pieces tests use most, under the names they have always had here.
 export { freePort, startService, waitForPort, type ServiceProcess } from '#process-kit';

@@ -51,6 +51,7 @@ export async function startSecureBroker(
     start: server.start,
     stop: server.stop,
     stopNow: server.stopNow,
+    kill: server.kill,
     dispose: async () => {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, posix, relative, resolve, sep } from 'node:path';
 import { createBrokerPki } from './certificates.js';
 import { leafCredentials, writeLeafNodeConfig } from './leaf-node.js';
 import { brokerUsers, renderNatsServerConfig, type BrokerUser } from './nats-server-config.js';
@@ -40,9 +40,40 @@ export interface LeafPlan {
   }>;
 }
 
+/**
+ * The servers of a NATS cluster (NATS's own clustering: routes, JetStream replicas placed across servers).
+ * Each gets a configuration of its own with the same accounts, users and client TLS.
+ */
+export interface ClusterPlan {
+  /** The cluster's name (default `msx`). */
+  name?: string;
+  servers: ReadonlyArray<{
+    /** Unique within the cluster: `nats-0`. */
+    name: string;
+    /** Where the other servers reach its route port (a DNS name in compose or Kubernetes, 127.0.0.1 in tests). */
+    host: string;
+    routePort: number;
+    /** Its client port (default: the broker's `port`; servers that share a machine need their own). */
+    clientPort?: number;
+    /** Its JetStream storage (default: the broker's `storeDir`; servers that share a machine need their own). */
+    storeDir?: string;
+  }>;
+}
+
+/** One server of a cluster, as {@link writeBrokerFiles} wrote it. */
+export interface ClusterServerFiles {
+  name: string;
+  configFile: string;
+  clientPort: number;
+  storeDir: string;
+}
+
 /** What {@link writeBrokerFiles} wrote. */
 export interface BrokerFiles {
+  /** The server's configuration; in a cluster, the first server's. */
   configFile: string;
+  /** A cluster's servers, in the order planned; empty for a server on its own. */
+  servers: ClusterServerFiles[];
   users: BrokerUser[];
   principals: Map<string, PrincipalFiles>;
   /** The leaf nodes of posts, by post. */
@@ -64,6 +95,16 @@ export interface BrokerFilesOptions {
   syncEveryWrite?: boolean;
   /** Posts abroad that run a leaf node of their own: the hub gets a leaf port, each post a leaf configuration. */
   leaf?: LeafPlan;
+  /**
+   * The folder the servers read these files at, when not `dir` (a container mounts it elsewhere): the server
+   * configurations name their TLS files under it. Default: `dir`.
+   */
+  serverDir?: string;
+  /**
+   * A cluster of servers instead of one: `cluster/<name>.conf` per server (no `nats-server.conf`, which would
+   * start a server of its own beside the cluster), and the route TLS under `tls/routes/`.
+   */
+  cluster?: ClusterPlan;
 }
 
 function secret(file: string, content: string): void {
@@ -80,13 +121,26 @@ export async function writeBrokerFiles(o: BrokerFilesOptions): Promise<BrokerFil
   const dir = resolve(o.dir);
   const host = o.host ?? '127.0.0.1';
   const users = brokerUsers(o.nodes);
-  const serverNames = o.serverNames ?? [
-    ...new Set(['localhost', '127.0.0.1', ...(host === '0.0.0.0' ? [] : [host])]),
+  const clusterServers = o.cluster?.servers ?? [];
+  checkCluster(clusterServers);
+  // Clients reach a cluster at any of its servers: the certificate names them all.
+  const serverNames = [
+    ...new Set([
+      ...(o.serverNames ?? ['localhost', '127.0.0.1', ...(host === '0.0.0.0' ? [] : [host])]),
+      ...clusterServers.map((c) => c.host),
+    ]),
   ];
-  const pki = await createBrokerPki({ principals: users.map((u) => u.principal), serverNames });
+  const pki = await createBrokerPki({
+    principals: users.map((u) => u.principal),
+    serverNames,
+    routeServers: clusterServers.map((c) => ({ name: c.name, hosts: [c.host] })),
+  });
   for (const sub of ['seeds', 'tls', join('tls', 'clients')])
     mkdirSync(join(dir, sub), { recursive: true, mode: 0o700 });
   const tls = join(dir, 'tls');
+  /** A file of `dir` by the path the servers read it at. */
+  const seen = (file: string) =>
+    o.serverDir === undefined ? file : posix.join(o.serverDir, ...relative(dir, file).split(sep));
   writeFileSync(join(tls, 'ca.pem'), pki.ca.certPem);
   secret(join(tls, 'ca-key.pem'), pki.ca.keyPem);
   writeFileSync(join(tls, 'server.pem'), pki.server.certPem);
@@ -133,39 +187,95 @@ export async function writeBrokerFiles(o: BrokerFilesOptions): Promise<BrokerFil
       });
     }
   }
-  const configFile = join(dir, 'nats-server.conf');
-  writeFileSync(
-    configFile,
-    renderNatsServerConfig({
-      host,
-      port: o.port,
-      storeDir: o.storeDir,
-      users,
-      tls: {
-        certFile: join(tls, 'server.pem'),
-        keyFile: join(tls, 'server-key.pem'),
-        caFile: join(tls, 'ca.pem'),
-        verifyClients: o.mutualTls ?? false,
-      },
-      syncEveryWrite: o.syncEveryWrite,
-      ...(o.leaf
-        ? {
-            leafnodes: {
-              port: o.leaf.port,
-              advertise: o.leaf.advertise,
-              posts: leafPosts,
-              tls: {
-                certFile: join(tls, 'server.pem'),
-                keyFile: join(tls, 'server-key.pem'),
-                caFile: join(tls, 'ca.pem'),
-                verifyClients: true,
-              },
+  const serverConfig = {
+    host,
+    port: o.port,
+    storeDir: o.storeDir,
+    users,
+    tls: {
+      certFile: seen(join(tls, 'server.pem')),
+      keyFile: seen(join(tls, 'server-key.pem')),
+      caFile: seen(join(tls, 'ca.pem')),
+      verifyClients: o.mutualTls ?? false,
+    },
+    syncEveryWrite: o.syncEveryWrite,
+    ...(o.leaf
+      ? {
+          leafnodes: {
+            port: o.leaf.port,
+            advertise: o.leaf.advertise,
+            posts: leafPosts,
+            tls: {
+              certFile: seen(join(tls, 'server.pem')),
+              keyFile: seen(join(tls, 'server-key.pem')),
+              caFile: seen(join(tls, 'ca.pem')),
+              verifyClients: true,
             },
-          }
-        : {}),
-    }),
-  );
-  return { configFile, users, principals, leaves };
+          },
+        }
+      : {}),
+  };
+  if (!o.cluster) {
+    const configFile = join(dir, 'nats-server.conf');
+    writeFileSync(configFile, renderNatsServerConfig(serverConfig));
+    return { configFile, servers: [], users, principals, leaves };
+  }
+  const routesDir = join(tls, 'routes');
+  mkdirSync(routesDir, { recursive: true, mode: 0o700 });
+  mkdirSync(join(dir, 'cluster'), { recursive: true, mode: 0o700 });
+  const routes = pki.routes!;
+  writeFileSync(join(routesDir, 'ca.pem'), routes.ca.certPem);
+  secret(join(routesDir, 'ca-key.pem'), routes.ca.keyPem);
+  const servers = clusterServers.map((c): ClusterServerFiles => {
+    const pair = routes.servers.get(c.name)!;
+    writeFileSync(join(routesDir, `${c.name}.pem`), pair.certPem);
+    secret(join(routesDir, `${c.name}-key.pem`), pair.keyPem);
+    const files = {
+      name: c.name,
+      configFile: join(dir, 'cluster', `${c.name}.conf`),
+      clientPort: c.clientPort ?? o.port,
+      storeDir: c.storeDir ?? o.storeDir,
+    };
+    writeFileSync(
+      files.configFile,
+      renderNatsServerConfig({
+        ...serverConfig,
+        port: files.clientPort,
+        storeDir: files.storeDir,
+        serverName: c.name,
+        cluster: {
+          name: o.cluster!.name ?? 'msx',
+          port: c.routePort,
+          routes: clusterServers
+            .filter((other) => other !== c)
+            .map((other) => `nats-route://${other.host}:${other.routePort}`),
+          tls: {
+            certFile: seen(join(routesDir, `${c.name}.pem`)),
+            keyFile: seen(join(routesDir, `${c.name}-key.pem`)),
+            caFile: seen(join(routesDir, 'ca.pem')),
+            verifyClients: true,
+          },
+        },
+      }),
+    );
+    return files;
+  });
+  return { configFile: servers[0].configFile, servers, users, principals, leaves };
+}
+
+/** A cluster of at least three servers (JetStream's quorum survives one loss), named once each. */
+function checkCluster(servers: ClusterPlan['servers']): void {
+  if (servers.length === 0) return;
+  if (servers.length < 3)
+    throw new Error(
+      `a cluster needs at least 3 servers to keep a quorum when one fails, got ${servers.length}`,
+    );
+  const names = servers.map((s) => s.name);
+  const twice = names.filter((n, i) => names.indexOf(n) !== i);
+  if (twice.length) throw new Error(`cluster server names must be unique: ${[...new Set(twice)].join(', ')}`);
+  for (const s of servers)
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s.name))
+      throw new Error(`cluster server name "${s.name}" may hold letters, digits, '.', '_' and '-' only`);
 }
 
 /** The environment that points a service or node at the isolated broker with its own credentials. */

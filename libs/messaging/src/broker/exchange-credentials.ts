@@ -3,7 +3,14 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { ROUTER_NODE, SERVICE_PRINCIPALS, type CoreService } from '#contracts';
 import type { BusCredentials } from '../connection.js';
-import { brokerEnvOf, leafEnvOf, writeBrokerFiles, type BrokerFiles, type LeafPlan } from './broker-files.js';
+import {
+  brokerEnvOf,
+  leafEnvOf,
+  writeBrokerFiles,
+  type BrokerFiles,
+  type ClusterPlan,
+  type LeafPlan,
+} from './broker-files.js';
 
 /** The router's Ed25519 delivery key: the private half for the router, the public half for everyone else. */
 export interface RouterKeyFiles {
@@ -47,7 +54,7 @@ export function ensureRouterKeys(dir: string): RouterKeyFiles {
 export interface SecureExchangeFiles {
   broker: BrokerFiles;
   routerKeys: RouterKeyFiles;
-  /** `tls://127.0.0.1:<port>`. */
+  /** `tls://127.0.0.1:<port>`; for a cluster, every server's, comma separated (as MSX_NATS_URL takes them). */
   natsUrl: string;
   /** The environment of one principal: its broker credentials and the router key it needs. */
   envOf(principal: string): Record<string, string>;
@@ -65,6 +72,8 @@ export interface SecureExchangeOptions {
   mutualTls?: boolean;
   /** Posts abroad that run a leaf node of their own (their processes then connect to it). */
   leaf?: LeafPlan;
+  /** A cluster of servers on this machine instead of one (each with its own client port and storage). */
+  cluster?: ClusterPlan;
 }
 
 /** Writes the isolated broker's configuration and credentials, and the router key, into `dir`. */
@@ -76,9 +85,12 @@ export async function prepareSecureExchange(o: SecureExchangeOptions): Promise<S
     storeDir: o.storeDir,
     mutualTls: o.mutualTls ?? true,
     leaf: o.leaf,
+    cluster: o.cluster,
   });
   const routerKeys = ensureRouterKeys(join(o.dir, 'keys'));
-  const natsUrl = `tls://127.0.0.1:${o.port}`;
+  const natsUrl = (broker.servers.length ? broker.servers.map((s) => s.clientPort) : [o.port])
+    .map((port) => `tls://127.0.0.1:${port}`)
+    .join(',');
   const filesOf = (principal: string) => {
     const f = broker.principals.get(principal);
     if (!f) throw new Error(`${principal} is not a principal of this broker`);

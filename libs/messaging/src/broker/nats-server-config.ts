@@ -74,6 +74,26 @@ export interface NatsServerConfigOptions {
   maxPayloadBytes?: number;
   /** A port for the leaf nodes of posts abroad; none without it. */
   leafnodes?: LeafNodeListener;
+  /** This server's name: unique within its cluster, required there (JetStream's replicas are placed by it). */
+  serverName?: string;
+  /** This server's part in a cluster; a server on its own without it. */
+  cluster?: ClusterListener;
+}
+
+/** A server's routes to the other servers of its cluster (NATS clustering, not anything of MSX's own). */
+export interface ClusterListener {
+  /** The cluster's name, the same on every server. */
+  name: string;
+  /** Where it accepts routes (default: the client port's `host`). */
+  host?: string;
+  port: number;
+  /** The other servers' route URLs, `nats-route://host:port`. */
+  routes: readonly string[];
+  /**
+   * Mutual TLS of the routes, with the cluster's own route CA (never the clients' CA: a party's client
+   * certificate would then open a route, and a route sees every account). Plain text without it: tests only.
+   */
+  tls?: BrokerTlsFiles;
 }
 
 /** A post abroad (a party of kind `liaison-officer`) that runs a leaf node of its own. */
@@ -113,6 +133,24 @@ ${indent}  ca_file: ${q(t.caFile)}
 ${indent}  verify: ${t.verifyClients}
 ${indent}  timeout: 5
 ${indent}}
+`;
+}
+
+/**
+ * The `cluster` block. `no_advertise`: clients are not told the other servers' addresses, which may be ones
+ * their certificates do not name; they are given every server's URL by configuration (MSX_NATS_URL).
+ */
+function renderCluster(c: ClusterListener, host: string): string {
+  if (c.routes.length === 0) throw new Error('a cluster server needs routes to the other servers');
+  return `cluster {
+  name: ${q(c.name)}
+  host: ${q(c.host ?? host)}
+  port: ${c.port}
+  no_advertise: true
+  routes: [
+${c.routes.map((r) => `    ${q(r)}`).join('\n')}
+  ]
+${c.tls ? renderTls(c.tls, '  ') : ''}}
 `;
 }
 
@@ -193,9 +231,11 @@ ${imports.join('\n')}
   });
   const tls = o.tls ? renderTls(o.tls, '') : '';
   const leafnodes = o.leafnodes ? renderLeafNodes(o.leafnodes, o.host, parties) : '';
+  if (o.cluster && !o.serverName) throw new Error('a cluster server needs a server name');
+  const cluster = o.cluster ? renderCluster(o.cluster, o.host) : '';
   return `# Generated from the directory by MSX; do not edit. Regenerate when the directory changes.
 # An account per party and one core account that owns JetStream; see deploy/README.md.
-host: ${q(o.host)}
+${o.serverName ? `server_name: ${q(o.serverName)}\n` : ''}host: ${q(o.host)}
 port: ${o.port}
 max_payload: ${o.maxPayloadBytes ?? 1_048_576}
 ${tls}jetstream {
@@ -216,5 +256,5 @@ ${healthImports.join('\n')}
   }
 ${partyAccounts.join('\n')}
 }
-${leafnodes}`;
+${cluster}${leafnodes}`;
 }

@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startNatsServer, type OwnedServer } from '#process-kit';
+import { startSecureCluster, waitFor, type SecureCluster } from '#testing';
+import type { Bus } from '../connection.js';
+import { writeBrokerFiles } from './broker-files.js';
+import { publishDurably } from '../publisher.js';
+import { Subjects } from '../subjects.js';
+import { submitStream, ensureStream } from '../topology.js';
+
+/** Routes a server on monitoring port `monitor` has open now. */
+async function routesOf(monitor: number): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${monitor}/routez`);
+  return ((await res.json()) as { num_routes: number }).num_routes;
+}
+
+/**
+ * The generated cluster (`npm run nats:config -- --cluster-server …`): three servers with the accounts, the
+ * client TLS and the NKeys of the one-server broker, routed to each other over mutual TLS with a route CA of
+ * their own. The exchange's streams keep three copies on it, and nobody but its servers joins its routes: a
+ * route sees every account, so a party's client certificate (signed by the broker CA) must not open one.
+ */
+describe('the generated NATS cluster', () => {
+  let cluster: SecureCluster;
+  let admin: Bus;
+  const strangers: OwnedServer[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'msx-route-stranger-'));
+
+  beforeAll(async () => {
+    cluster = await startSecureCluster({ nodes: ['cp-it', 'cp-gr'] });
+    admin = await cluster.connectAs('msx-admin');
+  }, 90_000);
+
+  afterAll(async () => {
+    await Promise.all(strangers.map((s) => s.stop()));
+    await admin?.close();
+    await cluster?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('forms one cluster whose streams keep a copy on each server, and a party submits on it', async () => {
+    expect(await ensureStream(admin.jsm, submitStream(), 3)).toBe(3);
+    const info = await admin.jsm.streams.info(submitStream().name);
+    const holders = [info.cluster!.leader!, ...(info.cluster!.replicas ?? []).map((r) => r.name)];
+    expect(holders.sort()).toEqual(cluster.servers.map((s) => s.name).sort());
+    // A party reaches the core account's stream through its own account's import, on whichever server.
+    const party = await cluster.connectAs('cp-it');
+    try {
+      const ack = await publishDurably(party.js, Subjects.submit('cp-it'), new Uint8Array([1]), {
+        msgID: 'cluster-test-1',
+      });
+      expect(ack.stream).toBe(submitStream().name);
+    } finally {
+      await party.close();
+    }
+  });
+
+  /** The route TLS files the generator wrote (`tls/routes/`). */
+  const routesDir = () => join(cluster.broker.configFile, '..', '..', 'tls', 'routes');
+
+  /**
+   * A server of the stranger's own that opens a route to the cluster with `cert` and `key`; resolves with the
+   * routes it holds after the cluster had time to accept or refuse it.
+   */
+  const routeWith = async (name: string, cert: string, key: string): Promise<number> => {
+    const [port, monitor, routePort] = [await freePort(), await freePort(), await freePort()];
+    const configFile = join(dir, `${name}.conf`);
+    const target = cluster.servers[0];
+    writeFileSync(
+      configFile,
+      [
+        `server_name: ${JSON.stringify(name)}`,
+        `listen: 127.0.0.1:${port}`,
+        `http: 127.0.0.1:${monitor}`,
+        'cluster {',
+        `  name: "msx-test"`,
+        `  listen: 127.0.0.1:${routePort}`,
+        `  routes: ["nats-route://127.0.0.1:${target.routePort}"]`,
+        // It knows the route CA's certificate (that is no secret) and so trusts the cluster's servers.
+        `  tls { cert_file: ${JSON.stringify(cert)}, key_file: ${JSON.stringify(key)}, ca_file: ${JSON.stringify(join(routesDir(), 'ca.pem'))} }`,
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const server = await startNatsServer({ port, configFile, scheme: 'nats' });
+    strangers.push(server);
+    // Refused routes are retried every second; joined ones stay. Three seconds see either.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const routes = await routesOf(monitor);
+    await server.stop();
+    return routes;
+  };
+
+  it('is not generated with fewer than three servers, or with a name used twice', async () => {
+    const plan = (names: string[]) =>
+      writeBrokerFiles({
+        dir: join(dir, 'plans'),
+        nodes: ['cp-it'],
+        port: 4222,
+        storeDir: '/var/lib/msx/jetstream',
+        cluster: { servers: names.map((name, i) => ({ name, host: name, routePort: 6222 + i })) },
+      });
+    await expect(plan(['nats-0', 'nats-1'])).rejects.toThrow(/at least 3 servers.*got 2/);
+    await expect(plan(['nats-0', 'nats-1', 'nats-1'])).rejects.toThrow(/must be unique: nats-1/);
+    await expect(plan(['nats-0', 'nats-1', 'nats 2'])).rejects.toThrow(/"nats 2" may hold/);
+  });
+
+  it('names its files where the servers read them, when that is not where it writes them', async () => {
+    const out = join(dir, 'for-containers');
+    const files = await writeBrokerFiles({
+      dir: out,
+      nodes: ['cp-it'],
+      port: 4222,
+      storeDir: '/data/jetstream',
+      serverDir: '/etc/nats',
+      cluster: { servers: [0, 1, 2].map((i) => ({ name: `nats-${i}`, host: `nats-${i}`, routePort: 6222 })) },
+    });
+    const conf = readFileSync(files.servers[1].configFile, 'utf8');
+    expect(conf).toContain('cert_file: "/etc/nats/tls/server.pem"');
+    expect(conf).toContain('cert_file: "/etc/nats/tls/routes/nats-1.pem"');
+    expect(conf).toContain('ca_file: "/etc/nats/tls/routes/ca.pem"');
+    expect(conf).toContain('routes: [\n    "nats-route://nats-0:6222"\n    "nats-route://nats-2:6222"\n  ]');
+    expect(conf).not.toContain(out);
+  });
+
+  it('refuses a route opened with a party’s client certificate', async () => {
+    const party = cluster.broker.principals.get('cp-it')!;
+    expect(await routeWith('stranger-party', party.certFile, party.keyFile)).toBe(0);
+  });
+
+  it('is the route CA that decides: the same route with a cluster server’s certificate is taken', async () => {
+    // The control: were the check above passing for any other reason (a wrong port, a stranger that cannot
+    // route at all), this would find no route either.
+    const joined = await routeWith(
+      'stranger-route-cert',
+      join(routesDir(), 'msx-2.pem'),
+      join(routesDir(), 'msx-2-key.pem'),
+    );
+    expect(joined).toBeGreaterThan(0);
+    // The cluster is whole again once the stranger is gone.
+    await waitFor(
+      () =>
+        admin.jsm.streams.info(submitStream().name).then(
+          (i) => ((i.cluster?.replicas ?? []).every((r) => r.current) ? true : undefined),
+          () => undefined,
+        ),
+      'the submit stream’s replicas to be current',
+      30_000,
+    );
+  });
+});
