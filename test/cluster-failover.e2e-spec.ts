@@ -25,8 +25,9 @@ const RECIPIENT = 'cp-it';
 
 /**
  * DESIGN §4 on NATS's own clustering: the exchange runs on three servers of the generated cluster with every
- * stream replicated three times (MSX_STREAM_REPLICAS=3). While a party submits, the server leading the submit
- * stream is killed with SIGKILL and later started again on what it had written. Every submission the broker
+ * stream replicated three times (MSX_STREAM_REPLICAS=3), with two routers and two audit services. While a
+ * party submits, the server leading the submit stream is killed with SIGKILL and later started again on what
+ * it had written; then one router and one audit service are killed with SIGKILL, and the others go on. Every submission the broker
  * acknowledged to the party is routed once: one `submitted` row each, one copy in the recipient's inbox, no
  * duplicate; and the trail is one unbroken hash chain. How long delivery paused is printed, not asserted
  * (figures belong to the benchmark).
@@ -50,12 +51,18 @@ describe('the exchange on a three-server cluster survives the loss of the stream
       MSX_DIRECTORY_FILE: 'deploy/directory.yaml',
       MSX_STREAM_REPLICAS: '3',
     };
-    const audit = startOn(cluster, env, 'audit');
-    services.push(audit);
-    await audit.waitForLine(/ ready/, 90_000);
-    const router = startOn(cluster, env, 'router');
-    services.push(router);
-    await router.waitForLine(/ ready/, 90_000);
+    // Two of each, side by side: the routers share the submit stream's consumer and the ledger, the audit
+    // services the audit stream's consumer and the chain (each append under the chain writer's lock).
+    for (const [app, name] of [
+      ['audit', 'audit-1'],
+      ['audit', 'audit-2'],
+      ['router', 'router-1'],
+      ['router', 'router-2'],
+    ] as const) {
+      const s = startOn(cluster, env, app, undefined, name);
+      services.push(s);
+      await s.waitForLine(/ ready/, 90_000);
+    }
     admin = await cluster.connectAs('msx-admin');
     sender = await cluster.connectAs(SENDER);
   }, 180_000);
@@ -144,6 +151,10 @@ describe('the exchange on a three-server cluster survives the loss of the stream
     const resumedMs = Date.now() - killedAt;
     await new Promise((r) => setTimeout(r, 2_000));
     await leader.server.start();
+    // Then one router and one audit service die as a crash ends them; the others carry on alone.
+    await waitFor(async () => (acked.size >= SUBMISSIONS / 2 ? true : undefined), 'half acked', 90_000);
+    const ackedAtServiceKill = acked.size;
+    await Promise.all(services.filter((p) => ['router-1', 'audit-1'].includes(p.name)).map((p) => p.kill()));
     await publishing;
     expect(acked.size).toBe(SUBMISSIONS);
 
@@ -188,7 +199,8 @@ describe('the exchange on a three-server cluster survives the loss of the stream
     expect(report).toMatchObject({ ok: true });
     process.stdout.write(
       `cluster failover: ${leaderName} (leader of ${submitStream().name}) killed after ${ackedAtKill} acks; ` +
-        `acks resumed within ${resumedMs} ms; ${retried} publishes retried by the party; ` +
+        `acks resumed within ${resumedMs} ms; router-1 and audit-1 killed after ${ackedAtServiceKill} acks; ` +
+        `${retried} publishes retried by the party; ` +
         `${SUBMISSIONS} submissions routed once each\n`,
     );
   }, 300_000);
