@@ -27,6 +27,12 @@ export interface StreamSpec {
   maxMsgsPerSubject?: number;
   /** Serve reads by subject with direct get, which bypasses the JetStream API queue (fast lookups). */
   allowDirect?: boolean;
+  /**
+   * No message is deleted from it and it is never purged, by anyone, the operator included: messages leave only
+   * by age. The broker keeps this once set (it refuses to lift it), so it is for streams whose every message
+   * is evidence on its way to the trail: submissions, audit events, checkpoints.
+   */
+  noRemoval?: boolean;
 }
 
 /** A durable pull consumer as MSX declares it. */
@@ -51,6 +57,7 @@ export const submitStream = (): StreamSpec => ({
   maxAgeMs: 7 * DAY_MS,
   // Officers on poor links resubmit; the same envelope id within two hours is one submission.
   duplicateWindowMs: 2 * HOUR_MS,
+  noRemoval: true,
 });
 
 /** A node's inbox: kept long enough for a liaison officer's post to be offline for weeks. */
@@ -69,6 +76,7 @@ export const auditStream = (): StreamSpec => ({
   subjects: [Subjects.auditAll],
   maxAgeMs: 30 * DAY_MS,
   duplicateWindowMs: 2 * HOUR_MS,
+  noRemoval: true,
 });
 
 /** What a core service gave up on (a node only audits its own), kept a year for the operator to replay. */
@@ -99,6 +107,7 @@ export const checkpointStream = (): StreamSpec => ({
   subjects: [Subjects.checkpointAudit],
   maxAgeMs: 365 * DAY_MS,
   duplicateWindowMs: 2 * HOUR_MS,
+  noRemoval: true,
 });
 
 export const routerConsumer = (): ConsumerSpec => ({
@@ -202,6 +211,8 @@ function streamConfig(spec: StreamSpec, replicas: number): Partial<StreamConfig>
     duplicate_window: nanos(spec.duplicateWindowMs),
     max_msgs_per_subject: spec.maxMsgsPerSubject ?? -1,
     allow_direct: spec.allowDirect ?? false,
+    deny_delete: spec.noRemoval ?? false,
+    deny_purge: spec.noRemoval ?? false,
     num_replicas: replicas,
   };
 }
