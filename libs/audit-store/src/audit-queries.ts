@@ -280,14 +280,22 @@ export class AuditQueries {
 
   /**
    * When the last row was committed (null for an empty trail). Also the audit service's probe that the
-   * database answers.
+   * database answers and takes writes: a standby (during a failover, the address moved to a replica not yet
+   * promoted) answers reads, but the trail cannot record there, so it fails as `AUDIT.STORE_UNAVAILABLE`.
    */
   async lastRecordedAt(): Promise<Date | null> {
-    const rows = await this.run<{ recordedAt: Date }>(
-      `SELECT recorded_at AS "recordedAt" FROM ${this.table} ORDER BY seq DESC LIMIT 1`,
+    const rows = await this.run<{ recordedAt: Date | null; standby: boolean }>(
+      `SELECT (SELECT recorded_at FROM ${this.table} ORDER BY seq DESC LIMIT 1) AS "recordedAt",
+              pg_is_in_recovery() AS standby`,
       [],
     );
-    return rows[0]?.recordedAt ?? null;
+    if (rows[0].standby)
+      throw new MsxError(
+        'AUDIT.STORE_UNAVAILABLE',
+        'the audit database is a standby (in recovery): it takes no writes until it is promoted',
+        { hold: true },
+      );
+    return rows[0].recordedAt;
   }
 
   private page<T>(rows: T[], limit: number, cursorOf: (last: T) => Cursor): Page<T> {

@@ -1,7 +1,10 @@
 import { MsxError } from '#contracts';
 
-/** SQLSTATE classes and codes after which the same statement may succeed later. */
-const RETRYABLE_SQLSTATE = [/^08/, /^53/, /^57P0[123]$/, /^40001$/, /^40P01$/, /^55P03$/];
+/**
+ * SQLSTATE classes and codes after which the same statement may succeed later. 25006 (a read-only
+ * transaction): the database address leads to a standby not yet promoted, during a failover.
+ */
+const RETRYABLE_SQLSTATE = [/^08/, /^53/, /^57P0[123]$/, /^40001$/, /^40P01$/, /^55P03$/, /^25006$/];
 /**
  * TypeORM errors that only follow a lost connection: when the connection drops inside a transaction, TypeORM
  * releases its query runner, and the rollback then fails with one of these instead of the original error.
@@ -21,7 +24,7 @@ const RETRYABLE_NODE_CODES = new Set([
 
 /**
  * True for a PostgreSQL error after which the same statement may succeed later: connection loss,
- * serialization failure, deadlock, resource exhaustion. Shared by every store on PostgreSQL (the audit store,
+ * serialization failure, deadlock, resource exhaustion, a standby that takes no writes (yet). Shared by every store on PostgreSQL (the audit store,
  * a node's holdings).
  */
 export function isTransientStorageError(err: unknown): boolean {

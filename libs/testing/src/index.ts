@@ -8,6 +8,7 @@ export * from './test-directory.js';
 export * from './secure-broker.js';
 export * from './secure-cluster.js';
 export * from './tcp-relay.js';
+export * from './replicated-postgres.js';
 // The process kit's pieces tests use most, under the names they have always had here.
 export { freePort, startService, waitForPort, type ServiceProcess } from '#process-kit';
 export * from './envelopes/index.js';

@@ -1,9 +1,17 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { freePort } from '#process-kit';
 
-/** A TCP relay on loopback that a test can cut and restore, standing for a link that fails. */
+/**
+ * A TCP relay on loopback that a test can cut and restore, standing for a link that fails, or move to another
+ * server, standing for a service address (a virtual IP, a DNS name) that an operator moves after a failover.
+ */
 export interface TcpRelay {
   port: number;
+  /**
+   * Forwards new connections to `127.0.0.1:<targetPort>` from now on and ends those open, as moving a virtual
+   * IP does: the connections to the old server end.
+   */
+  moveTo(targetPort: number): void;
   /** Drops every connection and refuses new ones, as a cut line would. */
   cut(): Promise<void>;
   /** Accepts connections again on the same port. */
@@ -14,12 +22,17 @@ export interface TcpRelay {
 /** Starts a relay from a free loopback port to `127.0.0.1:<targetPort>`. */
 export async function startTcpRelay(targetPort: number): Promise<TcpRelay> {
   const port = await freePort();
+  let target = targetPort;
   const sockets = new Set<Socket>();
+  const endAll = () => {
+    for (const socket of sockets) socket.destroy();
+    sockets.clear();
+  };
   let server: Server | undefined;
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       server = createServer((inbound) => {
-        const outbound = connect(targetPort, '127.0.0.1');
+        const outbound = connect(target, '127.0.0.1');
         for (const s of [inbound, outbound]) {
           sockets.add(s);
           s.on('close', () => sockets.delete(s));
@@ -35,13 +48,16 @@ export async function startTcpRelay(targetPort: number): Promise<TcpRelay> {
   const cut = async () => {
     const s = server;
     server = undefined;
-    for (const socket of sockets) socket.destroy();
-    sockets.clear();
+    endAll();
     if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
   };
   await listen();
   return {
     port,
+    moveTo: (next) => {
+      target = next;
+      endAll();
+    },
     cut,
     restore: () => (server ? Promise.resolve() : listen()),
     close: cut,
