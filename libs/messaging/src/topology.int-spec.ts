@@ -6,8 +6,8 @@ import { Streams, Subjects } from './subjects.js';
 import { auditStream, checkpointStream, ensureStream, inboxStream, submitStream } from './topology.js';
 
 /**
- * The streams that carry evidence on its way to the trail (submissions, audit events, checkpoints) lose
- * messages only by age: no one deletes one or purges them, whatever their rights on the broker, and the
+ * The streams that carry evidence on its way to the trail (submissions, audit events, checkpoints): the
+ * JetStream API deletes no message from them and does not purge them, whatever the caller's rights, and the
  * setting cannot be lifted. An inbox stays open to deletion: the router withdraws a recalled copy from it.
  */
 describe('streams that keep evidence', () => {
@@ -37,7 +37,12 @@ describe('streams that keep evidence', () => {
     expect((await bus.jsm.streams.info(stream)).state.messages).toBe(1);
     // Nor is the setting lifted: the broker refuses, and a service declaring the stream again keeps it.
     const { config } = await bus.jsm.streams.info(stream);
-    await expect(bus.jsm.streams.update(stream, { ...config, deny_delete: false })).rejects.toThrow();
+    await expect(bus.jsm.streams.update(stream, { ...config, deny_delete: false })).rejects.toThrow(
+      /cancel deny message deletes/,
+    );
+    await expect(bus.jsm.streams.update(stream, { ...config, deny_purge: false })).rejects.toThrow(
+      /cancel deny purge/,
+    );
     await ensureStream(
       bus.jsm,
       stream === Streams.submit
@@ -47,6 +52,14 @@ describe('streams that keep evidence', () => {
           : checkpointStream(),
     );
     expect((await bus.jsm.streams.info(stream)).config).toMatchObject({
+      deny_delete: true,
+      deny_purge: true,
+    });
+  });
+
+  it('a service of an earlier version, which declares the stream without them, keeps them', async () => {
+    await ensureStream(bus.jsm, { ...submitStream(), noRemoval: undefined });
+    expect((await bus.jsm.streams.info(Streams.submit)).config).toMatchObject({
       deny_delete: true,
       deny_purge: true,
     });

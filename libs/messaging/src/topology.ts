@@ -28,9 +28,10 @@ export interface StreamSpec {
   /** Serve reads by subject with direct get, which bypasses the JetStream API queue (fast lookups). */
   allowDirect?: boolean;
   /**
-   * No message is deleted from it and it is never purged, by anyone, the operator included: messages leave only
-   * by age. The broker keeps this once set (it refuses to lift it), so it is for streams whose every message
-   * is evidence on its way to the trail: submissions, audit events, checkpoints.
+   * The JetStream API deletes no message from it and never purges it (`deny_delete`, `deny_purge`): messages
+   * leave by its limits. The broker keeps this once set (it refuses to lift it), so it is for streams whose
+   * every message is evidence on its way to the trail: submissions, audit events, checkpoints. It does not
+   * stop a principal with stream-admin rights from deleting the whole stream or lowering its limits.
    */
   noRemoval?: boolean;
 }
@@ -240,9 +241,9 @@ function isNotFound(err: unknown): boolean {
  * @returns the replicas the stream has now
  */
 export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, replicas = 1): Promise<number> {
-  let existing: number | undefined;
+  let existing: StreamConfig | undefined;
   try {
-    existing = (await jsm.streams.info(spec.name)).config.num_replicas;
+    existing = (await jsm.streams.info(spec.name)).config;
   } catch (err) {
     if (!isNotFound(err)) throw err;
     try {
@@ -251,12 +252,16 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, repl
     } catch (addErr) {
       // Another service created it at the same moment: fall through to update.
       if (!(addErr instanceof JetStreamApiError)) throw addErr;
-      existing = (await jsm.streams.info(spec.name)).config.num_replicas;
+      existing = (await jsm.streams.info(spec.name)).config;
     }
   }
   // Raised when more are declared, never lowered: losing copies of the exchange's streams must be decided.
-  const kept = Math.max(replicas, existing ?? 1);
-  await jsm.streams.update(spec.name, streamConfig(spec, kept));
+  const kept = Math.max(replicas, existing?.num_replicas ?? 1);
+  const config = streamConfig(spec, kept);
+  // What the broker keeps once set stays, whatever this version declares (an older one, during a rollback).
+  config.deny_delete ||= existing?.deny_delete ?? false;
+  config.deny_purge ||= existing?.deny_purge ?? false;
+  await jsm.streams.update(spec.name, config);
   return kept;
 }
 

@@ -62,20 +62,21 @@ export async function startSecureCluster(
       storeDir: plan[0].storeDir,
       cluster: { name: 'msx-test', servers: plan },
     });
-    // Started together: each waits for its routes, and JetStream for a quorum of them.
-    started.push(
-      ...(await Promise.all(
-        files.broker.servers.map(async (s, i) => ({
-          name: s.name,
-          routePort: plan[i].routePort,
-          server: await startNatsServer({
-            port: s.clientPort,
-            storeDir: s.storeDir,
-            configFile: s.configFile,
-          }),
-        })),
-      )),
+    // Started together: each waits for its routes, and JetStream for a quorum of them. Each is kept as it
+    // starts, so that when one cannot, the others are stopped too.
+    const starting = await Promise.allSettled(
+      files.broker.servers.map(async (s, i) => {
+        const server = await startNatsServer({
+          port: s.clientPort,
+          storeDir: s.storeDir,
+          configFile: s.configFile,
+        });
+        started.push({ name: s.name, routePort: plan[i].routePort, server });
+      }),
     );
+    const failed = starting.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    started.sort((a, b) => a.name.localeCompare(b.name));
     const connectAs = (principal: string) =>
       connectBus({
         servers: files.natsUrl,

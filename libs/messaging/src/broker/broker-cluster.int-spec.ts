@@ -105,6 +105,8 @@ describe('the generated NATS cluster', () => {
     await expect(plan(['nats-0', 'nats-1'])).rejects.toThrow(/at least 3 servers.*got 2/);
     await expect(plan(['nats-0', 'nats-1', 'nats-1'])).rejects.toThrow(/must be unique: nats-1/);
     await expect(plan(['nats-0', 'nats-1', 'nats 2'])).rejects.toThrow(/"nats 2" may hold/);
+    await expect(plan(['nats-0', 'nats-1', 'ca'])).rejects.toThrow(/"ca" is taken by the route CA/);
+    await expect(plan([])).rejects.toThrow(/got 0/);
   });
 
   it('names its files where the servers read them, when that is not where it writes them', async () => {

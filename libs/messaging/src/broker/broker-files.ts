@@ -121,8 +121,10 @@ export async function writeBrokerFiles(o: BrokerFilesOptions): Promise<BrokerFil
   const dir = resolve(o.dir);
   const host = o.host ?? '127.0.0.1';
   const users = brokerUsers(o.nodes);
+  checkCluster(o.cluster?.servers);
   const clusterServers = o.cluster?.servers ?? [];
-  checkCluster(clusterServers);
+  if (o.serverDir !== undefined && !posix.isAbsolute(o.serverDir))
+    throw new Error(`the servers' folder must be an absolute path, got "${o.serverDir}"`);
   // Clients reach a cluster at any of its servers: the certificate names them all.
   const serverNames = [
     ...new Set([
@@ -263,9 +265,12 @@ export async function writeBrokerFiles(o: BrokerFilesOptions): Promise<BrokerFil
   return { configFile: servers[0].configFile, servers, users, principals, leaves };
 }
 
-/** A cluster of at least three servers (JetStream's quorum survives one loss), named once each. */
-function checkCluster(servers: ClusterPlan['servers']): void {
-  if (servers.length === 0) return;
+/**
+ * A cluster of at least three servers (JetStream's quorum survives one loss), each named once, none by the
+ * route CA's file name, and each reached at an address of its own.
+ */
+function checkCluster(servers: ClusterPlan['servers'] | undefined): void {
+  if (servers === undefined) return;
   if (servers.length < 3)
     throw new Error(
       `a cluster needs at least 3 servers to keep a quorum when one fails, got ${servers.length}`,
@@ -273,9 +278,17 @@ function checkCluster(servers: ClusterPlan['servers']): void {
   const names = servers.map((s) => s.name);
   const twice = names.filter((n, i) => names.indexOf(n) !== i);
   if (twice.length) throw new Error(`cluster server names must be unique: ${[...new Set(twice)].join(', ')}`);
-  for (const s of servers)
+  for (const s of servers) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(s.name))
       throw new Error(`cluster server name "${s.name}" may hold letters, digits, '.', '_' and '-' only`);
+    // Its route certificate is tls/routes/<name>.pem, and the route CA's files are tls/routes/ca*.pem.
+    if (/^ca(-key)?$/i.test(s.name))
+      throw new Error(`cluster server name "${s.name}" is taken by the route CA's files`);
+  }
+  const routes = servers.map((s) => `${s.host}:${s.routePort}`);
+  const reused = routes.filter((r, i) => routes.indexOf(r) !== i);
+  if (reused.length)
+    throw new Error(`cluster route addresses must be unique: ${[...new Set(reused)].join(', ')}`);
 }
 
 /** The environment that points a service or node at the isolated broker with its own credentials. */
