@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startNatsServer, type OwnedServer } from '#process-kit';
@@ -107,6 +107,18 @@ describe('the generated NATS cluster', () => {
     await expect(plan(['nats-0', 'nats-1', 'nats 2'])).rejects.toThrow(/"nats 2" may hold/);
     await expect(plan(['nats-0', 'nats-1', 'ca'])).rejects.toThrow(/"ca" is taken by the route CA/);
     await expect(plan([])).rejects.toThrow(/got 0/);
+    await expect(
+      writeBrokerFiles({
+        dir: join(dir, 'plans'),
+        nodes: ['emlo-ne'],
+        port: 4222,
+        storeDir: '/var/lib/msx/jetstream',
+        leaf: { port: 7422, posts: [{ post: 'emlo-ne', localPort: 4222 }] },
+        cluster: {
+          servers: [0, 1, 2].map((i) => ({ name: `nats-${i}`, host: `nats-${i}`, routePort: 6222 })),
+        },
+      }),
+    ).rejects.toThrow(/leaf nodes of posts are not generated for a cluster yet/);
   });
 
   it('names its files where the servers read them, when that is not where it writes them', async () => {
@@ -125,6 +137,22 @@ describe('the generated NATS cluster', () => {
     expect(conf).toContain('ca_file: "/etc/nats/tls/routes/ca.pem"');
     expect(conf).toContain('routes: [\n    "nats-route://nats-0:6222"\n    "nats-route://nats-2:6222"\n  ]');
     expect(conf).not.toContain(out);
+  });
+
+  it('leaves no server of the other mode behind when a folder is generated again', async () => {
+    const out = join(dir, 'regenerated');
+    const base = { dir: out, nodes: ['cp-it'], port: 4222, storeDir: '/var/lib/msx/jetstream' };
+    await writeBrokerFiles(base);
+    expect(existsSync(join(out, 'nats-server.conf'))).toBe(true);
+    const cluster = await writeBrokerFiles({
+      ...base,
+      cluster: { servers: [0, 1, 2].map((i) => ({ name: `nats-${i}`, host: `nats-${i}`, routePort: 6222 })) },
+    });
+    expect(existsSync(join(out, 'nats-server.conf'))).toBe(false);
+    expect(cluster.servers.map((s) => existsSync(s.configFile))).toEqual([true, true, true]);
+    await writeBrokerFiles(base);
+    expect(existsSync(join(out, 'cluster'))).toBe(false);
+    expect(existsSync(join(out, 'tls', 'routes'))).toBe(false);
   });
 
   it('refuses a route opened with a party’s client certificate', async () => {

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { createBrokerPki } from './certificates.js';
 import { leafCredentials, writeLeafNodeConfig } from './leaf-node.js';
@@ -122,6 +122,11 @@ export async function writeBrokerFiles(o: BrokerFilesOptions): Promise<BrokerFil
   const host = o.host ?? '127.0.0.1';
   const users = brokerUsers(o.nodes);
   checkCluster(o.cluster?.servers);
+  // Each server would listen on the same leaf port, and a post's leaf would name one server: not yet planned.
+  if (o.cluster && o.leaf)
+    throw new Error(
+      'leaf nodes of posts are not generated for a cluster yet: generate the cluster without --leaf-port',
+    );
   const clusterServers = o.cluster?.servers ?? [];
   if (o.serverDir !== undefined && !posix.isAbsolute(o.serverDir))
     throw new Error(`the servers' folder must be an absolute path, got "${o.serverDir}"`);
@@ -217,11 +222,17 @@ export async function writeBrokerFiles(o: BrokerFilesOptions): Promise<BrokerFil
         }
       : {}),
   };
+  // Regenerated in the other mode, the folder must not keep the first one's servers: a stale configuration
+  // started by mistake would hold a JetStream of its own beside the cluster, or a cluster beside the server.
   if (!o.cluster) {
+    rmSync(join(dir, 'cluster'), { recursive: true, force: true });
+    rmSync(join(tls, 'routes'), { recursive: true, force: true });
     const configFile = join(dir, 'nats-server.conf');
     writeFileSync(configFile, renderNatsServerConfig(serverConfig));
     return { configFile, servers: [], users, principals, leaves };
   }
+  rmSync(join(dir, 'nats-server.conf'), { force: true });
+  rmSync(join(dir, 'cluster'), { recursive: true, force: true });
   const routesDir = join(tls, 'routes');
   mkdirSync(routesDir, { recursive: true, mode: 0o700 });
   mkdirSync(join(dir, 'cluster'), { recursive: true, mode: 0o700 });
