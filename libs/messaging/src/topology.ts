@@ -31,7 +31,8 @@ export interface StreamSpec {
    * The JetStream API deletes no message from it and never purges it (`deny_delete`, `deny_purge`): messages
    * leave by its limits. The broker keeps this once set (it refuses to lift it), so it is for streams whose
    * every message is evidence on its way to the trail: submissions, audit events, checkpoints. It does not
-   * stop a principal with stream-admin rights from deleting the whole stream or lowering its limits.
+   * stop a principal with stream-admin rights from deleting the whole stream or lowering its limits: the core
+   * services are denied those calls by the broker (`servicePermissions`), the operator (`msx-admin`) is not.
    */
   noRemoval?: boolean;
 }

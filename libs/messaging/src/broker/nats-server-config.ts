@@ -182,14 +182,18 @@ ${users.join('\n')}
 `;
 }
 
+/** A `publish` or `subscribe` block: what is allowed, and what is denied of it (the deny wins). */
+const rights = (allow: string[], deny: string[] = []) =>
+  `{ allow: ${list(allow)}${deny.length > 0 ? `, deny: ${list(deny)}` : ''} }`;
+
 function renderUser(u: BrokerUser, indent: string): string {
   const p = u.permissions;
   return `${indent}# ${u.principal}
 ${indent}{
 ${indent}  nkey: ${u.publicKey}
 ${indent}  permissions: {
-${indent}    publish: { allow: ${list(p.publish)} }
-${indent}    subscribe: { allow: ${list(p.subscribe)} }${p.allowResponses ? `\n${indent}    allow_responses: { max: 1, expires: "${p.allowResponses.windowMs}ms" }` : ''}
+${indent}    publish: ${rights(p.publish, p.publishDeny)}
+${indent}    subscribe: ${rights(p.subscribe)}${p.allowResponses ? `\n${indent}    allow_responses: { max: 1, expires: "${p.allowResponses.windowMs}ms" }` : ''}
 ${indent}  }
 ${indent}}`;
 }

@@ -4,6 +4,12 @@ import { Durables, Streams, Subjects } from '../subjects.js';
 /** What one NATS user may publish and subscribe to within its account (nats-server `permissions` block). */
 export interface Permissions {
   publish: string[];
+  /**
+   * Subjects it may not publish to although `publish` allows them (nats-server `publish.deny`, which wins over
+   * `allow`); nothing more when absent. How a core service keeps the JetStream API as a whole but loses the
+   * calls that remove what the streams hold ({@link servicePermissions}).
+   */
+  publishDeny?: string[];
   subscribe: string[];
   /**
    * May answer requests sent to it (publish once to the reply subject of a message it received), for this
@@ -101,11 +107,92 @@ export function partyPermissions(node: string): Permissions {
 }
 
 /**
+ * The streams that have a name of their own (every constant of `Streams`): all but the inboxes, which are
+ * named per node. A deny list can name only these: NATS wildcards match whole tokens, so no subject means
+ * "every `MSX_INBOX_…` stream", and a deny wins over any allow, so "all but the inboxes" cannot be written
+ * either. What is denied on every named stream is therefore denied everywhere but on the inboxes.
+ */
+export const NAMED_STREAMS: readonly string[] = Object.values<unknown>(Streams).filter(
+  (s): s is string => typeof s === 'string',
+);
+
+/** What a core service does through the JetStream API beyond reading, publishing and acknowledging. */
+interface JetStreamUse {
+  /** The named streams it declares at start (creates, or brings to the declared limits), or all of them. */
+  declares: readonly string[] | 'all';
+  /** Deletes single messages from inboxes (the router withdraws a recalled copy). */
+  deletesInboxMessages: boolean;
+  /** Named streams it deletes consumers on: an ordered consumer deletes its consumer when it resets. */
+  deletesConsumersOn: readonly string[];
+  /** Creates or updates consumers: its durable at start, or ordered consumers that read a stream. */
+  createsConsumers: boolean;
+}
+
+/**
+ * What each core service does with the JetStream API, as its code does it (checked by
+ * `service-rights.int-spec.ts` under the rights that follow). None deletes or purges a stream.
+ */
+const JETSTREAM_USE: Record<CoreService, JetStreamUse> = {
+  // Provisions the whole exchange at start (busTopology), withdraws recalled copies from inboxes, and reads
+  // its ledger with ordered consumers.
+  router: {
+    declares: 'all',
+    deletesInboxMessages: true,
+    deletesConsumersOn: [Streams.ledger],
+    createsConsumers: true,
+  },
+  // Declares the audit, dead-letter and checkpoint streams and its consumer on the audit stream; reads
+  // checkpoints and lists the witnesses' consumers.
+  audit: {
+    declares: [Streams.audit, Streams.deadLetter, Streams.checkpoints],
+    deletesInboxMessages: false,
+    deletesConsumersOn: [],
+    createsConsumers: true,
+  },
+  // Declares the submit stream; reads inboxes by direct get and the audit consumer's backlog by its info.
+  gateway: {
+    declares: [Streams.submit],
+    deletesInboxMessages: false,
+    deletesConsumersOn: [],
+    createsConsumers: false,
+  },
+};
+
+const jsApi = (...tokens: string[]) => ['$JS.API', ...tokens].join('.');
+
+/**
+ * The JetStream API calls a core service may not make although it may use the API: whatever would remove
+ * messages it does not need to remove. No service deletes or purges a stream. Only the router deletes
+ * messages, and only from inboxes (every named stream is denied). Consumers are deleted only where a service
+ * deletes its own. A service that declares some streams only may not create or update the other named ones,
+ * so it cannot lower their limits either. The inboxes cannot be named: the router creates and updates them,
+ * and the others could too.
+ */
+function jetStreamDenials(use: JetStreamUse): string[] {
+  const others = (mine: readonly string[]) => NAMED_STREAMS.filter((s) => !mine.includes(s));
+  return [
+    jsApi('STREAM.DELETE.>'),
+    jsApi('STREAM.PURGE.>'),
+    ...(use.deletesInboxMessages
+      ? NAMED_STREAMS.map((s) => jsApi('STREAM.MSG.DELETE', s))
+      : [jsApi('STREAM.MSG.DELETE.>')]),
+    ...(use.declares === 'all'
+      ? []
+      : others(use.declares).flatMap((s) => [jsApi('STREAM.CREATE', s), jsApi('STREAM.UPDATE', s)])),
+    ...(use.deletesConsumersOn.length > 0
+      ? others(use.deletesConsumersOn).map((s) => jsApi('CONSUMER.DELETE', s, '>'))
+      : [jsApi('CONSUMER.DELETE.>')]),
+    ...(use.createsConsumers ? [] : [jsApi('CONSUMER.CREATE.>'), jsApi('CONSUMER.DURABLE.CREATE.>')]),
+  ];
+}
+
+/**
  * The core services' rights inside the core account. The router, the audit service and the gateway provision
- * and run the exchange, so they may manage its streams. Only the audit service may speak for the audit
- * trail: it alone publishes the heartbeat and answers status requests and queries, so no one can fake a
- * healthy trail. Only the router writes into inboxes, and it alone answers the gateway's questions about items
- * (where a party stands towards one, who would receive a draft), which only the gateway may ask.
+ * and run the exchange, so they use the JetStream API, less the calls that would remove what its streams
+ * hold ({@link jetStreamDenials}). Only the audit service may speak for the audit trail: it alone publishes
+ * the heartbeat and answers status requests and queries, so no one can fake a healthy trail. Only the router
+ * writes into inboxes, and it alone answers the gateway's questions about items (where a party stands
+ * towards one, who would receive a draft), which only the gateway may ask.
  */
 export function servicePermissions(service: CoreService): Permissions {
   const jetStream = ['$JS.API.>', '$JS.ACK.>'];
@@ -149,6 +236,7 @@ export function servicePermissions(service: CoreService): Permissions {
     // then remember the reply subject of every message it delivers to the service (each JetStream delivery
     // has one), and the services consume thousands a second.
     publish: [...rights[service].publish, ...CORE_PRINCIPALS.map((p) => `${inboxPrefixOf(p)}.>`)],
+    publishDeny: jetStreamDenials(JETSTREAM_USE[service]),
     subscribe: [
       `${inboxPrefixOf(SERVICE_PRINCIPALS[service])}.>`,
       Subjects.health(service),
