@@ -1,14 +1,16 @@
 /**
  * `npm run nats:config -- --out deploy/nats/generated [--host 127.0.0.1] [--port 4222]
  * [--store-dir /var/lib/msx/jetstream] [--mtls] [--server-name bus.example.eu …] [--sync-every-write]
- * [--leaf-port 7422 [--leaf-advertise bus.example.eu:7422] [--leaf-local-port 4222]]
+ * [--leaf-port 7422 [--leaf-advertise bus.example.eu:7422] [--leaf-local-port 4222]
+ *   [--leaf-store-dir /var/lib/msx-post/jetstream]]
  * [--cluster-server nats-0=nats-0.example.eu:6222 --cluster-server nats-1=… --cluster-server nats-2=…]
  * [--server-dir /etc/nats]`:
  * generates the isolated broker from the directory (DESIGN §4, deploy/README.md): an account per party and
  * a core account that owns JetStream, TLS with a private CA, and per principal an NKey seed and a client
  * certificate (mode 0600) to hand to that principal alone. The configuration holds public keys only. With
  * `--leaf-port`, the hub also takes the leaf nodes of the liaison officers' posts, and each post gets the
- * configuration of its own leaf node (`leaf/<post>.conf`, mode 0600: it holds the post's password). With
+ * configuration of its own leaf node (`leaf/<post>.conf`, mode 0600: it holds the post's password), whose own
+ * JetStream keeps the post's outbox in `--leaf-store-dir` on the post's machine. With
  * `--cluster-server` (three or more), it writes a NATS cluster instead of one server: `cluster/<name>.conf` per
  * server, routed to the others over mutual TLS with a route CA of its own (`tls/routes/`). `--server-dir` is
  * where the servers will read the folder (a container's mount): the configurations name their files there.
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     'leaf-port': { type: 'string' },
     'leaf-advertise': { type: 'string' },
     'leaf-local-port': { type: 'string', default: '4222' },
+    'leaf-store-dir': { type: 'string', default: '/var/lib/msx-post/jetstream' },
     'cluster-server': { type: 'string', multiple: true },
     'cluster-name': { type: 'string', default: 'msx' },
     'server-dir': { type: 'string' },
@@ -71,6 +74,7 @@ const leaf = values['leaf-port']
         post: p.id,
         localPort: portOption('leaf-local-port', values['leaf-local-port']),
         hubUrl: `nats-leaf://${values['leaf-advertise'] ?? `${values.host}:${values['leaf-port']}`}`,
+        storeDir: values['leaf-store-dir'],
       })),
     }
   : undefined;

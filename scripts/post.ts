@@ -5,13 +5,26 @@
  *                                          post); the post sends it when the exchange can be reached, in order
  *   npm run post -- status [--post <id>]   shows what waits and what was confirmed, with its position
  *
- * The outbox is in the post's node schema: MSX_DATABASE_URL / MSX_DATABASE_SCHEMA (or MSX_NODE_SCHEMA), or
- * those of the running npm start. The post's process need not run: what is written waits for it.
+ * A post on its own leaf node keeps its outbox there first: `send` stores the report in the leaf's own
+ * JetStream (MSX_LEAF_OUTBOX=on with the post's MSX_NATS_URL and MSX_NATS_NKEY_SEED_FILE, or the leaf of the
+ * running npm start), which takes it with the link cut and the post's node app stopped; the node app moves it
+ * into its outbox record when it runs. Without a leaf, `send` writes the record itself. The record is in the
+ * post's node schema: MSX_DATABASE_URL / MSX_DATABASE_SCHEMA (or MSX_NODE_SCHEMA), or those of the running
+ * npm start.
  */
 import { readFileSync } from 'node:fs';
-import { databaseSpec, directorySpec, loadConfig, optionalStr } from '#config';
-import { encodeEnvelope, envelopeFromJson, validateEnvelopeJson } from '#contracts';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { databaseSpec, directorySpec, loadConfig, oneOf, optionalStr } from '#config';
+import { encodeEnvelope, envelopeFromJson, validateEnvelopeJson, type Envelope } from '#contracts';
 import { loadDirectory } from '#directory';
+import {
+  ensurePostOutbox,
+  natsAuthOptions,
+  openPostOutbox,
+  POST_OUTBOX_MAX_ENVELOPE_BYTES,
+  putInPostOutbox,
+  waitingInPostOutbox,
+} from '#messaging';
 import { HoldingsStore, nodeSchema, OutboxStore } from '#node-app';
 import { readRuntimeInfo } from './exchange/local-state.js';
 
@@ -23,7 +36,73 @@ class UsageError extends Error {}
  * The largest envelope the outbox takes: the broker's message limit less room for headers. A larger one could
  * never be sent, and would hold up everything written after it.
  */
-const MAX_ENVELOPE_BYTES = 1_048_576 - 8_192;
+const MAX_ENVELOPE_BYTES = POST_OUTBOX_MAX_ENVELOPE_BYTES;
+
+/** The post's own leaf node, where it keeps its outbox first: its local URL and the post's NKey seed file. */
+function leafOf(post: string): { url: string; seedFile: string } | undefined {
+  const env = loadConfig({
+    MSX_LEAF_OUTBOX: oneOf(['on', 'off'] as const, 'off'),
+    MSX_NATS_URL: optionalStr(),
+    MSX_NATS_NKEY_SEED_FILE: optionalStr(),
+  });
+  if (env.MSX_LEAF_OUTBOX === 'on') {
+    if (!env.MSX_NATS_URL || !env.MSX_NATS_NKEY_SEED_FILE)
+      throw new UsageError(
+        'MSX_LEAF_OUTBOX=on needs the post leaf node: MSX_NATS_URL and MSX_NATS_NKEY_SEED_FILE (the post NKey seed)',
+      );
+    return { url: env.MSX_NATS_URL, seedFile: env.MSX_NATS_NKEY_SEED_FILE };
+  }
+  const explicit = loadConfig({ MSX_DATABASE_URL: optionalStr() });
+  return explicit.MSX_DATABASE_URL ? undefined : readRuntimeInfo()?.posts?.[post];
+}
+
+/** Connects to the post's leaf as the post; the link to the hub may be down, the leaf is on the post's machine. */
+async function leafConnection(
+  post: string,
+  leaf: { url: string; seedFile: string },
+): Promise<NatsConnection> {
+  let nkeySeed: string;
+  try {
+    nkeySeed = readFileSync(leaf.seedFile, 'utf8').trim();
+  } catch (err) {
+    throw new Error(`MSX_NATS_NKEY_SEED_FILE: cannot read ${leaf.seedFile}: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  try {
+    return await connect({
+      servers: leaf.url,
+      name: `msx-post-${post}-cli`,
+      timeout: 5_000,
+      reconnect: false,
+      ...natsAuthOptions({ principal: post, nkeySeed }),
+    });
+  } catch (err) {
+    throw new Error(
+      `the leaf node of ${post} at ${leaf.url} cannot be reached (${(err as Error).message}); nothing was stored`,
+      { cause: err },
+    );
+  }
+}
+
+/** Stores the envelope in the outbox on the post's leaf node. */
+async function sendToLeaf(envelope: Envelope, leaf: { url: string; seedFile: string }): Promise<void> {
+  const post = envelope.sender;
+  const nc = await leafConnection(post, leaf);
+  try {
+    const outbox = await openPostOutbox(nc, post);
+    // Made here when the post's node app never ran: what is written waits for it.
+    await ensurePostOutbox(outbox.jsm, post);
+    const ack = await putInPostOutbox(outbox, post, envelope.id, encodeEnvelope(envelope));
+    process.stdout.write(
+      ack.duplicate
+        ? `${envelope.id} was already in the outbox of ${post} on its leaf node; nothing changed\n`
+        : `${envelope.id} is in the outbox of ${post} on its leaf node (#${ack.seq}); it leaves when the exchange can be reached\n`,
+    );
+  } finally {
+    await nc.close().catch(() => undefined);
+  }
+}
 
 /** The database and the post's schema: MSX_DATABASE_* when set, otherwise the running npm start's. */
 function outboxDatabase(post: string): { url: string; schema: string } {
@@ -74,6 +153,13 @@ async function send(file: string | undefined): Promise<void> {
     throw new UsageError(
       `${file}: not sent, the envelope takes ${size} bytes; the exchange takes at most ${MAX_ENVELOPE_BYTES}`,
     );
+  const party = loadDirectory(loadConfig(directorySpec).MSX_DIRECTORY_FILE).party(envelope.sender);
+  if (party?.kind !== 'liaison-officer')
+    throw new UsageError(
+      `${envelope.sender} is not a liaison officer's post of the directory: only posts send from an outbox`,
+    );
+  const leaf = leafOf(envelope.sender);
+  if (leaf) return sendToLeaf(envelope, leaf);
   const { outbox, close } = await openOutbox(envelope.sender);
   try {
     const { seq, queued } = await outbox.enqueue(envelope);
@@ -87,12 +173,32 @@ async function send(file: string | undefined): Promise<void> {
   }
 }
 
+/** What waits on the post's leaf for its node app, or why that cannot be told. */
+async function waitingOnLeaf(post: string): Promise<string | undefined> {
+  const leaf = leafOf(post);
+  if (!leaf) return undefined;
+  try {
+    const nc = await leafConnection(post, leaf);
+    try {
+      const outbox = await openPostOutbox(nc, post);
+      const n = await waitingInPostOutbox(outbox.jsm).catch(() => 0);
+      return `on its leaf node: ${n} not yet taken by the post's node app`;
+    } finally {
+      await nc.close().catch(() => undefined);
+    }
+  } catch (err) {
+    return `on its leaf node: unknown (${(err as Error).message})`;
+  }
+}
+
 async function status(post: string): Promise<void> {
+  const onLeaf = await waitingOnLeaf(post);
   const { outbox, close } = await openOutbox(post);
   try {
     const entries = await outbox.entries(50);
     const waiting = await outbox.waiting();
     process.stdout.write(`outbox of ${post}: ${waiting} waiting\n`);
+    if (onLeaf) process.stdout.write(`  ${onLeaf}\n`);
     for (const e of entries)
       process.stdout.write(
         `  #${e.seq} ${e.messageType} ${e.messageId} by ${e.author}: ` +

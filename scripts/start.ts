@@ -180,7 +180,14 @@ async function prepareIsolatedNats(
   const leafPort = await freePort();
   const leaf = {
     port: leafPort,
-    posts: await Promise.all(posts.map(async (post) => ({ post, localPort: await freePort() }))),
+    posts: await Promise.all(
+      posts.map(async (post) => ({
+        post,
+        localPort: await freePort(),
+        // Beside the broker's storage: the post's outbox survives a restart like the streams do.
+        storeDir: join(NATS_DIR, `leaf-${post}`),
+      })),
+    ),
   };
   const files = await prepareSecureExchange({ dir: STATE_DIR, nodes, port, storeDir: NATS_DIR, leaf });
   return { ...files, port };
@@ -436,6 +443,16 @@ async function main(): Promise<void> {
     ownNatsServer: nats.own,
     startedAt: new Date().toISOString(),
     opsUrls,
+    ...(isolated
+      ? {
+          posts: Object.fromEntries(
+            [...isolated.broker.leaves.values()].map((l) => [
+              l.post,
+              { url: l.localUrl, seedFile: isolated.broker.principals.get(l.post)!.seedFile },
+            ]),
+          ),
+        }
+      : {}),
   });
   const { host: dbHost, port: dbPort } = hostPortOf(db.url);
   write(

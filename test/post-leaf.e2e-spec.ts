@@ -25,9 +25,11 @@ const TOKENS = { 'cp-it': 'cp-it-post-leaf-e2e-token-0123456789abcdef' };
 
 /**
  * A liaison officer's post abroad from outside: its processes reach the exchange through a leaf node of its
- * own, whose link to the hub runs through a relay the test cuts. Reports the officer writes into the outbox
- * (`npm run post -- send`) while the link is cut arrive once it is back, in the order written and once each;
- * an item sent to the post while it is cut off is acknowledged to its originator when the link returns.
+ * own, whose link to the hub runs through a relay the test cuts. The officer's reports (`npm run post -- send`)
+ * are stored in the outbox on the leaf's own JetStream: while the link is cut, and while the post's node app
+ * is down too, the leaf takes them. They arrive once the link is back, in the order written and once each, and
+ * the exchange's receipts for them reach the post; an item sent to the post while it is cut off is
+ * acknowledged to its originator when the link returns.
  */
 describe("a liaison officer's post on its own leaf node", () => {
   let broker: SecureBroker;
@@ -79,6 +81,14 @@ describe("a liaison officer's post on its own leaf node", () => {
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
+  /** The post's own environment: its leaf node's URL, its NKey, the outbox on the leaf, its record. */
+  const postEnv = () => ({
+    ...process.env,
+    ...broker.envOf(POST),
+    MSX_DATABASE_URL: db.url,
+    MSX_DATABASE_SCHEMA: db.schema,
+  });
+
   /** The officer's command: `npm run post -- send <file>`, as the README shows it. */
   async function write(n: number): Promise<string> {
     const json = validRouteReportEnvelope({
@@ -92,9 +102,9 @@ describe("a liaison officer's post on its own leaf node", () => {
     const file = join(dir, `report-${n}.json`);
     writeFileSync(file, JSON.stringify(json));
     const { stdout } = await run(process.execPath, ['dist/scripts/post.js', 'send', file], {
-      env: { ...process.env, MSX_DATABASE_URL: db.url, MSX_DATABASE_SCHEMA: db.schema },
+      env: postEnv(),
     });
-    expect(stdout).toContain(`${json.id} is in the outbox of ${POST}`);
+    expect(stdout).toContain(`${json.id} is in the outbox of ${POST} on its leaf node`);
     return json.id;
   }
 
@@ -114,7 +124,7 @@ describe("a liaison officer's post on its own leaf node", () => {
     expect(await submitted()).toEqual([`routeReport:${id}`]);
   });
 
-  it('keeps the reports written while the leaf link is cut, and sends them in order and once when it returns', async () => {
+  it('keeps the reports written while the link is cut and the node app is down, and sends them in order and once when both are back', async () => {
     const before = await submitted();
     await relay.cut();
     const item = validRouteReportEnvelope({
@@ -127,11 +137,27 @@ describe("a liaison officer's post on its own leaf node", () => {
     // Meanwhile cp-it sends the post a report: the exchange keeps it in the post's inbox.
     expect(await submit(gatewayUrl, TOKENS['cp-it'], item)).toMatchObject({ status: 202 });
     await audit.rowsOf(item.id, (r) => r.operation === 'delivered' && r.counterpart_node === POST, 1);
+    // The post's node app dies as well: only the post's leaf node is left to take the officer's reports.
+    const app = services.find((s) => s.name === POST)!;
+    await app.kill();
     const written = [await write(2), await write(3), await write(4)];
-    await new Promise((r) => setTimeout(r, 3_000));
+    // Written twice by a nervous officer: stored once.
+    const again = join(dir, 'report-3.json');
+    const twice = await run(process.execPath, ['dist/scripts/post.js', 'send', again], { env: postEnv() });
+    expect(twice.stdout).toContain(`${written[1]} was already in the outbox of ${POST}`);
+    const waitingOnLeaf = await run(process.execPath, ['dist/scripts/post.js', 'status', '--post', POST], {
+      env: postEnv(),
+    });
+    expect(waitingOnLeaf.stdout).toContain("on its leaf node: 3 not yet taken by the post's node app");
+
+    // The node app is back while the link is still cut: it takes the reports into its record, nothing leaves.
+    services.splice(services.indexOf(app), 1);
+    const back = startLocal(broker, { ...env, MSX_OUTBOX_MAX_BACKOFF_MS: '1000' }, [POST])[0];
+    services.push(back);
+    for (const id of written)
+      await back.waitForLine(new RegExp(`took ${id} from the leaf into the outbox`), 60_000);
+    await back.waitForLine(/envelope\(s\) wait in the outbox/, 30_000);
     expect(await submitted()).toEqual(before);
-    const tail = services.find((s) => s.name === POST)!.tail(40);
-    expect(tail).toMatch(/envelope\(s\) wait in the outbox/);
 
     await relay.restore();
     const after = await waitFor(
@@ -152,6 +178,8 @@ describe("a liaison officer's post on its own leaf node", () => {
       );
       expect(delivered).toContain('cp-it');
       expect(new Set(delivered).size).toBe(delivered.length);
+      // The exchange's receipt for it reached the post.
+      await back.waitForLine(new RegExp(`report ${id}: delivered to [^;]*\\bcp-it\\b`), 30_000);
     }
     // The report cp-it sent while the post was cut off is read and acknowledged now, to cp-it alone.
     const [ack] = await waitFor(
@@ -173,9 +201,10 @@ describe("a liaison officer's post on its own leaf node", () => {
 
   it('shows the officer what left the outbox, and where the exchange stored it', async () => {
     const res = await run(process.execPath, ['dist/scripts/post.js', 'status', '--post', POST], {
-      env: { ...process.env, MSX_DATABASE_URL: db.url, MSX_DATABASE_SCHEMA: db.schema },
+      env: postEnv(),
     });
     expect(res.stdout).toContain(`outbox of ${POST}: 0 waiting`);
+    expect(res.stdout).toContain("on its leaf node: 0 not yet taken by the post's node app");
     expect(res.stdout.match(/routeReport .* confirmed .* \(submit stream #\d+/g)).toHaveLength(4);
     expect(res.stdout).toMatch(/acknowledgement .* confirmed/);
   });

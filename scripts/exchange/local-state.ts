@@ -36,6 +36,8 @@ export interface RuntimeInfo {
   startedAt: string;
   /** Each service's operations listener (`/healthz`, `/readyz`, `/metrics`), by service name. */
   opsUrls: Record<string, string>;
+  /** The leaf node of each post that runs one, where `npm run post -- send` puts the post's reports. */
+  posts?: Record<string, { url: string; seedFile: string }>;
 }
 
 /** Writes a file readable by the owner only (tokens, passwords). */

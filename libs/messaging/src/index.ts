@@ -8,3 +8,4 @@ export * from './dead-letter.js';
 export * from './jetstream-worker.js';
 export * from './audit-events.js';
 export * from './broker/index.js';
+export * from './post-outbox.js';

@@ -57,6 +57,11 @@ export const Subjects = {
   routerQueryTree: 'msx.query.router.>',
   /** Request/reply: a service or node answers `{ name, ready }` on `msx.health.<name>`. */
   health: (name: string) => `msx.health.${name}`,
+  /**
+   * A post's outbox on its own leaf node: `msx.outbox.<post>`. Local to the post: its leaf stores it in its own
+   * JetStream and never passes it to the hub, where no account holds it.
+   */
+  postOutbox: (post: string) => `msx.outbox.${post}`,
 } as const;
 
 /**
@@ -76,6 +81,8 @@ export const Streams = {
   /** Audit checkpoints; each witness reads them through its own durable consumer, never another node's inbox. */
   checkpoints: 'MSX_CHECKPOINTS',
   ledger: 'MSX_LEDGER',
+  /** A post's outbox, in the JetStream of the post's own leaf node (its domain), never at the hub. */
+  postOutbox: 'MSX_POST_OUTBOX',
 } as const;
 
 /** Durable consumer names. */
@@ -86,7 +93,12 @@ export const Durables = {
   inbox: (node: string) => `inbox-${node}`,
   /** A node's consumer on the checkpoint stream, when it keeps the audit checkpoints as a witness. */
   witness: (node: string) => `witness-${node}`,
+  /** The post's node app taking envelopes from its leaf's outbox stream into its outbox record. */
+  postIntake: 'intake',
 } as const;
+
+/** The JetStream domain of a post's leaf node: `msx-post-<post>`, apart from the hub's JetStream. */
+export const postDomain = (post: string) => `msx-post-${post}`;
 
 /** NATS headers MSX sets. `Nats-Msg-Id` (deduplication) is set through `msgID`. */
 export const Headers = {

@@ -18,3 +18,4 @@ export * from './blind-index/blind-indexer.js';
 export * from './outbox/outbox.store.js';
 export * from './outbox/outbox-sender.js';
 export * from './outbox/acknowledgement.js';
+export * from './outbox/leaf-outbox-intake.js';

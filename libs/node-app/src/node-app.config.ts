@@ -7,6 +7,7 @@ import {
   logSpec,
   natsSpec,
   nodeId,
+  oneOf,
   opsSpec,
   optionalStr,
   schemaName,
@@ -39,6 +40,11 @@ export const outboxSpec = {
   MSX_OUTBOX_ACK_TIMEOUT_MS: int(5_000, 100, 120_000),
   /** The longest wait between tries while the exchange cannot be reached, in milliseconds. */
   MSX_OUTBOX_MAX_BACKOFF_MS: int(10_000, 100, 600_000),
+  /**
+   * `on` for a post on its own leaf node with JetStream: the node app takes what the post's processes put into
+   * the leaf's outbox stream (`npm run post -- send`) into its outbox record. `off`: the record alone.
+   */
+  MSX_LEAF_OUTBOX: oneOf(['on', 'off'] as const, 'off'),
 };
 
 /** Where a node keeps its holdings: `MSX_DATABASE_URL`, in a schema of its own. */

@@ -22,6 +22,11 @@ import {
   type OutboxOptions,
 } from './outbox/outbox-sender.js';
 import { OutboxStore } from './outbox/outbox.store.js';
+import {
+  LEAF_OUTBOX_OPTIONS,
+  LeafOutboxIntake,
+  type LeafOutboxOptions,
+} from './outbox/leaf-outbox-intake.js';
 import { HoldingsStore, type HoldingsOptions } from './holdings/holdings-store.js';
 import { InboxWorker, type InboxHandler } from './inbox-worker.js';
 import { loadWitnessConfig } from './node-app.config.js';
@@ -63,6 +68,11 @@ export interface NodeAppOptions {
   blindIndex?: BlindIndexOptions;
   /** How the node's outbox is sent (`MSX_OUTBOX_*`); the defaults otherwise. */
   outbox?: OutboxOptions;
+  /**
+   * A post on its own leaf node (`MSX_LEAF_OUTBOX=on`): take what the post's processes put into the leaf's
+   * outbox stream into the outbox record. Off when absent.
+   */
+  leafOutbox?: LeafOutboxOptions;
   /** Where the node's operations listener listens (`MSX_OPS_HOST`, `MSX_OPS_PORT`); none without a port. */
   ops?: OpsConfig;
 }
@@ -128,6 +138,9 @@ export class NodeAppModule {
           inject: [HOLDINGS],
         },
         OutboxSender,
+        ...(opts.leafOutbox
+          ? [{ provide: LEAF_OUTBOX_OPTIONS, useValue: opts.leafOutbox }, LeafOutboxIntake]
+          : []),
         NodeErasure,
         InboxWorker,
         { provide: RETENTION_SWEEP_MS, useValue: opts.retentionSweepMs ?? DEFAULT_RETENTION_SWEEP_MS },

@@ -5,6 +5,7 @@ import { isMatchingService, isThirdCountryParty, loadDirectory, type Directory }
 import type { BlindIndexOptions } from './blind-index/blind-indexer.js';
 import { readMatchingKeyFile } from './blind-index/matching-key.js';
 import { DEFAULT_OUTBOX_OPTIONS } from './outbox/outbox-sender.js';
+import { DEFAULT_LEAF_OUTBOX_OPTIONS } from './outbox/leaf-outbox-intake.js';
 import { bootMicroservice, natsCredentials, runMain } from '#runtime';
 import type { InboxHandler } from './inbox-worker.js';
 import { loadNodeAppConfig } from './node-app.config.js';
@@ -36,6 +37,10 @@ export function runNodeApp({ handler, defaultNodeId, setup }: RunNodeAppOptions)
     const own = setup?.(config.MSX_NODE_ID) ?? {};
     const directory = loadDirectory(config.MSX_DIRECTORY_FILE);
     const blindIndex = blindIndexOf(config, directory);
+    if (config.MSX_LEAF_OUTBOX === 'on' && directory.party(config.MSX_NODE_ID)?.kind !== 'liaison-officer')
+      throw new ConfigError([
+        `MSX_LEAF_OUTBOX: ${config.MSX_NODE_ID} is not a liaison officer's post of the directory; only a post keeps its outbox on a leaf node`,
+      ]);
     const credentials = natsCredentials(config, config.MSX_NODE_ID);
     await bootMicroservice(
       NodeAppModule.forNode({
@@ -58,6 +63,14 @@ export function runNodeApp({ handler, defaultNodeId, setup }: RunNodeAppOptions)
           maxBackoffMs: config.MSX_OUTBOX_MAX_BACKOFF_MS,
           pollMs: DEFAULT_OUTBOX_OPTIONS.pollMs,
         },
+        ...(config.MSX_LEAF_OUTBOX === 'on'
+          ? {
+              leafOutbox: {
+                ...DEFAULT_LEAF_OUTBOX_OPTIONS,
+                maxBackoffMs: config.MSX_OUTBOX_MAX_BACKOFF_MS,
+              },
+            }
+          : {}),
         ops: config,
       }),
       { servers: config.MSX_NATS_URL, name: config.MSX_NODE_ID, logLevel: config.MSX_LOG_LEVEL, credentials },

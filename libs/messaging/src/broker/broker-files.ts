@@ -24,6 +24,8 @@ export interface LeafFiles {
   /** Where the post's processes connect: `nats://127.0.0.1:<localPort>`. */
   localUrl: string;
   localPort: number;
+  /** Where the leaf keeps the post's outbox (its own JetStream, domain `msx-post-<post>`). */
+  storeDir: string;
 }
 
 /** The hub's leaf node port, and the posts that run a leaf node of their own. */
@@ -37,6 +39,11 @@ export interface LeafPlan {
     localPort: number;
     /** Where the leaf reaches the hub's leaf port (default `nats-leaf://127.0.0.1:<port>`; a relay in tests). */
     hubUrl?: string;
+    /**
+     * Where the leaf keeps the post's outbox on the post's machine (default `leaf/<post>-jetstream` beside
+     * the configuration).
+     */
+    storeDir?: string;
   }>;
 }
 
@@ -177,6 +184,7 @@ export async function writeBrokerFiles(o: BrokerFilesOptions): Promise<BrokerFil
       if (!user || !files) throw new Error(`leaf node of ${p.post}: not a party of this broker`);
       const credentials = await leafCredentials(p.post);
       leafPosts.push({ post: p.post, passwordHash: credentials.passwordHash });
+      const storeDir = p.storeDir ?? join(dir, 'leaf', `${p.post}-jetstream`);
       const leafFile = writeLeafNodeConfig(join(dir, 'leaf', `${p.post}.conf`), {
         post: p.post,
         localPort: p.localPort,
@@ -185,12 +193,14 @@ export async function writeBrokerFiles(o: BrokerFilesOptions): Promise<BrokerFil
         user: credentials.user,
         password: credentials.password,
         tls: { caFile: files.caFile, certFile: files.certFile, keyFile: files.keyFile },
+        jetstream: { storeDir },
       });
       leaves.set(p.post, {
         post: p.post,
         configFile: leafFile,
         localPort: p.localPort,
         localUrl: `nats://127.0.0.1:${p.localPort}`,
+        storeDir,
       });
     }
   }
@@ -315,8 +325,9 @@ export function brokerEnvOf(files: PrincipalFiles, natsUrl: string): Record<stri
 
 /**
  * The environment that points a post's processes at its own leaf node: the post's NKey, no TLS (the leaf
- * listens on the post's own machine; the link to the hub has its own TLS and the post's certificate).
+ * listens on the post's own machine; the link to the hub has its own TLS and the post's certificate), and the
+ * outbox kept on the leaf.
  */
 export function leafEnvOf(files: PrincipalFiles, leaf: LeafFiles): Record<string, string> {
-  return { MSX_NATS_URL: leaf.localUrl, MSX_NATS_NKEY_SEED_FILE: files.seedFile };
+  return { MSX_NATS_URL: leaf.localUrl, MSX_NATS_NKEY_SEED_FILE: files.seedFile, MSX_LEAF_OUTBOX: 'on' };
 }

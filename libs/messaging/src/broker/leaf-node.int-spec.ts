@@ -7,10 +7,17 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { freePort, waitFor, waitForPort } from '#testing';
 import { connectBus, natsAuthOptions, type Bus } from '../connection.js';
-import { Durables, Streams, Subjects } from '../subjects.js';
+import { ensurePostOutbox, openPostOutbox, putInPostOutbox, waitingInPostOutbox } from '../post-outbox.js';
+import { Durables, postDomain, Streams, Subjects } from '../subjects.js';
 import { provisionBus } from '../topology.js';
 import { createBrokerPki } from './certificates.js';
-import { leafCredentials, leafRemoteUrl, writeLeafNodeConfig, type LeafCredentials } from './leaf-node.js';
+import {
+  leafCredentials,
+  leafLocalOnly,
+  leafRemoteUrl,
+  writeLeafNodeConfig,
+  type LeafCredentials,
+} from './leaf-node.js';
 import { brokerUsers, renderNatsServerConfig, type BrokerUser } from './nats-server-config.js';
 import { PARTY_JS_API_PREFIX } from './permissions.js';
 
@@ -238,6 +245,7 @@ leafnodes {
       user: creds[POST].user,
       password: creds[POST].password,
       tls: tlsOf(POST),
+      jetstream: { storeDir: join(dir, 'post', 'jetstream') },
     });
     leaf = await startServer(file, [leafPort]);
     await linkUp(await leafClient(leafPort, POST), POST);
@@ -472,6 +480,77 @@ leafnodes {
     }
   });
 
+  it("keeps the post's outbox in the leaf's own JetStream, under the post's domain, and not at the hub", async () => {
+    const nc = await leafClient(leafPort, POST);
+    const outbox = await openPostOutbox(nc, POST);
+    const info = await outbox.jsm.getAccountInfo();
+    expect(info.domain).toBe(postDomain(POST));
+    await ensurePostOutbox(outbox.jsm, POST);
+    // Made again by a later start: the same declaration, nothing changes.
+    await ensurePostOutbox(outbox.jsm, POST);
+    const jsm = await admin();
+    const before = await streamCounts(jsm);
+    const first = await putInPostOutbox(outbox, POST, 'outbox-1', enc.encode('report 1'));
+    expect(first).toMatchObject({ stream: Streams.postOutbox, domain: postDomain(POST), duplicate: false });
+    // The officer's command run twice stores it once.
+    expect(await putInPostOutbox(outbox, POST, 'outbox-1', enc.encode('report 1'))).toMatchObject({
+      duplicate: true,
+    });
+    await putInPostOutbox(outbox, POST, 'outbox-2', enc.encode('report 2'));
+    expect(await waitingInPostOutbox(outbox.jsm)).toBe(2);
+    // Taken in the order stored; an envelope leaves the leaf once taken.
+    const consumer = await outbox.js.consumers.get(Streams.postOutbox, Durables.postIntake);
+    const m = await consumer.next({ expires: 2_000 });
+    expect(m && dec.decode(m.data)).toBe('report 1');
+    expect(await m!.ackAck()).toBe(true);
+    expect(await waitingInPostOutbox(outbox.jsm)).toBe(1);
+    // The hub holds none of it: no stream of the outbox, no message anywhere.
+    expect(await streamCounts(jsm)).toEqual(before);
+    expect(Object.keys(before)).not.toContain(Streams.postOutbox);
+  });
+
+  it("lets no one at the hub reach the leaf's JetStream, and lets the post's processes only use their outbox", async () => {
+    // The leaf registers none of its local-only subjects at the hub: nothing there could reach them.
+    const res = await fetch(`http://127.0.0.1:${hubHttpPort}/leafz?subs=1`);
+    const body = (await res.json()) as { leafs?: { account: string; subscriptions_list?: string[] }[] };
+    const subs = body.leafs?.find((l) => l.account === POST)?.subscriptions_list ?? [];
+    expect(subs.length).toBeGreaterThan(0);
+    const local = leafLocalOnly(POST).map((s) => s.replace(/\.>$/, ''));
+    expect(subs.filter((sub) => local.some((l) => sub === l || sub.startsWith(`${l}.`)))).toEqual([]);
+    expect(subs.filter((sub) => sub.startsWith('$JS.') && !sub.startsWith('$JS.ACK.'))).toEqual([]);
+
+    // The core account asks the post's domain, and the leaf's plain API: no answer from the leaf.
+    const core = await hubClient('msx-admin');
+    for (const subject of [`$JS.${postDomain(POST)}.API.INFO`, `$JS.${postDomain(POST)}.API.STREAM.NAMES`])
+      expect(await refused(core.request(subject, new Uint8Array(), { timeout: 1_000 }))).toBe(true);
+    const hubNames = await (await admin()).streams.names().next();
+    expect(hubNames).not.toContain(Streams.postOutbox);
+
+    // On the leaf, the post's processes may not delete or purge their outbox, nor ask the leaf anything else.
+    const nc = await leafClient(leafPort, POST);
+    const outbox = await openPostOutbox(nc, POST);
+    const api = `$JS.${postDomain(POST)}.API`;
+    for (const subject of [
+      `${api}.STREAM.DELETE.${Streams.postOutbox}`,
+      `${api}.STREAM.PURGE.${Streams.postOutbox}`,
+      `${api}.STREAM.NAMES`,
+      `$JS.API.STREAM.DELETE.${Streams.postOutbox}`,
+      `$JS.API.STREAM.LIST`,
+    ])
+      expect(await refused(nc.request(subject, new Uint8Array(), { timeout: 1_000 }))).toBe(true);
+    expect(await waitingInPostOutbox(outbox.jsm)).toBe(1);
+    // The outbox subject itself is the post's own: at the hub the post may not publish there.
+    const atHub = await hubClient(POST);
+    const errors: string[] = [];
+    void (async () => {
+      for await (const st of atHub.status()) if (st.type === 'error') errors.push(String(st.error));
+    })();
+    atHub.publish(Subjects.postOutbox(POST), enc.encode('from the hub'));
+    await settle(atHub);
+    expect(errors.join('\n')).toMatch(/permissions violation/i);
+    expect(await waitingInPostOutbox(outbox.jsm)).toBe(1);
+  });
+
   it('delivers nothing while the hub is down, and the leaf links up again by itself when it is back', async () => {
     const nc = await leafClient(leafPort, POST);
     const js = jetstream(nc, { apiPrefix: PARTY_JS_API_PREFIX, timeout: 1_000 });
@@ -499,6 +578,16 @@ leafnodes {
     nc.publish(Subjects.submit(POST), enc.encode('while down, no ack'));
     await nc.flush();
     expect(nc.isClosed()).toBe(false);
+    // The post's outbox on its leaf keeps taking reports while the hub cannot be reached.
+    const outbox = await openPostOutbox(nc, POST);
+    const waiting = await waitingInPostOutbox(outbox.jsm);
+    expect(await putInPostOutbox(outbox, POST, 'down-outbox-1', enc.encode('written offline'))).toMatchObject(
+      {
+        stream: Streams.postOutbox,
+        duplicate: false,
+      },
+    );
+    expect(await waitingInPostOutbox(outbox.jsm)).toBe(waiting + 1);
 
     await startHub();
     jsm = await admin();

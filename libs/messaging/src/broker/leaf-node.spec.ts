@@ -1,7 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import bcrypt from 'bcryptjs';
 import { brokerUsers, renderNatsServerConfig, type NatsServerConfigOptions } from './nats-server-config.js';
-import { LEAF_PASSWORD_BYTES, leafCredentials, leafRemoteUrl, renderLeafNodeConfig } from './leaf-node.js';
+import {
+  LEAF_PASSWORD_BYTES,
+  leafCredentials,
+  leafLocalOnly,
+  leafOutboxApi,
+  leafRemoteUrl,
+  renderLeafNodeConfig,
+} from './leaf-node.js';
 
 const users = brokerUsers(['emlo-ne', 'cp-it']);
 const hub = (leafnodes?: NatsServerConfigOptions['leafnodes']) =>
@@ -125,5 +132,35 @@ describe("a post's own leaf node", () => {
   it('puts user and password into the URL encoded, and refuses a URL without host or port', () => {
     expect(leafRemoteUrl('tls://hub:7422', 'a b', 'p@ss/w:rd')).toBe('tls://a%20b:p%40ss%2Fw%3Ard@hub:7422');
     expect(() => leafRemoteUrl('nats-leaf://hub', 'u', 'p')).toThrow(/host and a port/);
+  });
+
+  it("keeps the post's outbox in a JetStream of its own, a domain apart, that the link never carries", () => {
+    const text = render({ jetstream: { storeDir: '/var/lib/msx-post/jetstream' } });
+    expect(text).toMatch(
+      /^jetstream \{\n {2}domain: "msx-post-emlo-ne"\n {2}store_dir: "\/var\/lib\/msx-post\/jetstream"\n {2}max_file_store: 1073741824\n\}$/m,
+    );
+    expect(render({ jetstream: { storeDir: '/js', maxFileBytes: 5_000_000 } })).toMatch(
+      /max_file_store: 5000000/,
+    );
+    // Its processes may put reports in the outbox and use its API, and nothing else of the leaf's JetStream.
+    const publish = /publish: \{ allow: (\[.*\]) \}/.exec(text)![1];
+    const allowed = JSON.parse(publish) as string[];
+    expect(allowed).toContain('msx.outbox.emlo-ne');
+    expect(allowed).toEqual(expect.arrayContaining(leafOutboxApi('emlo-ne')));
+    expect(allowed.filter((s) => /DELETE|PURGE|\$JS\.API\.>|API\.STREAM\.>/.test(s))).toEqual([]);
+    expect(
+      allowed.filter(
+        (s) => s.startsWith('$JS.') && !s.startsWith('$JS.ACK.') && !s.includes('MSX_POST_OUTBOX'),
+      ),
+    ).toEqual(['$JS.msx-post-emlo-ne.API.INFO', '$JS.API.INFO']);
+    // Neither way across the link: the outbox subject and the leaf's JetStream API.
+    const local = JSON.stringify(leafLocalOnly('emlo-ne')).replaceAll(',', ', ');
+    expect(text).toContain(`deny_exports: ${local}`);
+    expect(text).toContain(`deny_imports: ${local}`);
+    expect(leafLocalOnly('emlo-ne')).toEqual(
+      expect.arrayContaining(['msx.outbox.emlo-ne', '$JS.API.>', '$JS.msx-post-emlo-ne.API.>']),
+    );
+    // Without it, the leaf is what it was: no JetStream, no outbox rights, nothing denied on the link.
+    expect(render()).not.toMatch(/outbox|deny_/);
   });
 });

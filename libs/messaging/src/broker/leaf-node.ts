@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, writeFileSync } from 'node:fs';
 import bcrypt from 'bcryptjs';
+import { Durables, postDomain, Streams, Subjects } from '../subjects.js';
 import { partyPermissions } from './permissions.js';
 
 /**
@@ -66,6 +67,56 @@ export interface LeafNodeConfigOptions {
   tls?: LeafRemoteTls;
   /** Largest message a local client may publish, in bytes; keep it equal to the hub's. */
   maxPayloadBytes?: number;
+  /**
+   * JetStream of the leaf's own, for the post's outbox ({@link leafOutboxApi}): its storage folder on the
+   * post's machine, and how much of the disk it may take (default 1 GiB). Without it the leaf stores nothing.
+   */
+  jetstream?: { storeDir: string; maxFileBytes?: number };
+}
+
+/** Disk the post's leaf may fill with its outbox by default: far beyond months of reports, far below a disk. */
+export const LEAF_MAX_FILE_BYTES = 1024 ** 3;
+
+/**
+ * What the post's processes may ask of their leaf's own JetStream: make and read the outbox stream, and take
+ * from it through the intake consumer. Not its deletion or a purge, and no other stream. Each under the
+ * domain's prefix (`$JS.<domain>.API`, what the post's clients ask) and the plain one (`$JS.API`, what the
+ * leaf maps that to, and checks again). The ack subjects are of the outbox stream only.
+ */
+export function leafOutboxApi(post: string): string[] {
+  const stream = Streams.postOutbox;
+  const consumer = `${stream}.${Durables.postIntake}`;
+  const calls = [
+    'INFO',
+    `STREAM.CREATE.${stream}`,
+    `STREAM.UPDATE.${stream}`,
+    `STREAM.INFO.${stream}`,
+    `CONSUMER.CREATE.${consumer}`,
+    `CONSUMER.CREATE.${consumer}.>`,
+    `CONSUMER.DURABLE.CREATE.${consumer}`,
+    `CONSUMER.INFO.${consumer}`,
+    `CONSUMER.MSG.NEXT.${consumer}`,
+  ];
+  return [
+    ...calls.map((c) => `$JS.${postDomain(post)}.API.${c}`),
+    ...calls.map((c) => `$JS.API.${c}`),
+    `$JS.ACK.${consumer}.>`,
+  ];
+}
+
+/**
+ * What never crosses the link to the hub, either way: the outbox subject, the leaf's JetStream API (plain
+ * and under its domain) and the outbox's acks. Its JetStream is the post's, reached from the post's machine
+ * only; nothing at the hub may read the post's outbox or ask its leaf's JetStream anything, and no request
+ * of the post's processes to their leaf's JetStream may leak to the hub.
+ */
+export function leafLocalOnly(post: string): string[] {
+  return [
+    Subjects.postOutbox(post),
+    '$JS.API.>',
+    `$JS.${postDomain(post)}.API.>`,
+    `$JS.ACK.${Streams.postOutbox}.>`,
+  ];
 }
 
 const q = (s: string) => JSON.stringify(s);
@@ -81,8 +132,10 @@ export function leafRemoteUrl(hubLeafUrl: string, user: string, password: string
 }
 
 /**
- * The configuration of a post's own nats-server: a leaf node of the hub with no JetStream (the streams live at
- * the hub), linked to the hub's leaf port as the post.
+ * The configuration of a post's own nats-server: a leaf node of the hub, linked to the hub's leaf port as the
+ * post. The exchange's streams live at the hub; with `jetstream`, the leaf also keeps the post's outbox in a
+ * JetStream of its own, under the post's domain ({@link postDomain}), which the link never carries
+ * ({@link leafLocalOnly}): the post's processes put reports there while the hub cannot be reached.
  *
  * Local clients log in with the post's NKey and get the post's party permissions, as at the hub. Not an open
  * loopback port: anything running on the post's machine could then speak for the post, and the post's
@@ -93,7 +146,24 @@ export function leafRemoteUrl(hubLeafUrl: string, user: string, password: string
  * post's own secrets folder, and give it to that post alone.
  */
 export function renderLeafNodeConfig(o: LeafNodeConfigOptions): string {
-  const p = partyPermissions(o.post);
+  const party = partyPermissions(o.post);
+  const p = o.jetstream
+    ? { ...party, publish: [...party.publish, Subjects.postOutbox(o.post), ...leafOutboxApi(o.post)] }
+    : party;
+  const jetstream = o.jetstream
+    ? `# The post's outbox waits here while the link is down: JetStream of the leaf's own, a domain apart.
+jetstream {
+  domain: ${q(postDomain(o.post))}
+  store_dir: ${q(o.jetstream.storeDir)}
+  max_file_store: ${o.jetstream.maxFileBytes ?? LEAF_MAX_FILE_BYTES}
+}
+`
+    : '';
+  const localOnly = o.jetstream
+    ? `
+      deny_exports: ${list(leafLocalOnly(o.post))}
+      deny_imports: ${list(leafLocalOnly(o.post))}`
+    : '';
   const tls = o.tls
     ? `
       tls {
@@ -107,7 +177,7 @@ server_name: ${q(`msx-leaf-${o.post}`)}
 host: ${q(o.localHost ?? '127.0.0.1')}
 port: ${o.localPort}
 max_payload: ${o.maxPayloadBytes ?? 1_048_576}
-authorization {
+${jetstream}authorization {
   users: [
     # ${o.post}
     {
@@ -122,7 +192,7 @@ authorization {
 leafnodes {
   remotes: [
     {
-      url: ${q(leafRemoteUrl(o.hubLeafUrl, o.user, o.password))}${tls}
+      url: ${q(leafRemoteUrl(o.hubLeafUrl, o.user, o.password))}${localOnly}${tls}
     }
   ]
 }

@@ -3,6 +3,7 @@ import { publishDurably, Subjects, type Bus } from '#messaging';
 import { BUS, busLogger, stopping } from '#runtime';
 import { NODE_ID } from '../node-app.tokens.js';
 import type { OutboxStore } from './outbox.store.js';
+import { WakeablePause } from './wakeable-pause.js';
 
 export const OUTBOX = Symbol('MSX_OUTBOX');
 export const OUTBOX_OPTIONS = Symbol('MSX_OUTBOX_OPTIONS');
@@ -35,7 +36,7 @@ export class OutboxSender implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly logger = busLogger('Outbox');
   private stopped = false;
   private running?: Promise<void>;
-  private wake?: () => void;
+  private readonly pause = new WakeablePause();
 
   constructor(
     @Inject(NODE_ID) private readonly node: string,
@@ -50,24 +51,13 @@ export class OutboxSender implements OnApplicationBootstrap, OnApplicationShutdo
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.pause.wakeUp();
     await stopping('outbox: publish under way', () => this.running);
   }
 
   /** Looks at the outbox now instead of at the next poll (after something was written to it). */
   nudge(): void {
-    this.wake?.();
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
+    this.pause.wakeUp();
   }
 
   private async run(): Promise<void> {
@@ -79,11 +69,11 @@ export class OutboxSender implements OnApplicationBootstrap, OnApplicationShutdo
         head = await this.outbox.head();
       } catch (err) {
         this.logger.error(`the outbox cannot be read: ${(err as Error).message}`);
-        await this.sleep(this.options.maxBackoffMs);
+        await this.pause.for(this.options.maxBackoffMs);
         continue;
       }
       if (!head) {
-        await this.sleep(this.options.pollMs);
+        await this.pause.for(this.options.pollMs);
         continue;
       }
       try {
@@ -109,7 +99,7 @@ export class OutboxSender implements OnApplicationBootstrap, OnApplicationShutdo
           );
         }
         down = true;
-        await this.sleep(backoff);
+        await this.pause.for(backoff);
         backoff = Math.min(backoff * 2, this.options.maxBackoffMs);
       }
     }
