@@ -66,14 +66,20 @@ const directory = loadDirectory(config.MSX_DIRECTORY_FILE);
 const out = resolve(values.out);
 const port = portOption('port', values.port);
 const posts = directory.parties().filter((p) => p.kind === 'liaison-officer');
+const clustered = Boolean(values['cluster-server']?.length);
+// On a cluster each server advertises itself to the leaves, and a post's leaf knows every server's leaf port;
+// `--leaf-advertise` is then one address in front of them all (a load balancer), which the posts dial.
 const leaf = values['leaf-port']
   ? {
       port: portOption('leaf-port', values['leaf-port']),
-      advertise: values['leaf-advertise'],
+      advertise: clustered ? undefined : values['leaf-advertise'],
       posts: posts.map((p) => ({
         post: p.id,
         localPort: portOption('leaf-local-port', values['leaf-local-port']),
-        hubUrl: `nats-leaf://${values['leaf-advertise'] ?? `${values.host}:${values['leaf-port']}`}`,
+        hubUrl:
+          clustered && !values['leaf-advertise']
+            ? undefined
+            : `nats-leaf://${values['leaf-advertise'] ?? `${values.host}:${values['leaf-port']}`}`,
         storeDir: values['leaf-store-dir'],
       })),
     }
@@ -89,11 +95,11 @@ const files = await writeBrokerFiles({
   syncEveryWrite: values['sync-every-write'],
   leaf,
   serverDir: values['server-dir'],
-  ...(values['cluster-server']?.length
+  ...(clustered
     ? {
         cluster: {
           name: values['cluster-name'],
-          servers: values['cluster-server'].map(clusterServerOption),
+          servers: (values['cluster-server'] ?? []).map(clusterServerOption),
         },
       }
     : {}),

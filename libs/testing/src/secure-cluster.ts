@@ -10,6 +10,8 @@ export interface SecureClusterServer {
   name: string;
   server: OwnedServer;
   routePort: number;
+  /** Its port for the posts' leaf nodes, when the cluster takes them. */
+  leafPort?: number;
 }
 
 /** A private NATS cluster on the generated isolated configuration: accounts, TLS, routes over mutual TLS. */
@@ -32,7 +34,12 @@ export interface SecureCluster extends SecureExchangeFiles {
  * the cluster's JetStream answers the core account (a meta leader is elected).
  */
 export async function startSecureCluster(
-  opts: { nodes?: readonly string[]; size?: number } = {},
+  opts: {
+    nodes?: readonly string[];
+    size?: number;
+    /** Posts whose leaf nodes every server takes (each on a leaf port of its own); their leaves are not started. */
+    leafPosts?: readonly string[];
+  } = {},
 ): Promise<SecureCluster> {
   const size = opts.size ?? 3;
   const dir = mkdtempSync(join(tmpdir(), 'msx-secure-cluster-'));
@@ -43,7 +50,14 @@ export async function startSecureCluster(
     ports.add(p);
     return p;
   };
-  const plan: { name: string; host: string; routePort: number; clientPort: number; storeDir: string }[] = [];
+  const plan: {
+    name: string;
+    host: string;
+    routePort: number;
+    clientPort: number;
+    storeDir: string;
+    leafPort?: number;
+  }[] = [];
   for (let i = 1; i <= size; i++)
     plan.push({
       name: `msx-${i}`,
@@ -51,7 +65,18 @@ export async function startSecureCluster(
       routePort: await port(),
       clientPort: await port(),
       storeDir: join(dir, `js-${i}`),
+      ...(opts.leafPosts ? { leafPort: await port() } : {}),
     });
+  const leaf = opts.leafPosts && {
+    port: plan[0].leafPort!,
+    posts: await Promise.all(
+      opts.leafPosts.map(async (post) => ({
+        post,
+        localPort: await port(),
+        storeDir: join(dir, `leaf-${post}`),
+      })),
+    ),
+  };
   const nodes = opts.nodes ?? (await import('#directory')).loadDirectory('deploy/directory.yaml').nodeIds();
   const started: SecureClusterServer[] = [];
   try {
@@ -61,6 +86,7 @@ export async function startSecureCluster(
       port: plan[0].clientPort,
       storeDir: plan[0].storeDir,
       cluster: { name: 'msx-test', servers: plan },
+      ...(leaf ? { leaf } : {}),
     });
     // Started together: each waits for its routes, and JetStream for a quorum of them. Each is kept as it
     // starts, so that when one cannot, the others are stopped too.
@@ -71,7 +97,7 @@ export async function startSecureCluster(
           storeDir: s.storeDir,
           configFile: s.configFile,
         });
-        started.push({ name: s.name, routePort: plan[i].routePort, server });
+        started.push({ name: s.name, routePort: plan[i].routePort, leafPort: plan[i].leafPort, server });
       }),
     );
     const failed = starting.find((r) => r.status === 'rejected');

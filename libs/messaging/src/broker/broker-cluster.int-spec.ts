@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startNatsServer, type OwnedServer } from '#process-kit';
 import { startSecureCluster, waitFor, type SecureCluster } from '#testing';
-import type { Bus } from '../connection.js';
+import { connectBus, type Bus } from '../connection.js';
 import { writeBrokerFiles } from './broker-files.js';
 import { publishDurably } from '../publisher.js';
 import { Subjects } from '../subjects.js';
 import { submitStream, ensureStream } from '../topology.js';
+
+const POST = 'emlo-ne';
 
 /** Routes a server on monitoring port `monitor` has open now. */
 async function routesOf(monitor: number): Promise<number> {
@@ -29,7 +31,7 @@ describe('the generated NATS cluster', () => {
   const dir = mkdtempSync(join(tmpdir(), 'msx-route-stranger-'));
 
   beforeAll(async () => {
-    cluster = await startSecureCluster({ nodes: ['cp-it', 'cp-gr'] });
+    cluster = await startSecureCluster({ nodes: ['cp-it', 'cp-gr', POST], leafPosts: [POST] });
     admin = await cluster.connectAs('msx-admin');
   }, 90_000);
 
@@ -113,12 +115,37 @@ describe('the generated NATS cluster', () => {
         nodes: ['emlo-ne'],
         port: 4222,
         storeDir: '/var/lib/msx/jetstream',
-        leaf: { port: 7422, posts: [{ post: 'emlo-ne', localPort: 4222 }] },
+        leaf: { port: 7422, advertise: 'bus.example.eu:7422', posts: [{ post: 'emlo-ne', localPort: 4222 }] },
         cluster: {
           servers: [0, 1, 2].map((i) => ({ name: `nats-${i}`, host: `nats-${i}`, routePort: 6222 })),
         },
       }),
-    ).rejects.toThrow(/leaf nodes of posts are not generated for a cluster yet/);
+    ).rejects.toThrow(/advertises each server to the leaf nodes at its own address/);
+  });
+
+  it("takes the posts' leaf nodes on every server, each advertising itself, and gives a post's leaf them all", async () => {
+    const files = await writeBrokerFiles({
+      dir: join(dir, 'leaf-plan'),
+      nodes: ['emlo-ne', 'cp-it'],
+      port: 4222,
+      storeDir: '/var/lib/msx/jetstream',
+      leaf: { port: 7422, posts: [{ post: 'emlo-ne', localPort: 4222 }] },
+      cluster: {
+        servers: [0, 1, 2].map((i) => ({ name: `nats-${i}`, host: `nats-${i}.msx`, routePort: 6222 })),
+      },
+    });
+    for (const [i, s] of files.servers.entries()) {
+      const text = readFileSync(s.configFile, 'utf8');
+      expect(text).toMatch(/^leafnodes \{\n {2}host: "127\.0\.0\.1"\n {2}port: 7422\n/m);
+      expect(text).toContain(`advertise: "nats-${i}.msx:7422"`);
+    }
+    const leafText = readFileSync(files.leaves.get('emlo-ne')!.configFile, 'utf8');
+    const urls = /urls: (\[.*\])/.exec(leafText)![1];
+    expect((JSON.parse(urls) as string[]).map((u) => new URL(u).host)).toEqual([
+      'nats-0.msx:7422',
+      'nats-1.msx:7422',
+      'nats-2.msx:7422',
+    ]);
   });
 
   it('names its files where the servers read them, when that is not where it writes them', async () => {
@@ -179,5 +206,68 @@ describe('the generated NATS cluster', () => {
       'the submit stream’s replicas to be current',
       30_000,
     );
+  });
+
+  it("keeps a post's leaf node linked when its server fails: the leaf moves to another, and the post submits on", async () => {
+    const files = cluster.broker.leaves.get(POST)!;
+    const lines: string[] = [];
+    const leaf = await startNatsServer({
+      port: files.localPort,
+      storeDir: files.storeDir,
+      configFile: files.configFile,
+      scheme: 'nats',
+      onLine: (line) => lines.push(line),
+    });
+    const bus = await connectBus({
+      servers: files.localUrl,
+      name: 'emlo-ne-on-its-leaf',
+      credentials: { principal: POST, nkeySeed: cluster.credentialsOf(POST).nkeySeed },
+    });
+    /** The leaf port of the server the leaf links to now, from the leaf's own log. */
+    const linkedTo = () => {
+      const line = lines.findLast((l) => /Leafnode connection created/.test(l));
+      return line ? Number(/127\.0\.0\.1:(\d+) - lid/.exec(line)?.[1]) : undefined;
+    };
+    const submit = (id: string) =>
+      publishDurably(bus.js, Subjects.submit(POST), new TextEncoder().encode(id), {
+        msgID: id,
+        timeoutMs: 2_000,
+        attempts: 1,
+      }).catch(() => undefined);
+    try {
+      await waitFor(() => submit('leaf-before'), 'a submission through the leaf', 30_000);
+      const port = linkedTo();
+      const hub = cluster.servers.find((s) => s.leafPort === port);
+      expect(hub).toBeDefined();
+      await hub!.server.kill();
+      // The leaf finds another server of the cluster by itself; the post's submissions are taken again there.
+      const ack = await waitFor(
+        () => submit('leaf-after'),
+        'a submission after its server was killed',
+        60_000,
+      );
+      expect(ack.stream).toBe(submitStream().name);
+      const now = linkedTo();
+      expect(now).not.toBe(port);
+      expect(cluster.servers.map((s) => s.leafPort)).toContain(now);
+      await hub!.server.start();
+      await waitFor(
+        () =>
+          admin.jsm.streams.info(submitStream().name).then(
+            (i) => ((i.cluster?.replicas ?? []).every((r) => r.current) ? true : undefined),
+            () => undefined,
+          ),
+        'the killed server current again',
+        60_000,
+      );
+      // Each once on the stream, wherever the leaf was linked when it was sent.
+      const count = await admin.jsm.streams.info(submitStream().name, {
+        subjects_filter: Subjects.submit(POST),
+      });
+      expect(count.state.subjects?.[Subjects.submit(POST)]).toBe(2);
+    } finally {
+      await bus.close();
+      await leaf.stop();
+    }
   });
 });

@@ -37,7 +37,10 @@ export interface LeafPlan {
     post: string;
     /** The port the post's leaf listens on for the post's processes. */
     localPort: number;
-    /** Where the leaf reaches the hub's leaf port (default `nats-leaf://127.0.0.1:<port>`; a relay in tests). */
+    /**
+     * Where the leaf reaches the hub's leaf port (default `nats-leaf://127.0.0.1:<port>`, or on a cluster every
+     * server's `nats-leaf://<host>:<leaf port>`; a relay in tests).
+     */
     hubUrl?: string;
     /**
      * Where the leaf keeps the post's outbox on the post's machine (default `leaf/<post>-jetstream` beside
@@ -64,6 +67,8 @@ export interface ClusterPlan {
     clientPort?: number;
     /** Its JetStream storage (default: the broker's `storeDir`; servers that share a machine need their own). */
     storeDir?: string;
+    /** Its leaf node port, with posts (default: the plan's leaf `port`; servers that share a machine need their own). */
+    leafPort?: number;
   }>;
 }
 
@@ -129,12 +134,17 @@ export async function writeBrokerFiles(o: BrokerFilesOptions): Promise<BrokerFil
   const host = o.host ?? '127.0.0.1';
   const users = brokerUsers(o.nodes);
   checkCluster(o.cluster?.servers);
-  // Each server would listen on the same leaf port, and a post's leaf would name one server: not yet planned.
-  if (o.cluster && o.leaf)
-    throw new Error(
-      'leaf nodes of posts are not generated for a cluster yet: generate the cluster without --leaf-port',
-    );
   const clusterServers = o.cluster?.servers ?? [];
+  // On a cluster every server takes the posts' leaf nodes: a post's leaf knows them all, links to one and moves
+  // to another when that one fails. Each server advertises its own cluster address to the leaves.
+  const leafPortOf = (c: ClusterPlan['servers'][number], leafPort: number) => c.leafPort ?? leafPort;
+  const clusterLeafUrls = o.leaf
+    ? clusterServers.map((c) => `nats-leaf://${c.host}:${leafPortOf(c, o.leaf!.port)}`)
+    : [];
+  if (o.leaf && o.cluster && o.leaf.advertise)
+    throw new Error(
+      'a cluster advertises each server to the leaf nodes at its own address: give posts one address with their hubUrl, not advertise',
+    );
   if (o.serverDir !== undefined && !posix.isAbsolute(o.serverDir))
     throw new Error(`the servers' folder must be an absolute path, got "${o.serverDir}"`);
   // Clients reach a cluster at any of its servers: the certificate names them all.
@@ -189,7 +199,7 @@ export async function writeBrokerFiles(o: BrokerFilesOptions): Promise<BrokerFil
         post: p.post,
         localPort: p.localPort,
         localNkey: user.publicKey,
-        hubLeafUrl: p.hubUrl ?? `nats-leaf://127.0.0.1:${o.leaf.port}`,
+        hubLeafUrl: p.hubUrl ?? (o.cluster ? clusterLeafUrls : `nats-leaf://127.0.0.1:${o.leaf.port}`),
         user: credentials.user,
         password: credentials.password,
         tls: { caFile: files.caFile, certFile: files.certFile, keyFile: files.keyFile },
@@ -266,6 +276,15 @@ export async function writeBrokerFiles(o: BrokerFilesOptions): Promise<BrokerFil
         port: files.clientPort,
         storeDir: files.storeDir,
         serverName: c.name,
+        ...(serverConfig.leafnodes
+          ? {
+              leafnodes: {
+                ...serverConfig.leafnodes,
+                port: leafPortOf(c, serverConfig.leafnodes.port),
+                advertise: `${c.host}:${leafPortOf(c, serverConfig.leafnodes.port)}`,
+              },
+            }
+          : {}),
         cluster: {
           name: o.cluster!.name ?? 'msx',
           port: c.routePort,

@@ -58,8 +58,11 @@ export interface LeafNodeConfigOptions {
    * the leaf with the seed they would use at the hub, under the same permissions.
    */
   localNkey: string;
-  /** The hub's leaf node port, `nats-leaf://hub.example:7422` (or `tls://…`); credentials are added here. */
-  hubLeafUrl: string;
+  /**
+   * The hub's leaf node port, `nats-leaf://hub.example:7422` (or `tls://…`), or the leaf ports of every server
+   * of a cluster: the leaf links to one and moves to another when it fails. Credentials are added here.
+   */
+  hubLeafUrl: string | readonly string[];
   /** The leaf's user name and password at the hub ({@link leafCredentials}). */
   user: string;
   password: string;
@@ -131,6 +134,15 @@ export function leafRemoteUrl(hubLeafUrl: string, user: string, password: string
   return url.toString().replace(/\/$/, '');
 }
 
+/** The remote's `url`, or its `urls` when the hub is a cluster, each with the leaf's credentials. */
+function hubUrls(o: LeafNodeConfigOptions): string {
+  const urls = (typeof o.hubLeafUrl === 'string' ? [o.hubLeafUrl] : o.hubLeafUrl).map((u) =>
+    leafRemoteUrl(u, o.user, o.password),
+  );
+  if (urls.length === 0) throw new Error(`leaf node of ${o.post}: no hub leaf URL`);
+  return urls.length === 1 ? `url: ${q(urls[0])}` : `urls: ${list(urls)}`;
+}
+
 /**
  * The configuration of a post's own nats-server: a leaf node of the hub, linked to the hub's leaf port as the
  * post. The exchange's streams live at the hub; with `jetstream`, the leaf also keeps the post's outbox in a
@@ -192,7 +204,7 @@ ${jetstream}authorization {
 leafnodes {
   remotes: [
     {
-      url: ${q(leafRemoteUrl(o.hubLeafUrl, o.user, o.password))}${localOnly}${tls}
+      ${hubUrls(o)}${localOnly}${tls}
     }
   ]
 }
