@@ -37,8 +37,10 @@ import {
   freePort,
   startEmbeddedPostgres,
   startNatsServer,
+  startTcpRelay,
   type OwnedServer,
   type ServiceSpec,
+  type TcpRelay,
 } from '#process-kit';
 import {
   gatewayTokens,
@@ -81,8 +83,13 @@ const write = (line: string) => process.stdout.write(`${line}\n`);
 // npm passes a signal on to us and exits at once, closing our output: the shutdown must go on without it.
 for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 const owned: OwnedServer[] = [];
-/** The leaf node of each post that runs here: the demo cuts one off and brings it back. */
-const postLeaves = new Map<string, OwnedServer>();
+/** The leaf node of each post that runs here, with its URL and the post's NKey seed file. */
+const postLeaves = new Map<string, { url: string; seedFile: string }>();
+/**
+ * The posts' links to the broker's leaf port run through this relay on loopback, which the demo cuts and
+ * restores: a post cut off as a post abroad would be, its leaf node and its processes still running.
+ */
+let postLinks: TcpRelay | undefined;
 let supervisor: Supervisor | undefined;
 let stopping = false;
 
@@ -176,14 +183,19 @@ async function prepareIsolatedNats(
     while (!(await portFree(port))) port++;
     write(`port ${wanted} is taken by another server: the isolated broker listens on 127.0.0.1:${port}`);
   }
-  // Each liaison officer's post that runs here reaches the exchange through a leaf node of its own.
+  // Each liaison officer's post that runs here reaches the exchange through a leaf node of its own, linked
+  // through a relay (the leaves reconnect to the address the broker advertises: the relay's).
   const leafPort = await freePort();
+  const links = await startTcpRelay(leafPort);
+  postLinks = links;
   const leaf = {
     port: leafPort,
+    advertise: `127.0.0.1:${links.port}`,
     posts: await Promise.all(
       posts.map(async (post) => ({
         post,
         localPort: await freePort(),
+        hubUrl: `nats-leaf://127.0.0.1:${links.port}`,
         // Beside the broker's storage: the post's outbox survives a restart like the streams do.
         storeDir: join(NATS_DIR, `leaf-${post}`),
       })),
@@ -214,7 +226,10 @@ async function startIsolatedNats(files: SecureExchangeFiles & { port: number }):
       onLine: serverLine(`leaf:${leaf.post}`),
     });
     owned.push(server);
-    postLeaves.set(leaf.post, server);
+    postLeaves.set(leaf.post, {
+      url: leaf.localUrl,
+      seedFile: files.broker.principals.get(leaf.post)!.seedFile,
+    });
     write(
       `post ${leaf.post} runs its own leaf node on ${leaf.localUrl}, linked to the broker as ${leaf.post}`,
     );
@@ -507,7 +522,14 @@ main().catch(async (err: unknown) => {
 /** The first post with a leaf node here, for the demo to cut off and bring back; none on the open broker. */
 function postLinkOf(): PostLink | undefined {
   const [first] = postLeaves;
-  if (!first) return undefined;
+  const links = postLinks;
+  if (!first || !links) return undefined;
   const [post, leaf] = first;
-  return { post, cut: () => leaf.stop(), restore: () => leaf.start() };
+  return {
+    post,
+    leafUrl: leaf.url,
+    seedFile: leaf.seedFile,
+    cut: () => links.cut(),
+    restore: () => links.restore(),
+  };
 }

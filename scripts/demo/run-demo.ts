@@ -3,8 +3,24 @@
  * waits until the audit trail has recorded what the router decided, and ends with a summary read from the
  * trail in PostgreSQL: who shared what with whom, what was withheld and why, and the audit chain verified.
  */
+import { readFileSync } from 'node:fs';
+import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
-import { envelopeFromJson, envelopeToJson, INTEL_TYPES, uuidv7, type EnvelopeJson } from '#contracts';
+import {
+  encodeEnvelope,
+  envelopeFromJson,
+  envelopeToJson,
+  INTEL_TYPES,
+  uuidv7,
+  type EnvelopeJson,
+} from '#contracts';
+import {
+  ensurePostOutbox,
+  natsAuthOptions,
+  openPostOutbox,
+  putInPostOutbox,
+  waitingInPostOutbox,
+} from '#messaging';
 import {
   blindQueryFor,
   HoldingsStore,
@@ -32,9 +48,12 @@ export interface DemoTarget {
   postLink?: PostLink;
 }
 
-/** The link of a liaison officer's post: its own leaf node, which the demo stops and starts again. */
+/** The link of a liaison officer's post from its own leaf node to the exchange, which the demo cuts and restores. */
 export interface PostLink {
   post: string;
+  /** The post's leaf node, where its officers' reports go first, and the post's NKey seed file. */
+  leafUrl: string;
+  seedFile: string;
   cut(): Promise<void>;
   restore(): Promise<void>;
 }
@@ -415,8 +434,9 @@ async function blindQuery(
 const OFFLINE_MS = 4_000;
 
 /**
- * A post back online: the post's leaf node stops (its link to the exchange is gone), its officer writes two
- * reports into the outbox, nothing reaches the exchange; the leaf comes back and both arrive, in order, once.
+ * A post back online: the link from the post's leaf node to the exchange is cut, its officer writes two
+ * reports into the outbox, which the leaf stores, and nothing reaches the exchange; the link comes back and
+ * both arrive, in order, once.
  */
 async function postBackOnline(
   target: DemoTarget & { postLink: PostLink },
@@ -432,6 +452,13 @@ async function postBackOnline(
     poolSize: 1,
   });
   const outbox = new OutboxStore(holdings);
+  const nc = await connect({
+    servers: target.postLink.leafUrl,
+    name: `msx-demo-${post}`,
+    ...natsAuthOptions({ principal: post, nkeySeed: readFileSync(target.postLink.seedFile, 'utf8').trim() }),
+  });
+  const leaf = await openPostOutbox(nc, post);
+  await ensurePostOutbox(leaf.jsm, post);
   const recorded = async (ids: string[]) => {
     const { rows } = await client.query<{ message_id: string }>(
       `SELECT message_id FROM "${target.databaseSchema}".audit_entry
@@ -442,7 +469,7 @@ async function postBackOnline(
   };
   try {
     await target.postLink.cut();
-    write(`  ${post}'s leaf node is down: the post is cut off from the exchange`);
+    write(`  ${post}'s link to the exchange is cut: the post is cut off, its leaf node still runs`);
     const ids: string[] = [];
     for (const [i, place] of [
       [1, 'Arlit'],
@@ -458,16 +485,16 @@ async function postBackOnline(
       });
       json.routeReport!.narrative = `Convoy seen leaving ${place} for the Libyan border (report ${i} of 2, written offline).`;
       const envelope = envelopeFromJson(json);
-      const { seq } = await outbox.enqueue(envelope);
+      const { seq } = await putInPostOutbox(leaf, post, envelope.id, encodeEnvelope(envelope));
       ids.push(envelope.id);
-      write(`  ✓ ${post} writes report ${i} into its outbox (#${seq}) while offline`);
+      write(`  ✓ ${post} writes report ${i} into its outbox on its leaf node (#${seq}) while offline`);
     }
     await new Promise((r) => setTimeout(r, OFFLINE_MS));
     write(
       `  after ${OFFLINE_MS / 1000} s offline the exchange has recorded ${(await recorded(ids)).length} of them`,
     );
     await target.postLink.restore();
-    write(`  ${post}'s leaf node is back`);
+    write(`  ${post}'s link is back`);
     const deadline = Date.now() + AUDIT_WAIT_MS;
     while (Date.now() < deadline) {
       const got = await recorded(ids);
@@ -475,7 +502,7 @@ async function postBackOnline(
         const inOrder = got.join() === ids.join();
         write(
           `  both arrived ${inOrder ? 'in the order written' : 'OUT OF ORDER'}, ${got.length === ids.length ? 'once each' : `${got.length} times in all`}; ` +
-            `waiting in the outbox now: ${await outbox.waiting()}`,
+            `waiting in the outbox now: ${(await outbox.waiting()) + (await waitingInPostOutbox(leaf.jsm))}`,
         );
         return inOrder && got.length === ids.length;
       }
@@ -485,6 +512,7 @@ async function postBackOnline(
     return false;
   } finally {
     await target.postLink.restore().catch(() => undefined);
+    await nc.close().catch(() => undefined);
     await holdings.close();
   }
 }

@@ -7,9 +7,15 @@ export * from './embedded-postgres.js';
 export * from './test-directory.js';
 export * from './secure-broker.js';
 export * from './secure-cluster.js';
-export * from './tcp-relay.js';
 export * from './replicated-postgres.js';
 // The process kit's pieces tests use most, under the names they have always had here.
-export { freePort, startService, waitForPort, type ServiceProcess } from '#process-kit';
+export {
+  freePort,
+  startService,
+  startTcpRelay,
+  waitForPort,
+  type ServiceProcess,
+  type TcpRelay,
+} from '#process-kit';
 export * from './envelopes/index.js';
 export * from './audit-events.js';

@@ -13,8 +13,15 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { freePort, onPath, queryOn, startChild, type ChildHandle } from '#process-kit';
-import { startTcpRelay, type TcpRelay } from './tcp-relay.js';
+import {
+  freePort,
+  onPath,
+  queryOn,
+  startChild,
+  startTcpRelay,
+  type ChildHandle,
+  type TcpRelay,
+} from '#process-kit';
 import { waitFor } from './wait-for.js';
 
 /** Where the Debian package `postgresql-<version>` installs its server binaries: `<here>/<version>/bin`. */

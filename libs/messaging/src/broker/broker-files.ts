@@ -203,7 +203,9 @@ export async function writeBrokerFiles(o: BrokerFilesOptions): Promise<BrokerFil
         user: credentials.user,
         password: credentials.password,
         tls: { caFile: files.caFile, certFile: files.certFile, keyFile: files.keyFile },
-        jetstream: { storeDir },
+        // A post's accepted reports are as precious as the hub's: synced as the hub's are.
+        // A post's accepted reports are kept as the hub keeps its streams: synced as the hub's are.
+        jetstream: { storeDir, syncEveryWrite: o.syncEveryWrite },
       });
       leaves.set(p.post, {
         post: p.post,

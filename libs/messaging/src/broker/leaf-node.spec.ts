@@ -142,6 +142,10 @@ describe("a post's own leaf node", () => {
     expect(render({ jetstream: { storeDir: '/js', maxFileBytes: 5_000_000 } })).toMatch(
       /max_file_store: 5000000/,
     );
+    expect(text).not.toMatch(/sync_interval/);
+    expect(render({ jetstream: { storeDir: '/js', syncEveryWrite: true } })).toMatch(
+      /max_file_store: 1073741824\n {2}sync_interval: always\n\}/,
+    );
     // Its processes may put reports in the outbox and use its API, and nothing else of the leaf's JetStream.
     const publish = /publish: \{ allow: (\[.*\]) \}/.exec(text)![1];
     const allowed = JSON.parse(publish) as string[];

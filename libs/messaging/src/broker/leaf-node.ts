@@ -74,7 +74,12 @@ export interface LeafNodeConfigOptions {
    * JetStream of the leaf's own, for the post's outbox ({@link leafOutboxApi}): its storage folder on the
    * post's machine, and how much of the disk it may take (default 1 GiB). Without it the leaf stores nothing.
    */
-  jetstream?: { storeDir: string; maxFileBytes?: number };
+  jetstream?: {
+    storeDir: string;
+    maxFileBytes?: number;
+    /** Sync every write to disk before acknowledging it (`sync_interval: always`, nats-server 2.10+), as the hub. */
+    syncEveryWrite?: boolean;
+  };
 }
 
 /** Disk the post's leaf may fill with its outbox by default: far beyond months of reports, far below a disk. */
@@ -167,7 +172,7 @@ export function renderLeafNodeConfig(o: LeafNodeConfigOptions): string {
 jetstream {
   domain: ${q(postDomain(o.post))}
   store_dir: ${q(o.jetstream.storeDir)}
-  max_file_store: ${o.jetstream.maxFileBytes ?? LEAF_MAX_FILE_BYTES}
+  max_file_store: ${o.jetstream.maxFileBytes ?? LEAF_MAX_FILE_BYTES}${o.jetstream.syncEveryWrite ? '\n  sync_interval: always' : ''}
 }
 `
     : '';

@@ -1,5 +1,5 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { freePort } from '#process-kit';
+import { freePort } from './free-port.js';
 
 /**
  * A TCP relay on loopback that a test can cut and restore, standing for a link that fails, or move to another
