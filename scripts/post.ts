@@ -23,7 +23,8 @@ import {
   openPostOutbox,
   POST_OUTBOX_MAX_ENVELOPE_BYTES,
   putInPostOutbox,
-  waitingInPostOutbox,
+  postOutboxCounts,
+  Subjects,
 } from '#messaging';
 import { HoldingsStore, nodeSchema, OutboxStore } from '#node-app';
 import { readRuntimeInfo } from './exchange/local-state.js';
@@ -181,8 +182,17 @@ async function waitingOnLeaf(post: string): Promise<string | undefined> {
     const nc = await leafConnection(post, leaf);
     try {
       const outbox = await openPostOutbox(nc, post);
-      const n = await waitingInPostOutbox(outbox.jsm).catch(() => 0);
-      return `on its leaf node: ${n} not yet taken by the post's node app`;
+      const { waiting, setAside } = await postOutboxCounts(outbox.jsm, post).catch((err: unknown) => {
+        // Nothing was ever written there: the stream is made by the first report or the node app's start.
+        if (err instanceof Error && /stream not found/i.test(err.message)) return { waiting: 0, setAside: 0 };
+        throw err;
+      });
+      return (
+        `on its leaf node: ${waiting} not yet taken by the post's node app` +
+        (setAside
+          ? `; ${setAside} set aside, never to be sent (${Subjects.postSetAside(post)}, with the reason)`
+          : '')
+      );
     } finally {
       await nc.close().catch(() => undefined);
     }

@@ -502,7 +502,7 @@ async function postBackOnline(
         const inOrder = got.join() === ids.join();
         write(
           `  both arrived ${inOrder ? 'in the order written' : 'OUT OF ORDER'}, ${got.length === ids.length ? 'once each' : `${got.length} times in all`}; ` +
-            `waiting in the outbox now: ${(await outbox.waiting()) + (await waitingInPostOutbox(leaf.jsm))}`,
+            `waiting in the outbox now: ${(await outbox.waiting()) + (await waitingInPostOutbox(leaf.jsm, post))}`,
         );
         return inOrder && got.length === ids.length;
       }

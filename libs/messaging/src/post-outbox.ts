@@ -39,7 +39,7 @@ export const POST_INTAKE_ACK_WAIT_MS = 30_000;
 export function postOutboxStreamConfig(post: string): Partial<StreamConfig> & { name: string } {
   return {
     name: Streams.postOutbox,
-    subjects: [Subjects.postOutbox(post)],
+    subjects: [Subjects.postOutbox(post), Subjects.postSetAside(post)],
     // Gone from the leaf once the node app's outbox record holds it; kept until then, however long.
     retention: RetentionPolicy.Workqueue,
     storage: StorageType.File,
@@ -54,9 +54,13 @@ export function postOutboxStreamConfig(post: string): Partial<StreamConfig> & { 
   };
 }
 
-export function postIntakeConsumerConfig(): Partial<ConsumerConfig> & { durable_name: string } {
+export function postIntakeConsumerConfig(
+  post: string,
+): Partial<ConsumerConfig> & { durable_name: string; filter_subject: string } {
   return {
     durable_name: Durables.postIntake,
+    // What was set aside stays: no consumer takes it, and a work queue keeps what no consumer takes.
+    filter_subject: Subjects.postOutbox(post),
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     ack_wait: nanos(POST_INTAKE_ACK_WAIT_MS),
@@ -99,24 +103,64 @@ function isNotFound(err: unknown): boolean {
   return err instanceof JetStreamApiError && err.status === 404;
 }
 
-/** Creates the post's outbox stream and its intake consumer on the leaf, or brings them to this declaration. */
+/** The settings that make the outbox what it promises, as the leaf reports them, and what they must be. */
+function differences(actual: object, wanted: object): string[] {
+  const a = actual as Record<string, unknown>;
+  return Object.entries(wanted)
+    .filter(([k, v]) => JSON.stringify(a[k] ?? null) !== JSON.stringify(v))
+    .map(([k, v]) => `${k}: ${JSON.stringify(a[k] ?? null)}, expected ${JSON.stringify(v)}`);
+}
+
+/**
+ * Creates the post's outbox stream and its intake consumer on the leaf when they are missing, and checks them
+ * when they are there. The post's processes may create them but never change them (the leaf gives them no
+ * update), so a stream made otherwise (by hand, by an older version, by a process of the post's that should
+ * not have) is refused, naming each setting, rather than trusted with reports: limits it was made with could
+ * drop them.
+ * @throws naming the stream or consumer and each setting that differs
+ */
 export async function ensurePostOutbox(jsm: JetStreamManager, post: string): Promise<void> {
   const stream = postOutboxStreamConfig(post);
+  const { name: _name, ...streamWanted } = stream;
+  let existing: StreamConfig | undefined;
   try {
-    await jsm.streams.info(stream.name);
-    await jsm.streams.update(stream.name, stream);
+    existing = (await jsm.streams.info(stream.name)).config;
   } catch (err) {
     if (!isNotFound(err)) throw err;
-    await jsm.streams.add(stream);
+    existing = (
+      await jsm.streams.add(stream).catch(async (addErr: unknown) => {
+        // Made by another process of the post at the same moment: check that one.
+        if (!(addErr instanceof JetStreamApiError)) throw addErr;
+        return jsm.streams.info(stream.name);
+      })
+    ).config;
   }
-  const consumer = postIntakeConsumerConfig();
+  const off = differences(existing, {
+    ...streamWanted,
+    max_msgs: -1,
+    max_bytes: -1,
+    max_msgs_per_subject: -1,
+  });
+  if (off.length > 0)
+    throw new Error(
+      `the outbox on the leaf node of ${post} (stream ${stream.name}) is not as MSX makes it, and is not used: ` +
+        `${off.join('; ')}. Move its messages aside and remove it with the leaf's operator, then start again`,
+    );
+  const consumer = postIntakeConsumerConfig(post);
+  let info;
   try {
-    await jsm.consumers.info(stream.name, consumer.durable_name);
-    await jsm.consumers.update(stream.name, consumer.durable_name, consumer);
+    info = await jsm.consumers.info(stream.name, consumer.durable_name);
   } catch (err) {
     if (!isNotFound(err)) throw err;
-    await jsm.consumers.add(stream.name, consumer);
+    info = await jsm.consumers.add(stream.name, consumer);
   }
+  const { durable_name: _durable, ...consumerWanted } = consumer;
+  const offConsumer = differences(info.config, consumerWanted);
+  if (offConsumer.length > 0)
+    throw new Error(
+      `the intake of the outbox on the leaf node of ${post} (consumer ${consumer.durable_name}) is not as MSX ` +
+        `makes it, and is not used: ${offConsumer.join('; ')}`,
+    );
 }
 
 /**
@@ -132,7 +176,18 @@ export function putInPostOutbox(
   return outbox.js.publish(Subjects.postOutbox(post), bytes, { msgID: envelopeId });
 }
 
+/** Envelopes on the leaf: waiting for the node app to take them into its outbox record, and set aside. */
+export async function postOutboxCounts(
+  jsm: JetStreamManager,
+  post: string,
+): Promise<{ waiting: number; setAside: number }> {
+  const info = await jsm.streams.info(Streams.postOutbox, { subjects_filter: Subjects.postSetAside(post) });
+  const all = info.state.messages;
+  const setAside = info.state.subjects?.[Subjects.postSetAside(post)] ?? 0;
+  return { waiting: all - setAside, setAside };
+}
+
 /** How many envelopes wait on the leaf for the node app to take them into its outbox record. */
-export async function waitingInPostOutbox(jsm: JetStreamManager): Promise<number> {
-  return (await jsm.streams.info(Streams.postOutbox)).state.messages;
+export async function waitingInPostOutbox(jsm: JetStreamManager, post: string): Promise<number> {
+  return (await postOutboxCounts(jsm, post)).waiting;
 }

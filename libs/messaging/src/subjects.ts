@@ -62,6 +62,11 @@ export const Subjects = {
    * JetStream and never passes it to the hub, where no account holds it.
    */
   postOutbox: (post: string) => `msx.outbox.${post}`,
+  /**
+   * What a post's node app could never send, kept beside its outbox on the leaf with the reason
+   * (`msx.outbox.<post>.set-aside`): nothing the post's processes wrote is lost, not even that.
+   */
+  postSetAside: (post: string) => `msx.outbox.${post}.set-aside`,
 } as const;
 
 /**

@@ -31,8 +31,9 @@ export interface StreamSpec {
    * The JetStream API deletes no message from it and never purges it (`deny_delete`, `deny_purge`): messages
    * leave by its limits. The broker keeps this once set (it refuses to lift it), so it is for streams whose
    * every message is evidence on its way to the trail: submissions, audit events, checkpoints. It does not
-   * stop a principal with stream-admin rights from deleting the whole stream or lowering its limits: the core
-   * services are denied those calls by the broker (`servicePermissions`), the operator (`msx-admin`) is not.
+   * stop a principal with stream-admin rights from deleting the whole stream or lowering its limits. The
+   * broker denies the core services deleting or purging a stream (`servicePermissions`); a service may still
+   * lower the limits of a stream it declares, and the operator (`msx-admin`) may do everything.
    */
   noRemoval?: boolean;
 }

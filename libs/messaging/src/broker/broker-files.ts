@@ -203,8 +203,8 @@ export async function writeBrokerFiles(o: BrokerFilesOptions): Promise<BrokerFil
         user: credentials.user,
         password: credentials.password,
         tls: { caFile: files.caFile, certFile: files.certFile, keyFile: files.keyFile },
-        // A post's accepted reports are as precious as the hub's: synced as the hub's are.
-        // A post's accepted reports are kept as the hub keeps its streams: synced as the hub's are.
+        // A post's accepted reports are kept as the hub keeps its streams: synced as the hub's are (then the
+        // post runs nats-server 2.10 or newer too).
         jetstream: { storeDir, syncEveryWrite: o.syncEveryWrite },
       });
       leaves.set(p.post, {

@@ -497,13 +497,13 @@ leafnodes {
       duplicate: true,
     });
     await putInPostOutbox(outbox, POST, 'outbox-2', enc.encode('report 2'));
-    expect(await waitingInPostOutbox(outbox.jsm)).toBe(2);
+    expect(await waitingInPostOutbox(outbox.jsm, POST)).toBe(2);
     // Taken in the order stored; an envelope leaves the leaf once taken.
     const consumer = await outbox.js.consumers.get(Streams.postOutbox, Durables.postIntake);
     const m = await consumer.next({ expires: 2_000 });
     expect(m && dec.decode(m.data)).toBe('report 1');
     expect(await m!.ackAck()).toBe(true);
-    expect(await waitingInPostOutbox(outbox.jsm)).toBe(1);
+    expect(await waitingInPostOutbox(outbox.jsm, POST)).toBe(1);
     // The hub holds none of it: no stream of the outbox, no message anywhere.
     expect(await streamCounts(jsm)).toEqual(before);
     expect(Object.keys(before)).not.toContain(Streams.postOutbox);
@@ -519,10 +519,30 @@ leafnodes {
     expect(subs.filter((sub) => local.some((l) => sub === l || sub.startsWith(`${l}.`)))).toEqual([]);
     expect(subs.filter((sub) => sub.startsWith('$JS.') && !sub.startsWith('$JS.ACK.'))).toEqual([]);
 
-    // The core account asks the post's domain, and the leaf's plain API: no answer from the leaf.
-    const core = await hubClient('msx-admin');
-    for (const subject of [`$JS.${postDomain(POST)}.API.INFO`, `$JS.${postDomain(POST)}.API.STREAM.NAMES`])
-      expect(await refused(core.request(subject, new Uint8Array(), { timeout: 1_000 }))).toBe(true);
+    // A second leaf logged in as the post, with no limits of its own, sits in the post's account at the hub,
+    // where the post's leaf would have registered its JetStream without the deny lists: it gets no answer, and
+    // nothing published on the outbox subject there reaches the post's outbox.
+    const rogue = await startUnfencedLeaf('unfenced-outbox-probe', POST, creds[POST].password, POST);
+    try {
+      const probe = await leafClient(rogue.port);
+      await linkUp(probe, POST);
+      for (const subject of [
+        `$JS.${postDomain(POST)}.API.INFO`,
+        `$JS.${postDomain(POST)}.API.STREAM.INFO.${Streams.postOutbox}`,
+        '$JS.API.INFO',
+      ])
+        expect({
+          subject,
+          refused: await refused(probe.request(subject, new Uint8Array(), { timeout: 1_000 })),
+        }).toEqual({
+          subject,
+          refused: true,
+        });
+      probe.publish(Subjects.postOutbox(POST), enc.encode('planted from the hub'));
+      await settle(probe);
+    } finally {
+      await stopServer(rogue.server);
+    }
     const hubNames = await (await admin()).streams.names().next();
     expect(hubNames).not.toContain(Streams.postOutbox);
 
@@ -533,12 +553,14 @@ leafnodes {
     for (const subject of [
       `${api}.STREAM.DELETE.${Streams.postOutbox}`,
       `${api}.STREAM.PURGE.${Streams.postOutbox}`,
+      // Changing it could drop reports (a limit of one message, discard old): made once, never changed.
+      `${api}.STREAM.UPDATE.${Streams.postOutbox}`,
       `${api}.STREAM.NAMES`,
       `$JS.API.STREAM.DELETE.${Streams.postOutbox}`,
       `$JS.API.STREAM.LIST`,
     ])
       expect(await refused(nc.request(subject, new Uint8Array(), { timeout: 1_000 }))).toBe(true);
-    expect(await waitingInPostOutbox(outbox.jsm)).toBe(1);
+    expect(await waitingInPostOutbox(outbox.jsm, POST)).toBe(1);
     // The outbox subject itself is the post's own: at the hub the post may not publish there.
     const atHub = await hubClient(POST);
     const errors: string[] = [];
@@ -548,7 +570,7 @@ leafnodes {
     atHub.publish(Subjects.postOutbox(POST), enc.encode('from the hub'));
     await settle(atHub);
     expect(errors.join('\n')).toMatch(/permissions violation/i);
-    expect(await waitingInPostOutbox(outbox.jsm)).toBe(1);
+    expect(await waitingInPostOutbox(outbox.jsm, POST)).toBe(1);
   });
 
   it('delivers nothing while the hub is down, and the leaf links up again by itself when it is back', async () => {
@@ -580,14 +602,14 @@ leafnodes {
     expect(nc.isClosed()).toBe(false);
     // The post's outbox on its leaf keeps taking reports while the hub cannot be reached.
     const outbox = await openPostOutbox(nc, POST);
-    const waiting = await waitingInPostOutbox(outbox.jsm);
+    const waiting = await waitingInPostOutbox(outbox.jsm, POST);
     expect(await putInPostOutbox(outbox, POST, 'down-outbox-1', enc.encode('written offline'))).toMatchObject(
       {
         stream: Streams.postOutbox,
         duplicate: false,
       },
     );
-    expect(await waitingInPostOutbox(outbox.jsm)).toBe(waiting + 1);
+    expect(await waitingInPostOutbox(outbox.jsm, POST)).toBe(waiting + 1);
 
     await startHub();
     jsm = await admin();

@@ -87,9 +87,12 @@ export const LEAF_MAX_FILE_BYTES = 1024 ** 3;
 
 /**
  * What the post's processes may ask of their leaf's own JetStream: make and read the outbox stream, and take
- * from it through the intake consumer. Not its deletion or a purge, and no other stream. Each under the
+ * from it through the intake consumer. Not a change to either once made (limits could drop reports; the node
+ * app refuses an outbox made otherwise), not its deletion or a purge, and no other stream. Each under the
  * domain's prefix (`$JS.<domain>.API`, what the post's clients ask) and the plain one (`$JS.API`, what the
- * leaf maps that to, and checks again). The ack subjects are of the outbox stream only.
+ * leaf maps that to, and checks again). The ack subjects are of the outbox stream only. Every process holding
+ * the post's NKey has these rights: the leaf knows the post by one key, so a process of the post's could take
+ * reports from the intake itself; what it takes it must send, as the node app does.
  */
 export function leafOutboxApi(post: string): string[] {
   const stream = Streams.postOutbox;
@@ -97,7 +100,6 @@ export function leafOutboxApi(post: string): string[] {
   const calls = [
     'INFO',
     `STREAM.CREATE.${stream}`,
-    `STREAM.UPDATE.${stream}`,
     `STREAM.INFO.${stream}`,
     `CONSUMER.CREATE.${consumer}`,
     `CONSUMER.CREATE.${consumer}.>`,
@@ -121,6 +123,7 @@ export function leafOutboxApi(post: string): string[] {
 export function leafLocalOnly(post: string): string[] {
   return [
     Subjects.postOutbox(post),
+    `${Subjects.postOutbox(post)}.>`,
     '$JS.API.>',
     `$JS.${postDomain(post)}.API.>`,
     `$JS.ACK.${Streams.postOutbox}.>`,
@@ -165,7 +168,15 @@ function hubUrls(o: LeafNodeConfigOptions): string {
 export function renderLeafNodeConfig(o: LeafNodeConfigOptions): string {
   const party = partyPermissions(o.post);
   const p = o.jetstream
-    ? { ...party, publish: [...party.publish, Subjects.postOutbox(o.post), ...leafOutboxApi(o.post)] }
+    ? {
+        ...party,
+        publish: [
+          ...party.publish,
+          Subjects.postOutbox(o.post),
+          Subjects.postSetAside(o.post),
+          ...leafOutboxApi(o.post),
+        ],
+      }
     : party;
   const jetstream = o.jetstream
     ? `# The post's outbox waits here while the link is down: JetStream of the leaf's own, a domain apart.

@@ -6,14 +6,19 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeEnvelope, envelopeFromJson, publicKeyDer, uuidv7 } from '#contracts';
+import { DiscardPolicy } from '@nats-io/jetstream';
+import { decodeEnvelope, encodeEnvelope, envelopeFromJson, publicKeyDer, uuidv7 } from '#contracts';
 import {
   connectBus,
   ensurePostOutbox,
+  Headers,
   openPostOutbox,
+  postOutboxCounts,
   postDomain,
   provisionBus,
   putInPostOutbox,
+  Streams,
+  Subjects,
   waitingInPostOutbox,
   type Bus,
   type PostOutboxBus,
@@ -66,7 +71,7 @@ describe("a post's node app taking its outbox from its leaf node", () => {
   let outbox: PostOutboxBus;
   let db: TestSchema;
   let relay: TcpRelay;
-  let app: INestApplicationContext;
+  let app: INestApplicationContext | undefined;
 
   /** The post's record of its outbox: ids in the order written. */
   const record = () =>
@@ -126,7 +131,7 @@ describe("a post's node app taking its outbox from its leaf node", () => {
     await waitFor(async () => ((await sent()).length >= 3 ? true : undefined), 'the reports sent', 20_000);
     await putInPostOutbox(outbox, POST, `${ids[0]}-again`, reports[0].bytes);
     await waitFor(
-      async () => ((await waitingInPostOutbox(outbox.jsm)) === 0 ? true : undefined),
+      async () => ((await waitingInPostOutbox(outbox.jsm, POST)) === 0 ? true : undefined),
       'the leaf emptied',
       10_000,
     );
@@ -153,7 +158,18 @@ describe("a post's node app taking its outbox from its leaf node", () => {
     );
     expect(await sent()).toEqual([...before, good.id]);
     expect(await record()).not.toContain(foreign.id);
-    expect(await waitingInPostOutbox(outbox.jsm)).toBe(0);
+    // Kept on the leaf, with why, not lost: the post's operator can read them there.
+    await waitFor(
+      async () => ((await postOutboxCounts(outbox.jsm, POST)).setAside === 2 ? true : undefined),
+      'both set aside',
+      10_000,
+    );
+    expect(await postOutboxCounts(outbox.jsm, POST)).toEqual({ waiting: 0, setAside: 2 });
+    const kept = await outbox.jsm.streams.getMessage(Streams.postOutbox, {
+      last_by_subj: Subjects.postSetAside(POST),
+    });
+    expect(kept?.header.get(Headers.deadLetterReason)).toBe('its sender is cp-it, not emlo-ne');
+    expect(decodeEnvelope(kept!.data).id).toBe(foreign.id);
   });
 
   it('holds the head on the leaf while its record cannot be written, and keeps the order when it can', async () => {
@@ -163,7 +179,7 @@ describe("a post's node app taking its outbox from its leaf node", () => {
     for (const r of reports) await putInPostOutbox(outbox, POST, r.id, r.bytes);
     await new Promise((r) => setTimeout(r, 2_000));
     // Nothing left the leaf: the head waits unacknowledged, the next behind it.
-    expect(await waitingInPostOutbox(outbox.jsm)).toBe(2);
+    expect(await waitingInPostOutbox(outbox.jsm, POST)).toBe(2);
     expect(await sent()).toEqual(before);
     await relay.restore();
     await waitFor(
@@ -172,6 +188,24 @@ describe("a post's node app taking its outbox from its leaf node", () => {
       30_000,
     );
     expect(await sent()).toEqual([...before, ...reports.map((r) => r.id)]);
-    expect(await waitingInPostOutbox(outbox.jsm)).toBe(0);
+    expect(await waitingInPostOutbox(outbox.jsm, POST)).toBe(0);
+  });
+
+  it('refuses an outbox made otherwise, naming each setting, rather than trust reports to it', async () => {
+    await app?.close();
+    app = undefined;
+    await outbox.jsm.streams.delete(Streams.postOutbox);
+    // Made by hand with limits that would drop reports: the oldest go when a tenth arrives.
+    await outbox.jsm.streams.add({
+      name: Streams.postOutbox,
+      subjects: [Subjects.postOutbox(POST)],
+      max_msgs: 10,
+      discard: DiscardPolicy.Old,
+    });
+    const refusal = ensurePostOutbox(outbox.jsm, POST);
+    await expect(refusal).rejects.toThrow(/is not as MSX makes it, and is not used/);
+    await expect(refusal).rejects.toThrow(/retention: "limits", expected "workqueue"/);
+    await expect(refusal).rejects.toThrow(/discard: "old", expected "new"/);
+    await expect(refusal).rejects.toThrow(/max_msgs: 10, expected -1/);
   });
 });

@@ -1,7 +1,17 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
 import { decodeEnvelope, type Envelope } from '#contracts';
-import { Durables, ensurePostOutbox, openPostOutbox, Streams, type Bus } from '#messaging';
+import {
+  Durables,
+  ensurePostOutbox,
+  Headers,
+  openPostOutbox,
+  Streams,
+  Subjects,
+  toHeaders,
+  type Bus,
+  type PostOutboxBus,
+} from '#messaging';
 import { BUS, busLogger, stopping } from '#runtime';
 import { NODE_ID } from '../node-app.tokens.js';
 import { OUTBOX, OutboxSender } from './outbox-sender.js';
@@ -25,7 +35,8 @@ export const DEFAULT_LEAF_OUTBOX_OPTIONS: LeafOutboxOptions = { pollMs: 2_000, m
  * `msx.outbox.<post>`) into its outbox record, one at a time, in the order the leaf stored them. An envelope
  * leaves the leaf only once the record holds it, so neither a lost link, a stopped node app nor a database
  * outage loses one; one already in the record (taken before a crash, before its ack reached the leaf) is not
- * put there twice. The {@link OutboxSender} sends the record on to the hub, in order, once.
+ * put there twice. What could never be sent is kept aside on the leaf, not dropped. The {@link OutboxSender}
+ * sends the record on to the hub, in order, once.
  */
 @Injectable()
 export class LeafOutboxIntake implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -74,7 +85,7 @@ export class LeafOutboxIntake implements OnApplicationBootstrap, OnApplicationSh
         failing = false;
         while (!this.stopped) {
           const m = await consumer.next({ expires });
-          if (m) await this.take(m);
+          if (m) await this.take(leaf, m);
         }
       } catch (err) {
         if (this.stopped) break;
@@ -90,49 +101,72 @@ export class LeafOutboxIntake implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /** Puts one envelope from the leaf into the record, then lets the leaf drop it. */
-  private async take(m: JsMsg): Promise<void> {
+  private async take(leaf: PostOutboxBus, m: JsMsg): Promise<void> {
     let envelope: Envelope;
     try {
       envelope = decodeEnvelope(m.data);
     } catch (err) {
-      return this.setAside(m, `not an envelope (${(err as Error).message})`);
+      return this.setAside(leaf, m, `not an envelope (${(err as Error).message})`);
     }
     if (envelope.sender !== this.node)
-      return this.setAside(m, `its sender is ${envelope.sender || '(none)'}, not ${this.node}`);
+      return this.setAside(leaf, m, `its sender is ${envelope.sender || '(none)'}, not ${this.node}`);
+    await this.holding(m, envelope.id, async () => {
+      const { seq, queued } = await this.outbox.enqueue(envelope);
+      this.sender.nudge();
+      this.logger.log(
+        queued
+          ? `took ${envelope.id} from the leaf into the outbox (#${seq})`
+          : `${envelope.id} was in the outbox already (#${seq})`,
+      );
+    });
+  }
+
+  /**
+   * Keeps what no one can ever send beside the outbox on the leaf (`msx.outbox.<post>.set-aside`, with the
+   * reason and its place), logged, so that the rest can leave: nothing the post wrote is lost, not even that.
+   */
+  private setAside(leaf: PostOutboxBus, m: JsMsg, why: string): Promise<void> {
+    return this.holding(m, `outbox #${m.seq}`, async () => {
+      await leaf.js.publish(Subjects.postSetAside(this.node), m.data, {
+        msgID: `set-aside-${m.seq}`,
+        headers: toHeaders({ [Headers.deadLetterReason]: why, [Headers.originSequence]: String(m.seq) }),
+      });
+      this.logger.error(
+        `outbox #${m.seq} on the leaf node (${m.data.length} bytes) cannot be sent and is set aside ` +
+          `(${Subjects.postSetAside(this.node)}): ${why}`,
+      );
+    });
+  }
+
+  /**
+   * Does `step` with the leaf's message held, first in line, until it succeeds, then lets the leaf drop the
+   * message. A step that cannot be done yet (the record's database down) is tried again, the message kept
+   * unacknowledged so nothing behind it overtakes. When the leaf does not confirm the drop, it offers the
+   * message again after its ack wait, and the step, which takes it once, finds it done.
+   */
+  private async holding(m: JsMsg, what: string, step: () => Promise<void>): Promise<void> {
     this.held = m;
     let backoff = 250;
     let lastWhy = '';
     for (;;) {
       try {
-        const { seq, queued } = await this.outbox.enqueue(envelope);
-        await m.ackAck();
-        this.held = undefined;
-        this.sender.nudge();
-        this.logger.log(
-          queued
-            ? `took ${envelope.id} from the leaf into the outbox (#${seq})`
-            : `${envelope.id} was in the outbox already (#${seq}); dropped from the leaf`,
-        );
-        return;
+        await step();
+        break;
       } catch (err) {
-        // The record cannot be written: keep the envelope, unacknowledged and so first in line, and try again.
         if (this.stopped) return;
         const why = (err as Error).message;
-        if (why !== lastWhy) this.logger.warn(`${envelope.id} cannot be put in the outbox yet (${why})`);
+        if (why !== lastWhy) this.logger.warn(`${what} cannot be taken from the leaf yet (${why})`);
         lastWhy = why;
         m.working();
         await this.pause.for(backoff);
         backoff = Math.min(backoff * 2, this.options.maxBackoffMs);
       }
     }
-  }
-
-  /** What no one can ever send: logged with its place on the leaf, and dropped so that the rest can leave. */
-  private setAside(m: JsMsg, why: string): void {
-    this.logger.error(
-      `outbox #${m.seq} on the leaf node (${m.data.length} bytes) is set aside and will not be sent: ${why}`,
-    );
-    // No reason with it: nats-server 2.9 does not know `+TERM <reason>` and would leave it pending.
-    m.term();
+    const dropped = await m.ackAck().catch(() => false);
+    this.held = undefined;
+    if (!dropped)
+      this.logger.warn(
+        `the leaf did not confirm that ${what} left it; it will offer it again, which changes nothing`,
+      );
   }
 }
