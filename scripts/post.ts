@@ -13,13 +13,14 @@
  * npm start.
  */
 import { readFileSync } from 'node:fs';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { databaseSpec, directorySpec, loadConfig, oneOf, optionalStr } from '#config';
 import { encodeEnvelope, envelopeFromJson, validateEnvelopeJson, type Envelope } from '#contracts';
 import { loadDirectory } from '#directory';
 import {
+  connectToPostLeaf,
   ensurePostOutbox,
-  natsAuthOptions,
+  isNotFound,
   openPostOutbox,
   POST_OUTBOX_MAX_ENVELOPE_BYTES,
   putInPostOutbox,
@@ -27,17 +28,12 @@ import {
   Subjects,
 } from '#messaging';
 import { HoldingsStore, nodeSchema, OutboxStore } from '#node-app';
+import { natsCredentials } from '#runtime';
 import { readRuntimeInfo } from './exchange/local-state.js';
 
 const USAGE = 'usage: npm run post -- send <envelope.json> | status [--post <node id>]';
 
 class UsageError extends Error {}
-
-/**
- * The largest envelope the outbox takes: the broker's message limit less room for headers. A larger one could
- * never be sent, and would hold up everything written after it.
- */
-const MAX_ENVELOPE_BYTES = POST_OUTBOX_MAX_ENVELOPE_BYTES;
 
 /** The post's own leaf node, where it keeps its outbox first: its local URL and the post's NKey seed file. */
 function leafOf(post: string): { url: string; seedFile: string } | undefined {
@@ -62,22 +58,9 @@ async function leafConnection(
   post: string,
   leaf: { url: string; seedFile: string },
 ): Promise<NatsConnection> {
-  let nkeySeed: string;
+  const credentials = natsCredentials({ MSX_NATS_NKEY_SEED_FILE: leaf.seedFile }, post);
   try {
-    nkeySeed = readFileSync(leaf.seedFile, 'utf8').trim();
-  } catch (err) {
-    throw new Error(`MSX_NATS_NKEY_SEED_FILE: cannot read ${leaf.seedFile}: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-  try {
-    return await connect({
-      servers: leaf.url,
-      name: `msx-post-${post}-cli`,
-      timeout: 5_000,
-      reconnect: false,
-      ...natsAuthOptions({ principal: post, nkeySeed }),
-    });
+    return await connectToPostLeaf(leaf.url, credentials!, `msx-post-${post}-cli`);
   } catch (err) {
     throw new Error(
       `the leaf node of ${post} at ${leaf.url} cannot be reached (${(err as Error).message}); nothing was stored`,
@@ -121,14 +104,17 @@ function outboxDatabase(post: string): { url: string; schema: string } {
   return { url, schema };
 }
 
-/** The post's outbox, its tables made if the post never ran yet. */
-async function openOutbox(post: string): Promise<{ outbox: OutboxStore; close: () => Promise<void> }> {
-  const directory = loadDirectory(loadConfig(directorySpec).MSX_DIRECTORY_FILE);
-  const party = directory.party(post);
+/** Only a liaison officer's post of the directory has an outbox. */
+function requirePost(post: string): void {
+  const party = loadDirectory(loadConfig(directorySpec).MSX_DIRECTORY_FILE).party(post);
   if (party?.kind !== 'liaison-officer')
     throw new UsageError(
       `${post} is not a liaison officer's post of the directory: only posts send from an outbox`,
     );
+}
+
+/** The post's outbox, its tables made if the post never ran yet. */
+async function openOutbox(post: string): Promise<{ outbox: OutboxStore; close: () => Promise<void> }> {
   const db = outboxDatabase(post);
   const holdings = await HoldingsStore.open({ ...db, poolSize: 1 });
   return { outbox: new OutboxStore(holdings), close: () => holdings.close() };
@@ -150,15 +136,12 @@ async function send(file: string | undefined): Promise<void> {
     );
   const envelope = envelopeFromJson(json);
   const size = encodeEnvelope(envelope).length;
-  if (size > MAX_ENVELOPE_BYTES)
+  // A larger one could never be sent, and would hold up everything written after it.
+  if (size > POST_OUTBOX_MAX_ENVELOPE_BYTES)
     throw new UsageError(
-      `${file}: not sent, the envelope takes ${size} bytes; the exchange takes at most ${MAX_ENVELOPE_BYTES}`,
+      `${file}: not sent, the envelope takes ${size} bytes; the exchange takes at most ${POST_OUTBOX_MAX_ENVELOPE_BYTES}`,
     );
-  const party = loadDirectory(loadConfig(directorySpec).MSX_DIRECTORY_FILE).party(envelope.sender);
-  if (party?.kind !== 'liaison-officer')
-    throw new UsageError(
-      `${envelope.sender} is not a liaison officer's post of the directory: only posts send from an outbox`,
-    );
+  requirePost(envelope.sender);
   const leaf = leafOf(envelope.sender);
   if (leaf) return sendToLeaf(envelope, leaf);
   const { outbox, close } = await openOutbox(envelope.sender);
@@ -184,7 +167,7 @@ async function waitingOnLeaf(post: string): Promise<string | undefined> {
       const outbox = await openPostOutbox(nc, post);
       const { waiting, setAside } = await postOutboxCounts(outbox.jsm, post).catch((err: unknown) => {
         // Nothing was ever written there: the stream is made by the first report or the node app's start.
-        if (err instanceof Error && /stream not found/i.test(err.message)) return { waiting: 0, setAside: 0 };
+        if (isNotFound(err)) return { waiting: 0, setAside: 0 };
         throw err;
       });
       return (
@@ -202,6 +185,7 @@ async function waitingOnLeaf(post: string): Promise<string | undefined> {
 }
 
 async function status(post: string): Promise<void> {
+  requirePost(post);
   const onLeaf = await waitingOnLeaf(post);
   const { outbox, close } = await openOutbox(post);
   try {

@@ -83,8 +83,8 @@ const write = (line: string) => process.stdout.write(`${line}\n`);
 // npm passes a signal on to us and exits at once, closing our output: the shutdown must go on without it.
 for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 const owned: OwnedServer[] = [];
-/** The leaf node of each post that runs here, with its URL and the post's NKey seed file. */
-const postLeaves = new Map<string, { url: string; seedFile: string }>();
+/** The leaf node of each post that runs here, by post: its URL and the post's NKey seed file. */
+const postLeaves: Record<string, { url: string; seedFile: string }> = {};
 /**
  * The posts' links to the broker's leaf port run through this relay on loopback, which the demo cuts and
  * restores: a post cut off as a post abroad would be, its leaf node and its processes still running.
@@ -226,10 +226,10 @@ async function startIsolatedNats(files: SecureExchangeFiles & { port: number }):
       onLine: serverLine(`leaf:${leaf.post}`),
     });
     owned.push(server);
-    postLeaves.set(leaf.post, {
+    postLeaves[leaf.post] = {
       url: leaf.localUrl,
       seedFile: files.broker.principals.get(leaf.post)!.seedFile,
-    });
+    };
     write(
       `post ${leaf.post} runs its own leaf node on ${leaf.localUrl}, linked to the broker as ${leaf.post}`,
     );
@@ -458,16 +458,7 @@ async function main(): Promise<void> {
     ownNatsServer: nats.own,
     startedAt: new Date().toISOString(),
     opsUrls,
-    ...(isolated
-      ? {
-          posts: Object.fromEntries(
-            [...isolated.broker.leaves.values()].map((l) => [
-              l.post,
-              { url: l.localUrl, seedFile: isolated.broker.principals.get(l.post)!.seedFile },
-            ]),
-          ),
-        }
-      : {}),
+    posts: postLeaves,
   });
   const { host: dbHost, port: dbPort } = hostPortOf(db.url);
   write(
@@ -521,7 +512,7 @@ main().catch(async (err: unknown) => {
 
 /** The first post with a leaf node here, for the demo to cut off and bring back; none on the open broker. */
 function postLinkOf(): PostLink | undefined {
-  const [first] = postLeaves;
+  const [first] = Object.entries(postLeaves);
   const links = postLinks;
   if (!first || !links) return undefined;
   const [post, leaf] = first;

@@ -3,8 +3,6 @@
  * waits until the audit trail has recorded what the router decided, and ends with a summary read from the
  * trail in PostgreSQL: who shared what with whom, what was withheld and why, and the audit chain verified.
  */
-import { readFileSync } from 'node:fs';
-import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
 import {
   encodeEnvelope,
@@ -15,8 +13,8 @@ import {
   type EnvelopeJson,
 } from '#contracts';
 import {
+  connectToPostLeaf,
   ensurePostOutbox,
-  natsAuthOptions,
   openPostOutbox,
   putInPostOutbox,
   waitingInPostOutbox,
@@ -29,6 +27,7 @@ import {
   queryTokensOf,
   readMatchingKeyFile,
 } from '#node-app';
+import { natsCredentials } from '#runtime';
 import { validRouteReportEnvelope } from '#testing/envelopes';
 import { tokenOf } from '../exchange/local-state.js';
 import { DEMO_IBANS, demoTraffic, type DemoItem } from './demo-traffic.js';
@@ -452,11 +451,11 @@ async function postBackOnline(
     poolSize: 1,
   });
   const outbox = new OutboxStore(holdings);
-  const nc = await connect({
-    servers: target.postLink.leafUrl,
-    name: `msx-demo-${post}`,
-    ...natsAuthOptions({ principal: post, nkeySeed: readFileSync(target.postLink.seedFile, 'utf8').trim() }),
-  });
+  const nc = await connectToPostLeaf(
+    target.postLink.leafUrl,
+    natsCredentials({ MSX_NATS_NKEY_SEED_FILE: target.postLink.seedFile }, post)!,
+    `msx-demo-${post}`,
+  );
   const leaf = await openPostOutbox(nc, post);
   await ensurePostOutbox(leaf.jsm, post);
   const recorded = async (ids: string[]) => {

@@ -13,8 +13,10 @@ import {
   type PubAck,
   type StreamConfig,
 } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { natsAuthOptions, type BusCredentials } from './connection.js';
 import { Durables, postDomain, Streams, Subjects } from './subjects.js';
+import { isNotFound } from './topology.js';
 
 /**
  * A liaison officer's post keeps its outbox on its own leaf node, in a JetStream of the leaf's own (the domain
@@ -45,7 +47,11 @@ export function postOutboxStreamConfig(post: string): Partial<StreamConfig> & { 
     storage: StorageType.File,
     // A full disk refuses the new envelope (its writer is told), never drops one already accepted.
     discard: DiscardPolicy.New,
+    // No limit that could drop a report: kept until taken, however many.
     max_age: 0,
+    max_msgs: -1,
+    max_bytes: -1,
+    max_msgs_per_subject: -1,
     max_msg_size: POST_OUTBOX_MAX_ENVELOPE_BYTES,
     duplicate_window: nanos(POST_OUTBOX_DUPLICATE_WINDOW_MS),
     deny_delete: true,
@@ -77,6 +83,18 @@ export interface PostOutboxBus {
 }
 
 /**
+ * Connects to the post's own leaf node as the post, once: the leaf runs on the post's machine, so a refusal
+ * means it is down, not that the link to the hub is.
+ */
+export function connectToPostLeaf(
+  url: string,
+  credentials: BusCredentials,
+  name: string,
+): Promise<NatsConnection> {
+  return connect({ servers: url, name, timeout: 5_000, reconnect: false, ...natsAuthOptions(credentials) });
+}
+
+/**
  * Opens the JetStream of the post's own leaf node on a connection to that leaf.
  * @throws when no JetStream answers under the post's domain: the connection is not the post's leaf, or its
  *   leaf was configured without JetStream
@@ -97,10 +115,6 @@ export async function openPostOutbox(
       { cause: err },
     );
   }
-}
-
-function isNotFound(err: unknown): boolean {
-  return err instanceof JetStreamApiError && err.status === 404;
 }
 
 /** The settings that make the outbox what it promises, as the leaf reports them, and what they must be. */
@@ -135,12 +149,7 @@ export async function ensurePostOutbox(jsm: JetStreamManager, post: string): Pro
       })
     ).config;
   }
-  const off = differences(existing, {
-    ...streamWanted,
-    max_msgs: -1,
-    max_bytes: -1,
-    max_msgs_per_subject: -1,
-  });
+  const off = differences(existing, streamWanted);
   if (off.length > 0)
     throw new Error(
       `the outbox on the leaf node of ${post} (stream ${stream.name}) is not as MSX makes it, and is not used: ` +

@@ -233,7 +233,8 @@ function consumerConfig(spec: ConsumerSpec): Partial<ConsumerConfig> {
   };
 }
 
-function isNotFound(err: unknown): boolean {
+/** The JetStream API's answer that a stream or consumer does not exist. */
+export function isNotFound(err: unknown): boolean {
   return err instanceof JetStreamApiError && err.status === 404;
 }
 

@@ -59,6 +59,18 @@ describe('the generated NATS cluster', () => {
     }
   });
 
+  /** Waits until every copy of the submit stream is current (the cluster whole again after a disturbance). */
+  const submitReplicasCurrent = (what: string, timeoutMs: number) =>
+    waitFor(
+      () =>
+        admin.jsm.streams.info(submitStream().name).then(
+          (i) => ((i.cluster?.replicas ?? []).every((r) => r.current) ? true : undefined),
+          () => undefined,
+        ),
+      what,
+      timeoutMs,
+    );
+
   /** The route TLS files the generator wrote (`tls/routes/`). */
   const routesDir = () => join(cluster.broker.configFile, '..', '..', 'tls', 'routes');
 
@@ -197,15 +209,7 @@ describe('the generated NATS cluster', () => {
     );
     expect(joined).toBeGreaterThan(0);
     // The cluster is whole again once the stranger is gone.
-    await waitFor(
-      () =>
-        admin.jsm.streams.info(submitStream().name).then(
-          (i) => ((i.cluster?.replicas ?? []).every((r) => r.current) ? true : undefined),
-          () => undefined,
-        ),
-      'the submit stream’s replicas to be current',
-      30_000,
-    );
+    await submitReplicasCurrent('the submit stream’s replicas to be current', 30_000);
   });
 
   it("keeps a post's leaf node linked when its server fails: the leaf moves to another, and the post submits on", async () => {
@@ -251,15 +255,7 @@ describe('the generated NATS cluster', () => {
       expect(now).not.toBe(port);
       expect(cluster.servers.map((s) => s.leafPort)).toContain(now);
       await hub!.server.start();
-      await waitFor(
-        () =>
-          admin.jsm.streams.info(submitStream().name).then(
-            (i) => ((i.cluster?.replicas ?? []).every((r) => r.current) ? true : undefined),
-            () => undefined,
-          ),
-        'the killed server current again',
-        60_000,
-      );
+      await submitReplicasCurrent('the killed server current again', 60_000);
       // Each once on the stream, wherever the leaf was linked when it was sent.
       const count = await admin.jsm.streams.info(submitStream().name, {
         subjects_filter: Subjects.submit(POST),

@@ -39,7 +39,7 @@ import { NodeAppModule } from '../node-app.module.js';
 const POST = 'emlo-ne';
 
 @Injectable()
-class NothingToDo implements InboxHandler {
+class HandlesNothing implements InboxHandler {
   handle(): Promise<NodeOperation[]> {
     return Promise.resolve([]);
   }
@@ -104,7 +104,7 @@ describe("a post's node app taking its outbox from its leaf node", () => {
         nodeId: POST,
         natsUrl: server.url,
         routerPublicKey: publicKeyDer(publicKey),
-        handler: NothingToDo,
+        handler: HandlesNothing,
         witness: null,
         holdings: { url: pg.toString(), schema: db.schema },
         outbox: { ackTimeoutMs: 2_000, pollMs: 100, maxBackoffMs: 500 },

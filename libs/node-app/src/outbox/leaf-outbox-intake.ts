@@ -71,8 +71,8 @@ export class LeafOutboxIntake implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async run(): Promise<void> {
-    let backoff = 250;
-    let failing = false;
+    const firstBackoff = 250;
+    let backoff = firstBackoff;
     // JetStream takes no pull shorter than a second.
     const expires = Math.max(1_000, this.options.pollMs);
     while (!this.stopped) {
@@ -81,19 +81,18 @@ export class LeafOutboxIntake implements OnApplicationBootstrap, OnApplicationSh
         await ensurePostOutbox(leaf.jsm, this.node);
         const consumer = await leaf.js.consumers.get(Streams.postOutbox, Durables.postIntake);
         this.logger.log(`taking the post's reports from the outbox on its leaf node`);
-        backoff = 250;
-        failing = false;
+        backoff = firstBackoff;
         while (!this.stopped) {
           const m = await consumer.next({ expires });
           if (m) await this.take(leaf, m);
         }
       } catch (err) {
         if (this.stopped) break;
-        if (!failing)
+        // Said once per outage: the wait grows from the first try on.
+        if (backoff === firstBackoff)
           this.logger.warn(
             `the outbox on the leaf node cannot be read (${(err as Error).message}); trying again`,
           );
-        failing = true;
         await this.pause.for(backoff);
         backoff = Math.min(backoff * 2, this.options.maxBackoffMs);
       }
